@@ -1,0 +1,1 @@
+"""Pure mapping logic: field masters, transforms (money, dates), aging and credit status."""

@@ -1,0 +1,1 @@
+"""State store: links, shadow values, cursors, queue, dead letters, audit (SQLAlchemy Core)."""

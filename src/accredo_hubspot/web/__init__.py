@@ -1,0 +1,1 @@
+"""ASGI app: webhook receiver, health, metrics, status page."""

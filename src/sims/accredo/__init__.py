@@ -1,0 +1,1 @@
+"""Accredo Web Service simulator."""

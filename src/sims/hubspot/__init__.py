@@ -1,0 +1,1 @@
+"""HubSpot CRM API simulator."""
