@@ -1,0 +1,100 @@
+"""Typed models of the Accredo entities the sync reads and writes.
+
+Field names are Accredo's own (PascalCase, as on the wire). Unknown fields are tolerated and
+kept (``extra="allow"``) so ``Z_`` custom fields survive a round trip. Money is ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccredoRecord(BaseModel):
+    """Base of every Accredo entity: carries the ``@odata.etag`` and any extra fields."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    etag: str | None = Field(default=None, alias="@odata.etag")
+
+    def custom_fields(self) -> dict[str, Any]:
+        """The site's ``Z_`` custom fields, as returned."""
+        extra = self.model_extra or {}
+        return {k: v for k, v in extra.items() if k.startswith("Z_")}
+
+
+class ARCustomer(AccredoRecord):
+    """A debtor (``ARCustomer``). Balances are Accredo's period balances (reference 10.1)."""
+
+    CustomerCode: str
+    CustomerName: str | None = None
+    CustomerType: str | None = None
+    CustomerGroupCode: str | None = None
+    Address1: str | None = None
+    Address2: str | None = None
+    Address3: str | None = None
+    Address4: str | None = None
+    Address5: str | None = None
+    PostCode: str | None = None
+    CountryCode: str | None = None
+    PhoneNo: str | None = None
+    EmailAddress: str | None = None
+    WebAddress: str | None = None
+    BusinessNo: str | None = None
+    TaxNo: str | None = None
+    RegimeCode: str | None = None
+    CurrencyCode: str | None = None
+    SalesPersonCode: str | None = None
+    PriceCode: str | None = None
+    BillToAccountCode: str | None = None
+    CreditLimit: Decimal | None = None
+    StopCredit: bool | None = None
+    Inactive: bool | None = None
+    BalanceCurrent: Decimal | None = None
+    Balance1: Decimal | None = None
+    Balance2: Decimal | None = None
+    Balance3: Decimal | None = None
+    BalanceFuture: Decimal | None = None
+    BalanceTotal: Decimal | None = None
+    SalesYearToDate: Decimal | None = None
+    SalesLastYear: Decimal | None = None
+    DateOfLastSale: date | None = None
+    DateOfLastReceipt: date | None = None
+    AmountOfLastReceipt: Decimal | None = None
+    AverageDaysToPay: Decimal | None = None
+    NumberOfInvoicesPaid: int | None = None
+    EditRevision: int | None = None
+    RecordRevision: int | None = None
+
+
+class ARTransaction(AccredoRecord):
+    """An AR ledger transaction: ``I`` invoice, ``C`` credit, ``R`` receipt, ``J`` journal."""
+
+    TransactionID: int
+    CustomerCode: str
+    TransactionType: str
+    TransactionDate: date | None = None
+    Reference: str | None = None
+    TransactionAmount: Decimal | None = None
+    UnallocatedAmount: Decimal | None = None
+    HoldAmount: Decimal | None = None
+    DueDate: date | None = None
+    DateFullyPaid: date | None = None
+    BillFromAccountCode: str | None = None
+    RecordRevision: int | None = None
+
+
+class DeltaRow(AccredoRecord):
+    """One row of a change-tracking table (``TABLE_ARDELTA`` and friends)."""
+
+    DeltaID: int
+    AccountFile: str
+    AccountCode: str
+    ChangeType: str
+    ChangeHeat: int | None = None
+    CreatedUserCode: str | None = None
+    CreatedDate: date | None = None
+    CreatedTime: str | None = None

@@ -1,0 +1,73 @@
+"""What the sync needs from each side, as Protocols.
+
+The runners depend on these, not on the concrete clients, so the planner and runners can be
+read (and type-checked) without the HTTP details. ``AccredoClient`` and ``HubSpotClient``
+implement them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteInput
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """What changed since the given cursors: customers to refresh, in first-seen order."""
+
+    customer_codes: list[str]
+    cursors: dict[str, int]  # delta table name ("ARDELTA", "INDELTA", "OEDELTA") -> DeltaID
+    rows_seen: int = 0
+    unresolved: list[str] = field(default_factory=list)  # rows that could not be followed
+
+
+class AccredoSource(Protocol):
+    def iter_customers(self, *, page_size: int = 1000) -> AsyncIterator[ARCustomer]:
+        """Every debtor, streamed page by page (with ``@odata.nextLink``)."""
+        ...
+
+    async def get_customers(self, codes: Sequence[str]) -> list[ARCustomer]:
+        """Current records for these codes (missing codes are left out), batched by URL length."""
+        ...
+
+    async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
+        """Open (``UnallocatedAmount ne 0``) transactions of these customers."""
+        ...
+
+    async def latest_delta_ids(self) -> dict[str, int]:
+        """Highest ``DeltaID`` now in each tracked delta table (0 when empty)."""
+        ...
+
+    async def poll_changes(self, cursors: Mapping[str, int]) -> ChangeBatch:
+        """Delta rows after the cursors, followed to the customers they concern."""
+        ...
+
+
+class HubSpotSink(Protocol):
+    def iter_objects(
+        self, object_type: str, properties: Sequence[str]
+    ) -> AsyncIterator[HubSpotObject]:
+        """Every record of the type, listed with ``limit=100``/``after`` paging."""
+        ...
+
+    async def batch_upsert(
+        self, object_type: str, id_property: str, inputs: Sequence[WriteInput]
+    ) -> BatchOutcome:
+        """Upsert by a unique property, split into calls of at most 100, per-input results."""
+        ...
+
+    async def batch_update(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        """Update by record id, split into calls of at most 100, per-input results."""
+        ...
+
+    async def batch_create(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        """Create, split into calls of at most 100, per-input results."""
+        ...
+
+    async def get_properties(self, object_type: str) -> list[dict[str, Any]]:
+        """All property definitions of the type, as HubSpot returns them."""
+        ...
