@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class AccredoRecord(BaseModel):
@@ -24,6 +24,20 @@ class AccredoRecord(BaseModel):
         """The site's ``Z_`` custom fields, as returned."""
         extra = self.model_extra or {}
         return {k: v for k, v in extra.items() if k.startswith("Z_")}
+
+
+class ARCustomerContact(AccredoRecord):
+    """An item of ``ARCustomer.Contact`` (only with ``$expand=Contact``, reference §10.3)."""
+
+    ContactID: int | None = None
+    IsPrimary: bool | None = None
+    FirstName: str | None = None
+    LastName: str | None = None
+    FullName: str | None = None
+    Role: str | None = None
+    EmailAddress: str | None = None
+    PhoneNo: str | None = None
+    Inactive: bool | None = None
 
 
 class ARCustomer(AccredoRecord):
@@ -68,6 +82,8 @@ class ARCustomer(AccredoRecord):
     NumberOfInvoicesPaid: int | None = None
     EditRevision: int | None = None
     RecordRevision: int | None = None
+    Contact: list[ARCustomerContact] | None = None
+    DeliveryAddress: list[dict[str, Any]] | None = None
 
 
 class ARTransaction(AccredoRecord):
@@ -98,3 +114,59 @@ class DeltaRow(AccredoRecord):
     CreatedUserCode: str | None = None
     CreatedDate: date | None = None
     CreatedTime: str | None = None
+
+
+class DeltaFieldRow(AccredoRecord):
+    """One tracked field of a change (``TABLE_ARDTFLD`` and friends); values as the server sent
+    them (strings, numbers, booleans or null, reference §9.2)."""
+
+    DeltaID: int
+    LineNo: int | None = None
+    Name: str | None = None
+    OldValue: Any = None
+    NewValue: Any = None
+
+
+class ARContact(AccredoRecord):
+    """A customer's contact person (``ARContact``, own key and eTag, reference §10.3)."""
+
+    ContactID: int
+    CustomerCode: str | None = None
+    IsPrimary: bool | None = None
+    Title: str | None = None
+    FirstName: str | None = None
+    MiddleName: str | None = None
+    LastName: str | None = None
+    Suffix: str | None = None
+    FullName: str | None = None
+    Role: str | None = None
+    EmailAddress: str | None = None
+    PhoneNo: str | None = None
+    PhoneNo2: str | None = None
+    PhoneNo3: str | None = None
+    Comment: str | None = None
+    Inactive: bool | None = None
+    RecordRevision: int | None = None
+
+
+class ARAllocation(AccredoRecord):
+    """A receipt or credit matched to an invoice (reference §10.5; entity name [assumed])."""
+
+    AllocationID: int | None = None
+    CustomerCode: str | None = None
+    DebitTransactionID: int | None = None
+    CreditTransactionID: int | None = None
+    Date: date | None = None
+    Amount: Decimal | None = None
+    Discount: Decimal | None = None
+
+
+class TokenResponse(BaseModel):
+    """The token endpoint's answer (reference §2.1). Tokens are secrets: never shown in repr."""
+
+    model_config = ConfigDict(extra="allow")
+
+    access_token: SecretStr
+    token_type: str = "bearer"
+    expires_in: float = 3600.0
+    refresh_token: SecretStr | None = None

@@ -1,0 +1,70 @@
+"""Following delta rows to customers (reference §9.4)."""
+
+from __future__ import annotations
+
+from accredo_hubspot.accredo.changes import plan_lookups, resolve
+from accredo_hubspot.accredo.models import DeltaRow
+
+
+def row(delta_id: int, file: str, code: str, change: str = "A") -> DeltaRow:
+    return DeltaRow(DeltaID=delta_id, AccountFile=file, AccountCode=code, ChangeType=change)
+
+
+def test_plan_lookups_groups_integer_keys_by_entity() -> None:
+    rows = [
+        row(1, "ARCUST", "BOWEN", "U"),
+        row(2, "ARTRAN", "58211"),
+        row(3, "ARALLOC", "901"),
+        row(4, "ARTRAN", "58211", "U"),
+        row(5, "ARCONTCT", "17"),
+        row(6, "ARADDR", "3"),
+        row(7, "ARGROUP", "WHOLESALE"),
+        row(8, "ARTRAN", "not-a-number"),
+    ]
+    assert plan_lookups(rows) == {
+        "ARTransaction": [58211],
+        "ARAllocation": [901],
+        "ARContact": [17],
+        "TABLE_ARADDR": [3],
+    }
+
+
+def test_resolve_orders_dedupes_and_moves_cursors() -> None:
+    ar = [
+        row(10, "ARTRAN", "100"),
+        row(11, "ARCUST", "zeta", "U"),
+        row(12, "ARALLOC", "5"),
+        row(13, "ARCONTCT", "9", "D"),
+        row(14, "ARGROUP", "G1"),
+        row(15, "ARTRAN", "101"),
+    ]
+    inv = [row(40, "INHEAD", "7")]
+    oe = [row(70, "OEHEAD", "8"), row(71, "OEHEAD", "8", "U")]
+    found = {
+        "ARTransaction": {
+            100: {"CustomerCode": "BETA", "BillFromAccountCode": "ALPHA"},
+            101: {"CustomerCode": "ZETA", "BillFromAccountCode": None},
+        },
+        "ARAllocation": {5: {"CustomerCode": "BETA"}},
+        "INInvoice": {7: {"CustomerCode": "GAMMA"}},
+        "OEOrder": {8: {"CustomerCode": "BETA"}},
+    }
+    batch = resolve({"OEDELTA": oe, "ARDELTA": ar, "INDELTA": inv}, found, {"ARDELTA": 9})
+    assert batch.customer_codes == ["BETA", "ALPHA", "ZETA", "GAMMA"]
+    assert batch.cursors == {"ARDELTA": 15, "INDELTA": 40, "OEDELTA": 71}
+    assert batch.rows_seen == 9
+    assert batch.unresolved == ["ARCONTCT:9"]
+
+
+def test_resolve_with_no_rows_keeps_cursors() -> None:
+    batch = resolve({}, {}, {"ARDELTA": 5, "INDELTA": 6, "OEDELTA": 7})
+    assert batch.customer_codes == [] and batch.rows_seen == 0
+    assert batch.cursors == {"ARDELTA": 5, "INDELTA": 6, "OEDELTA": 7}
+
+
+def test_rows_that_cannot_be_followed_are_unresolved_once() -> None:
+    rows = [row(1, "ARTRAN", "x1"), row(2, "ARTRAN", "x1"), row(3, "ARCUST", " ")]
+    batch = resolve({"ARDELTA": rows}, {}, {})
+    assert batch.unresolved == ["ARTRAN:x1", "ARCUST: "]
+    assert batch.customer_codes == []
+    assert batch.cursors["ARDELTA"] == 3
