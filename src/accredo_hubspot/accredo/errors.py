@@ -12,6 +12,7 @@ Tree::
     ├── AccredoConflict              409: blocked by dependent records
     │   └── AlreadyExists            409 (or a 400 saying so) on POST: the key is taken
     └── AccredoTransientError        5xx, timeouts, dropped connections: worth retrying
+        ├── RequestNotSent           the connection was never made (safe to resend anything)
         └── AccredoRateLimited       429 (``.retry_after_s``)
 
 Statuses and error codes follow reference §7 (most of them [assumed] there).
@@ -105,6 +106,10 @@ class AlreadyExists(AccredoConflict):
 
 class AccredoTransientError(AccredoError):
     """A failure that may pass: 5xx, timeouts, dropped connections. Retried with backoff."""
+
+
+class RequestNotSent(AccredoTransientError):
+    """The connection could not be made, so the server never saw the request."""
 
 
 class AccredoRateLimited(AccredoTransientError):
