@@ -1,0 +1,77 @@
+"""Engines for the state store: SQLite tuned for one writer and many readers, or PostgreSQL.
+
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout (a second process,
+such as ``accredo-hubspot status``, waits instead of failing). The sqlite3 module's own implicit
+transactions are switched off and SQLAlchemy emits ``BEGIN`` itself, so a write transaction can
+start with ``BEGIN IMMEDIATE``: it takes the write lock up front, and a read followed by a write
+cannot fail half-way with "database is locked" (the pattern in SQLAlchemy's pysqlite docs,
+"Serializable isolation / Savepoints / Transactional DDL").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from accredo_hubspot.store.errors import StoreError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "accredo_hubspot_sqlite_begin"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``, with SQLite's pragmas and transaction handling set up."""
+    try:
+        parsed = make_url(url)
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"cannot use database URL {safe_url(url)}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed on success, rolled back on any exception."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that only reads (one consistent snapshot)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

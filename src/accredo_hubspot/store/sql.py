@@ -1,0 +1,60 @@
+"""Portable bulk SQL helpers: upserts on SQLite and PostgreSQL, chunked ``IN`` lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import ColumnCollection
+
+from accredo_hubspot.store.errors import StoreError
+
+# Well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+IN_CHUNK = 500
+
+T = TypeVar("T")
+Excluded = ColumnCollection[str, Any]
+SetClause = Callable[[Excluded], Mapping[str, ColumnElement[Any]]]
+
+
+def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+    set_: SetClause | None = None,
+) -> None:
+    """Insert ``rows``; where a row with the same ``keys`` exists, update it instead.
+
+    ``update`` names columns copied from the new row; ``set_`` builds further assignments from
+    the ``excluded`` pseudo-table (e.g. a counter ``+ 1``). Rows repeating a key are collapsed,
+    the last one winning, so PostgreSQL never updates one row twice in a statement.
+    """
+    if not rows:
+        return
+    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stmt: Any = sqlite.insert(table)
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    else:
+        raise StoreError(f"the state store supports SQLite and PostgreSQL, not {dialect}")
+    assignments: dict[str, Any] = {name: stmt.excluded[name] for name in update}
+    if set_ is not None:
+        assignments.update(set_(stmt.excluded))
+    if assignments:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=assignments)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    conn.execute(stmt, unique)

@@ -1,0 +1,294 @@
+"""Every ``StateStore`` method, on SQLite on disk and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from accredo_hubspot.store import (
+    AuditEntry,
+    DeadLetter,
+    LinkConflictError,
+    StateStore,
+    StoreError,
+)
+
+
+class StepClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock()
+
+
+@pytest.fixture
+def timed_store(store_url: str, clock: StepClock) -> StateStore:
+    return StateStore.open(store_url, clock=clock)
+
+
+# -- links ------------------------------------------------------------------------------------
+
+
+def test_links_round_trip_and_filter_by_code(store: StateStore) -> None:
+    store.put_links({"ACME": "101", "BETA": "102"}, via={"ACME": "nzbn"})
+    store.put_links({"GAMMA": "103"})
+    assert store.get_links() == {"ACME": "101", "BETA": "102", "GAMMA": "103"}
+    assert store.get_links(["BETA", "NOPE", "BETA"]) == {"BETA": "102"}
+    assert store.get_links([]) == {}
+    assert store.link_count() == 3
+
+
+def test_put_links_is_an_upsert(store: StateStore) -> None:
+    store.put_links({"ACME": "101"})
+    store.put_links({"ACME": "101"})
+    store.put_links({"ACME": "201"})
+    assert store.get_links() == {"ACME": "201"}
+    assert store.link_count() == 1
+
+
+def test_a_company_linked_to_a_second_code_is_refused_naming_both(store: StateStore) -> None:
+    store.put_links({"ACME": "101"})
+    with pytest.raises(LinkConflictError, match=r"101.*'ACME'.*'BETA'") as info:
+        store.put_links({"BETA": "101", "GAMMA": "103"})
+    assert isinstance(info.value, StoreError)
+    assert store.get_links() == {"ACME": "101"}
+
+
+def test_one_batch_linking_a_company_twice_is_refused(store: StateStore) -> None:
+    with pytest.raises(LinkConflictError, match=r"'ACME'.*'BETA'"):
+        store.put_links({"ACME": "101", "BETA": "101"})
+    assert store.link_count() == 0
+
+
+def test_links_in_bulk_cross_the_in_list_chunks(store: StateStore) -> None:
+    links = {f"C{n:05d}": str(900_000 + n) for n in range(1_234)}
+    for start in range(0, len(links), 100):
+        store.put_links(dict(list(links.items())[start : start + 100]))
+    assert store.link_count() == len(links)
+    assert store.get_links(list(links)) == links
+    assert store.get_links() == links
+
+
+# -- shadow values ----------------------------------------------------------------------------
+
+
+def test_shadows_merge_per_property(store: StateStore) -> None:
+    store.put_shadows({"ACME": {"accredo_balance_total": "10.00", "nzbn": "9429041234567"}})
+    store.put_shadows({"ACME": {"accredo_balance_total": "12.50"}, "BETA": {"nzbn": ""}})
+    assert store.get_shadows(["ACME", "BETA", "NOPE"]) == {
+        "ACME": {"accredo_balance_total": "12.50", "nzbn": "9429041234567"},
+        "BETA": {"nzbn": ""},
+    }
+    assert store.get_shadows(["BETA"]) == {"BETA": {"nzbn": ""}}
+    assert set(store.get_shadows()) == {"ACME", "BETA"}
+
+
+def test_shadows_keep_unicode_text(store: StateStore) -> None:
+    store.put_shadows({"MAORI": {"name": "Te Whare Pūrākau o Ngāti Kahungunu — O'Brien's"}})
+    assert store.get_shadows(["MAORI"])["MAORI"]["name"].endswith("O'Brien's")
+
+
+# -- cursors ----------------------------------------------------------------------------------
+
+
+def test_cursors_round_trip(store: StateStore) -> None:
+    assert store.get_cursors() == {}
+    store.set_cursors({"ARDELTA": 10, "INDELTA": 3})
+    store.set_cursors({"ARDELTA": 12})
+    assert store.get_cursors() == {"ARDELTA": 12, "INDELTA": 3}
+    store.set_cursors({"OEDELTA": 2**40})  # DeltaIDs can outgrow 32 bits
+    assert store.get_cursors()["OEDELTA"] == 2**40
+
+
+# -- work queue -------------------------------------------------------------------------------
+
+
+def test_queue_is_oldest_first_and_coalesced(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    store.enqueue(["C3", "C1"], "delta")
+    clock.advance(1)
+    store.enqueue(["C2", "C3", "C2"], "webhook")
+    assert store.queue_depth() == 3
+    assert store.pending(10) == ["C3", "C1", "C2"]
+    assert store.pending(2) == ["C3", "C1"]
+    assert store.pending(0) == []
+
+
+def test_coalesced_enqueue_updates_reason_and_last_time(
+    timed_store: StateStore, clock: StepClock
+) -> None:
+    from sqlalchemy import select
+
+    from accredo_hubspot.store import schema
+
+    timed_store.enqueue(["C1"], "delta")
+    first = clock()
+    clock.advance(5)
+    timed_store.enqueue(["C1"], "webhook")
+    with timed_store.engine.connect() as conn:
+        row = conn.execute(select(schema.work_queue)).one()
+    assert (row.reason, row.enqueue_count) == ("webhook", 2)
+    assert (row.first_enqueued_at, row.last_enqueued_at) == (first, clock())
+
+
+def test_complete_removes_records(store: StateStore) -> None:
+    store.enqueue(["C1", "C2", "C3"], "backfill")
+    store.complete(["C1", "C3", "NOPE"])
+    assert store.pending(10) == ["C2"]
+    assert store.queue_depth() == 1
+
+
+def test_a_change_arriving_during_the_write_survives_complete(store: StateStore) -> None:
+    store.enqueue(["C1", "C2"], "delta")
+    batch = store.pending(10)
+    store.enqueue(["C1"], "delta")  # C1 changes again while the batch is being written
+    store.complete(batch)
+    assert store.pending(10) == ["C1"]
+    store.complete(store.pending(10))
+    assert store.queue_depth() == 0
+
+
+def test_oldest_pending_age(timed_store: StateStore, clock: StepClock) -> None:
+    assert timed_store.oldest_pending_age_s() is None
+    timed_store.enqueue(["C1"], "delta")
+    clock.advance(2.5)
+    timed_store.enqueue(["C2", "C1"], "delta")
+    clock.advance(1)
+    assert timed_store.oldest_pending_age_s() == pytest.approx(3.5)
+    assert timed_store.oldest_pending_age_s(clock() + timedelta(seconds=10)) == pytest.approx(13.5)
+
+
+def test_enqueue_and_advance(store: StateStore) -> None:
+    store.enqueue_and_advance(["C1", "C2"], "delta", {"ARDELTA": 7, "INDELTA": 2})
+    assert store.pending(10) == ["C1", "C2"]
+    assert store.get_cursors() == {"ARDELTA": 7, "INDELTA": 2}
+
+
+# -- meta, last error -------------------------------------------------------------------------
+
+
+def test_meta_round_trip(store: StateStore) -> None:
+    assert store.get_meta("backfill.after") is None
+    store.set_meta("backfill.after", "C00100")
+    store.set_meta("backfill.after", "C00200")
+    assert store.get_meta("backfill.after") == "C00200"
+
+
+def test_last_error(store: StateStore) -> None:
+    assert store.get_last_error() is None
+    store.set_last_error("Accredo unreachable: connection refused")
+    assert store.get_last_error() == "Accredo unreachable: connection refused"
+    store.set_last_error(None)
+    assert store.get_last_error() is None
+
+
+# -- dead letters -----------------------------------------------------------------------------
+
+
+def test_dead_letters_list_count_and_resolve(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    store.add_dead_letters(
+        [
+            DeadLetter("ACME", "hubspot", "email", "INVALID_EMAIL", {"email": "not an email"}),
+            DeadLetter("BETA", "accredo", None, "412 eTag mismatch", {"etag": 'W/"3"', "n": 1}),
+        ]
+    )
+    clock.advance(1)
+    store.add_dead_letters([DeadLetter("GAMMA", "hubspot", "name", "too long")])
+    assert store.dead_letter_count() == 3
+    rows = store.list_dead_letters()
+    assert [r.record_key for r in rows] == ["ACME", "BETA", "GAMMA"]
+    assert rows[1].payload == {"etag": 'W/"3"', "n": 1}
+    assert rows[1].side == "accredo" and rows[1].field is None
+    assert rows[2].created_at == clock() and rows[2].payload == {}
+    assert rows[0].letter() == DeadLetter(
+        "ACME", "hubspot", "email", "INVALID_EMAIL", {"email": "not an email"}
+    )
+    assert [r.record_key for r in store.list_dead_letters(limit=1)] == ["ACME"]
+    assert store.resolve_dead_letters([rows[0].id, rows[0].id, 999_999]) == 1
+    assert store.resolve_dead_letters([rows[0].id]) == 0
+    assert store.dead_letter_count() == 2
+    assert [r.record_key for r in store.list_dead_letters()] == ["BETA", "GAMMA"]
+
+
+def test_a_dead_letter_side_is_checked() -> None:
+    with pytest.raises(ValueError, match="side"):
+        DeadLetter("ACME", "salesforce", None, "x")  # type: ignore[arg-type]
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def _audit(code: str, field: str, new: str, at: datetime) -> AuditEntry:
+    return AuditEntry(at, "hubspot", code, "101", field, None, new, "backfill")
+
+
+def test_audit_newest_first_and_per_record(store: StateStore) -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    store.add_audit([_audit("ACME", "a", "1", t0), _audit("BETA", "a", "2", t0)])
+    later = AuditEntry(
+        t0 + timedelta(seconds=1), "accredo", "ACME", None, "b", "old", "new", "live"
+    )
+    store.add_audit([later])
+    assert store.list_audit() == [later, _audit("BETA", "a", "2", t0), _audit("ACME", "a", "1", t0)]
+    assert store.list_audit("ACME") == [later, _audit("ACME", "a", "1", t0)]
+    assert store.list_audit("ACME", limit=1) == [later]
+
+
+def test_naive_times_are_refused(store: StateStore) -> None:
+    with pytest.raises((StoreError, ValueError)):
+        store.add_audit([_audit("ACME", "a", "1", datetime(2026, 3, 1))])
+
+
+# -- record_sync and status -------------------------------------------------------------------
+
+
+def test_record_sync_commits_everything(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    store.enqueue(["ACME", "BETA"], "backfill")
+    claimed = store.pending(10)
+    store.record_sync(
+        links={"ACME": "101"},
+        shadows={"ACME": {"accredo_credit_limit": "5000.00"}},
+        audit=[_audit("ACME", "accredo_credit_limit", "5000.00", clock())],
+        completed=claimed,
+        dead_letters=[DeadLetter("BETA", "hubspot", "name", "too long", {"name": "x" * 300})],
+        via={"ACME": "nzbn"},
+    )
+    assert store.get_links() == {"ACME": "101"}
+    assert store.get_shadows(["ACME"]) == {"ACME": {"accredo_credit_limit": "5000.00"}}
+    assert len(store.list_audit("ACME")) == 1
+    assert store.queue_depth() == 0
+    status = store.status()
+    assert status.links == 1 and status.dead_letters == 1 and status.queue_depth == 0
+    assert status.last_sync_at == clock()
+
+
+def test_status(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    empty = store.status()
+    assert (empty.links, empty.queue_depth, empty.dead_letters) == (0, 0, 0)
+    assert (empty.cursors, empty.last_error, empty.last_sync_at) == ({}, None, None)
+    assert empty.oldest_pending_age_s is None
+    store.enqueue_and_advance(["C1"], "delta", {"ARDELTA": 4})
+    store.set_last_error("HubSpot 503")
+    clock.advance(3)
+    status = store.status()
+    assert (status.queue_depth, status.cursors, status.last_error) == (
+        1,
+        {"ARDELTA": 4},
+        "HubSpot 503",
+    )
+    assert status.oldest_pending_age_s == pytest.approx(3)
