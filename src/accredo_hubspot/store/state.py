@@ -135,9 +135,14 @@ class StateStore:
     def _put_links(
         self, conn: Connection, links: Mapping[str, str], via: Mapping[str, str]
     ) -> None:
+        _check_link_conflicts(conn, links)
+        self._write_links(conn, links, via)
+
+    def _write_links(
+        self, conn: Connection, links: Mapping[str, str], via: Mapping[str, str]
+    ) -> None:
         if not links:
             return
-        _check_link_conflicts(conn, links)
         table = schema.links
         now = self._clock()
         rows = [
@@ -436,16 +441,24 @@ class StateStore:
         audit: Sequence[AuditEntry],
         completed: Sequence[str],
         dead_letters: Sequence[DeadLetter] = (),
+        cursors: Mapping[str, int] | None = None,
         via: Mapping[str, str] | None = None,
     ) -> None:
-        """Commit what a write achieved, in one transaction (the flow's commit step)."""
+        """Commit what a write achieved, in one transaction (the flow's commit step).
+
+        Links (``via`` says how each was made), shadow values, audit entries and dead letters
+        are added, the ``completed`` records leave the queue and, when given, cursors move. If
+        any part fails (a company already linked to another code, say) nothing is written.
+        """
         with self._writing("record a sync") as conn:
-            self._put_links(conn, links, via or {})
+            _check_link_conflicts(conn, links)
             self._put_shadows(conn, shadows)
+            self._set_cursors(conn, cursors or {})
             _add_audit(conn, audit)
             self._add_dead_letters(conn, dead_letters)
             self._complete(conn, completed)
             _set_meta(conn, LAST_SYNC_AT_KEY, self._clock().isoformat())
+            self._write_links(conn, links, via or {})
 
     # -- status -----------------------------------------------------------------------------
 
