@@ -1,0 +1,421 @@
+"""The TOML configuration: field mapping (with one master per field) and sync settings.
+
+Loading is strict: an unknown key, a wrong type, an unknown transform or a field with two
+masters stops the program at start with a message naming the file, the field and what was
+expected (DESIGN invariant 1: one master per field, checked at configuration load).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.errors import ConfigError
+from accredo_hubspot.mapping.properties import (
+    CUSTOMER_CODE_PROPERTY,
+    DEFAULT_NZBN_PROPERTY,
+    SYNCED_AT_PROPERTY,
+    property_by_name,
+)
+
+Master = Literal["accredo", "hubspot"]
+WriteMode = Literal["always", "create"]
+
+MASTERS: tuple[Master, ...] = ("accredo", "hubspot")
+WRITE_MODES: tuple[WriteMode, ...] = ("always", "create")
+TRANSFORMS = frozenset(
+    {"money", "number", "integer", "percent", "date", "datetime", "bool", "text", "enum", "domain"}
+)
+DERIVED_PREFIX = "derived."
+DERIVED_VALUES = frozenset(
+    {
+        "overdue_total",
+        "days_overdue",
+        "credit_status",
+        "utilisation_pct",
+        "business_number",
+        "domain",
+    }
+)
+#: ARCustomer fields a rule may name besides those the model declares (accredo-api.md 10.1);
+#: the model keeps undeclared fields as extras, so these are read from there.
+ACCREDO_CUSTOMER_FIELDS = frozenset(
+    {
+        "CustomerCode", "CustomerName", "CustomerType", "CustomerGroupCode", "Address1",
+        "Address2", "Address3", "Address4", "Address5", "PostCode", "CountryCode", "PhoneNo",
+        "PhoneNo2", "PhoneNo3", "EmailAddress", "StatementEmail", "InvoiceEmail", "WebAddress",
+        "BusinessNo", "TaxNo", "CurrencyCode", "RegimeCode", "SalesPersonCode", "SalesAreaCode",
+        "PriceCode", "DiscountScheduleCode", "Category1", "Category2", "Comment",
+        "OtherPartyCode", "BillToAccountCode", "CreditLimit", "StopCredit", "Inactive",
+        "StatementStyle", "StatementAgingUnit", "StatementAgingCount", "PaymentUnit",
+        "PaymentCount", "PaymentDayOfMonth", "AutoAllocate", "PrimaryContactID",
+        "BalanceCurrent", "Balance1", "Balance2", "Balance3", "BalanceFuture", "BalanceTotal",
+        "BalanceTotalExclFuture", "PeriodOpeningBalance", "YearOpeningBalance",
+        "SalesPeriodToDate", "SalesYearToDate", "SalesLastYear", "DateOfLastSale",
+        "DateOfLastReceipt", "AmountOfLastReceipt", "AverageDaysToPay", "NumberOfInvoicesPaid",
+        "TotalDaysToPay", "CreatedDate", "ModifiedDate",
+    }
+)  # fmt: skip
+#: Written by the connector itself; a rule for them would fight the connector.
+MANAGED_PROPERTIES = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
+NZBN_PLACEHOLDER = "{nzbn_property}"
+MAX_HUBSPOT_BATCH = 100
+BUILT_IN_SOURCE = "<built-in default configuration>"
+DEFAULT_CONFIG_RESOURCE = "default.toml"
+
+
+class MappingConfigError(ConfigError):
+    """The configuration file is wrong; the message names the file, the field and the fix."""
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One mapped field: which side masters it, and how its value is transformed."""
+
+    hubspot: str
+    accredo: str
+    master: Master
+    transform: str
+    write: WriteMode = "always"
+    max_length: int | None = None
+    decimals: int | None = None
+    options: tuple[str, ...] = ()
+
+    @property
+    def is_derived(self) -> bool:
+        return self.accredo.startswith(DERIVED_PREFIX)
+
+    @property
+    def derived_name(self) -> str:
+        return self.accredo.removeprefix(DERIVED_PREFIX)
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    poll_interval_s: float = 1.0
+    accredo_page_size: int = 1000
+    hubspot_batch_size: int = MAX_HUBSPOT_BATCH
+
+
+@dataclass(frozen=True)
+class MappingConfig:
+    source: str
+    nzbn_property: str
+    timezone: str
+    company_fields: tuple[FieldRule, ...]
+    sync: SyncSettings
+    near_limit_pct: Decimal
+    generic_email_domains: frozenset[str]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def company_rules(self, master: Master) -> tuple[FieldRule, ...]:
+        """The company field rules mastered by ``master``."""
+        return tuple(rule for rule in self.company_fields if rule.master == master)
+
+
+def default_config_text() -> str:
+    """The commented default configuration, as shipped (for ``accredo-hubspot init``)."""
+    package = resources.files("accredo_hubspot.mapping")
+    return package.joinpath(DEFAULT_CONFIG_RESOURCE).read_text(encoding="utf-8")
+
+
+def load_config(path: Path | None = None) -> MappingConfig:
+    """Read and check the configuration at ``path``; ``None`` gives the built-in default."""
+    if path is None:
+        return parse_config(default_config_text(), BUILT_IN_SOURCE)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingConfigError(f"{path}: cannot read the configuration file ({exc})") from exc
+    return parse_config(content, str(path))
+
+
+def parse_config(content: str, source: str) -> MappingConfig:
+    """Parse configuration text; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingConfigError(f"{source}: not valid TOML ({exc})") from exc
+    return _Parser(source).config(data)
+
+
+class _Parser:
+    """Checks one parsed document, raising errors that name ``source`` and the field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> MappingConfigError:
+        return MappingConfigError(f"{self.source}: {where}: {message}")
+
+    def keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise self.fail(
+                where, f"unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
+            )
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table [{key}]")
+        return cast(Mapping[str, Any], value)
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, default: str) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"expected a non-empty string, got {value!r}")
+        return value.strip()
+
+    def integer(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        default: int | None,
+        low: int,
+        high: int,
+    ) -> int | None:
+        value = table.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(where, f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def positive_number(
+        self, table: Mapping[str, Any], key: str, where: str, default: float
+    ) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.fail(where, f"expected a number greater than 0, got {value!r}")
+        return float(value)
+
+    def config(self, data: Mapping[str, Any]) -> MappingConfig:
+        self.keys(
+            data,
+            "top level",
+            {"nzbn_property", "timezone", "sync", "credit", "matching", "company_fields"},
+        )
+        nzbn_property = self.string(data, "nzbn_property", "nzbn_property", DEFAULT_NZBN_PROPERTY)
+        timezone = self.string(data, "timezone", "timezone", "Pacific/Auckland")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise self.fail(
+                "timezone", f"expected an IANA time zone name, got {timezone!r}"
+            ) from exc
+        rules = self.rules(data.get("company_fields", []), nzbn_property)
+        check_single_master(rules, self.source)
+        return MappingConfig(
+            source=self.source,
+            nzbn_property=nzbn_property,
+            timezone=timezone,
+            company_fields=rules,
+            sync=self.sync(self.table(data, "sync")),
+            near_limit_pct=self.near_limit(self.table(data, "credit")),
+            generic_email_domains=self.generic_domains(self.table(data, "matching")),
+        )
+
+    def sync(self, table: Mapping[str, Any]) -> SyncSettings:
+        names = {"poll_interval_s", "accredo_page_size", "hubspot_batch_size"}
+        self.keys(table, "[sync]", names)
+        defaults = SyncSettings()
+        page = self.integer(
+            table,
+            "accredo_page_size",
+            "sync.accredo_page_size",
+            defaults.accredo_page_size,
+            1,
+            10_000,
+        )
+        batch = self.integer(
+            table,
+            "hubspot_batch_size",
+            "sync.hubspot_batch_size",
+            defaults.hubspot_batch_size,
+            1,
+            MAX_HUBSPOT_BATCH,
+        )
+        return SyncSettings(
+            poll_interval_s=self.positive_number(
+                table, "poll_interval_s", "sync.poll_interval_s", defaults.poll_interval_s
+            ),
+            accredo_page_size=cast(int, page),
+            hubspot_batch_size=cast(int, batch),
+        )
+
+    def near_limit(self, table: Mapping[str, Any]) -> Decimal:
+        self.keys(table, "[credit]", {"near_limit_pct"})
+        value = table.get("near_limit_pct", 90)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+            raise self.fail(
+                "credit.near_limit_pct",
+                f"expected a percentage above 0 and at most 100, got {value!r}",
+            )
+        return Decimal(str(value))
+
+    def generic_domains(self, table: Mapping[str, Any]) -> frozenset[str]:
+        self.keys(table, "[matching]", {"generic_email_domains"})
+        value = table.get("generic_email_domains", [])
+        if not isinstance(value, list) or not all(isinstance(d, str) and d.strip() for d in value):
+            raise self.fail(
+                "matching.generic_email_domains", 'expected a list of domain names like "gmail.com"'
+            )
+        return frozenset(d.strip().lower() for d in value)
+
+    def rules(self, value: object, nzbn_property: str) -> tuple[FieldRule, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise self.fail("company_fields", "expected [[company_fields]] tables")
+        known = property_by_name(nzbn_property)
+        return tuple(
+            self.rule(cast(Mapping[str, Any], item), index, nzbn_property, known)
+            for index, item in enumerate(value)
+        )
+
+    def rule(
+        self, table: Mapping[str, Any], index: int, nzbn_property: str, known: Mapping[str, Any]
+    ) -> FieldRule:
+        where = f"company_fields[{index}]"
+        self.keys(
+            table,
+            where,
+            {
+                "hubspot",
+                "accredo",
+                "master",
+                "transform",
+                "write",
+                "max_length",
+                "decimals",
+                "options",
+            },
+        )
+        hubspot = self.string(table, "hubspot", f"{where}.hubspot", "")
+        hubspot = nzbn_property if hubspot == NZBN_PLACEHOLDER else hubspot
+        where = f"{where} (hubspot = {hubspot!r})"
+        if hubspot in MANAGED_PROPERTIES:
+            raise self.fail(
+                where, "this property is written by the connector itself; remove the rule"
+            )
+        accredo = self.string(table, "accredo", f"{where}.accredo", "")
+        self.check_accredo_field(accredo, where)
+        master = self.choice(table, "master", where, MASTERS, None)
+        transform = self.string(table, "transform", f"{where}.transform", "")
+        if transform not in TRANSFORMS:
+            raise self.fail(
+                where,
+                f"unknown transform {transform!r}; expected one of {', '.join(sorted(TRANSFORMS))}",
+            )
+        options = self.options(table, where, transform, hubspot, known)
+        return FieldRule(
+            hubspot=hubspot,
+            accredo=accredo,
+            master=cast(Master, master),
+            transform=transform,
+            write=cast(WriteMode, self.choice(table, "write", where, WRITE_MODES, "always")),
+            max_length=self.integer(table, "max_length", f"{where}.max_length", None, 1, 65_536),
+            decimals=self.integer(table, "decimals", f"{where}.decimals", None, 0, 10),
+            options=options,
+        )
+
+    def choice(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        allowed: tuple[str, ...],
+        default: str | None,
+    ) -> str:
+        value = table.get(key, default)
+        if value not in allowed:
+            expected = " or ".join(f'"{a}"' for a in allowed)
+            raise self.fail(f"{where}.{key}", f"expected {expected}, got {value!r}")
+        return cast(str, value)
+
+    def check_accredo_field(self, accredo: str, where: str) -> None:
+        if accredo.startswith(DERIVED_PREFIX):
+            if accredo.removeprefix(DERIVED_PREFIX) not in DERIVED_VALUES:
+                names = ", ".join(DERIVED_PREFIX + n for n in sorted(DERIVED_VALUES))
+                raise self.fail(
+                    where, f"unknown derived value {accredo!r}; expected one of {names}"
+                )
+        elif not (
+            accredo in ARCustomer.model_fields
+            or accredo in ACCREDO_CUSTOMER_FIELDS
+            or accredo.startswith("Z_")
+        ):
+            raise self.fail(
+                where,
+                f"unknown Accredo field {accredo!r}; expected an ARCustomer field such as "
+                "'CreditLimit', a custom field starting with 'Z_', or a derived.* value",
+            )
+
+    def options(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        transform: str,
+        hubspot: str,
+        known: Mapping[str, Any],
+    ) -> tuple[str, ...]:
+        value = table.get("options")
+        if value is not None:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(f"{where}.options", "expected a list of option values (strings)")
+            return tuple(value)
+        if transform != "enum":
+            return ()
+        prop = known.get(hubspot)
+        if prop is None or not prop.options:
+            raise self.fail(
+                where,
+                'transform "enum" needs options = [...] for a property the connector '
+                "does not create",
+            )
+        return tuple(prop.option_values())
+
+
+def check_single_master(rules: tuple[FieldRule, ...], source: str) -> None:
+    """Refuse a field claimed by both masters, or written by two rules (DESIGN invariant 1)."""
+    by_property: dict[str, list[FieldRule]] = defaultdict(list)
+    by_accredo: dict[str, list[FieldRule]] = defaultdict(list)
+    for rule in rules:
+        by_property[rule.hubspot].append(rule)
+        if not rule.is_derived:
+            by_accredo[rule.accredo].append(rule)
+    for prop, claims in by_property.items():
+        if len({rule.master for rule in claims}) > 1:
+            raise MappingConfigError(
+                f"{source}: HubSpot property {prop!r} is mastered by both Accredo and HubSpot; "
+                "a field must have exactly one master"
+            )
+        if claims[0].master == "accredo" and len(claims) > 1:
+            raise MappingConfigError(
+                f"{source}: HubSpot property {prop!r} is written by {len(claims)} rules; "
+                "expected one rule per property"
+            )
+    for field, claims in by_accredo.items():
+        masters = {rule.master for rule in claims}
+        if len(masters) > 1:
+            raise MappingConfigError(
+                f"{source}: Accredo field {field!r} is mastered by both Accredo and HubSpot; "
+                "a field must have exactly one master"
+            )
+        hubspot_writers = [rule for rule in claims if rule.master == "hubspot"]
+        if len(hubspot_writers) > 1:
+            raise MappingConfigError(
+                f"{source}: Accredo field {field!r} is written from {len(hubspot_writers)} HubSpot "
+                "properties; expected one"
+            )
