@@ -1,0 +1,208 @@
+"""Matching a debtor to an existing HubSpot company the first time it is seen.
+
+HubSpot's companies are listed once (in pages) into a ``CompanyIndex`` and matched locally:
+search is rate-limited, capped at 10,000 results and lags writes, which is how
+search-then-create connectors make duplicates (hubspot-api.md pitfalls 1-3).
+
+Order (DESIGN "Matching"): the stored link; the NZBN (``BusinessNo``), or the ABN for
+Australian debtors; the ``accredo_customer_code`` property; the e-mail domain, then the web
+domain (never a generic mail domain). A key held by two companies, or a company that already
+belongs to another debtor, is *ambiguous*: reported, not linked, never merged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.identity import (
+    debtor_abn,
+    debtor_email_domain,
+    debtor_nzbn,
+    debtor_web_domain,
+    is_generic,
+)
+from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
+from accredo_hubspot.mapping.transforms import normalise_abn, normalise_nzbn, web_domain
+
+Via = Literal["link", "nzbn", "abn", "code", "email_domain", "web_domain", "new", "ambiguous"]
+
+#: Company properties the index reads (besides the configurable NZBN property).
+DOMAIN_PROPERTIES = ("domain", "website")
+
+_KEY_LABELS = {
+    "nzbn": "NZBN",
+    "abn": "ABN",
+    "code": "customer code",
+    "email_domain": "e-mail domain",
+    "web_domain": "web domain",
+}
+
+
+def normalise_code(code: str) -> str:
+    """Accredo codes are upper case (accredo-api.md 3.3); HubSpot may hold any case."""
+    return code.strip().upper()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Where one debtor belongs: a company id, a new company, or an ambiguity to report."""
+
+    code: str
+    company_id: str | None
+    via: Via
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CompanyIndex:
+    """HubSpot companies by the keys debtors are matched on; built once per run."""
+
+    by_business_number: Mapping[str, tuple[str, ...]]
+    by_code: Mapping[str, tuple[str, ...]]
+    by_domain: Mapping[str, tuple[str, ...]]
+    code_of: Mapping[str, str]  # company id -> the accredo_customer_code it already holds
+    generic_domains: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def build(
+        cls,
+        companies: Iterable[HubSpotObject],
+        nzbn_property: str,
+        generic_domains: Collection[str] = (),
+    ) -> CompanyIndex:
+        generic = frozenset(d.lower() for d in generic_domains)
+        numbers: dict[str, list[str]] = defaultdict(list)
+        codes: dict[str, list[str]] = defaultdict(list)
+        domains: dict[str, list[str]] = defaultdict(list)
+        code_of: dict[str, str] = {}
+        for company in companies:
+            if company.archived:
+                continue
+            props = company.properties
+            raw_number = props.get(nzbn_property)
+            number = normalise_nzbn(raw_number) or normalise_abn(raw_number)
+            if number is not None:
+                _add(numbers, number, company.id)
+            code = props.get(CUSTOMER_CODE_PROPERTY)
+            if code and code.strip():
+                _add(codes, normalise_code(code), company.id)
+                code_of[company.id] = normalise_code(code)
+            for prop in DOMAIN_PROPERTIES:
+                domain = web_domain(props.get(prop))
+                if domain is not None and not is_generic(domain, generic):
+                    _add(domains, domain, company.id)
+        return cls(_freeze(numbers), _freeze(codes), _freeze(domains), code_of, generic)
+
+    def __len__(self) -> int:
+        ids = {
+            i
+            for table in (self.by_business_number, self.by_code, self.by_domain)
+            for i in _ids(table)
+        }
+        return len(ids)
+
+
+def _add(table: dict[str, list[str]], key: str, company_id: str) -> None:
+    if company_id not in table[key]:
+        table[key].append(company_id)
+
+
+def _freeze(table: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {key: tuple(ids) for key, ids in table.items()}
+
+
+def _ids(table: Mapping[str, tuple[str, ...]]) -> Iterable[str]:
+    for ids in table.values():
+        yield from ids
+
+
+def _ambiguous(code: str, candidates: Sequence[str], reason: str) -> MatchResult:
+    return MatchResult(code, None, "ambiguous", tuple(candidates), reason)
+
+
+def _lookups(customer: ARCustomer, index: CompanyIndex, code: str) -> list[tuple[Via, str | None]]:
+    generic = index.generic_domains
+    return [
+        ("nzbn", debtor_nzbn(customer)),
+        ("abn", debtor_abn(customer)),
+        ("code", code),
+        ("email_domain", debtor_email_domain(customer, generic)),
+        ("web_domain", debtor_web_domain(customer, generic)),
+    ]
+
+
+def _table(index: CompanyIndex, via: Via) -> Mapping[str, tuple[str, ...]]:
+    if via in ("nzbn", "abn"):
+        return index.by_business_number
+    if via == "code":
+        return index.by_code
+    return index.by_domain
+
+
+def match_debtor(
+    customer: ARCustomer, index: CompanyIndex, existing_link: str | None
+) -> MatchResult:
+    """Find the company for ``customer``; a stored link always wins."""
+    code = normalise_code(customer.CustomerCode)
+    if existing_link:
+        return MatchResult(code, existing_link, "link", (existing_link,))
+    own = index.by_code.get(code, ())
+    for via, key in _lookups(customer, index, code):
+        if key is None:
+            continue
+        candidates = _table(index, via).get(key, ())
+        if not candidates:
+            continue
+        label = f"{_KEY_LABELS[via]} {key}"
+        if len(candidates) > 1:
+            return _ambiguous(code, candidates, f"{label} is on {len(candidates)} companies")
+        (company_id,) = candidates
+        holder = index.code_of.get(company_id)
+        if holder is not None and holder != code:
+            return _ambiguous(
+                code,
+                candidates,
+                f"{label} matches company {company_id}, which is debtor {holder}'s",
+            )
+        if own and own != candidates:
+            return _ambiguous(
+                code,
+                (*candidates, *own),
+                f"{label} matches company {company_id}, but company {own[0]} holds code {code}",
+            )
+        return MatchResult(code, company_id, via, candidates)
+    return MatchResult(code, None, "new")
+
+
+def match_all(
+    customers: Iterable[ARCustomer], index: CompanyIndex, links: Mapping[str, str]
+) -> list[MatchResult]:
+    """Match every debtor, never letting two debtors claim one company in a run.
+
+    ``links`` maps customer codes to the company ids already stored. The first debtor to claim
+    a company keeps it; a later one is reported as ambiguous, naming the first.
+    """
+    normalised_links = {normalise_code(code): cid for code, cid in links.items()}
+    claimed = {cid: code for code, cid in normalised_links.items()}
+    results: list[MatchResult] = []
+    for customer in customers:
+        code = normalise_code(customer.CustomerCode)
+        result = match_debtor(customer, index, normalised_links.get(code))
+        company_id = result.company_id
+        if company_id is not None:
+            holder = claimed.setdefault(company_id, code)
+            if holder != code:
+                result = _ambiguous(
+                    code,
+                    (company_id,),
+                    f"matched company {company_id} by {result.via}, but debtor {holder} "
+                    "already claims it",
+                )
+        results.append(result)
+    return results
