@@ -1,0 +1,85 @@
+"""The change feed across postings and edits (reference §9.3, §9.4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from accredo_hubspot.accredo import AccredoClient
+
+from .conftest import RecordingTransport, Sim
+
+
+async def _two_customers_with_open_invoices(client: AccredoClient) -> list[str]:
+    codes = [c.CustomerCode async for c in client.iter_customers(page_size=100)]
+    with_invoices = {t.CustomerCode for t in await client.open_transactions(codes)}
+    return [c for c in codes if c in with_invoices][:2]
+
+
+async def test_a_receipt_is_followed_to_its_customer(fresh_sim: Sim) -> None:
+    recorder = RecordingTransport()
+    async with fresh_sim.client(transport=recorder) as client:
+        first, second = await _two_customers_with_open_invoices(client)
+        cursors = await client.latest_delta_ids()
+        assert set(cursors) == {"ARDELTA", "INDELTA", "OEDELTA"}
+        assert (await client.poll_changes(cursors)).rows_seen == 0
+
+        fresh_sim.control(
+            "POST",
+            "/_sim/post/receipts",
+            {
+                "items": [
+                    {"CustomerCode": second, "Amount": 10},
+                    {"CustomerCode": first, "Amount": 5},
+                ]
+            },
+        )
+        recorder.exchanges.clear()
+        batch = await client.poll_changes(cursors)
+
+        assert batch.customer_codes == [second, first]
+        assert batch.rows_seen >= 2
+        assert batch.cursors["ARDELTA"] > cursors["ARDELTA"]
+        assert batch.unresolved == []
+        # the ARTRAN/ARALLOC rows were looked up by key lists, not one GET per row
+        lookups = [e for e in recorder.data_requests() if "/ARTransaction" in e.url]
+        assert len(lookups) == 1
+
+        again = await client.poll_changes(batch.cursors)
+        assert again.rows_seen == 0 and again.customer_codes == []
+        assert again.cursors == batch.cursors
+
+
+async def test_api_writes_show_in_the_feed(fresh_sim: Sim) -> None:
+    async with fresh_sim.client() as client:
+        customer = await anext(client.iter_customers(page_size=1))
+        cursors = await client.latest_delta_ids()
+        assert customer.etag
+        await client.patch_customer(
+            customer.CustomerCode, customer.etag, {"CreditLimit": Decimal(777)}
+        )
+        receipt = await client.post(
+            "ARTransaction",
+            {"CustomerCode": customer.CustomerCode, "TransactionType": "R", "NetAmount": 1},
+        )
+        assert receipt["TransactionID"]
+        batch = await client.poll_changes(cursors)
+    assert batch.customer_codes == [customer.CustomerCode]
+    assert batch.rows_seen >= 2
+
+
+async def test_deleted_records_are_unresolved(fresh_sim: Sim) -> None:
+    async with fresh_sim.client() as client:
+        customer = await anext(client.iter_customers(page_size=1))
+        contact = await client.post(
+            "ARContact",
+            {"CustomerCode": customer.CustomerCode, "FirstName": "Mere", "LastName": "Tūhoe"},
+        )
+        cursors = await client.latest_delta_ids()
+        delete = await client._http.delete(  # no client API for DELETE: the connector never deletes
+            client.entity_url("ARContact", contact["ContactID"]),
+            headers={"Authorization": f"Bearer {await client._tokens.access_token()}"},
+        )
+        assert delete.is_success
+        batch = await client.poll_changes(cursors)
+    assert batch.unresolved == [f"ARCONTCT:{contact['ContactID']}"]
+    assert batch.customer_codes == []
