@@ -6,14 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from sims.accredo.config import SimConfig
-
-from .conftest import RecordingTransport, Sim, _serve
+from .conftest import RecordingTransport, Sim, serve_sim
 
 
 @pytest.fixture(scope="module")
 def big_sim() -> Iterator[Sim]:
-    yield from _serve(SimConfig(seed=11, customers=5000))
+    yield from serve_sim(seed=11, customers=5000)
 
 
 async def test_iterates_all_5000_customers_in_pages(big_sim: Sim) -> None:
