@@ -1,0 +1,66 @@
+"""``hubspot-sim``: serve the HubSpot simulator with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from sims.hubspot.app import create_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+
+cli = typer.Typer(add_completion=False, help="A local HubSpot CRM API v3/v4 simulator.")
+
+Opt = typer.Option
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, Opt("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, Opt("--port", help="TCP port.")] = 8082,
+    token: Annotated[list[str] | None, Opt("--token", help="Accepted token (repeatable).")] = None,
+    rate_limit: Annotated[int, Opt("--rate-limit", help="Per 10 s per token; 0 off.")] = 190,
+    search_rate_limit: Annotated[
+        int, Opt("--search-rate-limit", help="Searches per second; 0 off.")
+    ] = 5,
+    indexing_delay_ms: Annotated[
+        int, Opt("--indexing-delay-ms", help="Delay before writes show in search.")
+    ] = 1000,
+    seed: Annotated[int | None, Opt("--seed", help="Seed demo data.")] = None,
+    webhook_url: Annotated[str | None, Opt("--webhook-url", help="Webhook target URL.")] = None,
+    webhook_secret: Annotated[
+        str | None, Opt("--webhook-secret", help="Client secret that signs webhooks.")
+    ] = None,
+    app_id: Annotated[int, Opt("--app-id", help="App id (webhooks' sourceId).")] = 1234567,
+    portal_id: Annotated[int, Opt("--portal-id", help="Portal (hub) id.")] = 99999999,
+    error_rate: Annotated[float, Opt("--error-rate", help="Share of 5xx answers.")] = 0.0,
+    storm_429_rate: Annotated[float, Opt("--storm-429-rate", help="Share of forced 429s.")] = 0.0,
+    latency_ms: Annotated[int, Opt("--latency-ms", help="Added latency per request.")] = 0,
+    drop_rate: Annotated[float, Opt("--drop-rate", help="Share of dropped connections.")] = 0.0,
+) -> None:
+    """Serve the simulator until interrupted."""
+    tokens = list(token) if token else [DEMO_TOKEN]
+    config = HubSpotSimConfig(
+        token=tokens,
+        portal_id=portal_id,
+        app_id=app_id,
+        rate_limit=rate_limit,
+        search_rate_limit=search_rate_limit,
+        indexing_delay_ms=indexing_delay_ms,
+        seed=seed,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        error_rate=error_rate,
+        storm_429_rate=storm_429_rate,
+        latency_ms=latency_ms,
+        drop_rate=drop_rate,
+    )
+    typer.echo(f"HubSpot simulator: http://{host}:{port}")
+    typer.echo(f"Token: {tokens[0]}")
+    typer.echo(f"Control surface: http://{host}:{port}/_sim/stats")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    cli()

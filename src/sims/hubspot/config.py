@@ -1,0 +1,80 @@
+"""Settings of one simulated HubSpot portal.
+
+Defaults follow HubSpot's published numbers for a Professional portal with a legacy private app
+(reference ``hubspot-api.md`` section 3); every limit can be turned off with 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+"""The documented demo token: it looks like a real private-app token and is accepted by default."""
+
+DEFAULT_WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = tuple(
+    f"{obj}.{event}"
+    for obj in ("company", "contact", "deal")
+    for event in ("creation", "propertyChange", "deletion", "merge", "associationChange")
+)
+"""Every CRM event type the connector cares about, for the three standard objects."""
+
+WEBHOOK_RETRY_DELAYS_S: tuple[float, ...] = (
+    60.0,
+    300.0,
+    900.0,
+    1800.0,
+    3600.0,
+    7200.0,
+    10800.0,
+    14400.0,
+    21600.0,
+    25200.0,
+)
+"""Ten retries spread over about 24 hours (reference 11.4: "up to 10 times, spread over the next
+24 hours"; the exact spacing is [assumed]). Tests pass short delays instead."""
+
+
+@dataclass
+class HubSpotSimConfig:
+    """Everything that can be configured on the HubSpot simulator."""
+
+    token: str | list[str] = DEMO_TOKEN
+    portal_id: int = 99999999
+    app_id: int = 1234567
+    rate_limit: int = 190
+    """Requests per rolling window per token (private app, Professional); 0 turns it off."""
+    rate_window_s: float = 10.0
+    """Length of the rolling window; HubSpot's is 10 s, tests shorten it."""
+    daily_limit: int = 625_000
+    search_rate_limit: int = 5
+    """Search requests per second per portal; 0 turns it off."""
+    search_window_s: float = 1.0
+    associations_rate_limit: int = 150
+    """Associations v4 requests per rolling window (Pro/Enterprise); 0 turns it off."""
+    indexing_delay_ms: int = 1000
+    """How long a new or changed record takes to show up in search."""
+    seed: int | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_subscriptions: list[str] = field(
+        default_factory=lambda: list(DEFAULT_WEBHOOK_SUBSCRIPTIONS)
+    )
+    webhook_batch_window_ms: int = 1000
+    webhook_retry_delays_s: tuple[float, ...] = WEBHOOK_RETRY_DELAYS_S
+    webhook_timeout_s: float = 5.0
+    webhook_max_concurrent: int = 10
+    error_rate: float = 0.0
+    """Share of API requests answered with a 5xx."""
+    storm_429_rate: float = 0.0
+    """Share of API requests answered with a ten-secondly 429 although the budget is not spent."""
+    latency_ms: int = 0
+    drop_rate: float = 0.0
+    """Share of API requests whose connection is dropped before an answer."""
+    max_unique_properties: int = 10
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """All accepted bearer tokens."""
+        if isinstance(self.token, str):
+            return frozenset({self.token})
+        return frozenset(self.token)

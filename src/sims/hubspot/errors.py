@@ -1,0 +1,174 @@
+"""HubSpot's error bodies (reference section 2), built in one place.
+
+The simulator raises ``SimError`` inside its handlers; the app turns it into the HTTP answer.
+Texts HubSpot has never been seen to send are [assumed] and kept as constants here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonDict = dict[str, Any]
+
+NOT_FOUND_MESSAGE = "Object not found.  objectId are usually numeric."
+UNKNOWN_ROUTE_MESSAGE = "resource not found"
+AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+    "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+TOO_MANY_INPUTS_MESSAGE = "Too many inputs: {count}. The maximum batch size is {limit}."
+"""[assumed] reference 14: the >100 batch error text is an open question."""
+LIMIT_TOO_HIGH_MESSAGE = "limit must be less than or equal to {limit}, but was {value}"
+"""[assumed] reference 4.1: list limit > 100 -> 400 VALIDATION_ERROR."""
+SEARCH_CAP_MESSAGE = (
+    "Search results are limited to 10000 records; paging beyond 10000 is not allowed "
+    "(after={after}, limit={limit})."
+)
+"""[assumed] reference 5: the 10k error text is an open question."""
+UNIQUE_TAKEN_MESSAGE = "{value} already has that value."
+"""[assumed] reference 2.3: the body of the unique-value duplicate error."""
+PROPERTY_EXISTS_MESSAGE = "Property named '{name}' already exists."
+"""[assumed] reference 2.3: property exists -> 409 OBJECT_ALREADY_EXISTS."""
+NON_UNIQUE_ID_PROPERTY_MESSAGE = (
+    "Unable to perform update/upsert by non-unique {type_id} property {name} in portal ID {portal}"
+)
+INVALID_NUMBER_MESSAGE = "{value} was not a valid long."
+"""[assumed] reference 2.1 names the code INVALID_LONG, not its text."""
+INVALID_DATE_MESSAGE = (
+    "{value} is not a valid date: use YYYY-MM-DD or a midnight UTC epoch millisecond timestamp."
+)
+"""[assumed] reference 6: date properties take YYYY-MM-DD or midnight-UTC epoch ms."""
+INVALID_DATETIME_MESSAGE = "{value} is not a valid datetime: use epoch milliseconds or ISO 8601."
+INVALID_BOOL_MESSAGE = "{value} is not a valid boolean: use true or false."
+
+
+def correlation_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class SimError(Exception):
+    """An HTTP error answer, as HubSpot gives it."""
+
+    status: int
+    category: str | None
+    message: str
+    context: dict[str, list[str]] | None = None
+    errors: list[JsonDict] | None = None
+    extra: JsonDict = field(default_factory=dict)
+
+    def body(self, corr_id: str) -> JsonDict:
+        """The generic error envelope (reference 2)."""
+        out: JsonDict = {"status": "error", "message": self.message, "correlationId": corr_id}
+        if self.errors is not None:
+            out["errors"] = self.errors
+        if self.context is not None:
+            out["context"] = self.context
+        if self.category is not None:
+            out["category"] = self.category
+        out.update(self.extra)
+        return out
+
+    def standard_error(self) -> JsonDict:
+        """The per-item form used inside 207 batch answers (``StandardError``)."""
+        return {
+            "status": "error",
+            "category": self.category or "VALIDATION_ERROR",
+            "message": self.message,
+            "context": dict(self.context or {}),
+            "errors": list(self.errors or []),
+            "links": {},
+        }
+
+
+@dataclass(frozen=True)
+class PropertyProblem:
+    """One invalid property value in a write."""
+
+    name: str
+    code: str
+    message: str
+
+
+def validation_error(problems: list[PropertyProblem], portal_id: int) -> SimError:
+    """400 ``Property values were not valid: [...]`` listing every bad property (2.1)."""
+    items = [
+        {
+            "isValid": False,
+            "message": p.message,
+            "error": p.code,
+            "name": p.name,
+            "localizedErrorMessage": p.message,
+            "portalId": portal_id,
+        }
+        for p in problems
+    ]
+    return SimError(
+        400,
+        "VALIDATION_ERROR",
+        "Property values were not valid: " + json.dumps(items, separators=(",", ":")),
+        errors=[
+            {"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}}
+            for p in problems
+        ],
+    )
+
+
+def bad_request(message: str, context: dict[str, list[str]] | None = None) -> SimError:
+    return SimError(400, "VALIDATION_ERROR", message, context=context)
+
+
+def not_found(object_id: str) -> SimError:
+    return SimError(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE, context={"id": [object_id]})
+
+
+def unknown_route() -> SimError:
+    return SimError(404, None, UNKNOWN_ROUTE_MESSAGE)
+
+
+def unauthorized() -> SimError:
+    return SimError(401, "INVALID_AUTHENTICATION", AUTH_MESSAGE)
+
+
+def email_conflict(existing_id: int) -> SimError:
+    return SimError(409, "CONFLICT", f"Contact already exists. Existing ID: {existing_id}")
+
+
+def too_many_inputs(count: int, limit: int = 100) -> SimError:
+    return bad_request(TOO_MANY_INPUTS_MESSAGE.format(count=count, limit=limit))
+
+
+def duplicate_ids(ids: list[str]) -> SimError:
+    return bad_request(
+        f"Duplicate IDs found in batch input: [{', '.join(ids)}]. IDs must be unique",
+        context={"ids": ids},
+    )
+
+
+def rate_limited_body(policy: str, portal_id: int, app_id: int) -> JsonDict:
+    """429 bodies (reference 3): without ``correlationId``; the app adds it."""
+    if policy == "DAILY":
+        return {
+            "status": "error",
+            "message": "You have reached your daily limit.",
+            "errorType": "RATE_LIMIT",
+            "policyName": "DAILY",
+            "requestId": str(uuid.uuid4()),
+        }
+    if policy == "SECONDLY":
+        return {
+            "status": "error",
+            "message": "You have reached your secondly limit.",
+            "errorType": "RATE_LIMIT",
+            "policyName": "SECONDLY",
+        }
+    return {
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "TEN_SECONDLY_ROLLING",
+        "groupName": f"publicapi:private_app-api-calls-ten-secondly:{app_id}:{portal_id}",
+    }

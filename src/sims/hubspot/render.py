@@ -1,0 +1,87 @@
+"""Records as HubSpot answers them (reference 4.2; the SDK's ``SimplePublicObject``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sims.hubspot.portal import ObjectType
+from sims.hubspot.store import Portal, Record
+from sims.hubspot.timeutil import iso_ms
+
+JsonDict = dict[str, Any]
+
+
+def property_names(portal: Portal, otype: ObjectType, requested: list[str] | None) -> list[str]:
+    """Requested names that exist (unknown ones are ignored), plus the system properties."""
+    if not requested:
+        return list(otype.default_props)
+    names = [n for n in requested if portal.prop(otype.type_id, n) is not None]
+    return [*names, otype.created_prop, otype.modified_prop, "hs_object_id"]
+
+
+def record_json(
+    portal: Portal,
+    otype: ObjectType,
+    record: Record,
+    requested: list[str] | None = None,
+    *,
+    all_props: bool = False,
+    props_view: dict[str, str] | None = None,
+    with_history: list[str] | None = None,
+) -> JsonDict:
+    source = props_view if props_view is not None else record.props
+    if all_props:
+        props: dict[str, str | None] = dict(source)
+    else:
+        props = {n: source.get(n) for n in property_names(portal, otype, requested)}
+    out: JsonDict = {
+        "id": str(record.id),
+        "properties": dict(sorted(props.items())),
+        "createdAt": iso_ms(record.created_ms),
+        "updatedAt": iso_ms(record.updated_ms),
+        "archived": record.archived,
+    }
+    if record.archived and record.archived_ms is not None:
+        out["archivedAt"] = iso_ms(record.archived_ms)
+    if with_history:
+        out["propertiesWithHistory"] = {
+            n: list(record.history.get(n, []))
+            for n in with_history
+            if portal.prop(otype.type_id, n) is not None
+        }
+    return out
+
+
+def legacy_association_name(from_type: ObjectType, to_type: ObjectType, label: str | None) -> str:
+    """v3 association ``type`` names such as ``company_to_contact`` (reference 4.2);
+    the names of labelled variants are [assumed]."""
+    base = f"{from_type.name}_to_{to_type.name}"
+    if label is None:
+        return base
+    return f"{base}_{label.lower().replace(' ', '_')}"
+
+
+def associations_json(
+    portal: Portal, otype: ObjectType, record: Record, wanted: list[str]
+) -> JsonDict:
+    """The v3 ``associations`` map: the first 100 ids per type; omitted when empty."""
+    out: JsonDict = {}
+    for alias in wanted:
+        tid = portal.aliases.get(alias.lower())
+        if tid is None:
+            continue
+        to_type = portal.types[tid]
+        results = []
+        for to_id, specs in portal.associations.targets((otype.type_id, record.id), tid):
+            target = portal.records[tid].get(to_id)
+            if target is None or target.archived:
+                continue
+            for category, type_id in sorted(specs):
+                atype = portal.associations.find_type(otype.type_id, tid, category, type_id)
+                label = atype.label if atype else None
+                results.append(
+                    {"id": str(to_id), "type": legacy_association_name(otype, to_type, label)}
+                )
+        if results:
+            out[to_type.plural] = {"results": results[:100]}
+    return out

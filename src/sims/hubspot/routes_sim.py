@@ -1,0 +1,143 @@
+"""The control surface under ``/_sim/``: no token, and no part of HubSpot. Tests, the demo
+and benchmarks use it to reset, seed, act as a HubSpot user, read call counts and set faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from sims.hubspot.errors import bad_request
+from sims.hubspot.http import Ctx, Router, reply
+from sims.hubspot.render import record_json
+from sims.hubspot.seed import SeedCounts, seed_portal
+from sims.hubspot.state import Faults, Stats
+
+JsonDict = dict[str, Any]
+
+
+async def reset(ctx: Ctx) -> Response:
+    ctx.sim.reset()
+    return reply(200, {"status": "reset"})
+
+
+async def seed(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    counts = SeedCounts()
+    for name in ("owners", "companies", "contacts", "deals"):
+        if name in body:
+            setattr(counts, name, int(body[name]))
+    value = body.get("seed", ctx.sim.config.seed or 0)
+    if not isinstance(value, int):
+        raise bad_request("seed must be an integer")
+    ctx.sim.webhooks.enabled = False
+    try:
+        summary = seed_portal(ctx.sim.portal, value, counts)
+    finally:
+        ctx.sim.webhooks.enabled = True
+    return reply(200, summary)
+
+
+async def user_create(ctx: Ctx) -> Response:
+    portal = ctx.sim.portal
+    otype = portal.resolve_type(ctx.params["type"])
+    body = await ctx.json_object()
+    portal.current_source = ctx.sim.ui_source
+    record = portal.create(
+        otype, portal.prepare(otype, body.get("properties") or {}, None), ctx.sim.ui_source
+    )
+    return reply(201, record_json(portal, otype, record, all_props=True))
+
+
+async def user_update(ctx: Ctx) -> Response:
+    portal = ctx.sim.portal
+    otype = portal.resolve_type(ctx.params["type"])
+    record = portal.get(otype, ctx.params["id"])
+    body = await ctx.json_object()
+    portal.current_source = ctx.sim.ui_source
+    changes = portal.prepare(otype, body.get("properties") or {}, record)
+    portal.update(otype, record, changes, ctx.sim.ui_source)
+    return reply(200, record_json(portal, otype, record, all_props=True))
+
+
+async def user_archive(ctx: Ctx) -> Response:
+    portal = ctx.sim.portal
+    otype = portal.resolve_type(ctx.params["type"])
+    record = portal.get(otype, ctx.params["id"])
+    portal.archive(otype, record, ctx.sim.ui_source)
+    return reply(204)
+
+
+async def get_stats(ctx: Ctx) -> Response:
+    return reply(200, ctx.sim.stats.to_json())
+
+
+async def reset_stats(ctx: Ctx) -> Response:
+    ctx.sim.stats = Stats()
+    return reply(200, ctx.sim.stats.to_json())
+
+
+async def get_faults(ctx: Ctx) -> Response:
+    return reply(200, ctx.sim.faults.to_json())
+
+
+async def put_faults(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    faults = Faults()
+    for name, default in faults.to_json().items():
+        value = body.get(name, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise bad_request(f"{name} must be a non-negative number")
+        setattr(faults, name, type(default)(value))
+    ctx.sim.faults = faults
+    return reply(200, faults.to_json())
+
+
+async def index_now(ctx: Ctx) -> Response:
+    """Make every pending write searchable at once (skips the indexing delay)."""
+    portal = ctx.sim.portal
+    for records in portal.records.values():
+        for record in records.values():
+            if record.pending:
+                record.indexed = record.pending[-1][1]
+                record.pending.clear()
+    return reply(200, {"status": "indexed"})
+
+
+async def webhook_log(ctx: Ctx) -> Response:
+    hooks = ctx.sim.webhooks
+    return reply(
+        200,
+        {
+            "pending": len(hooks.pending),
+            "deliveries": [d.__dict__ for d in hooks.deliveries],
+            "subscriptions": [
+                {
+                    "id": s.id,
+                    "subscriptionType": s.subscription_type,
+                    "propertyName": s.property_name,
+                }
+                for s in hooks.subscriptions
+            ],
+        },
+    )
+
+
+async def reset_limits(ctx: Ctx) -> Response:
+    ctx.sim.reset_limits()
+    return reply(200, {"status": "reset"})
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/_sim/reset", reset)
+    router.add("POST", "/_sim/seed", seed)
+    router.add("POST", "/_sim/objects/{type}", user_create)
+    router.add("PATCH", "/_sim/objects/{type}/{id}", user_update)
+    router.add("DELETE", "/_sim/objects/{type}/{id}", user_archive)
+    router.add("GET", "/_sim/stats", get_stats)
+    router.add("POST", "/_sim/stats/reset", reset_stats)
+    router.add("GET", "/_sim/faults", get_faults)
+    router.add("PUT", "/_sim/faults", put_faults)
+    router.add("POST", "/_sim/search/index", index_now)
+    router.add("GET", "/_sim/webhooks", webhook_log)
+    router.add("POST", "/_sim/limits/reset", reset_limits)
