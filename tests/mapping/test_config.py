@@ -136,6 +136,8 @@ def test_one_accredo_field_feeding_two_properties_is_fine() -> None:
         ('timezone = "Mars/Olympus"\n', r"timezone: expected an IANA"),
         ("nzbn_property = 5\n", r"nzbn_property: expected a non-empty string"),
         ("colour = 1\n", r"top level: unknown key 'colour'"),
+        ('nzbn_property = "NZBN Number"\n', r"nzbn_property: expected a HubSpot internal property"),
+        (rule("Company Name", "CustomerName"), r"hubspot: expected a HubSpot internal property"),
         ("company_fields = 3\n", r"expected \[\[company_fields\]\]"),
         ("[sync\n", r"not valid TOML"),
     ],

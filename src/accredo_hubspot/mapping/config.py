@@ -7,6 +7,7 @@ expected (DESIGN invariant 1: one master per field, checked at configuration loa
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Mapping
@@ -67,6 +68,8 @@ ACCREDO_CUSTOMER_FIELDS = frozenset(
 #: Written by the connector itself; a rule for them would fight the connector.
 MANAGED_PROPERTIES = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
 NZBN_PLACEHOLDER = "{nzbn_property}"
+#: HubSpot internal property names (hubspot-api.md section 6, [assumed] there too).
+PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_HUBSPOT_BATCH = 100
 BUILT_IN_SOURCE = "<built-in default configuration>"
 DEFAULT_CONFIG_RESOURCE = "default.toml"
@@ -202,6 +205,14 @@ class _Parser:
             raise self.fail(where, f"expected a number greater than 0, got {value!r}")
         return float(value)
 
+    def property_name(self, name: str, where: str) -> None:
+        if not PROPERTY_NAME.fullmatch(name):
+            raise self.fail(
+                where,
+                f"expected a HubSpot internal property name (lower-case letters, digits and _, "
+                f"starting with a letter), got {name!r}",
+            )
+
     def config(self, data: Mapping[str, Any]) -> MappingConfig:
         self.keys(
             data,
@@ -209,6 +220,7 @@ class _Parser:
             {"nzbn_property", "timezone", "sync", "credit", "matching", "company_fields"},
         )
         nzbn_property = self.string(data, "nzbn_property", "nzbn_property", DEFAULT_NZBN_PROPERTY)
+        self.property_name(nzbn_property, "nzbn_property")
         timezone = self.string(data, "timezone", "timezone", "Pacific/Auckland")
         try:
             ZoneInfo(timezone)
@@ -304,6 +316,7 @@ class _Parser:
         )
         hubspot = self.string(table, "hubspot", f"{where}.hubspot", "")
         hubspot = nzbn_property if hubspot == NZBN_PLACEHOLDER else hubspot
+        self.property_name(hubspot, f"{where}.hubspot")
         where = f"{where} (hubspot = {hubspot!r})"
         if hubspot in MANAGED_PROPERTIES:
             raise self.fail(
