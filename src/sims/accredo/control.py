@@ -1,0 +1,199 @@
+"""The ``/_sim/`` control surface: JSON, no token, apart from the API.
+
+Lets the demo and tests act like a user of Accredo (post invoices and receipts, edit a debtor,
+move the clock) and change the simulator's set-up (tracking, faults, reseed).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sims.accredo.state import SIM_USER, SimError
+
+if TYPE_CHECKING:
+    from sims.accredo.state import SimState
+
+FAULT_FIELDS: dict[str, type] = {
+    "latency_ms": float,
+    "error_rate": float,
+    "rate_limit_429_rate": float,
+    "drop_rate": float,
+    "early_token_expiry": float,
+    "max_requests_per_minute": int,
+}
+POST_KINDS = {"invoices": "I", "receipts": "R", "credits": "C"}
+
+
+def _error(exc: SimError) -> JSONResponse:
+    err: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.target:
+        err["target"] = exc.target
+    if exc.details:
+        err["details"] = exc.details
+    return JSONResponse({"error": err}, status_code=exc.status)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise SimError(400, "BadRequest", "The request body is not valid JSON.") from None
+
+
+def _int(body: Any, name: str, default: int | None = None) -> int:
+    value = body.get(name, default) if isinstance(body, dict) else default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SimError(400, "BadRequest", f"'{name}' must be an integer", target=name)
+    return value
+
+
+def control_routes(sim: SimState) -> list[Route]:
+    """Routes bound to ``sim``."""
+
+    def public(entity: str, row: dict[str, Any]) -> dict[str, Any]:
+        ent = sim.entities[entity]
+        defaults = sim.defaults[entity]
+        out: dict[str, Any] = {"@odata.etag": sim.etag(entity, row)}
+        out.update({n: row.get(n, defaults.get(n)) for n in ent.scalar_names})
+        return out
+
+    def guarded(handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            try:
+                result: Response = await handler(request)
+            except SimError as exc:
+                return _error(exc)
+            return result
+
+        return endpoint
+
+    async def reset(request: Request) -> Response:
+        sim.reset()
+        return JSONResponse({"ok": True, "date": sim.clock.isoformat()})
+
+    async def reseed(request: Request) -> Response:
+        body = await _body(request)
+        seed_value = _int(body, "seed", sim.config.seed)
+        customers = _int(body, "customers", sim.config.customers)
+        if customers < 0:
+            raise SimError(400, "BadRequest", "customers must not be negative")
+        sim.reseed(seed_value, customers)
+        return JSONResponse({"ok": True, "seed": seed_value, "customers": customers})
+
+    async def clock(request: Request) -> Response:
+        return JSONResponse({"date": sim.clock.isoformat()})
+
+    async def advance(request: Request) -> Response:
+        body = await _body(request)
+        new = sim.advance_clock(_int(body, "days"))
+        return JSONResponse({"date": new.isoformat()})
+
+    async def post(request: Request) -> Response:
+        kind = POST_KINDS[request.url.path.rstrip("/").rsplit("/", 1)[-1]]
+        body = await _body(request)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not items:
+            raise SimError(400, "BadRequest", "'items' must be a non-empty list")
+        out = []
+        with sim.lock:
+            for i, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise SimError(400, "BadRequest", f"items[{i}] must be an object")
+                code = item.get("CustomerCode")
+                amount = item.get("Amount")
+                if not isinstance(code, str) or not code:
+                    raise SimError(400, "BadRequest", "CustomerCode is required", "CustomerCode")
+                if isinstance(amount, bool) or not isinstance(amount, int | float) or amount == 0:
+                    raise SimError(400, "BadRequest", "Amount must be a non-zero number", "Amount")
+                tdate = None
+                if item.get("TransactionDate"):
+                    try:
+                        tdate = date.fromisoformat(str(item["TransactionDate"]))
+                    except ValueError:
+                        raise SimError(
+                            400, "BadRequest", "TransactionDate must be YYYY-MM-DD"
+                        ) from None
+                ref = item.get("Reference")
+                if ref is not None and (not isinstance(ref, str) or len(ref) > 30):
+                    raise SimError(400, "BadRequest", "Reference: text of at most 30", "Reference")
+                row = sim.post(kind, code.upper(), float(amount), SIM_USER, tdate, ref)
+                out.append(public("ARTransaction", row))
+        return JSONResponse({"transactions": out})
+
+    async def patch_customer(request: Request) -> Response:
+        code = request.path_params["code"]
+        body = await _body(request)
+        row = sim.update("ARCustomer", code, body, SIM_USER, None, require_etag=False)
+        return JSONResponse(public("ARCustomer", row))
+
+    async def create_customer(request: Request) -> Response:
+        body = await _body(request)
+        row = sim.create("ARCustomer", body, SIM_USER)
+        return JSONResponse(public("ARCustomer", row))
+
+    async def tracking(request: Request) -> Response:
+        if request.method == "PUT":
+            body = await _body(request)
+            with sim.lock:
+                sim.set_tracking(body)
+        return JSONResponse(sim.tracking_json())
+
+    async def faults(request: Request) -> Response:
+        cfg = sim.config
+        if request.method == "PUT":
+            body = await _body(request)
+            if not isinstance(body, dict):
+                raise SimError(400, "BadRequest", "Expected a JSON object")
+            for name, value in body.items():
+                kind = FAULT_FIELDS.get(name)
+                if kind is None:
+                    raise SimError(400, "BadRequest", f"Unknown fault '{name}'", target=name)
+                if name == "max_requests_per_minute" and value is None:
+                    cfg.max_requests_per_minute = None
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise SimError(400, "BadRequest", f"'{name}' must be >= 0", target=name)
+                if name.endswith(("_rate", "_expiry")) and value > 1:
+                    raise SimError(400, "BadRequest", f"'{name}' is a fraction 0..1", name)
+                setattr(cfg, name, kind(value))
+        return JSONResponse({name: getattr(cfg, name) for name in FAULT_FIELDS})
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse({"requests": sim.requests, "by_route": dict(sim.stats)})
+
+    async def stats_reset(request: Request) -> Response:
+        sim.requests = 0
+        sim.stats.clear()
+        return JSONResponse({"requests": 0, "by_route": {}})
+
+    table = [
+        ("/_sim/reset", reset, ["POST"]),
+        ("/_sim/reseed", reseed, ["POST"]),
+        ("/_sim/clock", clock, ["GET"]),
+        ("/_sim/clock/advance", advance, ["POST"]),
+        ("/_sim/post/{kind:str}", post, ["POST"]),
+        ("/_sim/customers", create_customer, ["POST"]),
+        ("/_sim/customers/{code:str}", patch_customer, ["PATCH"]),
+        ("/_sim/tracking", tracking, ["GET", "PUT"]),
+        ("/_sim/faults", faults, ["GET", "PUT"]),
+        ("/_sim/stats", stats, ["GET"]),
+        ("/_sim/stats/reset", stats_reset, ["POST"]),
+    ]
+    routes: list[Route] = []
+    for path, handler, methods in table:
+        if path == "/_sim/post/{kind:str}":
+            routes.extend(
+                Route(f"/_sim/post/{k}", guarded(handler), methods=methods) for k in POST_KINDS
+            )
+            continue
+        routes.append(Route(path, guarded(handler), methods=methods))
+    return routes

@@ -1,0 +1,1150 @@
+"""The simulated Accredo company: tables, clock, postings, change tracking, writes.
+
+All mutations go through :class:`SimState` under one lock, and each writes its delta rows in
+the same step as the data change (reference 9.4 "Simulator obligations").
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sims.accredo import ledger, seed
+from sims.accredo.auth import TokenStore
+from sims.accredo.config import SimConfig
+from sims.accredo.schema import (
+    EntityDef,
+    FieldDef,
+    build_entities,
+    default_value,
+    definition_fields,
+)
+from sims.accredo.tables import Row, Table
+from sims.accredo.validation import ValidationFailed, check_value, clean_body
+
+SIM_USER = "SIM"
+#: [assumed] the company's default customer group for a POST without one (reference 6.3).
+DEFAULT_GROUP = "TRADE"
+BASE_CURRENCY = "NZD"
+_CODE_RE = re.compile(r"^[A-Z0-9]{1,16}$")
+
+#: Default change-tracking set-up (reference 9.3, "Simulator heat map").
+DEFAULT_TRACKED = (
+    "ARCUST",
+    "ARCONTCT",
+    "ARADDR",
+    "ARTRAN",
+    "ARALLOC",
+    "INHEAD",
+    "OEHEAD",
+    "OELINE",
+)
+DEFAULT_HEAT_LIMIT = 2
+DEFAULT_TRACKED_FIELDS = {
+    "ARCUST": [
+        "CustomerName",
+        "CreditLimit",
+        "StopCredit",
+        "SalesPersonCode",
+        "PriceCode",
+        "BusinessNo",
+        "EmailAddress",
+    ]
+}
+#: AccountFile -> (entity definition used for field heats, key field)
+ACCOUNT_FILES: dict[str, tuple[str, str]] = {
+    "ARCUST": ("ARCustomer", "CustomerCode"),
+    "ARCONTCT": ("ARContact", "ContactID"),
+    "ARADDR": ("TABLE_ARADDR", "AddressID"),
+    "ARTRAN": ("ARTransaction", "TransactionID"),
+    "ARALLOC": ("ARAllocation", "AllocationID"),
+    "ARGROUP": ("ARCustomerGroup", "CustomerGroupCode"),
+    "ARPERS": ("ARSalesPerson", "SalesPersonCode"),
+    "INHEAD": ("INInvoice", "DocumentID"),
+    "OEHEAD": ("OEOrder", "DocumentID"),
+    "OELINE": ("OEOrder_Line", "LineID"),
+}
+#: Fields with heat 6 (reference 9.3): balances, statistics, allocation state, statuses.
+HEAT6 = frozenset(
+    {
+        "UnallocatedAmount",
+        "DateFullyPaid",
+        "PeriodFullyAllocated",
+        "HoldAmount",
+        "PostStatus",
+        "PrintStatus",
+        "DateOfLastSale",
+        "DateOfLastReceipt",
+        "AmountOfLastReceipt",
+        "NumberOfInvoicesPaid",
+        "TotalDaysToPay",
+        "AverageDaysToPay",
+    }
+)
+_HEAT6_PREFIXES = ("Balance", "Sales", "PeriodOpening", "YearOpening", "Discount")
+
+#: ARTransaction properties a PATCH may change once posted [assumed].
+TXN_EDITABLE = frozenset(
+    {
+        "DueDate",
+        "HoldAmount",
+        "Reference",
+        "OrderNo",
+        "Comment",
+        "Narration",
+        "InternalReference",
+        "DiscountDate",
+    }
+)
+
+
+class SimError(Exception):
+    """An HTTP error answer (the simulator raises nothing to users: this becomes a response)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        target: str | None = None,
+        details: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.target = target
+        self.details = details or []
+
+
+def invalid(exc: ValidationFailed) -> SimError:
+    return SimError(
+        400,
+        "ValidationFailed",
+        exc.message,
+        target=exc.target or None,
+        details=[{"code": "ValidationFailed", "message": exc.message, "target": exc.target}],
+    )
+
+
+def _now_time() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+@dataclass
+class TableTracking:
+    heat_limit: int = DEFAULT_HEAT_LIMIT
+    fields: list[str] = field(default_factory=list)
+
+
+class SimState:
+    """One simulated company. ``lock`` serialises every read-modify-write."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.entities = build_entities(config.custom_fields)
+        self.lock = threading.RLock()
+        self.auth = TokenStore(config)
+        self.fault_rng = random.Random(config.seed)
+        self.stats: Counter[str] = Counter()
+        self.requests = 0
+        self.tracking: dict[str, TableTracking] = {}
+        self._sub_fields = {
+            "ARCustomer.Contact": definition_fields("ARCustomer_Contact"),
+            "ARCustomer.DeliveryAddress": definition_fields("ARCustomer_DeliveryAddress"),
+            "OEOrder.Line": definition_fields("OEOrder_Line"),
+            "INInvoice.Line": definition_fields("INInvoice_Line"),
+        }
+        self._line_fields = self._sub_fields["OEOrder.Line"]
+        self.defaults = {
+            name: {f.name: default_value(f) for f in e.fields.values()}
+            for name, e in self.entities.items()
+        }
+        self.reset_tracking()
+        self.reset()
+
+    # ----- set-up -------------------------------------------------------------------------
+
+    def reset_tracking(self) -> None:
+        self.tracking = {
+            t: TableTracking(DEFAULT_HEAT_LIMIT, list(DEFAULT_TRACKED_FIELDS.get(t, [])))
+            for t in DEFAULT_TRACKED
+        }
+
+    def reseed(self, seed_value: int, customers: int) -> None:
+        self.config.seed = seed_value
+        self.config.customers = customers
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded state (data, clock, delta tables, statistics)."""
+        with self.lock:
+            self.clock = self.config.start_date or date.today()
+            data = seed.build(self.config.seed, self.config.customers, self.clock)
+            t: dict[str, Table] = {
+                "ARCustomer": Table("CustomerCode"),
+                "ARContact": Table("ContactID", ("CustomerCode",)),
+                "TABLE_ARADDR": Table("AddressID", ("CustomerCode",)),
+                "ARCustomerGroup": Table("CustomerGroupCode"),
+                "ARSalesPerson": Table("SalesPersonCode"),
+                "TABLE_COPRICE": Table("PriceCode"),
+                "ARTransaction": Table("TransactionID", ("CustomerCode",)),
+                "ARAllocation": Table(
+                    "AllocationID", ("CustomerCode", "DebitTransactionID", "CreditTransactionID")
+                ),
+                "INInvoice": Table("DocumentID", ("CustomerCode",)),
+                "OEOrder": Table("DocumentID", ("CustomerCode",)),
+            }
+            for mod in ("AR", "IN", "OE"):
+                t[f"TABLE_{mod}DELTA"] = Table("DeltaID")
+                t[f"TABLE_{mod}DTFLD"] = Table("RecNo", ("DeltaID",))
+            t["ARCustomer"].load(data.customers)
+            t["ARContact"].load(data.contacts)
+            t["TABLE_ARADDR"].load(data.addresses)
+            t["ARCustomerGroup"].load(data.groups)
+            t["ARSalesPerson"].load(data.sales_people)
+            t["TABLE_COPRICE"].load(data.price_codes)
+            t["ARTransaction"].load(data.transactions)
+            t["ARAllocation"].load(data.allocations)
+            t["INInvoice"].load(data.invoices)
+            t["OEOrder"].load(data.orders)
+            self.tables = t
+            self.next_line_id = max(
+                (ln["LineID"] for o in data.orders for ln in o["Line"]), default=0
+            )
+            self.next_line_id = max(self.next_line_id, 0) + 1
+            self.next_delta = {"AR": 1, "IN": 1, "OE": 1}
+            today = self.clock
+            txns = t["ARTransaction"]
+            for cust in t["ARCustomer"].rows.values():
+                cust.update(
+                    ledger.customer_figures(
+                        txns.rows_for("CustomerCode", cust["CustomerCode"]), today
+                    )
+                )
+            self.stats.clear()
+            self.requests = 0
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+    def entity(self, name: str) -> EntityDef:
+        return self.entities[name]
+
+    def etag(self, entity: str, row: Row) -> str:
+        if self.entities[entity].has_edit_revision():
+            return f"{row.get('EditRevision', 0)}/{row.get('RecordRevision', 0)}"
+        return str(row.get("RecordRevision", 0))
+
+    def field_heat(self, afile: str, name: str) -> int:
+        ent_name, key = ACCOUNT_FILES.get(afile, ("", ""))
+        if name == key or name.startswith("Created") or name == "CurrencyCode":
+            return 1
+        if name == "RecordRevision":
+            return 9
+        if name.startswith("Modified") or name == "EditRevision":
+            return 3
+        if name in HEAT6 or name.startswith(_HEAT6_PREFIXES):
+            return 6
+        fields = (
+            self.entities[ent_name].fields
+            if ent_name in self.entities
+            else self._line_fields
+            if ent_name == "OEOrder_Line"
+            else {}
+        )
+        f = fields.get(name)
+        if f is not None and f.read_only and not name.startswith("Z_"):
+            return 6
+        return 2
+
+    def log(
+        self,
+        afile: str,
+        code: Any,
+        change: str,
+        changes: dict[str, tuple[Any, Any]],
+        user: str,
+    ) -> None:
+        """Write the delta row (and field rows) for one change, if tracking admits it."""
+        cfg = self.tracking.get(afile)
+        if cfg is None:
+            return
+        if change in ("A", "D"):
+            heat = 1
+        else:
+            if not changes:
+                return
+            heat = min(self.field_heat(afile, f) for f in changes)
+        if heat > cfg.heat_limit:
+            return
+        mod = afile[:2]
+        delta_id = self.next_delta[mod]
+        self.next_delta[mod] += 1
+        self.tables[f"TABLE_{mod}DELTA"].insert(
+            {
+                "RecNo": delta_id,
+                "DeltaID": delta_id,
+                "AccountFile": afile,
+                "AccountCode": str(code)[:28],
+                "ChangeType": change,
+                "ChangeHeat": heat,
+                "CreatedUserCode": user[:8],
+                "CreatedDate": self.clock.isoformat(),
+                "CreatedTime": _now_time(),
+            }
+        )
+        fld_table = self.tables[f"TABLE_{mod}DTFLD"]
+        line = 0
+        for name in cfg.fields:
+            if name not in changes:
+                continue
+            old, new = changes[name]
+            line += 1
+            fld_table.insert(
+                {
+                    "RecNo": fld_table.next_int_key(),
+                    "DeltaID": delta_id,
+                    "LineNo": line,
+                    "Name": name,
+                    "OldValue": old[:120] if isinstance(old, str) else old,
+                    "NewValue": new[:120] if isinstance(new, str) else new,
+                }
+            )
+
+    def _apply(
+        self, row: Row, values: dict[str, Any], defaults: dict[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        changes: dict[str, tuple[Any, Any]] = {}
+        for name, new in values.items():
+            old = row.get(name, defaults.get(name))
+            if old != new:
+                changes[name] = (old, new)
+            row[name] = new
+        return changes
+
+    def _stamp_update(
+        self, entity: str, row: Row, user: str, edit: bool, changes: dict[str, tuple[Any, Any]]
+    ) -> None:
+        fields = self.entities[entity].fields
+        stamps: dict[str, Any] = {}
+        if edit:
+            if "ModifiedUserCode" in fields:
+                stamps["ModifiedUserCode"] = user[:8]
+            if "ModifiedDate" in fields:
+                stamps["ModifiedDate"] = self.clock.isoformat()
+            if "ModifiedTime" in fields:
+                stamps["ModifiedTime"] = _now_time()
+            if "EditRevision" in fields:
+                stamps["EditRevision"] = int(row.get("EditRevision", 0)) + 1
+        stamps["RecordRevision"] = int(row.get("RecordRevision", 0)) + 1
+        for name, new in stamps.items():
+            changes[name] = (row.get(name), new)
+            row[name] = new
+
+    def _create_stamps(self, entity: str, row: Row, user: str) -> None:
+        fields = self.entities[entity].fields
+        today, now = self.clock.isoformat(), _now_time()
+        for name, value in (
+            ("CreatedUserCode", user[:8]),
+            ("CreatedDate", today),
+            ("CreatedTime", now),
+            ("ModifiedUserCode", user[:8]),
+            ("ModifiedDate", today),
+            ("ModifiedTime", now),
+            ("EditRevision", 1),
+            ("RecordRevision", 1),
+        ):
+            if name in fields:
+                row[name] = value
+
+    def check_etag(self, entity: str, row: Row, if_match: str | None, required: bool) -> None:
+        if if_match is None:
+            if required:
+                raise SimError(
+                    428,
+                    "PreconditionRequired",
+                    f"An If-Match header with the record's etag is required to change {entity}.",
+                )
+            return
+        if if_match.strip() == "*":
+            raise SimError(400, "BadRequest", "If-Match: * is not accepted; send the etag.")
+        from sims.accredo.validation import parse_if_match
+
+        current = self.etag(entity, row)
+        if parse_if_match(if_match) != current:
+            key = self.entities[entity].key or ""
+            raise SimError(
+                412,
+                "PreconditionFailed",
+                f"The etag supplied in If-Match does not match the current version of "
+                f"{entity}({key_literal(row.get(key))}).",
+                details=[{"code": "CurrentETag", "message": current}],
+            )
+
+    def _require_ref(self, table: str, field_name: str, value: Any, allow_empty: bool) -> None:
+        if value in ("", None, 0) and allow_empty:
+            return
+        if value not in self.tables[table]:
+            msg = f"{field_name} '{value}' does not exist."
+            raise SimError(
+                400,
+                "ValidationFailed",
+                msg,
+                target=field_name,
+                details=[{"code": "ValidationFailed", "message": msg, "target": field_name}],
+            )
+
+    def _check_refs(self, values: dict[str, Any]) -> None:
+        for fname, table in (
+            ("CustomerGroupCode", "ARCustomerGroup"),
+            ("SalesPersonCode", "ARSalesPerson"),
+            ("PriceCode", "TABLE_COPRICE"),
+            ("DefaultPriceCode", "TABLE_COPRICE"),
+            ("BillToAccountCode", "ARCustomer"),
+        ):
+            if fname in values:
+                self._require_ref(table, fname, values[fname], allow_empty=True)
+
+    # ----- reads --------------------------------------------------------------------------
+
+    def get_row(self, entity: str, key: Any) -> Row:
+        view = VIEWS.get(entity)
+        base = view[0] if view else entity
+        if entity.endswith("DTFLD"):
+            tbl = self.tables[entity]
+            keys = tbl.by_index("DeltaID", key)
+            row = tbl.get(keys[0]) if keys else None
+        else:
+            row = self.tables[base].get(key)
+        if row is None:
+            raise SimError(404, "NotFound", f"{entity} not found")
+        return self.view_row(entity, row)
+
+    def view_row(self, entity: str, row: Row) -> Row:
+        view = VIEWS.get(entity)
+        return view[1](self, row) if view else row
+
+    def nav_items(self, entity: str, row: Row, nav: str) -> list[Row] | dict[str, Any]:
+        if entity == "ARCustomer" and nav == "Contact":
+            return [
+                c for c in self.tables["ARContact"].rows_for("CustomerCode", row["CustomerCode"])
+            ]
+        if entity == "ARCustomer" and nav == "DeliveryAddress":
+            return list(self.tables["TABLE_ARADDR"].rows_for("CustomerCode", row["CustomerCode"]))
+        if nav == "Information":
+            return {}
+        if nav == "Line" and entity == "INInvoice":
+            if "Line" not in row:
+                row["Line"] = seed.invoice_lines(self.config.seed, row)
+            lines: list[Row] = row["Line"]
+            return lines
+        if nav == "Line" and entity == "OEOrder":
+            olines: list[Row] = row.get("Line", [])
+            return olines
+        return []
+
+    def nav_fields(self, entity: str, nav: str) -> dict[str, FieldDef]:
+        f = self.entities[entity].fields[nav]
+        return definition_fields(f.item_def) if f.item_def else {}
+
+    # ----- postings (reference 10.5) ------------------------------------------------------
+
+    def post(
+        self,
+        kind: str,
+        customer_code: str,
+        amount: float,
+        user: str,
+        txn_date: date | None = None,
+        reference: str | None = None,
+        net_amount: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Row:
+        """Post an invoice (I), credit (C), receipt (R) or journal (J) to a customer."""
+        with self.lock:
+            customers = self.tables["ARCustomer"]
+            entered = customers.get(customer_code)
+            if entered is None:
+                msg = f"CustomerCode '{customer_code}' does not exist."
+                raise SimError(400, "ValidationFailed", msg, target="CustomerCode")
+            cust = entered
+            bill_from = ""
+            bill_to = entered.get("BillToAccountCode") or ""
+            if bill_to and bill_to in customers:
+                cust = customers.rows[bill_to]
+                bill_from = customer_code
+            code = cust["CustomerCode"]
+            tdate = txn_date or self.clock
+            if kind in ("I", "C"):
+                gross = ledger.money(amount)
+                net = (
+                    ledger.money(net_amount)
+                    if net_amount is not None
+                    else ledger.money(gross / (1 + ledger.GST_RATE))
+                )
+            else:
+                gross = net = ledger.money(amount)
+            txns = self.tables["ARTransaction"]
+            tid = txns.next_int_key()
+            source_id = 0
+            if kind in ("I", "C") and user == SIM_USER:
+                source_id = self.tables["INInvoice"].next_int_key()
+            prefix = {"I": "INV", "C": "CN", "R": "RCPT", "J": "JNL"}[kind]
+            row: Row = {
+                "TransactionID": tid,
+                "CustomerCode": code,
+                "TransactionType": kind,
+                "TransactionDate": tdate.isoformat(),
+                "PeriodID": ledger.period_id(tdate),
+                "Reference": reference or f"{prefix}{100000 + (source_id or tid)}",
+                "TransactionAmount": gross,
+                "NetAmount": net,
+                "GstIncluded": ledger.money(gross - net),
+                "UnallocatedAmount": gross,
+                "SourceModule": "IN" if source_id else "AR",
+                "SourceID": source_id,
+                "BillFromAccountCode": bill_from,
+                "SalesPersonCode": entered.get("SalesPersonCode", ""),
+                "CurrencyCode": cust.get("CurrencyCode", BASE_CURRENCY),
+                "AutoAllocate": cust.get("AutoAllocate", "A"),
+                "StopCredit": bool(cust.get("StopCredit")),
+                "CreditLimit": cust.get("CreditLimit", 0),
+                "CreatedDate": self.clock.isoformat(),
+                "ModifiedDate": self.clock.isoformat(),
+                "RecordRevision": 1,
+            }
+            if extra:
+                row.update(extra)
+            if kind in ("I", "J") and gross > 0 and not row.get("DueDate"):
+                row["DueDate"] = ledger.due_date(
+                    tdate,
+                    cust.get("PaymentUnit", "M"),
+                    int(cust.get("PaymentCount", 1)),
+                    int(cust.get("PaymentDayOfMonth", 20)),
+                ).isoformat()
+            txns.insert(row)
+            self.log("ARTRAN", tid, "A", {}, user)
+            if source_id:
+                self._invoice_document(row, entered, user)
+            self.auto_allocate(code, user)
+            if kind == "R" and self.config.auto_clear_stop_credit:
+                self.refresh_customer(code, user)
+                if cust.get("StopCredit") and cust.get("BalanceTotal", 0) <= 0:
+                    changes = self._apply(cust, {"StopCredit": False}, {})
+                    self._stamp_update("ARCustomer", cust, user, True, changes)
+                    self.log("ARCUST", code, "U", changes, user)
+            self.refresh_customer(code, user)
+            return row
+
+    def _invoice_document(self, txn: Row, cust: Row, user: str) -> None:
+        doc: Row = {
+            "DocumentID": txn["SourceID"],
+            "DocumentNo": txn["Reference"],
+            "DocumentType": "N",
+            "DocumentClass": "I" if txn["TransactionType"] == "I" else "C",
+            "PostStatus": "P",
+            "PrintStatus": "U",
+            "CustomerCode": cust["CustomerCode"],
+            "ContactID": cust.get("PrimaryContactID", 0),
+            "DocumentDate": txn["TransactionDate"],
+            "DueDate": txn.get("DueDate"),
+            "PeriodID": txn["PeriodID"],
+            "PriceCode": cust.get("PriceCode", ""),
+            "SellPriceBasis": "E",
+            "SalesPersonCode": cust.get("SalesPersonCode", ""),
+            "ExclusiveAmount": txn["NetAmount"],
+            "GstAmount": txn["GstIncluded"],
+            "GrossAmount": txn["TransactionAmount"],
+            "CurrencyCode": txn["CurrencyCode"],
+            "ARTransactionID": txn["TransactionID"],
+            "RecordRevision": 1,
+            "AccountFile": "INHEAD",
+            "AccountCode": str(txn["SourceID"]),
+        }
+        self.tables["INInvoice"].insert(doc)
+        self.log("INHEAD", doc["DocumentID"], "A", {}, user)
+
+    def auto_allocate(self, code: str, user: str) -> None:
+        cust = self.tables["ARCustomer"].rows[code]
+        txns = self.tables["ARTransaction"]
+        debits: list[Row] = []
+        credits: list[Row] = []
+        for t in txns.rows_for("CustomerCode", code):
+            if abs(float(t.get("UnallocatedAmount") or 0)) < 0.005:
+                continue
+            (debits if ledger.is_debit(t) else credits).append(t)
+        if not debits or not credits:
+            return
+        plan = ledger.allocation_plan(debits, credits, cust.get("AutoAllocate", "A"))
+        allocs = self.tables["ARAllocation"]
+        pid = ledger.period_id(self.clock)
+        for debit_id, credit_id, amount in plan:
+            aid = allocs.next_int_key()
+            allocs.insert(
+                {
+                    "AllocationID": aid,
+                    "CustomerCode": code,
+                    "DebitTransactionID": debit_id,
+                    "CreditTransactionID": credit_id,
+                    "Date": self.clock.isoformat(),
+                    "PeriodID": pid,
+                    "Amount": amount,
+                    "Discount": 0.0,
+                    "RecordRevision": 1,
+                }
+            )
+            self.log("ARALLOC", aid, "A", {}, user)
+            for tid in (debit_id, credit_id):
+                t = txns.rows[tid]
+                left = ledger.money(float(t["UnallocatedAmount"]) - amount)
+                values: dict[str, Any] = {"UnallocatedAmount": left}
+                if abs(left) < 0.005:
+                    values.update(
+                        UnallocatedAmount=0.0,
+                        DateFullyPaid=self.clock.isoformat(),
+                        PeriodFullyAllocated=pid,
+                    )
+                changes = self._apply(t, values, {})
+                self._stamp_update("ARTransaction", t, user, False, changes)
+                self.log("ARTRAN", tid, "U", changes, user)
+
+    def refresh_customer(self, code: str, user: str) -> None:
+        """Recompute a customer's cached balances; bump RecordRevision when they move."""
+        cust = self.tables["ARCustomer"].rows[code]
+        figures = ledger.customer_figures(
+            self.tables["ARTransaction"].rows_for("CustomerCode", code), self.clock
+        )
+        changes = self._apply(cust, figures, {})
+        if changes:
+            self._stamp_update("ARCustomer", cust, user, False, changes)
+            self.log("ARCUST", code, "U", changes, user)
+
+    def advance_clock(self, days: int) -> date:
+        """Move the business date on; crossing a month end runs AR End of Period."""
+        if days < 0:
+            raise SimError(400, "BadRequest", "days must not be negative")
+        with self.lock:
+            old = self.clock
+            self.clock = old + timedelta(days=days)
+            if ledger.period_id(old) != ledger.period_id(self.clock):
+                for code in list(self.tables["ARCustomer"].keys):
+                    self.refresh_customer(code, SIM_USER)
+            return self.clock
+
+    # ----- writes through the API or /_sim/ -----------------------------------------------
+
+    def create(self, entity: str, body: Any, user: str) -> Row:
+        with self.lock:
+            ent = self.entities[entity]
+            if "POST" not in ent.methods_collection:
+                raise SimError(405, "MethodNotAllowed", f"POST is not allowed on {entity}.")
+            try:
+                if entity == "ARCustomer":
+                    return self._create_customer(body, user)
+                if entity == "ARContact":
+                    values, _ = clean_body(ent, body)
+                    return self._create_contact(values, user)
+                if entity == "ARTransaction":
+                    return self._create_transaction(body, user)
+                if entity == "OEOrder":
+                    return self._create_order(body, user)
+                return self._create_simple(entity, body, user)
+            except ValidationFailed as exc:
+                raise invalid(exc) from exc
+
+    def _key_from_body(self, ent: EntityDef, body: Any) -> str:
+        key = ent.key or ""
+        raw = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValidationFailed(key, f"{key} is required.")
+        value = check_value(FieldDef(key, "string", ent.fields[key].max_length, False), raw)
+        assert isinstance(value, str)
+        value = value.upper()
+        if not _CODE_RE.match(value):
+            raise ValidationFailed(key, f"{key} may only use the characters A-Z and 0-9.")
+        if value in self.tables[ent.name]:
+            raise SimError(409, "Conflict", f"{ent.name}('{value}') already exists.")
+        return value
+
+    def _create_simple(self, entity: str, body: Any, user: str) -> Row:
+        ent = self.entities[entity]
+        code = self._key_from_body(ent, body)
+        values, _ = clean_body(ent, body)
+        self._check_refs(values)
+        row: Row = {**values, ent.key or "": code}
+        self._create_stamps(entity, row, user)
+        self.tables[entity].insert(row)
+        if ent.account_file:
+            self.log(ent.account_file, code, "A", {}, user)
+        return row
+
+    def _create_customer(self, body: Any, user: str) -> Row:
+        ent = self.entities["ARCustomer"]
+        code = self._key_from_body(ent, body)
+        values, navs = clean_body(
+            ent,
+            body,
+            ("Contact", "DeliveryAddress"),
+            {
+                "Contact": self._sub_fields["ARCustomer.Contact"],
+                "DeliveryAddress": self._sub_fields["ARCustomer.DeliveryAddress"],
+            },
+        )
+        if not values.get("CustomerName"):
+            raise ValidationFailed("CustomerName", "CustomerName is required.")
+        values.setdefault("CustomerGroupCode", DEFAULT_GROUP)
+        self._check_refs(values)
+        group = self.tables["ARCustomerGroup"].rows[values["CustomerGroupCode"]]
+        row: Row = {
+            "CustomerType": "N",
+            "CurrencyCode": group.get("CurrencyCode", BASE_CURRENCY),
+            "RegimeCode": "NZ",
+            "PriceCode": group.get("DefaultPriceCode", ""),
+            "PaymentUnit": group.get("PaymentUnit", "M"),
+            "PaymentCount": group.get("PaymentCount", 1),
+            "PaymentDayOfMonth": group.get("PaymentDayOfMonth", 20),
+            "StatementAgingUnit": group.get("StatementAgingUnit", "P"),
+            "StatementAgingCount": group.get("StatementAgingCount", 1),
+            "StatementStyle": "O",
+            "AutoAllocate": "A",
+            **values,
+            "CustomerCode": code,
+            "AccountFile": "ARCUST",
+            "AccountCode": code,
+        }
+        row.update(ledger.customer_figures([], self.clock))
+        self._create_stamps("ARCustomer", row, user)
+        self.tables["ARCustomer"].insert(row)
+        self.log("ARCUST", code, "A", {f: (None, row.get(f)) for f in row}, user)
+        for item in navs.get("Contact", []):
+            self._create_contact({**item, "CustomerCode": code}, user)
+        for item in navs.get("DeliveryAddress", []):
+            addresses = self.tables["TABLE_ARADDR"]
+            aid = addresses.next_int_key()
+            addr = {
+                **item,
+                "AddressID": aid,
+                "CustomerCode": code,
+                "AddressNo": len(addresses.by_index("CustomerCode", code)) + 1,
+                "RecordRevision": 1,
+            }
+            addresses.insert(addr)
+            self.log("ARADDR", aid, "A", {}, user)
+        return row
+
+    def _derive_names(self, row: Row) -> None:
+        first, last = row.get("FirstName", ""), row.get("LastName", "")
+        parts = [
+            row.get("Title", ""),
+            first,
+            row.get("MiddleName", ""),
+            last,
+            row.get("Suffix", ""),
+        ]
+        if any(k in row for k in ("FirstName", "LastName", "MiddleName")):
+            row["FullName"] = " ".join(p for p in parts if p)[:84]
+            row["FirstNameLastName"] = " ".join(p for p in (first, last) if p)[:41]
+            row["LastNameFirstName"] = ", ".join(p for p in (last, first) if p)[:42]
+            row["ContactName"] = row["FullName"]
+
+    def _create_contact(self, values: dict[str, Any], user: str) -> Row:
+        code = values.get("CustomerCode")
+        if not code:
+            raise ValidationFailed("CustomerCode", "CustomerCode is required.")
+        self._require_ref("ARCustomer", "CustomerCode", code, allow_empty=False)
+        contacts = self.tables["ARContact"]
+        cid = contacts.next_int_key()
+        siblings = list(contacts.rows_for("CustomerCode", code))
+        row: Row = {k: v for k, v in values.items() if k != "ContactID"}
+        row.update(
+            ContactID=cid,
+            CustomerCode=code,
+            LineNo=len(siblings) + 1,
+            AccountFile="ARCONTCT",
+            AccountCode=str(cid),
+        )
+        if not siblings and "IsPrimary" not in values:
+            row["IsPrimary"] = True
+        self._derive_names(row)
+        self._create_stamps("ARContact", row, user)
+        contacts.insert(row)
+        self.log("ARCONTCT", cid, "A", {}, user)
+        if row.get("IsPrimary"):
+            self._make_primary(row, user)
+        return row
+
+    def _make_primary(self, contact: Row, user: str) -> None:
+        code = contact["CustomerCode"]
+        contact["PrimaryContact"] = True
+        for other in self.tables["ARContact"].rows_for("CustomerCode", code):
+            if other is not contact and other.get("IsPrimary"):
+                changes = self._apply(other, {"IsPrimary": False, "PrimaryContact": False}, {})
+                self._stamp_update("ARContact", other, user, True, changes)
+                self.log("ARCONTCT", other["ContactID"], "U", changes, user)
+        cust = self.tables["ARCustomer"].rows[code]
+        changes = self._apply(cust, {"PrimaryContactID": contact["ContactID"]}, {})
+        if changes:
+            self._stamp_update("ARCustomer", cust, user, True, changes)
+            self.log("ARCUST", code, "U", changes, user)
+
+    def _create_transaction(self, body: Any, user: str) -> Row:
+        ent = self.entities["ARTransaction"]
+        values, _ = clean_body(ent, body)
+        code = values.get("CustomerCode")
+        if not code:
+            raise ValidationFailed("CustomerCode", "CustomerCode is required.")
+        self._require_ref("ARCustomer", "CustomerCode", code, allow_empty=False)
+        kind = values.get("TransactionType")
+        if not kind:
+            raise ValidationFailed("TransactionType", "TransactionType is required.")
+        net = values.get("NetAmount")
+        if not isinstance(net, int | float) or net == 0:
+            raise ValidationFailed("NetAmount", "NetAmount is required and may not be 0.")
+        if kind == "I" and self.tables["ARCustomer"].rows[code].get("StopCredit"):
+            raise ValidationFailed("CustomerCode", f"Customer {code} is on stop credit.")
+        tdate = (
+            date.fromisoformat(values["TransactionDate"]) if values.get("TransactionDate") else None
+        )
+        gross = net * (1 + ledger.GST_RATE) if kind in ("I", "C") else net
+        extra = {
+            k: v
+            for k, v in values.items()
+            if k
+            not in (
+                "CustomerCode",
+                "TransactionType",
+                "TransactionDate",
+                "NetAmount",
+                "PeriodID",
+                "UnallocatedAmount",
+            )
+        }
+        return self.post(kind, code, gross, user, tdate, values.get("Reference"), net, extra)
+
+    def _order_line(self, item: dict[str, Any], line_no: int) -> Row:
+        qty = float(item.get("QuantityOrdered", item.get("QuantitySupplied", 0)) or 0)
+        price = float(item.get("SellingPrice", 0) or 0)
+        disc = float(item.get("DiscountPercentage", 0) or 0)
+        excl = ledger.money(qty * price * (1 - disc / 100))
+        supplied = float(item.get("QuantitySupplied", 0) or 0)
+        excl_sup = ledger.money(supplied * price * (1 - disc / 100))
+        line = {
+            "LineType": "P",
+            "LineStatus": "U",
+            "Unit": "EA",
+            **item,
+            "LineID": self.next_line_id,
+            "LineNo": line_no,
+            "QuantityOrdered": qty,
+            "ExclusiveAmountOrdered": excl,
+            "ExclusiveAmount": excl_sup,
+            "GstAmount": ledger.money(excl_sup * ledger.GST_RATE),
+            "InclusiveAmount": ledger.money(excl_sup * (1 + ledger.GST_RATE)),
+        }
+        self.next_line_id += 1
+        return line
+
+    def _create_order(self, body: Any, user: str) -> Row:
+        ent = self.entities["OEOrder"]
+        values, navs = clean_body(ent, body, ("Line",), {"Line": self._line_fields})
+        code = values.get("CustomerCode")
+        if not code:
+            raise ValidationFailed("CustomerCode", "CustomerCode is required.")
+        self._require_ref("ARCustomer", "CustomerCode", code, allow_empty=False)
+        self._check_refs(values)
+        cust = self.tables["ARCustomer"].rows[code]
+        if cust.get("StopCredit"):
+            raise ValidationFailed("CustomerCode", f"Customer {code} is on stop credit.")
+        orders = self.tables["OEOrder"]
+        doc_id = orders.next_int_key()
+        lines = [self._order_line(item, i + 1) for i, item in enumerate(navs.get("Line", []))]
+        excl_ord = ledger.money(sum(ln["ExclusiveAmountOrdered"] for ln in lines))
+        excl = ledger.money(sum(ln["ExclusiveAmount"] for ln in lines))
+        row: Row = {
+            "DocumentType": "N",
+            "DocumentClass": "O",
+            "PostStatus": "O",
+            "PrintStatus": "U",
+            "DocumentDate": self.clock.isoformat(),
+            "PeriodID": ledger.period_id(self.clock),
+            "PriceCode": cust.get("PriceCode", ""),
+            "SellPriceBasis": "E",
+            "SalesPersonCode": cust.get("SalesPersonCode", ""),
+            "ContactID": cust.get("PrimaryContactID", 0),
+            **values,
+            "DocumentID": doc_id,
+            "CurrencyCode": cust.get("CurrencyCode", BASE_CURRENCY),
+            "ExclusiveAmount": excl,
+            "GstAmount": ledger.money(excl * ledger.GST_RATE),
+            "GrossAmount": ledger.money(excl * (1 + ledger.GST_RATE)),
+            "ExclusiveAmountOrdered": excl_ord,
+            "GstAmountOrdered": ledger.money(excl_ord * ledger.GST_RATE),
+            "GrossAmountOrdered": ledger.money(excl_ord * (1 + ledger.GST_RATE)),
+            "AccountFile": "OEHEAD",
+            "AccountCode": str(doc_id),
+            "Line": lines,
+        }
+        self._create_stamps("OEOrder", row, user)
+        orders.insert(row)
+        self.log("OEHEAD", doc_id, "A", {}, user)
+        for ln in lines:
+            self.log("OELINE", ln["LineID"], "A", {}, user)
+        return row
+
+    def update(
+        self,
+        entity: str,
+        key: Any,
+        body: Any,
+        user: str,
+        if_match: str | None,
+        replace: bool = False,
+        require_etag: bool = True,
+    ) -> Row:
+        """PATCH (or PUT with ``replace``) one record; If-Match checked first."""
+        with self.lock:
+            ent = self.entities[entity]
+            method = "PUT" if replace else "PATCH"
+            if method not in ent.methods_key:
+                raise SimError(405, "MethodNotAllowed", f"{method} is not allowed on {entity}.")
+            row = self.tables[entity].get(key)
+            if row is None:
+                raise SimError(404, "NotFound", f"{entity} not found")
+            self.check_etag(entity, row, if_match, required=require_etag)
+            try:
+                if isinstance(body, dict):
+                    body = {k: v for k, v in body.items() if k != ent.key}
+                values, _ = clean_body(ent, body)
+                if replace:
+                    for f in ent.fields.values():
+                        if (
+                            not f.read_only
+                            and f.type not in ("array", "ref")
+                            and f.name != ent.key
+                            and f.name not in values
+                        ):
+                            values[f.name] = default_value(f)
+                return self._update_row(entity, row, values, user)
+            except ValidationFailed as exc:
+                raise invalid(exc) from exc
+
+    def _update_row(self, entity: str, row: Row, values: dict[str, Any], user: str) -> Row:
+        ent = self.entities[entity]
+        self._check_refs(values)
+        key = row[ent.key or ""]
+        if entity == "ARCustomer":
+            if values.get("BillToAccountCode") == key:
+                raise ValidationFailed("BillToAccountCode", "A customer cannot bill to itself.")
+            if values.get("Inactive") and not row.get("Inactive"):
+                self._check_can_inactivate(key)
+        if entity == "ARTransaction":
+            for name in values:
+                if name not in TXN_EDITABLE and not name.startswith("Z_"):
+                    raise ValidationFailed(
+                        name, f"{name} cannot be changed on a posted transaction."
+                    )
+            hold = values.get("HoldAmount", row.get("HoldAmount", 0)) or 0
+            if abs(hold) > abs(float(row.get("UnallocatedAmount") or 0)) + 0.005:
+                raise ValidationFailed("HoldAmount", "HoldAmount exceeds the unallocated amount.")
+        if entity == "ARContact" and "CustomerCode" in values:
+            self._require_ref("ARCustomer", "CustomerCode", values["CustomerCode"], False)
+        old_code = row.get("CustomerCode")
+        changes = self._apply(row, values, self.defaults[entity])
+        if entity == "ARContact":
+            self._derive_names(row)
+            if old_code != row.get("CustomerCode"):
+                self.tables["ARContact"].reindex(key, "CustomerCode", old_code, row["CustomerCode"])
+        self._stamp_update(entity, row, user, True, changes)
+        if ent.account_file:
+            self.log(ent.account_file, key, "U", changes, user)
+        if entity == "ARContact" and changes.get("IsPrimary", (None, False))[1]:
+            self._make_primary(row, user)
+        if entity == "ARCustomer" and "Inactive" in changes:
+            for c in self.tables["ARContact"].rows_for("CustomerCode", key):
+                cchanges = self._apply(c, {"Inactive": row["Inactive"]}, {})
+                if cchanges:
+                    self._stamp_update("ARContact", c, user, True, cchanges)
+                    self.log("ARCONTCT", c["ContactID"], "U", cchanges, user)
+        return row
+
+    def _check_can_inactivate(self, code: str) -> None:
+        for t in self.tables["ARTransaction"].rows_for("CustomerCode", code):
+            if abs(float(t.get("UnallocatedAmount") or 0)) > 0.005:
+                raise ValidationFailed(
+                    "Inactive", "The customer has unallocated transactions and cannot be inactive."
+                )
+        for o in self.tables["OEOrder"].rows_for("CustomerCode", code):
+            if o.get("PostStatus") in ("U", "O"):
+                raise ValidationFailed(
+                    "Inactive", "The customer has active orders and cannot be inactive."
+                )
+
+    def delete(self, entity: str, key: Any, user: str, if_match: str | None) -> None:
+        with self.lock:
+            ent = self.entities[entity]
+            if "DELETE" not in ent.methods_key:
+                raise SimError(405, "MethodNotAllowed", f"DELETE is not allowed on {entity}.")
+            table = self.tables[entity]
+            row = table.get(key)
+            if row is None:
+                raise SimError(404, "NotFound", f"{entity} not found")
+            self.check_etag(entity, row, if_match, required=False)
+            if entity == "ARCustomer":
+                if (
+                    table_has(self.tables["ARTransaction"], key)
+                    or table_has(self.tables["OEOrder"], key)
+                    or table_has(self.tables["INInvoice"], key)
+                ):
+                    raise SimError(
+                        409, "Conflict", f"Customer {key} has transactions or documents."
+                    )
+                for c in list(self.tables["ARContact"].rows_for("CustomerCode", key)):
+                    self.tables["ARContact"].delete(c["ContactID"])
+                    self.log("ARCONTCT", c["ContactID"], "D", {}, user)
+                for a in list(self.tables["TABLE_ARADDR"].rows_for("CustomerCode", key)):
+                    self.tables["TABLE_ARADDR"].delete(a["AddressID"])
+                    self.log("ARADDR", a["AddressID"], "D", {}, user)
+            elif entity == "ARTransaction":
+                allocs = self.tables["ARAllocation"]
+                if allocs.by_index("DebitTransactionID", key) or allocs.by_index(
+                    "CreditTransactionID", key
+                ):
+                    raise SimError(409, "Conflict", "The transaction has allocations.")
+            elif entity == "OEOrder" and row.get("PostStatus") == "P":
+                raise SimError(409, "Conflict", "A processed order cannot be deleted.")
+            elif entity in ("ARCustomerGroup", "ARSalesPerson", "ARContact"):
+                fname = {
+                    "ARCustomerGroup": "CustomerGroupCode",
+                    "ARSalesPerson": "SalesPersonCode",
+                    "ARContact": "PrimaryContactID",
+                }[entity]
+                if entity != "ARContact" and any(
+                    c.get(fname) == key for c in self.tables["ARCustomer"].rows.values()
+                ):
+                    raise SimError(409, "Conflict", f"{entity}('{key}') is in use.")
+            table.delete(key)
+            if ent.account_file:
+                self.log(ent.account_file, key, "D", {}, user)
+            if entity == "ARContact":
+                cust = self.tables["ARCustomer"].get(row["CustomerCode"])
+                if cust is not None and cust.get("PrimaryContactID") == key:
+                    changes = self._apply(cust, {"PrimaryContactID": 0}, {})
+                    self._stamp_update("ARCustomer", cust, user, True, changes)
+                    self.log("ARCUST", cust["CustomerCode"], "U", changes, user)
+            if entity == "OEOrder":
+                for ln in row.get("Line", []):
+                    self.log("OELINE", ln["LineID"], "D", {}, user)
+            if entity == "ARTransaction":
+                self.refresh_customer(row["CustomerCode"], user)
+
+    # ----- tracking configuration ---------------------------------------------------------
+
+    def tracking_json(self) -> dict[str, Any]:
+        return {
+            "tables": {
+                t: {"heat_limit": c.heat_limit, "fields": list(c.fields)}
+                for t, c in sorted(self.tracking.items())
+            }
+        }
+
+    def set_tracking(self, body: Any) -> None:
+        """Replace the configuration of the tables named; ``null`` stops tracking one."""
+        if not isinstance(body, dict) or not isinstance(body.get("tables"), dict):
+            raise SimError(400, "BadRequest", 'Expected {"tables": {TABLE: {...} | null}}')
+        new = copy.deepcopy(self.tracking)
+        for tname, cfg in body["tables"].items():
+            if tname not in ACCOUNT_FILES:
+                raise SimError(400, "BadRequest", f"Unknown table {tname}", target=tname)
+            if cfg is None:
+                new.pop(tname, None)
+                continue
+            if not isinstance(cfg, dict):
+                raise SimError(400, "BadRequest", f"Bad configuration for {tname}")
+            limit = cfg.get("heat_limit", DEFAULT_HEAT_LIMIT)
+            fields = cfg.get("fields", [])
+            if not isinstance(limit, int) or not 1 <= limit <= 9:
+                raise SimError(400, "BadRequest", "heat_limit must be 1..9", target=tname)
+            if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+                raise SimError(400, "BadRequest", "fields must be a list of names")
+            hottest = max((self.field_heat(tname, f) for f in fields), default=1)
+            if hottest > limit:
+                raise SimError(
+                    400,
+                    "BadRequest",
+                    f"The heat limit of {tname} cannot be lower than its tracked fields' "
+                    f"highest heat ({hottest}).",
+                    target=tname,
+                )
+            new[tname] = TableTracking(limit, list(fields))
+        self.tracking = new
+
+
+def table_has(table: Table, code: str) -> bool:
+    return bool(table.by_index("CustomerCode", code))
+
+
+def key_literal(key: Any) -> str:
+    return str(key) if isinstance(key, int) else "'" + str(key).replace("'", "''") + "'"
+
+
+# ----- read-only list views (reference 4, 10.2, 10.5) ---------------------------------------
+
+
+def _customer_list(state: SimState, row: Row) -> Row:
+    out = dict(row)
+    code = row["CustomerCode"]
+    contact = state.tables["ARContact"].get(row.get("PrimaryContactID") or -1)
+    if contact is not None:
+        for k, v in contact.items():
+            if k not in ("CustomerCode", "AccountFile", "AccountCode", "ContactID"):
+                out[f"Contact{k}"] = v
+    addrs = state.tables["TABLE_ARADDR"].by_index("CustomerCode", code)
+    if addrs:
+        addr = state.tables["TABLE_ARADDR"].rows[addrs[0]]
+        for k, v in addr.items():
+            if k in ("RecordRevision", "Latitude", "Longitude"):
+                out[f"{k}_1"] = v
+            elif k != "CustomerCode":
+                out[k] = v
+    return out
+
+
+def _transaction_list(state: SimState, row: Row) -> Row:
+    out = dict(row)
+    amount = float(row.get("TransactionAmount") or 0)
+    debit = ledger.is_debit(row)
+    out["DebitAmount"] = abs(amount) if debit else 0.0
+    out["CreditAmount"] = 0.0 if debit else abs(amount)
+    if row.get("DateFullyPaid"):
+        out["DaysToPay"] = (
+            date.fromisoformat(row["DateFullyPaid"]) - date.fromisoformat(row["TransactionDate"])
+        ).days
+    if row.get("SourceModule") == "IN":
+        doc = state.tables["INInvoice"].get(row.get("SourceID"))
+        out["InvoiceOrderNo"] = doc.get("OrderNo", "") if doc else ""
+    return out
+
+
+def _order_list(state: SimState, row: Row) -> Row:
+    return {k: v for k, v in row.items() if k != "Line"}
+
+
+VIEWS: dict[str, tuple[str, Any]] = {
+    "ARCustomerList": ("ARCustomer", _customer_list),
+    "ARTransactionList": ("ARTransaction", _transaction_list),
+    "OEOrderList": ("OEOrder", _order_list),
+}
+
+
+def monotonic_s() -> float:
+    return time.monotonic()
