@@ -120,5 +120,5 @@ async def accredo(sim: Sim, recorder: RecordingTransport) -> AsyncIterator[Accre
 
 @pytest.fixture
 def fresh_sim_short_tokens() -> Iterator[Sim]:
-    """Tokens that live 2 s from issue, whatever their use (the absolute-expiry set-up)."""
-    yield from serve_sim(seed=3, customers=20, token_lifetime_s=2, absolute_token_expiry=True)
+    """Tokens that live 1 s from issue, whatever their use (the absolute-expiry set-up)."""
+    yield from serve_sim(seed=3, customers=20, token_lifetime_s=1, absolute_token_expiry=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +40,30 @@ REFRESH_AT_FRACTION = 0.8
 TOKEN_PATH = "/oauth2/v1/token"
 REVOKE_ACCESS_PATH = "/oauth2/v1/accesstokens/"
 REVOKE_REFRESH_PATH = "/oauth2/v1/refreshtokens/"
+
+
+_TOKEN_IN_PATH = re.compile(r"(/oauth2/v1/(?:access|refresh)tokens/)[^\s\"?#]+")
+
+
+class RedactTokenPaths(logging.Filter):
+    """Hides the token in revocation URLs, which httpx logs at INFO ("HTTP Request: DELETE
+    .../accesstokens/{token}"): the API puts the token in the path (reference §2.3)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _TOKEN_IN_PATH.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _install_redaction(logger_name: str = "httpx") -> None:
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, RedactTokenPaths) for f in logger.filters):
+        logger.addFilter(RedactTokenPaths())
+
+
+_install_redaction()
 
 
 @dataclass(frozen=True)
@@ -90,7 +116,7 @@ class TokenManager:
             if state is None:
                 state = await self._password_grant()
             elif state.refresh_due(self._clock(), self._refresh_fraction):
-                state = await self._renew(state)
+                state = await self._renew(state, revoke_old=True)
             return state.access_token.get_secret_value()
 
     async def reauthenticate(self, rejected_token: str) -> str:
@@ -102,7 +128,10 @@ class TokenManager:
             state = self._state
             if state is not None and state.access_token.get_secret_value() != rejected_token:
                 return state.access_token.get_secret_value()
-            state = await (self._renew(state) if state else self._password_grant())
+            # The server already refused the old token, so there is nothing to revoke.
+            state = await (
+                self._renew(state, revoke_old=False) if state else self._password_grant()
+            )
             return state.access_token.get_secret_value()
 
     async def revoke(self) -> None:
@@ -114,21 +143,23 @@ class TokenManager:
             state, self._state = self._state, None
         if state is None:
             return
-        await self._revoke_quietly(REVOKE_ACCESS_PATH, state.access_token, state.access_token)
+        # The refresh token first, while the access token can still authorise the call.
         if state.refresh_token is not None:
             await self._revoke_quietly(REVOKE_REFRESH_PATH, state.refresh_token, state.access_token)
+        await self._revoke_quietly(REVOKE_ACCESS_PATH, state.access_token, state.access_token)
 
-    async def _renew(self, state: TokenState) -> TokenState:
+    async def _renew(self, state: TokenState, *, revoke_old: bool) -> TokenState:
         if state.refresh_token is not None:
             try:
                 new_state = await self._refresh_grant(state.refresh_token)
             except AccredoAuthError:
                 log.info("accredo.token.refresh_refused")
             else:
-                # The old access token stays valid until it expires; free its licence now.
-                await self._revoke_quietly(
-                    REVOKE_ACCESS_PATH, state.access_token, new_state.access_token
-                )
+                if revoke_old:
+                    # The old access token stays valid until it expires; free its licence now.
+                    await self._revoke_quietly(
+                        REVOKE_ACCESS_PATH, state.access_token, new_state.access_token
+                    )
                 return new_state
         return await self._password_grant()
 

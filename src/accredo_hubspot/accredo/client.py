@@ -102,6 +102,7 @@ class AccredoClient:
         self._retry = retry or RetryPolicy()
         self._max_url_chars = max_url_chars
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._missing_entities: set[str] = set()  # entity sets this site answered 404 for
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
             limits=httpx.Limits(
@@ -296,6 +297,8 @@ class AccredoClient:
     async def _follow(self, entity: str, keys: Sequence[int]) -> dict[int, Record]:
         """Read the records ``keys`` of ``entity`` that still exist, keyed by their key."""
         rule = next(r for r in FOLLOW_RULES.values() if r.entity == entity)
+        if entity in self._missing_entities:
+            return {}
         try:
             records = await self.fetch_by_keys(
                 entity,
@@ -304,8 +307,11 @@ class AccredoClient:
                 select=[rule.key_field, *rule.customer_fields],
             )
         except AccredoNotFound:
-            # The site does not expose this entity set: its rows stay unresolved.
+            # The site does not expose this entity set: its rows stay unresolved, and it is not
+            # asked again by this client. (A 404 on a key-list filter means the set is missing;
+            # records that do not exist are simply absent from the answer.)
             log.warning("accredo.poll.entity_missing", entity=entity)
+            self._missing_entities.add(entity)
             return {}
         return {int(r[rule.key_field]): r for r in records if r.get(rule.key_field) is not None}
 
