@@ -524,24 +524,33 @@ class Portal:
     def _association_changed(
         self, a_type: str, a_id: int, b_type: str, b_id: int, atype: AssocType, removed: bool
     ) -> None:
+        """One associationChange event per side of the link (reference 11.3)."""
         self.version += 1
         stamp = now_ms()
-        source = self.current_source
-        from_type, to_type = self.types.get(a_type), self.types.get(b_type)
-        if from_type is None or to_type is None:
-            return
-        extra = {
-            "associationType": f"{from_type.name.upper()}_TO_{to_type.name.upper()}",
-            "fromObjectId": a_id,
-            "toObjectId": b_id,
-            "associationRemoved": removed,
-            "isPrimaryAssociation": atype.primary,
-            "associationTypeId": atype.type_id,
-            "associationCategory": atype.category,
-            "fromObjectTypeId": a_type,
-            "toObjectTypeId": b_type,
-        }
-        self.emit(Change("associationChange", from_type, a_id, stamp, source, extra=extra))
+        inverse = self.associations.find_type(b_type, a_type, atype.category, atype.inverse_type_id)
+        sides = [((a_type, a_id), (b_type, b_id), atype)]
+        if (a_type, a_id) != (b_type, b_id):
+            sides.append(((b_type, b_id), (a_type, a_id), inverse or atype))
+        for (from_tid, from_id), (to_tid, to_id), side_type in sides:
+            from_type, to_type = self.types.get(from_tid), self.types.get(to_tid)
+            if from_type is None or to_type is None:
+                continue
+            extra = {
+                "associationType": f"{from_type.name.upper()}_TO_{to_type.name.upper()}",
+                "fromObjectId": from_id,
+                "toObjectId": to_id,
+                "associationRemoved": removed,
+                "isPrimaryAssociation": side_type.primary,
+                "associationTypeId": side_type.type_id,
+                "associationCategory": side_type.category,
+                "fromObjectTypeId": from_tid,
+                "toObjectTypeId": to_tid,
+            }
+            self.emit(
+                Change(
+                    "associationChange", from_type, from_id, stamp, self.current_source, extra=extra
+                )
+            )
 
     current_source: WriteSource = WriteSource("INTEGRATION", "0")
     """The source of the request being handled; set by the app before each write."""

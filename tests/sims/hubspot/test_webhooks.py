@@ -1,0 +1,168 @@
+"""Webhook delivery (reference 11): batches, headers, v3 signatures, sources and retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hubspot.utils.signature import Signature
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sims.serve import serve_in_thread
+
+SECRET = "client-secret-for-tests"
+
+
+class Receiver:
+    """A webhook target that records each request and answers the next status in line."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        self.lock = threading.Lock()
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        with self.lock:
+            self.calls.append({"body": body, "headers": dict(request.headers)})
+            status = self.statuses.pop(0) if self.statuses else 204
+        return Response(status_code=status)
+
+    def events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for c in self.calls for e in json.loads(c["body"])]
+
+    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if len(self.events()) >= count:
+                return self.events()
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} events, got {self.events()}")
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    target = Receiver()
+    with serve_in_thread(target.app) as server:
+        yield target, f"{server.url}/hook"
+
+
+def _hooked(make_sim: Any, url: str, **more: Any) -> Any:
+    settings = {
+        "webhook_url": url,
+        "webhook_secret": SECRET,
+        "webhook_batch_window_ms": 50,
+        "webhook_retry_delays_s": (0.05, 0.05, 0.05),
+        **more,
+    }
+    return make_sim(**settings)
+
+
+def test_events_are_signed_batched_and_sourced(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    with _hooked(make_sim, url) as sim:
+        made = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
+        company = made.json()["id"]
+        sim.http.patch(f"/crm/v3/objects/companies/{company}", json={"properties": {"name": "b"}})
+        sim.http.patch(f"/_sim/objects/companies/{company}", json={"properties": {"name": "c"}})
+        events = target.wait_for(3)
+    kinds = [(e["subscriptionType"], e.get("propertyName"), e["changeSource"]) for e in events]
+    assert kinds == [
+        ("company.creation", None, "INTEGRATION"),
+        ("company.propertyChange", "name", "INTEGRATION"),
+        ("company.propertyChange", "name", "CRM_UI"),
+    ]
+    first = events[0]
+    assert first["objectId"] == int(company)
+    assert first["sourceId"] == "1234567"
+    assert first["appId"] == 1234567
+    assert first["portalId"] == 99999999
+    assert first["attemptNumber"] == 0
+    assert isinstance(first["eventId"], int) and isinstance(first["subscriptionId"], int)
+    assert events[1]["propertyValue"] == "b"
+    assert events[2]["sourceId"].startswith("userId:")
+    call = target.calls[0]
+    headers = call["headers"]
+    assert Signature.is_valid(
+        headers["x-hubspot-signature-v3"],
+        SECRET,
+        call["body"].decode(),
+        url,
+        "POST",
+        signature_version="v3",
+        timestamp=headers["x-hubspot-request-timestamp"],
+    )
+    assert Signature.is_valid(
+        headers["x-hubspot-signature"], SECRET, call["body"].decode(), signature_version="v1"
+    )
+    assert headers["x-hubspot-signature-version"] == "v1"
+
+
+def test_batches_hold_at_most_100_events(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    with _hooked(make_sim, url, webhook_batch_window_ms=300) as sim:
+        for chunk in range(2):
+            inputs = [{"properties": {"name": f"{chunk}-{i}"}} for i in range(75)]
+            answer = sim.http.post(
+                "/crm/v3/objects/companies/batch/create", json={"inputs": inputs}
+            )
+            assert answer.status_code == 201
+        target.wait_for(150)
+    sizes = [len(json.loads(c["body"])) for c in target.calls]
+    assert max(sizes) <= 100
+    assert sum(sizes) == 150
+
+
+def test_failed_delivery_is_retried_with_attempt_number(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    target.statuses = [500, 400]
+    with _hooked(make_sim, url) as sim:
+        sim.http.post("/crm/v3/objects/contacts", json={"properties": {"email": "r@x.nz"}})
+        events = target.wait_for(3)
+        log = sim.http.get("/_sim/webhooks").json()
+    assert [e["attemptNumber"] for e in events] == [0, 1, 2]
+    assert len({e["eventId"] for e in events}) == 1
+    assert [d["status"] for d in log["deliveries"]] == [500, 400, 204]
+
+
+def test_merge_association_and_deletion_events(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    with _hooked(make_sim, url) as sim:
+        ids = [
+            sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": n}}).json()[
+                "id"
+            ]
+            for n in ("p", "o")
+        ]
+        contact = sim.http.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": "e@x.nz"}}
+        )
+        sim.http.put(
+            f"/crm/v4/objects/contacts/{contact.json()['id']}/associations/default/companies/{ids[0]}"
+        )
+        sim.http.post(
+            "/crm/v3/objects/companies/merge",
+            json={"primaryObjectId": ids[0], "objectIdToMerge": ids[1]},
+        )
+        events = target.wait_for(8)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_type.setdefault(event["subscriptionType"], []).append(event)
+    merge = by_type["company.merge"][0]
+    assert merge["primaryObjectId"] == int(ids[0])
+    assert merge["mergedObjectIds"] == [int(ids[1])]
+    assert merge["newObjectId"] not in (int(ids[0]), int(ids[1]))
+    assert {e["objectId"] for e in by_type["company.deletion"]} == {int(i) for i in ids}
+    assoc = by_type["contact.associationChange"][0]
+    assert assoc["associationType"] == "CONTACT_TO_COMPANY"
+    assert assoc["associationRemoved"] is False
+    assert by_type["company.associationChange"][0]["associationType"] == "COMPANY_TO_CONTACT"
