@@ -32,7 +32,7 @@ from accredo_hubspot.store.models import (
     Side,
     StoreStatus,
 )
-from accredo_hubspot.store.sql import chunked, upsert
+from accredo_hubspot.store.sql import chunked, insert_many, upsert
 
 Clock = Callable[[], datetime]
 
@@ -525,7 +525,7 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry]) -> None:
         }
         for e in entries
     ]
-    conn.execute(schema.audit_log.insert(), rows)
+    insert_many(conn, schema.audit_log, rows)
 
 
 def _get_meta(conn: Connection, key: str) -> str | None:

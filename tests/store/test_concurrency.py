@@ -1,0 +1,31 @@
+"""Two writers on one database (a CLI command beside the service): they wait, they never fail."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from accredo_hubspot.store import StateStore
+
+
+def test_concurrent_writers_do_not_collide(store_url: str) -> None:
+    StateStore.open(store_url).close()
+
+    def writer(name: str) -> None:
+        with StateStore.open(store_url) as store:
+            for n in range(40):
+                store.enqueue_and_advance([f"{name}{n}"], "delta", {name: n})
+                if n % 5 == 0:
+                    claimed = store.pending(3)
+                    store.record_sync(
+                        links={},
+                        shadows={c: {"x": name} for c in claimed},
+                        audit=[],
+                        completed=claimed,
+                    )
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(writer, ["A", "B", "C"]))
+    with StateStore.open(store_url) as store:
+        assert store.get_cursors() == {"A": 39, "B": 39, "C": 39}
+        codes = set(store.pending(1000)) | set(store.get_shadows())
+    assert codes == {f"{name}{n}" for name in "ABC" for n in range(40)}

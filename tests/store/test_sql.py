@@ -1,0 +1,70 @@
+"""The portable bulk helpers, on both backends: one row, many rows, repeated keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import schema as tables
+from accredo_hubspot.store.sql import chunked, insert_many, upsert
+
+AT = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _shadow(code: str, value: str) -> dict[str, object]:
+    return {"customer_code": code, "property": "p", "value": value, "synced_at": AT}
+
+
+def _shadows(store: StateStore) -> dict[str, str]:
+    table = tables.shadows
+    with store.engine.connect() as conn:
+        return dict(conn.execute(select(table.c.customer_code, table.c.value)).all())
+
+
+def test_upsert_one_row_many_rows_and_repeated_keys(store: StateStore) -> None:
+    def run(rows: list[dict[str, object]]) -> None:
+        with store.engine.begin() as conn:
+            keys = ["customer_code", "property"]
+            upsert(conn, tables.shadows, rows, keys=keys, update=["value"])
+
+    run([_shadow("A", "1")])
+    run([_shadow("A", "2"), _shadow("B", "1"), _shadow("B", "3")])  # last repeat wins
+    run([])
+    assert _shadows(store) == {"A": "2", "B": "3"}
+
+
+def test_upsert_without_updates_keeps_the_first_value(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        upsert(conn, tables.meta, [{"key": "k", "value": "first"}], keys=["key"])
+        upsert(
+            conn,
+            tables.meta,
+            [{"key": "k", "value": "x"}, {"key": "j", "value": "y"}],
+            keys=["key"],
+        )
+    assert store.get_meta("k") == "first" and store.get_meta("j") == "y"
+
+
+def test_insert_many_keeps_nulls_and_order(store: StateStore) -> None:
+    row = {
+        "at": AT,
+        "side": "hubspot",
+        "remote_id": None,
+        "field": None,
+        "old_value": None,
+        "reason": "r",
+    }
+    rows = [{**row, "record_key": f"R{n}", "new_value": str(n)} for n in range(3)]
+    with store.engine.begin() as conn:
+        insert_many(conn, tables.audit_log, rows)
+        insert_many(conn, tables.audit_log, rows[:1])
+    listed = store.list_audit()
+    assert [e.record_key for e in listed] == ["R0", "R2", "R1", "R0"]
+    assert listed[1].remote_id is None and listed[1].at == AT
+
+
+def test_chunked() -> None:
+    assert list(chunked([1, 2, 3, 4, 5], 2)) == [[1, 2], [3, 4], [5]]
+    assert list(chunked([], 2)) == []
