@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteInput
+from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, SearchRequest, WriteInput
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,8 @@ class HubSpotSink(Protocol):
 
     async def get_properties(self, object_type: str) -> list[dict[str, Any]]:
         """All property definitions of the type, as HubSpot returns them."""
+        ...
+
+    def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
+        """Every search match (own 5/s budget; lags writes by a moment)."""
         ...

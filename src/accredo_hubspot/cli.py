@@ -1,0 +1,233 @@
+"""The ``accredo-hubspot`` command line: init, setup, backfill, run, status, demo.
+
+Every command exits non-zero with a one-line reason on failure; secrets never reach output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import structlog
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from accredo_hubspot.accredo.errors import AccredoError
+from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.hubspot.errors import HubSpotError
+from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
+from accredo_hubspot.runtime import connect, hubspot_client, open_store
+from accredo_hubspot.settings import load_settings
+from accredo_hubspot.sync.backfill import Backfill, BackfillReport
+from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.setup import run_setup
+
+DEFAULT_CONFIG = Path("accredo-hubspot.toml")
+
+app = typer.Typer(
+    name="accredo-hubspot",
+    help="Real-time sync of Accredo debtors and their financial state into HubSpot companies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Mapping and tuning (TOML). Default: ./accredo-hubspot.toml if present, "
+        "else the built-in mapping.",
+    ),
+]
+
+T = TypeVar("T")
+
+
+def configure_logging(level: str | None = None) -> None:
+    """Structured logs on stderr; level from ACCREDO_HUBSPOT_LOG_LEVEL (default WARNING)."""
+    name = (level or os.environ.get("ACCREDO_HUBSPOT_LOG_LEVEL", "WARNING")).upper()
+    logging.basicConfig(level=getattr(logging, name, logging.WARNING), stream=sys.stderr)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(
+            getattr(logging, name, logging.WARNING)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def resolve_config(path: Path | None) -> MappingConfig:
+    if path is not None:
+        return load_config(path)
+    return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+
+
+def run_command(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a command's coroutine; known failures become one line on stderr and exit 1."""
+    try:
+        return asyncio.run(make())
+    except (ConnectorError, AccredoError, HubSpotError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the configuration")] = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
+) -> None:
+    """Write a commented starter configuration (the built-in mapping) to edit."""
+    if path.exists() and not force:
+        err_console.print(f"error: {path} exists; use --force to overwrite it")
+        raise typer.Exit(1)
+    path.write_text(default_config_text(), encoding="utf-8")
+    console.print(f"wrote {path}: edit it, then run [bold]accredo-hubspot setup[/bold]")
+
+
+@app.command()
+def setup(config: ConfigOption = None) -> None:
+    """Create (idempotently) the Accredo property group and company properties in HubSpot."""
+
+    async def go() -> None:
+        settings = load_settings(require_accredo=False)
+        mapping = resolve_config(config)
+        async with hubspot_client(settings.require_hubspot()) as hubspot:
+            report = await run_setup(hubspot, mapping)
+        console.print(
+            f"property group [bold]{report.group}[/bold]: {len(report.properties)} properties "
+            f"({len(report.created)} created, {len(report.updated)} updated)"
+        )
+
+    configure_logging()
+    run_command(go)
+
+
+@app.command()
+def backfill(config: ConfigOption = None) -> None:
+    """Match and write every Accredo debtor to HubSpot (resumable; unchanged records send
+    nothing)."""
+
+    async def go() -> BackfillReport:
+        settings = load_settings()
+        mapping = resolve_config(config)
+        async with connect(settings, mapping) as conn:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=False,
+            ) as bar:
+                task = bar.add_task("debtors", total=None)
+
+                def progress(done: int, total: int | None) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                return await Backfill(
+                    conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                ).run(progress)
+
+    configure_logging()
+    report = run_command(go)
+    console.print(
+        f"backfill: {report.debtors} debtors, {report.created} companies created, "
+        f"{report.updated} updated ({report.linked} newly linked), {report.unchanged} "
+        f"unchanged, {report.failed} dead-lettered; {report.calls} HubSpot write calls"
+    )
+    for line in report.failures[:10]:
+        console.print(f"  dead letter: {line}", highlight=False)
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Drain what is pending and exit")] = False,
+) -> None:
+    """Live sync: poll Accredo's change tracking and bring each change to HubSpot."""
+
+    async def go() -> None:
+        settings = load_settings()
+        mapping = resolve_config(config)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with connect(settings, mapping) as conn:
+            live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+            if not once:
+                err_console.print(
+                    f"live sync: polling every {mapping.sync.poll_interval_s:g} s (Ctrl-C to stop)"
+                )
+            await live.run(stop, once=once)
+
+    configure_logging("INFO" if not once else None)
+    run_command(go)
+
+
+@app.command()
+def status() -> None:
+    """Links, queue depth, cursors and lag, last error, dead letters."""
+    configure_logging()
+
+    async def go() -> None:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        store = open_store(settings)
+        try:
+            state = store.status()
+            letters = store.list_dead_letters(limit=5)
+        finally:
+            store.close()
+        table = Table(title="accredo-hubspot status", show_header=False)
+        table.add_row("database", settings.database_url_display)
+        table.add_row("linked debtors", str(state.links))
+        table.add_row("queue depth", str(state.queue_depth))
+        lag = state.oldest_pending_age_s
+        table.add_row("oldest queued", "-" if lag is None else f"{lag:.1f} s ago")
+        cursors = ", ".join(f"{k} {v}" for k, v in sorted(state.cursors.items())) or "-"
+        table.add_row("cursors (DeltaID)", cursors)
+        table.add_row("last sync", state.last_sync_at.isoformat() if state.last_sync_at else "-")
+        table.add_row("last error", state.last_error or "-")
+        table.add_row("dead letters", str(state.dead_letters))
+        console.print(table)
+        for letter in letters:
+            console.print(
+                f"  dead letter {letter.id}: {letter.record_key} {letter.field or ''}: "
+                f"{letter.reason}",
+                highlight=False,
+            )
+
+    run_command(go)
+
+
+@app.command()
+def demo(
+    forever: Annotated[bool, typer.Option(help="Keep syncing until Ctrl-C")] = False,
+    customers: Annotated[int, typer.Option(help="Debtors in the Accredo simulator")] = 500,
+) -> None:
+    """Both simulators plus the connector: a live sync on realistic data, no account needed."""
+    from accredo_hubspot.demo import run_demo
+
+    configure_logging()
+    run_command(lambda: run_demo(console, customers=customers, forever=forever))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""``accredo-hubspot demo``: both simulators plus the connector, a live sync you can watch.
+
+The simulators run as their own processes (``accredo-sim`` and ``hubspot-sim``, started from
+this environment's scripts), so the connector talks to them exactly as to the real APIs, over
+HTTP. The demo plays the accounts team through the Accredo simulator's ``/_sim/`` controls and
+times each change until it shows on the HubSpot company.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.identity import debtor_nzbn, debtor_web_domain
+from accredo_hubspot.mapping.transforms import money
+from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.setup import run_setup
+
+#: The simulators' documented demo credentials (README, "The simulators").
+DEMO_COMPANY = "DEMO"
+DEMO_CLIENT_ID = "accredo-hubspot-demo"
+DEMO_USERNAME = "SYNC"
+DEMO_PASSWORD = "sync-demo-password"
+DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+START_TIMEOUT_S = 60.0
+VISIBLE_TIMEOUT_S = 15.0
+
+
+class DemoError(ConnectorError):
+    """The demo could not start or a change never arrived."""
+
+
+@dataclass
+class Sims:
+    accredo_url: str  # http://127.0.0.1:P (the service root is this + /saturn)
+    hubspot_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _script(name: str) -> str:
+    """A console script of this environment (next to the running Python), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise DemoError(f"cannot find the {name} command; run 'make venv' first")
+    return found
+
+
+@contextmanager
+def simulators(customers: int, log_dir: Path) -> Iterator[Sims]:
+    """Start both simulators on free loopback ports; stop them on the way out."""
+    accredo_port, hubspot_port = _free_port(), _free_port()
+    commands = [
+        [_script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],
+        [_script("hubspot-sim"), "--port", str(hubspot_port), "--seed", "7"],
+    ]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for index, command in enumerate(commands):
+            log = (log_dir / f"sim-{index}.log").open("wb")
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+        sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
+        _wait_ready([f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"], log_dir)
+        yield sims
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_ready(urls: list[str], log_dir: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    for url in urls:
+        while True:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise DemoError(f"a simulator did not start (see the logs in {log_dir})")
+            time.sleep(0.1)
+
+
+def demo_settings(sims: Sims, database: Path) -> Settings:
+    return Settings(
+        accredo=AccredoSettings(
+            base_url=f"{sims.accredo_url}/saturn",
+            company=DEMO_COMPANY,
+            client_id=DEMO_CLIENT_ID,
+            username=DEMO_USERNAME,
+            password=Secret(DEMO_PASSWORD),
+        ),
+        hubspot=HubSpotSettings(access_token=Secret(DEMO_TOKEN), base_url=sims.hubspot_url),
+        database_url=Secret(f"sqlite:///{database}"),
+    )
+
+
+async def seed_existing_companies(
+    conn: Connector, sims: Sims, http: httpx.AsyncClient
+) -> tuple[int, int]:
+    """Put some debtors in HubSpot already, as a sales team would have: some with their NZBN,
+    some with only their web domain (entered by hand in HubSpot, so names differ a little)."""
+    nzbn_property = conn.config.nzbn_property
+    with_nzbn = with_domain = 0
+    index = 0
+    async for customer in conn.accredo.iter_customers():
+        index += 1
+        properties: dict[str, str] = {}
+        nzbn = debtor_nzbn(customer)
+        domain = debtor_web_domain(customer, conn.config.generic_email_domains)
+        if index % 4 == 0 and nzbn:
+            properties = {"name": _as_sales_would_type(customer), nzbn_property: nzbn}
+            with_nzbn += 1
+        elif index % 4 == 1 and domain and not nzbn:
+            properties = {"name": _as_sales_would_type(customer), "domain": domain}
+            with_domain += 1
+        if properties:
+            answer = await http.post(
+                f"{sims.hubspot_url}/_sim/objects/companies", json={"properties": properties}
+            )
+            _check(answer)
+    return with_nzbn, with_domain
+
+
+def _check(answer: httpx.Response) -> None:
+    if answer.status_code >= 400:
+        raise DemoError(
+            f"simulator refused {answer.request.method} {answer.request.url.path}: "
+            f"{answer.status_code} {answer.text[:200]}"
+        )
+
+
+def _as_sales_would_type(customer: ARCustomer) -> str:
+    name = customer.CustomerName or customer.CustomerCode
+    return name.replace(" Limited", "").replace(" Ltd", "")
+
+
+@dataclass
+class Scenario:
+    """One thing the accounts team does, and what it should look like in HubSpot."""
+
+    describe: str
+    code: str
+    act: Callable[[], Awaitable[None]]
+    prop: str
+    expected: Callable[[ARCustomer], str]
+
+
+async def run_demo(console: Console, *, customers: int = 500, forever: bool = False) -> None:
+    console.rule("[bold]accredo-hubspot demo")
+    with tempfile.TemporaryDirectory(prefix="accredo-hubspot-demo-") as tmp:
+        work = Path(tmp)
+        console.print(f"starting the Accredo and HubSpot simulators ({customers} debtors) ...")
+        with simulators(customers, work) as sims:
+            console.print(f"  Accredo Web Service  {sims.accredo_url}/saturn (company DEMO)")
+            console.print(f"  HubSpot CRM API      {sims.hubspot_url}")
+            settings = demo_settings(sims, work / "state.db")
+            config = load_config(None)
+            async with (
+                connect(settings, config) as conn,
+                httpx.AsyncClient(timeout=30) as http,
+            ):
+                await _demo(console, conn, sims, http, forever)
+
+
+async def _demo(
+    console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient, forever: bool
+) -> None:
+    setup = await run_setup(conn.hubspot, conn.config)
+    console.print(
+        f"setup: HubSpot property group '{setup.group}' with {len(setup.properties)} "
+        f"properties ({len(setup.created)} created)"
+    )
+    with_nzbn, with_domain = await seed_existing_companies(conn, sims, http)
+    console.print(
+        f"HubSpot already holds {with_nzbn + with_domain} of the debtors: {with_nzbn} with "
+        f"their NZBN, {with_domain} with only a web domain"
+    )
+    await http.post(f"{sims.hubspot_url}/_sim/stats/reset")
+    backfill = Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    started = time.monotonic()
+    with Progress(
+        "backfill", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("debtors", total=None)
+        report = await backfill.run(
+            lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    stats = (await http.get(f"{sims.hubspot_url}/_sim/stats")).json()
+    console.print(
+        f"backfill: {report.debtors} debtors in {time.monotonic() - started:.1f} s: "
+        f"{report.created} companies created, {report.linked} matched to existing ones, "
+        f"{report.failed} reported; {stats.get('requests')} HubSpot calls, "
+        f"{stats.get('rate_limited', 0)} rate-limited"
+    )
+    stop = asyncio.Event()
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    loop = asyncio.create_task(live.run(stop))
+    try:
+        console.print(
+            f"live sync: polling Accredo's change tracking every "
+            f"{conn.config.sync.poll_interval_s:g} s"
+        )
+        await _play(console, conn, sims, http)
+        if forever:
+            console.print(
+                "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
+            )
+            await asyncio.Event().wait()
+    finally:
+        stop.set()
+        await loop
+
+
+async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient) -> None:
+    links = conn.store.get_links()
+    rng = random.Random(5)
+    codes = rng.sample(sorted(links), 4)
+    base = sims.accredo_url
+
+    async def post(kind: str, code: str, amount: float) -> None:
+        answer = await http.post(
+            f"{base}/_sim/post/{kind}", json={"items": [{"CustomerCode": code, "Amount": amount}]}
+        )
+        _check(answer)
+
+    async def edit(code: str, changes: dict[str, Any]) -> None:
+        answer = await http.patch(f"{base}/_sim/customers/{code}", json=changes)
+        _check(answer)
+
+    before = {c.CustomerCode: c for c in await conn.accredo.get_customers(codes)}
+    raised = (before[codes[2]].CreditLimit or Decimal(0)) + Decimal(5000)
+    scenarios = [
+        Scenario(
+            "invoice posted for $1,850.00",
+            codes[0],
+            lambda: post("invoices", codes[0], 1850.00),
+            "accredo_balance_total",
+            lambda c: money(c.BalanceTotal, "accredo_balance_total"),
+        ),
+        Scenario(
+            "receipt of $400.00 banked",
+            codes[1],
+            lambda: post("receipts", codes[1], 400.00),
+            "accredo_last_payment_amount",
+            lambda c: money(c.AmountOfLastReceipt, "accredo_last_payment_amount"),
+        ),
+        Scenario(
+            f"credit limit raised to ${raised:,.2f}",
+            codes[2],
+            lambda: edit(codes[2], {"CreditLimit": float(raised)}),
+            "accredo_credit_limit",
+            lambda c: money(c.CreditLimit, "accredo_credit_limit"),
+        ),
+        Scenario(
+            "customer put on stop credit",
+            codes[3],
+            lambda: edit(codes[3], {"StopCredit": True}),
+            "accredo_credit_status",
+            lambda c: "on_stop",
+        ),
+    ]
+    table = Table(title="Accredo change -> HubSpot company")
+    for column in ("change in Accredo", "debtor", "HubSpot property", "value", "latency"):
+        table.add_column(column)
+    for scenario in scenarios:
+        started = time.monotonic()
+        await scenario.act()
+        customer = (await conn.accredo.get_customers([scenario.code]))[0]
+        expected = scenario.expected(customer)
+        company_id = links[scenario.code]
+        latency_s = await _until_visible(conn, company_id, scenario.prop, expected, started)
+        table.add_row(
+            scenario.describe,
+            f"{customer.CustomerName} ({scenario.code})",
+            scenario.prop,
+            expected,
+            f"{latency_s:.2f} s",
+        )
+        console.print(f"  {scenario.describe}: visible in HubSpot after {latency_s:.2f} s")
+    console.print(table)
+
+
+async def _until_visible(
+    conn: Connector, company_id: str, prop: str, expected: str, started: float
+) -> float:
+    deadline = started + VISIBLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        company = await conn.hubspot.get("companies", company_id, properties=[prop])
+        if company.properties.get(prop) == expected:
+            return time.monotonic() - started
+        await asyncio.sleep(0.05)
+    raise DemoError(f"{prop} on company {company_id} did not become {expected!r} in time")

@@ -1,0 +1,79 @@
+"""Wiring: settings and configuration in, connected clients and the state store out.
+
+The one place that turns environment settings into live objects, so the CLI, the demo and the
+benchmarks build the connector the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from accredo_hubspot.accredo import AccredoClient
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
+from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.companies import Clock
+
+
+@dataclass
+class Connector:
+    """Everything a command needs, opened together and closed together."""
+
+    accredo: AccredoClient
+    hubspot: HubSpotClient
+    store: StateStore
+    config: MappingConfig
+    clock: Clock
+
+
+def company_clock(config: MappingConfig) -> Clock:
+    """Wall-clock time; ``today`` in the company's time zone (days overdue are NZ days)."""
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    def today() -> date:
+        return datetime.now(config.tz).date()
+
+    return Clock(now=now, today=today)
+
+
+def accredo_client(settings: AccredoSettings) -> AccredoClient:
+    return AccredoClient(
+        settings.base_url,
+        settings.company,
+        settings.client_id,
+        settings.username,
+        settings.password.get_secret_value(),
+        ca_bundle=settings.ca_bundle,
+    )
+
+
+def hubspot_client(settings: HubSpotSettings, *, rate_limit_per_10s: int = 190) -> HubSpotClient:
+    return HubSpotClient(
+        settings.access_token.get_secret_value(),
+        base_url=settings.base_url,
+        rate_limit_per_10s=rate_limit_per_10s,
+    )
+
+
+def open_store(settings: Settings) -> StateStore:
+    return StateStore.open(settings.database_url.get_secret_value())
+
+
+@asynccontextmanager
+async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Connector]:
+    """Open both clients and the store; close them all on the way out."""
+    store = open_store(settings)
+    try:
+        async with (
+            accredo_client(settings.require_accredo()) as accredo,
+            hubspot_client(settings.require_hubspot()) as hubspot,
+        ):
+            yield Connector(accredo, hubspot, store, config, company_clock(config))
+    finally:
+        store.close()

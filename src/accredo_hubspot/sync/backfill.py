@@ -1,0 +1,161 @@
+"""Backfill: every Accredo debtor into HubSpot once, matched, in batches of 100, resumable.
+
+HubSpot's companies are read in pages once and matched locally (never one search per debtor:
+search is limited to a few requests a second, capped at 10,000 results and lags writes, which
+is how other connectors create duplicates). Debtors stream from Accredo page by page; each
+chunk is matched, planned and written while the next chunk is read. Interrupted and run again,
+it links what a previous run created (the upsert key ``accredo_customer_code`` makes a retried
+create land on the same company) and sends nothing for records that already agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from accredo_hubspot.accredo import AccredoClient, F
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.companies import (
+    COMPANIES,
+    Clock,
+    CompanyWriter,
+    SyncReport,
+    baseline_of,
+    mapped_properties,
+)
+from accredo_hubspot.sync.matcher import CompanyIndex, match_all, normalise_code
+from accredo_hubspot.sync.ports import HubSpotSink
+
+log = structlog.get_logger(__name__)
+
+#: Debtors matched, planned and written together; ten HubSpot batch calls' worth.
+CHUNK_SIZE = 1000
+#: Chunks read ahead of the writer, so Accredo reads overlap HubSpot writes.
+READ_AHEAD_CHUNKS = 2
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class BackfillReport(SyncReport):
+    """A ``SyncReport`` plus the figures only a backfill has."""
+
+    debtors: int = 0
+    companies_listed: int = 0
+
+
+class Backfill:
+    """One backfill run. ``run`` returns its report; ``progress(done, total)`` is called often."""
+
+    def __init__(
+        self,
+        accredo: AccredoClient,
+        hubspot: HubSpotSink,
+        store: StateStore,
+        config: MappingConfig,
+        clock: Clock,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self._accredo = accredo
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self._writer = CompanyWriter(hubspot, store, config, clock)
+        self._chunk_size = chunk_size
+
+    async def run(self, progress: Progress | None = None) -> BackfillReport:
+        report = BackfillReport()
+        if not self._store.get_cursors():
+            # Live sync starts from here: anything that changes during the backfill is
+            # picked up again by the change feed (re-reading current state is harmless).
+            self._store.set_cursors(await self._accredo.latest_delta_ids())
+        total_task = asyncio.create_task(self._count_debtors())
+        open_task = asyncio.create_task(self._open_transactions())
+        companies = [c async for c in self._list_companies()]
+        report.companies_listed = len(companies)
+        index = CompanyIndex.build(
+            companies, self._config.nzbn_property, self._config.generic_email_domains
+        )
+        current = {c.id: c for c in companies}
+        open_by_code = await open_task
+        total = await total_task
+        if progress:
+            progress(0, total)
+        chunks: asyncio.Queue[list[ARCustomer] | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
+        reader = asyncio.create_task(self._read_chunks(chunks))
+        try:
+            while (chunk := await chunks.get()) is not None:
+                report.add(await self._write_chunk(chunk, index, current, open_by_code))
+                report.debtors += len(chunk)
+                if progress:
+                    progress(report.debtors, total)
+            await reader
+        finally:
+            reader.cancel()
+        self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
+        log.info("backfill finished", debtors=report.debtors, calls=report.calls)
+        return report
+
+    async def _write_chunk(
+        self,
+        chunk: Sequence[ARCustomer],
+        index: CompanyIndex,
+        current: dict[str, HubSpotObject],
+        open_by_code: dict[str, list[ARTransaction]],
+    ) -> SyncReport:
+        codes = [normalise_code(c.CustomerCode) for c in chunk]
+        links = self._store.get_links(codes)
+        matches = match_all(chunk, index, links)
+        names = mapped_properties(self._config)
+        baselines = {
+            m.code: baseline_of(current[m.company_id].properties, names)
+            for m in matches
+            if m.company_id is not None and m.company_id in current and m.via != "link"
+        }
+        return await self._writer.write(
+            chunk,
+            {code: open_by_code.get(code, []) for code in codes},
+            matches,
+            reason="backfill",
+            baselines=baselines,
+        )
+
+    async def _read_chunks(self, out: asyncio.Queue[list[ARCustomer] | None]) -> None:
+        chunk: list[ARCustomer] = []
+        page_size = self._config.sync.accredo_page_size
+        async for customer in self._accredo.iter_customers(page_size=page_size):
+            chunk.append(customer)
+            if len(chunk) >= self._chunk_size:
+                await out.put(chunk)
+                chunk = []
+        if chunk:
+            await out.put(chunk)
+        await out.put(None)
+
+    async def _count_debtors(self) -> int:
+        codes = self._accredo.iter_entities("ARCustomer", select=["CustomerCode"], page_size=2000)
+        return sum([1 async for _ in codes])
+
+    async def _open_transactions(self) -> dict[str, list[ARTransaction]]:
+        """Every open transaction, read once and grouped by customer (one scan, not one per
+        chunk)."""
+        grouped: dict[str, list[ARTransaction]] = defaultdict(list)
+        records = self._accredo.iter_entities(
+            "ARTransaction", filter=F("UnallocatedAmount").ne(0), page_size=2000
+        )
+        async for record in records:
+            transaction = ARTransaction.model_validate(record)
+            grouped[normalise_code(transaction.CustomerCode)].append(transaction)
+        return grouped
+
+    def _list_companies(self) -> AsyncIterator[HubSpotObject]:
+        return self._hubspot.iter_objects(COMPANIES, mapped_properties(self._config))

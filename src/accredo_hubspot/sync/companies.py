@@ -1,0 +1,221 @@
+"""The write step for debtors: plan against the shadow, write HubSpot batches, commit.
+
+Shared by the backfill and the live loop. Given the current Accredo state of some debtors and
+where each belongs (``MatchResult``), it sends only the properties whose values changed,
+upserts new companies by the unique ``accredo_customer_code`` (DESIGN invariant 3), and
+records links, shadow values, audit entries and dead letters in one store transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
+from accredo_hubspot.store import AuditEntry, DeadLetter, StateStore
+from accredo_hubspot.sync.matcher import MatchResult, normalise_code
+from accredo_hubspot.sync.planner import CompanyPlan, plan_companies
+from accredo_hubspot.sync.ports import HubSpotSink
+
+COMPANIES = "companies"
+
+
+@dataclass
+class SyncReport:
+    """What one write step did; the figures the CLI, demo and benchmarks print."""
+
+    created: int = 0
+    updated: int = 0
+    linked: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    calls: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, other: SyncReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.linked += other.linked
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.calls += other.calls
+        self.failures.extend(other.failures)
+
+    @property
+    def writes(self) -> int:
+        return self.created + self.updated
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where the sync reads time: ``today`` is the date in the company's time zone."""
+
+    now: Callable[[], datetime]
+    today: Callable[[], date]
+
+
+class CompanyWriter:
+    """Plans and writes the company properties of a set of debtors, then commits the result."""
+
+    def __init__(
+        self, hubspot: HubSpotSink, store: StateStore, config: MappingConfig, clock: Clock
+    ) -> None:
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self._clock = clock
+
+    async def write(
+        self,
+        customers: Sequence[ARCustomer],
+        open_transactions: Mapping[str, Sequence[ARTransaction]],
+        matches: Sequence[MatchResult],
+        *,
+        reason: str,
+        baselines: Mapping[str, Mapping[str, str]] | None = None,
+        completed: Sequence[str] = (),
+    ) -> SyncReport:
+        """Write what changed for ``matches``; ``baselines`` are the current HubSpot values of
+        companies matched for the first time (they stand in for the shadow, so values that
+        already agree are not sent). ``completed`` queue entries leave the queue on commit.
+        """
+        by_code = {normalise_code(c.CustomerCode): c for c in customers}
+        codes = [m.code for m in matches]
+        shadows = self._store.get_shadows(codes)
+        first_time = {m.code: m for m in matches if m.via not in ("link", "new", "ambiguous")}
+        for code, match in first_time.items():
+            baseline = (baselines or {}).get(code)
+            if baseline is not None and match.company_id is not None:
+                shadows[code] = dict(baseline)
+        now = self._clock.now()
+        plans = plan_companies(
+            matches,
+            by_code,
+            open_transactions,
+            shadows,
+            today=self._clock.today(),
+            now=now,
+            config=self._config,
+        )
+        updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans.updates]
+        creates = [WriteInput(p.code, p.code, p.properties) for p in plans.creates]
+        updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+        report = SyncReport(calls=updated.calls + created.calls)
+        commit = _Commit(now=now, reason=reason)
+        for plan in plans.updates:
+            commit.written(plan, updated, shadows.get(plan.code, {}), report, first_time)
+        for plan in plans.creates:
+            commit.written(plan, created, {}, report, first_time)
+        for code in plans.unchanged:
+            report.unchanged += 1
+            if code in first_time and first_time[code].company_id is not None:
+                commit.link(code, first_time[code].company_id or "", first_time[code].via)
+                commit.shadows[code] = shadows.get(code, {})
+                report.linked += 1
+        for failure in [*updated.failed, *created.failed]:
+            report.failed += 1
+            report.failures.append(f"{failure.key}: {failure.property_name}: {failure.message}")
+            commit.dead_letters.append(
+                DeadLetter(
+                    failure.key,
+                    "hubspot",
+                    failure.property_name,
+                    f"{failure.category}: {failure.message}",
+                    {"status": failure.status},
+                )
+            )
+        for problem in plans.problems:
+            report.failed += 1
+            report.failures.append(f"{problem.code}: {problem.field}: {problem.reason}")
+            commit.dead_letters.append(
+                DeadLetter(problem.code, "hubspot", problem.field, problem.reason, {})
+            )
+        self._store.record_sync(
+            links=commit.links,
+            via=commit.via,
+            shadows=commit.shadows,
+            audit=commit.audit,
+            completed=[*completed],
+            dead_letters=commit.dead_letters,
+        )
+        return report
+
+    async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_update(COMPANIES, inputs)
+
+    async def _upsert(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_upsert(COMPANIES, CUSTOMER_CODE_PROPERTY, inputs)
+
+
+@dataclass
+class _Commit:
+    """What one write step hands to ``StateStore.record_sync``."""
+
+    now: datetime
+    reason: str
+    links: dict[str, str] = field(default_factory=dict)
+    via: dict[str, str] = field(default_factory=dict)
+    shadows: dict[str, dict[str, str]] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def link(self, code: str, company_id: str, via: str) -> None:
+        self.links[code] = company_id
+        self.via[code] = via
+
+    def written(
+        self,
+        plan: CompanyPlan,
+        outcome: BatchOutcome,
+        shadow: Mapping[str, str],
+        report: SyncReport,
+        first_time: Mapping[str, MatchResult],
+    ) -> None:
+        record = outcome.written.get(plan.code)
+        if record is None:
+            return
+        if plan.is_create:
+            report.created += 1
+            self.link(plan.code, record.id, "new")
+        else:
+            report.updated += 1
+            if plan.code in first_time:
+                self.link(plan.code, record.id, first_time[plan.code].via)
+                report.linked += 1
+        self.shadows[plan.code] = {**shadow, **plan.properties}
+        for name, value in plan.properties.items():
+            if name == SYNCED_AT_PROPERTY:
+                continue
+            self.audit.append(
+                AuditEntry(
+                    at=self.now,
+                    side="hubspot",
+                    record_key=plan.code,
+                    remote_id=record.id,
+                    field=name,
+                    old_value=shadow.get(name),
+                    new_value=value,
+                    reason=self.reason,
+                )
+            )
+
+
+def baseline_of(properties: Mapping[str, str | None], names: Sequence[str]) -> dict[str, str]:
+    """A company's current values of the mapped properties, as a shadow (empty for unset)."""
+    return {name: properties.get(name) or "" for name in names if properties.get(name)}
+
+
+def mapped_properties(config: MappingConfig) -> list[str]:
+    """Every company property the sync reads or writes (for listing and baselines)."""
+    names = [CUSTOMER_CODE_PROPERTY, config.nzbn_property, "name", "domain", "website"]
+    names += [rule.hubspot for rule in config.company_fields]
+    return list(dict.fromkeys(names))

@@ -1,0 +1,221 @@
+"""Live sync: poll Accredo's change-tracking tables and bring the changes to HubSpot.
+
+Each cycle reads the delta rows after the stored cursors (the client follows transaction
+rows to their customers), queues the customers and moves the cursors in one transaction
+(DESIGN invariant 4), then drains the queue: re-read the current records, plan against the
+shadow, write only what changed. A cycle in which nothing changed makes no HubSpot call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from accredo_hubspot.accredo.errors import AccredoError, AccredoTransientError
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.hubspot.errors import HubSpotRateLimited, HubSpotTransientError
+from accredo_hubspot.hubspot.models import (
+    HubSpotObject,
+    SearchFilter,
+    SearchFilterGroup,
+    SearchRequest,
+)
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.identity import business_number, debtor_domain
+from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
+from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.companies import (
+    COMPANIES,
+    Clock,
+    CompanyWriter,
+    SyncReport,
+    baseline_of,
+    mapped_properties,
+)
+from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+
+log = structlog.get_logger(__name__)
+
+#: Queue entries handled per write step.
+DRAIN_BATCH = 500
+#: Values in one search ``IN`` filter (HubSpot caps filter values; kept well under).
+SEARCH_IN_VALUES = 100
+#: Wait after an Accredo or HubSpot outage before the next cycle, doubling up to the cap.
+OUTAGE_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+DAILY_REFRESH_KEY = "daily_refresh_date"
+
+
+@dataclass
+class CycleReport:
+    """One poll-and-drain cycle."""
+
+    delta_rows: int = 0
+    queued: int = 0
+    processed: int = 0
+    writes: SyncReport | None = None
+
+    @property
+    def hubspot_calls(self) -> int:
+        return self.writes.calls if self.writes else 0
+
+
+class LiveSync:
+    """The ``run`` loop. ``cycle`` does one poll and drains the queue."""
+
+    def __init__(
+        self,
+        accredo: AccredoSource,
+        hubspot: HubSpotSink,
+        store: StateStore,
+        config: MappingConfig,
+        clock: Clock,
+    ) -> None:
+        self._accredo = accredo
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self._writer = CompanyWriter(hubspot, store, config, clock)
+
+    async def cycle(self) -> CycleReport:
+        report = CycleReport()
+        cursors = self._store.get_cursors()
+        if not cursors:
+            # Never backfilled: start from now; older history is the backfill's job.
+            self._store.set_cursors(await self._accredo.latest_delta_ids())
+            return report
+        self._daily_refresh()
+        batch = await self._accredo.poll_changes(cursors)
+        report.delta_rows = batch.rows_seen
+        if batch.customer_codes or batch.cursors != cursors:
+            self._store.enqueue_and_advance(batch.customer_codes, "accredo change", batch.cursors)
+            report.queued = len(batch.customer_codes)
+        if batch.unresolved:
+            log.info("delta rows not followed", rows=batch.unresolved[:20])
+        while codes := self._store.pending(DRAIN_BATCH):
+            result = await self.process(codes)
+            report.processed += len(codes)
+            if report.writes is None:
+                report.writes = result
+            else:
+                report.writes.add(result)
+        return report
+
+    async def process(self, codes: Sequence[str]) -> SyncReport:
+        """Bring these customers' current state to HubSpot; they leave the queue on commit."""
+        customers, transactions = await asyncio.gather(
+            self._accredo.get_customers(codes), self._accredo.open_transactions(codes)
+        )
+        open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
+        for transaction in transactions:
+            open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
+        links = self._store.get_links([normalise_code(c.CustomerCode) for c in customers])
+        unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
+        found = await self._find_companies(unlinked) if unlinked else []
+        index = CompanyIndex.build(
+            found, self._config.nzbn_property, self._config.generic_email_domains
+        )
+        matches: list[MatchResult] = match_all(customers, index, links)
+        current = {c.id: c for c in found}
+        names = mapped_properties(self._config)
+        baselines = {
+            m.code: baseline_of(current[m.company_id].properties, names)
+            for m in matches
+            if m.company_id in current and m.via != "link" and m.company_id is not None
+        }
+        # Codes no longer in Accredo (deleted, renamed) have nothing to send.
+        return await self._writer.write(
+            customers,
+            open_by_code,
+            matches,
+            reason="accredo change",
+            baselines=baselines,
+            completed=list(codes),
+        )
+
+    async def run(self, stop: asyncio.Event, *, once: bool = False) -> None:
+        """Cycle every ``poll_interval_s`` until ``stop`` is set (after the batch in hand)."""
+        interval_s = self._config.sync.poll_interval_s
+        failures = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                report = await self.cycle()
+                failures = 0
+                if report.processed:
+                    log.info(
+                        "synced",
+                        customers=report.processed,
+                        hubspot_calls=report.hubspot_calls,
+                    )
+            except (AccredoTransientError, HubSpotTransientError, HubSpotRateLimited) as exc:
+                self._store.set_last_error(f"{type(exc).__name__}: {exc}")
+                wait_s = OUTAGE_BACKOFF_S[min(failures, len(OUTAGE_BACKOFF_S) - 1)]
+                failures += 1
+                log.warning("outage; will retry", error=str(exc), wait_s=wait_s)
+                if once:
+                    raise
+                await _sleep_unless(stop, wait_s)
+                continue
+            except AccredoError as exc:
+                self._store.set_last_error(f"{type(exc).__name__}: {exc}")
+                raise
+            if once:
+                return
+            await _sleep_unless(stop, interval_s - (time.monotonic() - started))
+
+    def _daily_refresh(self) -> None:
+        """Days overdue and credit status move with the calendar: once a day (company time),
+        queue every linked debtor so those values are recomputed."""
+        today = self._clock.today().isoformat()
+        last = self._store.get_meta(DAILY_REFRESH_KEY)
+        if last == today:
+            return
+        if last is not None:
+            self._store.enqueue(list(self._store.get_links()), "daily refresh")
+        self._store.set_meta(DAILY_REFRESH_KEY, today)
+
+    async def _find_companies(self, customers: Sequence[ARCustomer]) -> list[HubSpotObject]:
+        """Candidate companies for debtors seen for the first time, by search.
+
+        Live sync meets new debtors a few at a time, so a search per batch (by code, business
+        number and domain) is cheaper than listing every company.
+        """
+        generic = self._config.generic_email_domains
+        keys = {
+            CUSTOMER_CODE_PROPERTY: [normalise_code(c.CustomerCode) for c in customers],
+            self._config.nzbn_property: [n for c in customers if (n := business_number(c))],
+            "domain": [d for c in customers if (d := debtor_domain(c, generic))],
+        }
+        found: dict[str, HubSpotObject] = {}
+        for prop, values in keys.items():
+            unique = list(dict.fromkeys(values))
+            for start in range(0, len(unique), SEARCH_IN_VALUES):
+                chunk = unique[start : start + SEARCH_IN_VALUES]
+                request = SearchRequest(
+                    filter_groups=[
+                        SearchFilterGroup(
+                            filters=[SearchFilter(property_name=prop, operator="IN", values=chunk)]
+                        )
+                    ],
+                    properties=mapped_properties(self._config),
+                    limit=100,
+                )
+                async for company in self._hubspot.search_all(COMPANIES, request):
+                    found[company.id] = company
+        return list(found.values())
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0:
+        return
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return
