@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from accredo_hubspot.accredo import AccredoClient
+from accredo_hubspot.accredo import AccredoClient, F
 
 from .conftest import RecordingTransport, Sim
 
@@ -83,3 +83,39 @@ async def test_deleted_records_are_unresolved(fresh_sim: Sim) -> None:
         batch = await client.poll_changes(cursors)
     assert batch.unresolved == [f"ARCONTCT:{contact['ContactID']}"]
     assert batch.customer_codes == []
+
+
+async def test_with_heat_limit_9_balance_updates_are_logged_and_deduplicated(
+    fresh_sim: Sim,
+) -> None:
+    fresh_sim.control("PUT", "/_sim/tracking", {"tables": {"ARCUST": {"heat_limit": 9}}})
+    async with fresh_sim.client() as client:
+        code = (await _two_customers_with_open_invoices(client))[0]
+        cursors = await client.latest_delta_ids()
+        fresh_sim.control(
+            "POST", "/_sim/post/invoices", {"items": [{"CustomerCode": code, "Amount": 115}]}
+        )
+        batch = await client.poll_changes(cursors)
+        rows = [
+            r
+            async for r in client.iter_entities(
+                "TABLE_ARDELTA", filter=F("DeltaID").gt(cursors["ARDELTA"])
+            )
+        ]
+    assert {r["AccountFile"] for r in rows} >= {"ARCUST", "ARTRAN"}
+    assert batch.customer_codes == [code]
+
+
+async def test_polls_are_bounded_and_resume_from_the_cursor(fresh_sim: Sim) -> None:
+    async with fresh_sim.client() as client:
+        codes = [c.CustomerCode async for c in client.iter_customers(page_size=100)][:3]
+        cursors = await client.latest_delta_ids()
+        for code in codes:
+            fresh_sim.control(
+                "POST", "/_sim/post/invoices", {"items": [{"CustomerCode": code, "Amount": 10}]}
+            )
+        first = await client.poll_changes(cursors)
+        assert first.customer_codes == codes
+        assert (await client.poll_changes(first.cursors)).rows_seen == 0
+        from_start = await client.poll_changes({"ARDELTA": 0, "INDELTA": 0, "OEDELTA": 0})
+    assert from_start.rows_seen <= 3 * 1000
