@@ -143,7 +143,12 @@ class ApiGate:
         return reply(429, body)
 
     def _limits(self, token: str, kind: str, headers: dict[str, str], corr: str) -> Response | None:
-        """Spend one unit of the right budget; answer the 429 when it is spent (reference 3)."""
+        """Spend one unit of the right budget; answer the 429 when it is spent (reference 3).
+
+        Associations v4 calls spend their own per-token budget (150 per window) and their
+        rate-limit headers describe it; that they do not also spend the general budget is
+        [assumed]. Search spends only the per-portal search budget and sends no headers.
+        """
         sim = self.sim
         if kind == "search":
             if not sim.search_window.try_acquire():

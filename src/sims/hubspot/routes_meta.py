@@ -15,7 +15,7 @@ from sims.hubspot.schema_rules import (
     schema_json,
     update_property,
 )
-from sims.hubspot.timeutil import now_ms
+from sims.hubspot.timeutil import iso_ms, now_ms
 
 JsonDict = dict[str, Any]
 DEFAULT_OWNER_LIMIT = 100
@@ -85,8 +85,6 @@ async def batch_read_properties(ctx: Ctx) -> Response:
     names = [str(i.get("name")) for i in require(body, "inputs")]
     found = [ctx.sim.portal.prop(tid, n) for n in names]
     stamp = now_ms()
-    from sims.hubspot.timeutil import iso_ms
-
     return reply(
         200,
         {

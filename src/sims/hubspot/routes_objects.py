@@ -211,7 +211,10 @@ def _search_hits(
     if req.sort_prop:
         pdef = pdefs.get(req.sort_prop)
         name = req.sort_prop
-        hits.sort(key=lambda h: search.sort_key(pdef, h[1].get(name)), reverse=req.descending)
+        present = [h for h in hits if h[1].get(name) is not None]
+        absent = [h for h in hits if h[1].get(name) is None]
+        present.sort(key=lambda h: search.sort_key(pdef, h[1].get(name)), reverse=req.descending)
+        hits = present + absent
     return hits
 
 

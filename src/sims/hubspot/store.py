@@ -32,6 +32,7 @@ from sims.hubspot.portal import (
     default_owners,
     default_properties,
 )
+from sims.hubspot.schema_rules import property_from_body
 from sims.hubspot.timeutil import iso_ms, now_ms
 from sims.hubspot.values import normalise
 
@@ -295,7 +296,7 @@ class Portal:
                 if holder is None and claims is not None:
                     holder = claims.get((name, key))
                 if holder is not None and holder != own_id:
-                    if name in ("email", "hs_additional_emails"):
+                    if name in ("email", "hs_additional_emails") and holder > 0:
                         raise email_conflict(holder)
                     msg = UNIQUE_TAKEN_MESSAGE.format(value=single)
                     raise validation_error(
@@ -557,8 +558,6 @@ class Portal:
 
     # -- properties and schemas ------------------------------------------------------------
     def create_property(self, tid: str, body: JsonDict) -> PropertyDef:
-        from sims.hubspot.schema_rules import property_from_body
-
         pdef = property_from_body(self, tid, body)
         self.properties[tid][pdef.name] = pdef
         self.version += 1
