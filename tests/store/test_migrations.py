@@ -94,3 +94,23 @@ def test_an_unusable_url_is_a_store_error_without_the_password() -> None:
     with pytest.raises(StoreError) as info:
         StateStore.open("nosuchdb://user:hunter2@host/db")
     assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres:hunter2@127.0.0.1:1/test",  # nothing listens on port 1
+        "sqlite:////nonexistent-dir/state.db",
+    ],
+)
+def test_an_unreachable_database_is_a_one_line_store_error(url: str) -> None:
+    with pytest.raises(StoreError, match="cannot open the state store at") as info:
+        StateStore.open(url)
+    message = str(info.value)
+    assert "\n" not in message and "hunter2" not in message
+
+
+def test_an_in_memory_sqlite_store_works() -> None:
+    with StateStore.open("sqlite://") as store:
+        store.put_links({"ACME": "101"})
+        assert store.status().links == 1

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from accredo_hubspot.store.errors import StoreError
+from accredo_hubspot.store.errors import StoreError, describe
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "accredo_hubspot_sqlite_begin"
@@ -37,7 +37,7 @@ def create_store_engine(url: str) -> Engine:
         parsed = make_url(url)
         engine = create_engine(parsed, future=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"cannot use database URL {safe_url(url)}: {exc}") from exc
+        raise StoreError(f"cannot use database URL {safe_url(url)}: {describe(exc)}") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

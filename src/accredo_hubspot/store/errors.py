@@ -5,6 +5,13 @@ from __future__ import annotations
 from accredo_hubspot.errors import ConnectorError
 
 
+def describe(exc: BaseException) -> str:
+    """The first line of the driver's message: what went wrong, without SQLAlchemy's footer."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
 class StoreError(ConnectorError):
     """The state store cannot be opened, migrated, read or written."""
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from accredo_hubspot.store import schema
 from accredo_hubspot.store.engine import write_transaction
-from accredo_hubspot.store.errors import SchemaTooNewError, StoreError
+from accredo_hubspot.store.errors import SchemaTooNewError, StoreError, describe
 
 MigrationStep = Callable[[Connection], None]
 
@@ -71,7 +71,7 @@ def migrate(engine: Engine, migrations: tuple[MigrationStep, ...] = MIGRATIONS) 
                 step(conn)
             except SQLAlchemyError as exc:  # the transaction rolls back: the step is not applied
                 raise StoreError(
-                    f"schema migration step {number} ({step.__name__}) failed: {exc}"
+                    f"schema migration step {number} ({step.__name__}) failed: {describe(exc)}"
                 ) from exc
         if len(migrations) != version:
             _write_version(conn, version, len(migrations))

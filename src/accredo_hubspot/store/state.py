@@ -21,9 +21,10 @@ from accredo_hubspot.store import schema
 from accredo_hubspot.store.engine import (
     create_store_engine,
     read_transaction,
+    safe_url,
     write_transaction,
 )
-from accredo_hubspot.store.errors import LinkConflictError, StoreError
+from accredo_hubspot.store.errors import LinkConflictError, StoreError, describe
 from accredo_hubspot.store.migrations import migrate
 from accredo_hubspot.store.models import (
     AuditEntry,
@@ -61,7 +62,8 @@ class StateStore:
             migrate(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the state store: {exc}") from exc
+            where = safe_url(url)
+            raise StoreError(f"cannot open the state store at {where}: {describe(exc)}") from exc
         except StoreError:
             engine.dispose()
             raise
@@ -94,7 +96,7 @@ class StateStore:
             with write_transaction(self._engine) as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"state store could not {what}: {exc}") from exc
+            raise StoreError(f"state store could not {what}: {describe(exc)}") from exc
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
@@ -102,7 +104,7 @@ class StateStore:
             with read_transaction(self._engine) as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"state store could not {what}: {exc}") from exc
+            raise StoreError(f"state store could not {what}: {describe(exc)}") from exc
 
     # -- links ------------------------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class StateStore:
                 },
             )
         except IntegrityError as exc:  # a concurrent writer linked one of these companies
-            raise StoreError(f"link conflict on a HubSpot company id: {exc.orig}") from exc
+            raise StoreError(f"link conflict on a HubSpot company id: {describe(exc)}") from exc
 
     # -- shadow values ----------------------------------------------------------------------
 
