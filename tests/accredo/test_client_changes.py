@@ -119,3 +119,19 @@ async def test_polls_are_bounded_and_resume_from_the_cursor(fresh_sim: Sim) -> N
         assert (await client.poll_changes(first.cursors)).rows_seen == 0
         from_start = await client.poll_changes({"ARDELTA": 0, "INDELTA": 0, "OEDELTA": 0})
     assert from_start.rows_seen <= 3 * 1000
+
+
+async def test_field_lines_give_old_and_new_values(fresh_sim: Sim) -> None:
+    async with fresh_sim.client() as client:
+        customer = await anext(client.iter_customers(page_size=1))
+        assert customer.etag
+        cursors = await client.latest_delta_ids()
+        await client.patch_customer(
+            customer.CustomerCode, customer.etag, {"CreditLimit": Decimal("4321.5")}
+        )
+        latest = await client.latest_delta_ids()
+        lines = await client.delta_fields("ARDELTA", cursors["ARDELTA"] + 1, latest["ARDELTA"])
+    credit = [line for line in lines if line.Name == "CreditLimit"]
+    assert len(credit) == 1
+    assert Decimal(str(credit[0].NewValue)) == Decimal("4321.5")
+    assert Decimal(str(credit[0].OldValue)) == customer.CreditLimit

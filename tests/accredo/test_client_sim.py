@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from decimal import Decimal
+from pathlib import Path
 
+import certifi
 import httpx
 import pytest
 import structlog
@@ -166,3 +169,27 @@ async def test_customer_record_keeps_custom_fields(accredo: AccredoClient) -> No
     assert updated.custom_fields().get("Z_HubSpotID") == "123456"
     again = ARCustomer.model_validate(updated.model_dump(by_alias=True))
     assert again.custom_fields()["Z_HubSpotID"] == "123456"
+
+
+async def test_awkward_names_round_trip_through_filters(accredo: AccredoClient) -> None:
+    name = "O'Brien & Sons + Co #1 % Ōtāhuhu"
+    created = await accredo.create_customer({"CustomerCode": "AWKWARD1", "CustomerName": name})
+    assert created.CustomerName == name
+    same_name = F("CustomerName").eq(name)
+    rows = [r async for r in accredo.iter_entities("ARCustomer", filter=same_name)]
+    assert [r["CustomerCode"] for r in rows] == ["AWKWARD1"]
+    starts = F("CustomerName").startswith("O'Brien & Sons +")
+    rows = [r async for r in accredo.iter_entities("ARCustomer", filter=starts)]
+    assert "AWKWARD1" in [r["CustomerCode"] for r in rows]
+
+
+def test_a_custom_ca_bundle_is_loaded(tmp_path: Path) -> None:
+    AccredoClient(
+        "https://accredo.example:6570/saturn", "DEMO", "c", "u", "p", ca_bundle=certifi.where()
+    )
+    bogus = tmp_path / "not-a-bundle.pem"
+    bogus.write_text("not a certificate")
+    with pytest.raises(ssl.SSLError):
+        AccredoClient(
+            "https://accredo.example:6570/saturn", "DEMO", "c", "u", "p", ca_bundle=str(bogus)
+        )

@@ -37,7 +37,7 @@ from accredo_hubspot.accredo.errors import (
     RequestNotSent,
     error_from_response,
 )
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction, DeltaRow
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction, DeltaFieldRow, DeltaRow
 from accredo_hubspot.accredo.query import (
     MAX_URL_CHARS,
     F,
@@ -293,6 +293,18 @@ class AccredoClient:
             unresolved=len(batch.unresolved),
         )
         return batch
+
+    async def delta_fields(self, table: str, first_id: int, last_id: int) -> list[DeltaFieldRow]:
+        """Old and new values of tracked fields for changes ``first_id..last_id`` of a delta
+        table (``"ARDELTA"`` reads ``TABLE_ARDTFLD``), for planners that want them (§9.4 5)."""
+        if table not in DELTA_TABLES:
+            raise ValueError(f"not a delta table: {table!r}")
+        records = self.iter_entities(
+            f"TABLE_{table.removesuffix('DELTA')}DTFLD",
+            filter=F("DeltaID").ge(first_id) & F("DeltaID").le(last_id),
+            orderby=["DeltaID", "LineNo"],
+        )
+        return [DeltaFieldRow.model_validate(r) async for r in records]
 
     async def _follow(self, entity: str, keys: Sequence[int]) -> dict[int, Record]:
         """Read the records ``keys`` of ``entity`` that still exist, keyed by their key."""
