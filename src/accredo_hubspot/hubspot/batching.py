@@ -3,6 +3,8 @@
 What HubSpot does (reference §2.4, §4.3, §13.9):
 
 * at most 100 inputs per call, and duplicate ids in one call reject the whole call;
+* trace ids can be turned off (``trace_ids=False``) for an endpoint that refuses them; then
+  results map back by id / id-property value / order and bisection does all the isolating;
 * with an ``objectWriteTraceId`` on each input, a write answers 207 with per-input errors
   carrying ``context.objectWriteTraceId``; without, one bad input fails the call with a 400;
 * missing ids in an update answer 207 with ``context.ids``.
@@ -70,13 +72,16 @@ class _Group:
     properties: dict[str, str]
     trace_id: str
 
-    def wire(self, action: WriteAction, id_property: str | None) -> dict[str, Any]:
+    def wire(
+        self, action: WriteAction, id_property: str | None, *, trace_ids: bool = True
+    ) -> dict[str, Any]:
         item: dict[str, Any] = {"properties": dict(self.properties)}
         if action != "create":
             item["id"] = self.id
         if action == "upsert":
             item["idProperty"] = id_property
-        item["objectWriteTraceId"] = self.trace_id
+        if trace_ids:
+            item["objectWriteTraceId"] = self.trace_id
         return item
 
 
@@ -150,8 +155,10 @@ class BatchWriter:
         id_property: str | None = None,
         batch_size: int = MAX_BATCH_SIZE,
         max_concurrency: int = 4,
+        trace_ids: bool = True,
     ) -> None:
         self.action = action
+        self.trace_ids = trace_ids
         self.id_property = id_property
         self._send = send
         self._batch_size = batch_size
@@ -177,7 +184,9 @@ class BatchWriter:
         """One call; on a whole-call 4xx, bisect (sequentially, inside this slot)."""
         self.outcome.calls += 1
         try:
-            answer = await self._send([g.wire(self.action, self.id_property) for g in chunk])
+            answer = await self._send(
+                [g.wire(self.action, self.id_property, trace_ids=self.trace_ids) for g in chunk]
+            )
         except HubSpotNotFound as exc:  # e.g. an unknown object type: no half can succeed
             self._fail_all(chunk, exc)
             return

@@ -46,6 +46,7 @@ class ObjectsAPI:
 
     _requester: Requester
     max_concurrency: int
+    write_trace_ids: bool
 
     # --- single records ----------------------------------------------------------------------
 
@@ -208,7 +209,11 @@ class ObjectsAPI:
             return BatchCallResult.from_json(response.status_code, response.json())
 
         writer = BatchWriter(
-            action, send, id_property=id_property, max_concurrency=self.max_concurrency
+            action,
+            send,
+            id_property=id_property,
+            max_concurrency=self.max_concurrency,
+            trace_ids=self.write_trace_ids,
         )
         return await writer.run(inputs)
 
