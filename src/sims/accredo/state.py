@@ -7,6 +7,7 @@ the same step as the data change (reference 9.4 "Simulator obligations").
 from __future__ import annotations
 
 import copy
+import gc
 import random
 import re
 import threading
@@ -185,6 +186,16 @@ class SimState:
 
     def reset(self) -> None:
         """Back to the seeded state (data, clock, delta tables, statistics)."""
+        # Building hundreds of thousands of small dicts: the cyclic GC would rescan them
+        # over and over; pause it during the build and freeze the result afterwards.
+        gc.disable()
+        try:
+            self._build()
+        finally:
+            gc.enable()
+            gc.freeze()
+
+    def _build(self) -> None:
         with self.lock:
             self.clock = self.config.start_date or date.today()
             data = seed.build(self.config.seed, self.config.customers, self.clock)
