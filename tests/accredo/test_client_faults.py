@@ -108,3 +108,14 @@ async def test_create_customer_checks_before_trying_again(fresh_sim: Sim) -> Non
     assert sorted(c.CustomerCode for c in found) == codes
     posts = [e for e in recorder.data_requests() if e.method == "POST"]
     assert len(posts) >= len(codes)
+
+
+async def test_token_failures_are_retried_even_for_a_post(fresh_sim: Sim) -> None:
+    fresh_sim.control("PUT", "/_sim/faults", {"error_rate": 1.0})
+    recorder = RecordingTransport()
+    async with fresh_sim.client(transport=recorder) as client:
+        with pytest.raises(AccredoTransientError):
+            await client.post("ARContact", {"CustomerCode": "X", "LastName": "X"})
+    assert recorder.data_requests() == []
+    token_posts = [e for e in recorder.exchanges if e.url.endswith("/oauth2/v1/token")]
+    assert len(token_posts) == 8  # FAST_RETRY.attempts

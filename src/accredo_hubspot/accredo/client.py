@@ -15,7 +15,7 @@ import asyncio
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
@@ -33,6 +33,7 @@ from accredo_hubspot.accredo.errors import (
     AccredoAuthError,
     AccredoError,
     AccredoNotFound,
+    AccredoRateLimited,
     AccredoTransientError,
     RequestNotSent,
     error_from_response,
@@ -436,11 +437,11 @@ class AccredoClient:
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         """One attempt; on a 401, re-authenticate once and resend; a second 401 is final."""
-        token = await self._tokens.access_token()
+        token = await self._token_before_sending(self._tokens.access_token())
         response = await self._send_once(method, url, content, headers, token)
         if response.status_code == 401:
             log.info("accredo.token.rejected", method=method, path=_path(url))
-            token = await self._tokens.reauthenticate(token)
+            token = await self._token_before_sending(self._tokens.reauthenticate(token))
             response = await self._send_once(method, url, content, headers, token)
             if response.status_code == 401:
                 raise AccredoAuthError(
@@ -455,6 +456,17 @@ class AccredoClient:
             method=method,
             path=_path(url),
         )
+
+    @staticmethod
+    async def _token_before_sending(getting: Awaitable[str]) -> str:
+        """A token; a transient failure getting it means the data request was not sent (or was
+        refused with a 401), so even a POST may be retried."""
+        try:
+            return await getting
+        except (RequestNotSent, AccredoRateLimited):
+            raise
+        except AccredoTransientError as exc:
+            raise RequestNotSent(f"token: {exc.message}", status_code=exc.status_code) from None
 
     async def _send_once(
         self,
