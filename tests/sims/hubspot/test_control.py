@@ -124,3 +124,21 @@ def test_labelled_association_and_labels_api(sim: Any) -> None:
         f"/crm/v4/objects/contacts/{contact.json()['id']}/associations/companies"
     ).json()
     assert {t["typeId"] for t in page["results"][0]["associationTypes"]} == {279, type_id}
+
+
+def test_v4_record_associations_page_at_500(sim: Any) -> None:
+    portal = sim.state.portal
+    source = sim.state.api_source
+    company = portal.create(portal.resolve_type("companies"), {"name": "big"}, source)
+    contacts = portal.resolve_type("contacts")
+    link = portal.associations.default_type("0-2", "0-1")
+    for i in range(501):
+        contact = portal.create(contacts, {"email": f"c{i}@big.nz"}, source)
+        portal.associations.add(("0-2", company.id), ("0-1", contact.id), link)
+    path = f"/crm/v4/objects/companies/{company.id}/associations/contacts"
+    first = sim.http.get(path).json()
+    assert len(first["results"]) == 500
+    after = first["paging"]["next"]["after"]
+    second = sim.http.get(path, params={"after": after}).json()
+    assert len(second["results"]) == 1
+    assert "paging" not in second

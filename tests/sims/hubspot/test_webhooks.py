@@ -166,3 +166,34 @@ def test_merge_association_and_deletion_events(make_sim: Any, receiver: Any) -> 
     assert assoc["associationType"] == "CONTACT_TO_COMPANY"
     assert assoc["associationRemoved"] is False
     assert by_type["company.associationChange"][0]["associationType"] == "COMPANY_TO_CONTACT"
+
+
+def test_property_subscriptions_and_custom_objects(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    subs = ["company.propertyChange:phone", "object.creation"]
+    with _hooked(make_sim, url, webhook_subscriptions=subs) as sim:
+        schema = sim.http.post(
+            "/crm-object-schemas/v3/schemas",
+            json={
+                "name": "accredo_order",
+                "labels": {"singular": "Order", "plural": "Orders"},
+                "requiredProperties": [],
+                "properties": [{"name": "order_no", "label": "Order no"}],
+                "associatedObjects": ["COMPANY"],
+            },
+        ).json()
+        company = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
+        cid = company.json()["id"]
+        sim.http.patch(
+            f"/crm/v3/objects/companies/{cid}", json={"properties": {"name": "b", "phone": "9"}}
+        )
+        order = sim.http.post(
+            "/crm/v3/objects/p_accredo_order", json={"properties": {"order_no": "SO1"}}
+        )
+        events = target.wait_for(2)
+        time.sleep(0.15)
+        events = target.events()
+    assert [e["subscriptionType"] for e in events] == ["company.propertyChange", "object.creation"]
+    assert events[0]["propertyName"] == "phone"
+    assert events[1]["objectTypeId"] == schema["objectTypeId"]
+    assert events[1]["objectId"] == int(order.json()["id"])
