@@ -1,1 +1,0 @@
-"""ASGI app: webhook receiver, health, metrics, status page."""
