@@ -13,6 +13,7 @@ from accredo_hubspot.hubspot import (
     HubSpotConflict,
     HubSpotNotFound,
     HubSpotRateLimited,
+    HubSpotValidationError,
     ObjectLabels,
     ObjectSchemaCreate,
     PropertyCreate,
@@ -221,6 +222,8 @@ async def test_search_cap_is_sliced_by_object_id() -> None:
             created = await hs.batch_create("companies", items)
             request = SearchRequest(properties=["name"], limit=200)
             found = [r.id async for r in hs.search_all("companies", request)]
+            with pytest.raises(HubSpotValidationError):  # the cap is real: paging past it fails
+                await hs.search("companies", request.model_copy(update={"after": "10000"}))
 
     assert created.failed == []
     assert len(found) == 10_120
@@ -415,3 +418,15 @@ async def test_long_property_lists_fall_back_to_batch_read(client: HubSpotClient
     records = [r async for r in client.iter_objects("companies", names)]
 
     assert [r.properties.get("name") for r in records] == ["Long"]
+
+
+async def test_search_limiter_keeps_under_the_per_second_limit(sim: object) -> None:
+    """Back-to-back searches are paced by the client: the simulator refuses none."""
+    from sims.serve import BackgroundServer
+
+    assert isinstance(sim, BackgroundServer)
+    async with HubSpotClient(sim_token(), base_url=sim.url) as hs:
+        pages = await asyncio.gather(*(hs.search("companies", SearchRequest()) for _ in range(7)))
+
+    assert len(pages) == 7
+    assert sim_stats(sim)["rate_limited"] == 0

@@ -143,3 +143,16 @@ async def test_concurrent_acquirers_share_the_budget() -> None:
     await asyncio.gather(*(limiter.acquire() for _ in range(25)))
 
     assert clock.now - 1000.0 == pytest.approx(20.0)
+
+
+async def test_finished_calls_count_from_their_answer() -> None:
+    """A slow call is counted until window_s after its answer, as the server may count it late."""
+    clock = FakeClock()
+    limiter = make(clock, search_per_s=1, headroom=1.0)
+    slots = await limiter.acquire(Bucket.SEARCH)
+    clock.now += 0.4  # the answer arrives 0.4 s later
+    limiter.done(slots)
+
+    assert limiter.wait_s(Bucket.SEARCH) == pytest.approx(1.0)
+    clock.now += 0.7  # 1.1 s after the start, 0.7 s after the answer
+    assert limiter.wait_s(Bucket.SEARCH) == pytest.approx(0.3)

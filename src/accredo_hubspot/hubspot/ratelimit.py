@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 
@@ -40,49 +39,64 @@ class Bucket(StrEnum):
     SEARCH = "search"
 
 
+class Slot:
+    """One call counted in a budget, stamped at its start and moved to its end when done.
+
+    The server counts a call when it arrives, somewhere between our send and its answer;
+    stamping finished calls at their answer keeps our window at least as long as the
+    server's, whatever the network latency.
+    """
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 class WindowBudget:
-    """At most ``max_calls`` call starts in any ``window_s`` (a sliding window log)."""
+    """At most ``max_calls`` calls in any ``window_s`` (a sliding window log)."""
 
     def __init__(self, max_calls: int, window_s: float) -> None:
         if max_calls < 1 or window_s <= 0:
             raise ValueError("a budget needs max_calls >= 1 and window_s > 0")
         self.max_calls = max_calls
         self.window_s = window_s
-        self._starts: deque[float] = deque()
+        self._slots: list[Slot] = []
         self._held_until = 0.0
 
-    def _forget_before(self, now: float) -> None:
-        while self._starts and self._starts[0] <= now - self.window_s:
-            self._starts.popleft()
+    def _forget_before(self, now: float) -> list[float]:
+        self._slots = [s for s in self._slots if s.at > now - self.window_s]
+        return sorted(s.at for s in self._slots)
 
     def used(self, now: float) -> int:
-        """Calls started within the window ending at ``now``."""
-        self._forget_before(now)
-        return len(self._starts)
+        """Calls counted within the window ending at ``now``."""
+        return len(self._forget_before(now))
 
     def wait_s(self, now: float) -> float:
         """How long until one more call may start (0.0 if it may start now)."""
-        self._forget_before(now)
+        stamps = self._forget_before(now)
         wait = max(0.0, self._held_until - now)
-        if len(self._starts) >= self.max_calls:
-            oldest_to_expire = self._starts[len(self._starts) - self.max_calls]
+        if len(stamps) >= self.max_calls:
+            oldest_to_expire = stamps[len(stamps) - self.max_calls]
             wait = max(wait, oldest_to_expire + self.window_s - now)
         return wait
 
-    def take(self, now: float) -> None:
-        """Record a call start."""
-        self._starts.append(now)
+    def take(self, now: float) -> Slot:
+        """Count a call starting now."""
+        slot = Slot(now)
+        self._slots.append(slot)
+        return slot
 
     def hold(self, until: float) -> None:
         """Start nothing before ``until`` (after a 429, or when the server says we are out)."""
         self._held_until = max(self._held_until, until)
 
     def window_clear_s(self, now: float) -> float:
-        """Time until every call recorded now has left the window (a 429's "wait it out")."""
-        self._forget_before(now)
-        if not self._starts:
+        """Time until every call counted now has left the window (a 429's "wait it out")."""
+        stamps = self._forget_before(now)
+        if not stamps:
             return 0.0
-        return self._starts[-1] + self.window_s - now
+        return stamps[-1] + self.window_s - now
 
 
 def budget_size(limit: int, headroom: float) -> int:
@@ -130,23 +144,25 @@ class RateLimiter:
         now = self._clock()
         return max(b.wait_s(now) for b in self._spends(bucket))
 
-    async def acquire(self, bucket: Bucket = Bucket.GENERAL) -> float:
-        """Wait until a call may start, record it, and return the seconds waited.
+    async def acquire(self, bucket: Bucket = Bucket.GENERAL) -> list[Slot]:
+        """Wait until a call may start and count it; pass the result to ``done`` afterwards.
 
         Waiters queue on one lock, so they start in arrival order and never overshoot.
         """
-        waited = 0.0
         async with self._lock:
             while True:
                 delay = self.wait_s(bucket)
                 if delay <= 0:
                     break
                 await self._sleep(delay)
-                waited += delay
             now = self._clock()
-            for budget in self._spends(bucket):
-                budget.take(now)
-        return waited
+            return [budget.take(now) for budget in self._spends(bucket)]
+
+    def done(self, slots: list[Slot]) -> None:
+        """The call has its answer (or failed): restamp its slots at the end."""
+        now = self._clock()
+        for slot in slots:
+            slot.at = max(slot.at, now)
 
     def observe(self, bucket: Bucket, headers: Mapping[str, str]) -> None:
         """Adopt the server's view from ``X-HubSpot-RateLimit-*`` (absent on search).

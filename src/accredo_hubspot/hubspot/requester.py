@@ -124,8 +124,8 @@ class Requester:
         attempt = 0
         while True:
             attempt += 1
-            await self.limiter.acquire(bucket)
             token = await self._credentials.token(self._post_token_form)
+            slots = await self.limiter.acquire(bucket)
             try:
                 response = await self._http.request(
                     method,
@@ -135,6 +135,7 @@ class Requester:
                     headers={"Authorization": f"Bearer {token}"},
                 )
             except httpx.TransportError as exc:
+                self.limiter.done(slots)
                 delay = self._network_retry_delay_s(exc, attempt, safe_to_resend)
                 if delay is None:
                     raise HubSpotTransientError(
@@ -143,6 +144,7 @@ class Requester:
                 log.warning("hubspot.network_retry path=%s attempt=%d", path, attempt)
                 await self._sleep(delay)
                 continue
+            self.limiter.done(slots)
             self.limiter.observe(bucket, response.headers)
             if response.is_success:
                 return response
