@@ -1,0 +1,221 @@
+"""Writes: validation, eTags, conflicts, deletes, and the delta rows they leave (reference 6, 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.sims.accredo.conftest import Sim
+
+
+def first_customer(api: httpx.Client) -> dict[str, Any]:
+    body: dict[str, Any] = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]
+    return body
+
+
+def deltas(api: httpx.Client, after: int = 0) -> list[dict[str, Any]]:
+    r = api.get("/TABLE_ARDELTA", params={"$filter": f"DeltaID gt {after}", "$orderby": "DeltaID"})
+    rows: list[dict[str, Any]] = r.json()["value"]
+    return rows
+
+
+def test_stale_etag_patch_is_412_then_a_good_patch_shows_in_the_delta_table(
+    sim: Sim, api: httpx.Client
+) -> None:
+    cust = first_customer(api)
+    code, etag = cust["CustomerCode"], cust["@odata.etag"]
+    assert etag == f"{cust['EditRevision']}/{cust['RecordRevision']}"
+    # Someone invoices the customer after we read it: RecordRevision moves on.
+    sim.http.post("/_sim/post/invoices", json={"items": [{"CustomerCode": code, "Amount": 50}]})
+    before = deltas(api)
+    r = api.patch(f"/ARCustomer('{code}')", json={"CreditLimit": 7500}, headers={"If-Match": etag})
+    assert r.status_code == 412
+    err = r.json()["error"]
+    assert err["code"] == "PreconditionFailed" and "etag" in err["message"].lower()
+    current = api.get(f"/ARCustomer('{code}')", params={"$select": "CustomerCode"}).json()
+    assert err["details"] == [{"code": "CurrentETag", "message": current["@odata.etag"]}]
+    assert deltas(api) == before  # a refused write logs nothing
+    r = api.patch(
+        f"/ARCustomer('{code}')",
+        json={"CreditLimit": 7500},
+        headers={"If-Match": f'W/"{current["@odata.etag"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    new = r.json()
+    assert new["CreditLimit"] == 7500
+    assert new["EditRevision"] == cust["EditRevision"] + 1
+    assert new["RecordRevision"] == cust["RecordRevision"] + 2  # posting + patch
+    assert new["ModifiedUserCode"] == "SYNC"
+    rows = deltas(api, before[-1]["DeltaID"] if before else 0)
+    assert [(d["AccountFile"], d["AccountCode"], d["ChangeType"]) for d in rows] == [
+        ("ARCUST", code, "U")
+    ]
+    assert rows[0]["CreatedUserCode"] == "SYNC" and rows[0]["ChangeHeat"] == 2
+    lines = api.get("/TABLE_ARDTFLD", params={"$filter": f"DeltaID eq {rows[0]['DeltaID']}"})
+    assert [(x["Name"], x["OldValue"], x["NewValue"]) for x in lines.json()["value"]] == [
+        ("CreditLimit", cust["CreditLimit"], 7500)
+    ]
+
+
+def test_missing_if_match_is_428_and_star_is_400(api: httpx.Client) -> None:
+    code = first_customer(api)["CustomerCode"]
+    r = api.patch(f"/ARCustomer('{code}')", json={"StopCredit": True})
+    assert r.status_code == 428 and "If-Match" in r.json()["error"]["message"]
+    r = api.put(f"/ARCustomer('{code}')", json={"CustomerName": "X"})
+    assert r.status_code == 428
+    r = api.patch(f"/ARCustomer('{code}')", json={"StopCredit": True}, headers={"If-Match": "*"})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"Comment": "Whakatāne branch"}, "Comment"),  # macron in a non-unicode field
+        ({"EmailAddress": "mere@kōwhai.nz"}, "EmailAddress"),
+        ({"CustomerName": "x" * 61}, "CustomerName"),
+        ({"CustomerType": "Normal"}, "CustomerType"),  # a label, not the code
+        ({"CustomerType": "Z"}, "CustomerType"),
+        ({"CreditLimit": "lots"}, "CreditLimit"),
+        ({"StopCredit": "yes"}, "StopCredit"),
+        ({"SalesPersonCode": "NOBODY"}, "SalesPersonCode"),
+        ({"PriceCode": "NOPE"}, "PriceCode"),
+        ({"NotAField": 1}, "NotAField"),
+        ({"Z_HubSpotID": "1" * 21}, "Z_HubSpotID"),
+        ({"Contact": []}, "Contact"),
+    ],
+)
+def test_patch_validation_names_the_field(
+    api: httpx.Client, body: dict[str, Any], field: str
+) -> None:
+    cust = first_customer(api)
+    r = api.patch(
+        f"/ARCustomer('{cust['CustomerCode']}')",
+        json=body,
+        headers={"If-Match": cust["@odata.etag"]},
+    )
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err.get("target") == field and field in err["message"]
+
+
+def test_macrons_are_fine_in_unicode_fields_and_read_only_fields_are_ignored(
+    api: httpx.Client,
+) -> None:
+    cust = first_customer(api)
+    r = api.patch(
+        f"/ARCustomer('{cust['CustomerCode']}')",
+        json={
+            "CustomerName": "Ōtāhuhu Kōwhai Ltd",
+            "Address2": "Whakatāne",
+            "BalanceTotal": 999999,
+            "@odata.etag": "ignored",
+            "Z_Industry": "Construction",
+        },
+        headers={"If-Match": cust["@odata.etag"]},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["CustomerName"] == "Ōtāhuhu Kōwhai Ltd" and body["Address2"] == "Whakatāne"
+    assert body["BalanceTotal"] == cust["BalanceTotal"] and body["Z_Industry"] == "Construction"
+    found = api.get("/ARCustomer", params={"$filter": "Z_Industry eq 'Construction'"}).json()
+    assert [c["CustomerCode"] for c in found["value"]] == [cust["CustomerCode"]]
+
+
+def test_post_customer_rules(api: httpx.Client) -> None:
+    r = api.post("/ARCustomer", json={"CustomerCode": "bowen", "CustomerName": "Bowen Paint"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["CustomerCode"] == "BOWEN" and body["@odata.etag"] == "1/1"
+    assert body["CustomerGroupCode"] == "TRADE" and body["CustomerType"] == "N"
+    assert body["PaymentUnit"] == "M" and body["PaymentDayOfMonth"] == 20
+    dup = api.post("/ARCustomer", json={"CustomerCode": "BOWEN", "CustomerName": "Again"})
+    assert dup.status_code == 409 and dup.json()["error"]["code"] == "Conflict"
+    for bad, field in (
+        ({"CustomerName": "No code"}, "CustomerCode"),
+        ({"CustomerCode": "O'BRIEN", "CustomerName": "x"}, "CustomerCode"),
+        ({"CustomerCode": "NONAME"}, "CustomerName"),
+        (
+            {"CustomerCode": "GRP", "CustomerName": "x", "CustomerGroupCode": "NOPE"},
+            "CustomerGroupCode",
+        ),
+    ):
+        r = api.post("/ARCustomer", json=bad)
+        assert r.status_code == 400 and r.json()["error"]["target"] == field
+
+
+def test_contacts_primary_flag_and_names(api: httpx.Client) -> None:
+    code = first_customer(api)["CustomerCode"]
+    r = api.post(
+        "/ARContact",
+        json={
+            "CustomerCode": code,
+            "FirstName": "Hēmi",
+            "LastName": "O'Brien",
+            "IsPrimary": True,
+            "ContactID": 999999,
+        },
+    )
+    assert r.status_code == 200, r.text
+    c = r.json()
+    assert c["ContactID"] != 999999 and c["FullName"] == "Hēmi O'Brien"
+    assert c["LastNameFirstName"] == "O'Brien, Hēmi"
+    cust = api.get(
+        f"/ARCustomer('{code}')", params={"$expand": "Contact($select=ContactID,IsPrimary)"}
+    )
+    contacts = cust.json()["Contact"]
+    assert [x["ContactID"] for x in contacts if x["IsPrimary"]] == [c["ContactID"]]
+    assert cust.json()["PrimaryContactID"] == c["ContactID"]
+    assert set(contacts[0]) == {"ContactID", "IsPrimary"}
+    r = api.get("/ARContact", params={"$filter": "LastName eq 'O''Brien' and FirstName eq 'Hēmi'"})
+    assert [x["ContactID"] for x in r.json()["value"]] == [c["ContactID"]]
+
+
+def test_delete_rules(sim: Sim, api: httpx.Client) -> None:
+    api.post("/ARCustomer", json={"CustomerCode": "GONE", "CustomerName": "Gone Ltd"})
+    r = api.delete("/ARCustomer('GONE')", headers={"If-Match": "9/9"})
+    assert r.status_code == 412
+    assert api.delete("/ARCustomer('GONE')").status_code == 200
+    assert api.get("/ARCustomer('GONE')").status_code == 404
+    busy = api.get("/ARCustomer", params={"$filter": "BalanceTotal gt 0", "$top": "1"}).json()
+    code = busy["value"][0]["CustomerCode"]
+    assert api.delete(f"/ARCustomer('{code}')").status_code == 409
+    assert api.delete("/TABLE_COPRICE('RETAIL')").status_code == 405
+    changes = [
+        (d["AccountCode"], d["ChangeType"]) for d in deltas(api) if d["AccountFile"] == "ARCUST"
+    ]
+    assert ("GONE", "A") in changes and ("GONE", "D") in changes
+
+
+def test_inactive_is_refused_with_open_transactions(api: httpx.Client) -> None:
+    busy = api.get("/ARCustomer", params={"$filter": "BalanceTotal gt 0", "$top": "1"}).json()
+    cust = busy["value"][0]
+    r = api.patch(
+        f"/ARCustomer('{cust['CustomerCode']}')",
+        json={"Inactive": True},
+        headers={"If-Match": cust["@odata.etag"]},
+    )
+    assert r.status_code == 400 and r.json()["error"]["target"] == "Inactive"
+
+
+def test_invalid_queries_are_400_odata_errors(api: httpx.Client) -> None:
+    for params in (
+        {"$filter": "CustomerCode eq"},
+        {"$filter": "Bogus eq 1"},
+        {"$select": "Nope"},
+        {"$orderby": "CustomerCode sideways"},
+        {"$expand": "Line"},
+        {"$top": "-1"},
+        {"$skip": "x"},
+        {"$count": "maybe"},
+        {"$search": "x"},
+    ):
+        r = api.get("/ARCustomer", params=params)
+        assert r.status_code == 400, params
+        assert r.json()["error"]["code"] == "BadRequest" and r.json()["error"]["message"]
+    assert api.get("/ARCustomer('NOSUCH')").status_code == 404
+    assert api.get("/NoSuchEntity").status_code == 404
+    assert api.get("/ARContact(abc)").status_code == 400
+    assert api.get("/ARContact('1')").status_code == 200  # integer keys quoted or not
+    assert api.get("/ARContact(1)").status_code == 200
