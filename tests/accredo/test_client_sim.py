@@ -193,3 +193,15 @@ def test_a_custom_ca_bundle_is_loaded(tmp_path: Path) -> None:
         AccredoClient(
             "https://accredo.example:6570/saturn", "DEMO", "c", "u", "p", ca_bundle=str(bogus)
         )
+
+
+async def test_next_links_of_key_lists_stay_short(sim: Sim, recorder: RecordingTransport) -> None:
+    async with sim.client(transport=recorder, page_size=5) as client:
+        codes = [c.CustomerCode async for c in client.iter_customers(page_size=200)]
+        recorder.exchanges.clear()
+        open_items = await client.open_transactions(codes)
+    assert len(open_items) > 5
+    lookups = recorder.data_requests()
+    assert any("skiptoken" in e.url.lower() for e in lookups)
+    assert all(len(e.url) <= 2000 for e in lookups)
+    assert len({t.TransactionID for t in open_items}) == len(open_items)

@@ -62,6 +62,9 @@ log = structlog.get_logger(__name__)
 ODATA_PATH = "/odata4/v1"
 #: Rows asked for per delta table in one poll (reference §9.4 step 2: ``$top=1000``).
 POLL_MAX_ROWS = 1000
+#: Room left in a key-list URL for what the server adds to its ``@odata.nextLink`` (the
+#: ``$skiptoken``, an absolute host), so the next pages also stay within the limit [assumed].
+NEXTLINK_MARGIN_CHARS = 120
 #: Page size the server may serve at most (reference §5.2: default maximum 2000).
 SERVER_MAX_PAGE_SIZE = 2000
 
@@ -194,8 +197,9 @@ class AccredoClient:
     ) -> list[Record]:
         """Records whose ``key_field`` is one of ``keys`` (plus the ``also`` condition).
 
-        Keys are sent as ``(K eq 'a' or K eq 'b' ...)`` lists split so that every URL stays
-        within ``max_url_chars`` (§5.2); the batches run concurrently, results keep batch order.
+        Keys are sent as ``(K eq 'a' or K eq 'b' ...)`` lists split so that every URL, next
+        links included, stays within ``max_url_chars`` (§5.2); the batches run concurrently and
+        the results keep batch order.
         """
         unique = list(dict.fromkeys(keys))
         if not unique:
@@ -212,7 +216,8 @@ class AccredoClient:
         async def fetch(batch: Sequence[str | int]) -> list[Record]:
             return [r async for page in self._iter_pages(render(batch)) for r in page]
 
-        batches = split_for_url(unique, render, max_chars=self._max_url_chars)
+        limit = self._max_url_chars - NEXTLINK_MARGIN_CHARS
+        batches = split_for_url(unique, render, max_chars=limit)
         results = await asyncio.gather(*(fetch(b) for b in batches))
         return [record for batch_result in results for record in batch_result]
 
