@@ -1,0 +1,199 @@
+"""Both simulators over real HTTP, and helpers to drive and inspect them, for end-to-end tests.
+
+The simulators run in this process (``serve_in_thread``); the connector talks to them exactly
+as to the real APIs. Helpers read HubSpot through its API (as a user would) and the state store
+through SQLite on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, select
+
+from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
+from accredo_hubspot.store import schema
+from sims.accredo.app import create_app as accredo_app
+from sims.accredo.config import SimConfig
+from sims.hubspot.app import create_app as hubspot_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+COMPANY = "DEMO"
+CLIENT_ID = "accredo-hubspot-demo"
+USERNAME = "SYNC"
+PASSWORD = "sync-demo-password"
+TOKEN = DEMO_TOKEN
+CLI = str(Path(sys.executable).parent / "accredo-hubspot")
+
+
+@dataclass
+class World:
+    """A running pair of simulators."""
+
+    accredo: BackgroundServer
+    hubspot: BackgroundServer
+    accredo_app: Any
+    hubspot_app: Any
+
+    @property
+    def accredo_root(self) -> str:
+        return f"{self.accredo.url}/saturn"
+
+    def settings(self, database: Path) -> Settings:
+        return Settings(
+            accredo=AccredoSettings(
+                base_url=self.accredo_root,
+                company=COMPANY,
+                client_id=CLIENT_ID,
+                username=USERNAME,
+                password=Secret(PASSWORD),
+            ),
+            hubspot=HubSpotSettings(access_token=Secret(TOKEN), base_url=self.hubspot.url),
+            database_url=Secret(f"sqlite:///{database}"),
+        )
+
+    def env(self, database: Path) -> dict[str, str]:
+        """The environment a user would set for the CLI (plus this process's PATH etc.)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCREDO_", "HUBSPOT_"))}
+        env.update(
+            {
+                "ACCREDO_BASE_URL": self.accredo_root,
+                "ACCREDO_COMPANY": COMPANY,
+                "ACCREDO_CLIENT_ID": CLIENT_ID,
+                "ACCREDO_USERNAME": USERNAME,
+                "ACCREDO_PASSWORD": PASSWORD,
+                "HUBSPOT_ACCESS_TOKEN": TOKEN,
+                "HUBSPOT_BASE_URL": self.hubspot.url,
+                "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{database}",
+                "COLUMNS": "200",
+            }
+        )
+        return env
+
+    # -- HubSpot, through its API and its control surface ----------------------------------
+
+    def hubspot_stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = httpx.get(f"{self.hubspot.url}/_sim/stats").json()
+        return stats
+
+    def hubspot_faults(self, **faults: float) -> None:
+        httpx.put(f"{self.hubspot.url}/_sim/faults", json=faults).raise_for_status()
+
+    def user_creates_company(self, properties: Mapping[str, str]) -> str:
+        """A HubSpot user creates a company (as in the UI); returns its id."""
+        answer = httpx.post(
+            f"{self.hubspot.url}/_sim/objects/companies", json={"properties": dict(properties)}
+        )
+        answer.raise_for_status()
+        company_id: str = answer.json()["id"]
+        return company_id
+
+    def companies(self, properties: list[str]) -> dict[str, dict[str, str | None]]:
+        """Every (unarchived) company, id -> the asked properties, read page by page."""
+        out: dict[str, dict[str, str | None]] = {}
+        after: str | None = None
+        with httpx.Client(
+            base_url=self.hubspot.url, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as http:
+            while True:
+                params: dict[str, Any] = {"limit": 100, "properties": ",".join(properties)}
+                if after:
+                    params["after"] = after
+                answer = http.get("/crm/v3/objects/companies", params=params)
+                answer.raise_for_status()
+                body = answer.json()
+                for record in body["results"]:
+                    out[record["id"]] = record["properties"]
+                after = body.get("paging", {}).get("next", {}).get("after")
+                if not after:
+                    return out
+
+    def create_property(self, definition: Mapping[str, Any]) -> None:
+        answer = httpx.post(
+            f"{self.hubspot.url}/crm/v3/properties/companies",
+            json=dict(definition),
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        answer.raise_for_status()
+
+    # -- Accredo, as the accounts team ------------------------------------------------------
+
+    def post_transaction(self, kind: str, code: str, amount: float) -> None:
+        answer = httpx.post(
+            f"{self.accredo.url}/_sim/post/{kind}",
+            json={"items": [{"CustomerCode": code, "Amount": amount}]},
+        )
+        answer.raise_for_status()
+
+    def edit_customer(self, code: str, changes: Mapping[str, Any]) -> None:
+        answer = httpx.patch(f"{self.accredo.url}/_sim/customers/{code}", json=dict(changes))
+        answer.raise_for_status()
+
+    def accredo_requests(self) -> int:
+        count: int = httpx.get(f"{self.accredo.url}/_sim/stats").json()["requests"]
+        return count
+
+
+@contextmanager
+def running_world(
+    *, customers: int, accredo: Mapping[str, Any] | None = None, **hubspot: Any
+) -> Iterator[World]:
+    """Both simulators on free loopback ports; HubSpot rate limits off unless asked for."""
+    hub_config: dict[str, Any] = {
+        "rate_limit": 0,
+        "search_rate_limit": 0,
+        "indexing_delay_ms": 50,
+        **hubspot,
+    }
+    acc_app = accredo_app(SimConfig(customers=customers, **dict(accredo or {})))
+    hub_app = hubspot_app(HubSpotSimConfig(**hub_config))
+    with ExitStack() as stack:
+        acc = stack.enter_context(serve_in_thread(acc_app))
+        hub = stack.enter_context(serve_in_thread(hub_app))
+        yield World(acc, hub, acc_app, hub_app)
+
+
+# -- the state store on disk ----------------------------------------------------------------
+
+
+def links_with_via(database: Path) -> dict[str, tuple[str, str | None]]:
+    """customer code -> (company id, via), read straight from the SQLite file."""
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.links.c.customer_code, schema.links.c.company_id, schema.links.c.via)
+            )
+            return {code: (company, via) for code, company, via in rows}
+    finally:
+        engine.dispose()
+
+
+def cents(value: Decimal | float | int | None) -> str:
+    """What HubSpot should show for an amount: rounded half up to cents (computed here, not by
+    the connector's own transform, so a wrong transform fails the test)."""
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def run_cli(
+    args: list[str], env: Mapping[str, str], cwd: Path, timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
