@@ -223,3 +223,25 @@ def test_email_upserts_dedupe_case_insensitively() -> None:
 
     assert len(groups) == 1
     assert groups[0].keys == ["1", "2"]
+
+
+async def test_one_key_for_two_ids_still_gets_two_trace_ids() -> None:
+    """A key reused for different ids never shares a trace id, so no input is lost."""
+    hub = FakeHubSpot()
+    items = [WriteInput("same", "1", {"a": "1"}), WriteInput("same", "2", {"a": BAD_VALUE})]
+    outcome = await BatchWriter("update", hub.send).run(items)
+    traces = [i["objectWriteTraceId"] for i in hub.calls[0]]
+
+    assert len(set(traces)) == 2
+    assert len(outcome.written) + len(outcome.failed) == 2
+
+
+async def test_without_trace_ids_creates_map_by_order() -> None:
+    """With trace ids off, created records map to inputs in order."""
+    hub = FakeHubSpot(echo_trace=False)
+    outcome = await BatchWriter("create", hub.send, trace_ids=False).run(inputs(5, ids=False))
+
+    assert all("objectWriteTraceId" not in i for i in hub.calls[0])
+    assert {k: r.properties["code"] for k, r in outcome.written.items()} == {
+        f"C{i}": f"C{i}" for i in range(5)
+    }

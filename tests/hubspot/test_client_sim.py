@@ -430,3 +430,42 @@ async def test_search_limiter_keeps_under_the_per_second_limit(sim: object) -> N
 
     assert len(pages) == 7
     assert sim_stats(sim)["rate_limited"] == 0
+
+
+async def test_oauth_with_a_current_access_token_works(sim: object) -> None:
+    """OAuth credentials with an unexpired access token call the API with it."""
+    import time
+
+    from accredo_hubspot.hubspot import OAuthCredentials
+    from sims.serve import BackgroundServer
+
+    assert isinstance(sim, BackgroundServer)
+    creds = OAuthCredentials(
+        "client-id",
+        "client-secret",
+        "refresh",
+        access_token=sim_token(),
+        expires_at_s=time.time() + 3600,
+    )
+    async with HubSpotClient(oauth=creds, base_url=sim.url) as hs:
+        page = await hs.get_page("companies")
+
+    assert page.results == []
+
+
+async def test_oauth_refresh_failure_is_an_auth_error(sim: object) -> None:
+    """An expired token whose refresh is refused raises HubSpotAuthError (no API call made).
+
+    The simulator has no OAuth token endpoint, so the refresh is refused as HubSpot would
+    refuse an unknown route.
+    """
+    from accredo_hubspot.hubspot import HubSpotAuthError, OAuthCredentials
+    from sims.serve import BackgroundServer
+
+    assert isinstance(sim, BackgroundServer)
+    creds = OAuthCredentials("client-id", "client-secret", "refresh", access_token=None)
+    async with HubSpotClient(oauth=creds, base_url=sim.url) as hs:
+        with pytest.raises(HubSpotAuthError):
+            await hs.get_page("companies")
+
+    assert sim_stats(sim)["by_route"].get("GET /crm/v3/objects/{type}", 0) == 0

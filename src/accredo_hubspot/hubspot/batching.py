@@ -99,6 +99,7 @@ def group_inputs(
     """Merge inputs that would be duplicate ids in one call (later properties win)."""
     groups: dict[str, _Group] = {}
     failures: list[WriteFailure] = []
+    trace_ids: set[str] = set()
     for item in inputs:
         if action != "create" and not item.id:
             failures.append(
@@ -112,7 +113,11 @@ def group_inputs(
             if action == "upsert" and id_property and item.id is not None:
                 # The created record must carry its key [assumed: HubSpot sets it from id too].
                 properties.setdefault(id_property, item.id)
-            groups[dedupe] = _Group([item.key], item.id, properties, trace_id_for(item.key))
+            trace_id = trace_id_for(item.key)
+            while trace_id in trace_ids:  # one key reused for different ids: keep traces unique
+                trace_id = trace_id_for(f"{trace_id}+")
+            trace_ids.add(trace_id)
+            groups[dedupe] = _Group([item.key], item.id, properties, trace_id)
         else:
             if item.key not in group.keys:
                 group.keys.append(item.key)
