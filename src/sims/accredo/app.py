@@ -135,9 +135,9 @@ class Api:
             return odata_error(404, "NotFound", "Unknown service root")
         raw = await request.body()
         form: dict[str, Any] = {}
-        ctype = request.headers.get("content-type", "")
         text = raw.decode("utf-8", errors="replace").strip()
-        if "x-www-form-urlencoded" in ctype or (text and not text.startswith("{")):
+        # JSON with any or no Content-Type (public clients omit it), else a form body.
+        if text and not text.startswith("{"):
             form = dict(parse_qsl(text))
         elif text:
             try:

@@ -172,6 +172,7 @@ _ENTITIES = {
     "OEOrderList": ("DocumentID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_COPRICE": ("PriceCode", False, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_ARADDR": ("AddressID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
+    "TABLE_OELINE": ("LineID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
 }
 for _mod in ("AR", "IN", "OE"):
     _ENTITIES[f"TABLE_{_mod}DELTA"] = (
@@ -199,6 +200,13 @@ def _entity_fields(name: str) -> dict[str, FieldDef]:
         fields = definition_fields("ARCustomer_DeliveryAddress")
         fields = {**{"CustomerCode": _s("CustomerCode", 16)}, **fields}
         fields["AddressID"] = FieldDef("AddressID", "integer")
+        return fields
+    if name == "TABLE_OELINE":
+        # [assumed] reference 9.4: the raw OE line table carries DocumentID and CustomerCode;
+        # the other columns are taken to be those of OEOrder_Line.
+        fields = definition_fields("OEOrder_Line")
+        fields["DocumentID"] = FieldDef("DocumentID", "integer")
+        fields["CustomerCode"] = _s("CustomerCode", 16)
         return fields
     return definition_fields(name)
 

@@ -212,6 +212,7 @@ class SimState:
                 ),
                 "INInvoice": Table("DocumentID", ("CustomerCode",)),
                 "OEOrder": Table("DocumentID", ("CustomerCode",)),
+                "TABLE_OELINE": Table("LineID", ("DocumentID",)),
             }
             for mod in ("AR", "IN", "OE"):
                 t[f"TABLE_{mod}DELTA"] = Table("DeltaID")
@@ -226,6 +227,12 @@ class SimState:
             t["ARAllocation"].load(data.allocations)
             t["INInvoice"].load(data.invoices)
             t["OEOrder"].load(data.orders)
+            order_lines: list[Row] = []
+            for o in data.orders:
+                for ln in o["Line"]:  # the raw line table shares the order's line dicts
+                    ln["DocumentID"], ln["CustomerCode"] = o["DocumentID"], o["CustomerCode"]
+                    order_lines.append(ln)
+            t["TABLE_OELINE"].load(order_lines)
             self.tables = t
             self.next_line_id = max(
                 (ln["LineID"] for o in data.orders for ln in o["Line"]), default=0
@@ -909,6 +916,8 @@ class SimState:
         orders.insert(row)
         self.log("OEHEAD", doc_id, "A", {}, user)
         for ln in lines:
+            ln["DocumentID"], ln["CustomerCode"] = doc_id, code
+            self.tables["TABLE_OELINE"].insert(ln)
             self.log("OELINE", ln["LineID"], "A", {}, user)
         return row
 
@@ -1054,6 +1063,7 @@ class SimState:
                     self.log("ARCUST", cust["CustomerCode"], "U", changes, user)
             if entity == "OEOrder":
                 for ln in row.get("Line", []):
+                    self.tables["TABLE_OELINE"].delete(ln["LineID"])
                     self.log("OELINE", ln["LineID"], "D", {}, user)
             if entity == "ARTransaction":
                 self.refresh_customer(row["CustomerCode"], user)

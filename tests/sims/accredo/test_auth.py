@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -124,3 +125,19 @@ def test_company_and_entity_names_are_case_insensitive(api: httpx.Client, sim: S
         "/saturn/odata4/v1/Company('OTHER')/ARCustomer", headers={"Authorization": tok}
     )
     assert r.status_code == 404
+
+
+def test_json_body_is_accepted_whatever_the_content_type(sim: Sim) -> None:
+    cfg = sim.state.config
+    body = json.dumps(
+        {
+            "grant_type": "password",
+            "client_id": cfg.client_id,
+            "username": cfg.username,
+            "password": cfg.password,
+        }
+    )
+    for ctype in ("application/x-www-form-urlencoded", "text/plain", None):
+        headers = {"Content-Type": ctype} if ctype else {}
+        r = sim.http.post(TOKEN, content=body, headers=headers)
+        assert r.status_code == 200, (ctype, r.text)

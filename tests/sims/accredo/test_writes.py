@@ -219,3 +219,44 @@ def test_invalid_queries_are_400_odata_errors(api: httpx.Client) -> None:
     assert api.get("/ARContact(abc)").status_code == 400
     assert api.get("/ARContact('1')").status_code == 200  # integer keys quoted or not
     assert api.get("/ARContact(1)").status_code == 200
+
+
+def test_put_replaces_the_record(api: httpx.Client) -> None:
+    api.post(
+        "/ARCustomer",
+        json={"CustomerCode": "PUTME", "CustomerName": "Put Me Ltd", "Comment": "keep?"},
+    )
+    cust = api.get("/ARCustomer('PUTME')").json()
+    r = api.put(
+        "/ARCustomer('PUTME')",
+        json={"CustomerName": "Replaced Ltd", "CustomerGroupCode": "TRADE"},
+        headers={"If-Match": cust["@odata.etag"]},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["CustomerName"] == "Replaced Ltd" and r.json()["Comment"] == ""
+
+
+def test_order_lines_are_reachable_for_the_change_feed(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)["CustomerCode"]
+    sim.http.patch(f"/_sim/customers/{code}", json={"StopCredit": False})
+    order = api.post(
+        "/OEOrder",
+        json={
+            "CustomerCode": code,
+            "OrderNo": "PO-77",
+            "Line": [
+                {"ProductCode": "PAINT-WB-4L", "QuantityOrdered": 2, "SellingPrice": 89},
+                {"ProductCode": "GLOVES-NIT", "QuantityOrdered": 1, "SellingPrice": 19.9},
+            ],
+        },
+    ).json()
+    assert order["ExclusiveAmountOrdered"] == 197.9
+    feed = api.get("/TABLE_OEDELTA", params={"$orderby": "DeltaID"}).json()["value"]
+    files = [(d["AccountFile"], d["ChangeType"]) for d in feed]
+    assert files == [("OEHEAD", "A"), ("OELINE", "A"), ("OELINE", "A")]
+    line = api.get(
+        f"/TABLE_OELINE({feed[1]['AccountCode']})", params={"$select": "DocumentID,CustomerCode"}
+    ).json()
+    assert (line["DocumentID"], line["CustomerCode"]) == (order["DocumentID"], code)
+    expanded = api.get(f"/OEOrder({order['DocumentID']})", params={"$expand": "Line"}).json()
+    assert [ln["ProductCode"] for ln in expanded["Line"]] == ["PAINT-WB-4L", "GLOVES-NIT"]
