@@ -24,6 +24,11 @@ def period_id(d: date) -> int:
     return (d.year - PERIOD_EPOCH_YEAR) * 12 + d.month
 
 
+def iso_period_id(iso_date: str) -> int:
+    """``period_id`` of a ``YYYY-MM-DD`` string without parsing a date object."""
+    return (int(iso_date[:4]) - PERIOD_EPOCH_YEAR) * 12 + int(iso_date[5:7])
+
+
 def period_start(pid: int) -> date:
     year, month0 = divmod(pid - 1, 12)
     return date(PERIOD_EPOCH_YEAR + year, month0 + 1, 1)
@@ -81,9 +86,10 @@ def customer_figures(txns: Iterable[Mapping[str, Any]], today: date) -> dict[str
     last_receipt: tuple[str, int] | None = None
     last_receipt_amount = 0.0
     paid = total_days = 0
+    fy_iso, last_fy_iso = fy_start.isoformat(), last_fy_start.isoformat()
     for t in txns:
-        tdate = t["TransactionDate"]
-        pid = t.get("PeriodID") or period_id(date.fromisoformat(tdate))
+        tdate: str = t["TransactionDate"]  # ISO dates compare correctly as strings
+        pid = t.get("PeriodID") or iso_period_id(tdate)
         amount = signed(t)
         age = cur - pid
         if age < 0:
@@ -95,24 +101,25 @@ def customer_figures(txns: Iterable[Mapping[str, Any]], today: date) -> dict[str
         gross = signed(t, "TransactionAmount")
         if pid < cur:
             period_open += gross
-        d = date.fromisoformat(tdate)
-        if d < fy_start:
+        if tdate < fy_iso:
             year_open += gross
         ttype = t["TransactionType"]
         if ttype in ("I", "C"):
             net = float(t.get("NetAmount") or 0) * (1 if ttype == "I" else -1)
             if pid == cur:
                 sales_ptd += net
-            if fy_start <= d and pid <= cur:
+            if fy_iso <= tdate and pid <= cur:
                 sales_ytd += net
-            elif last_fy_start <= d < fy_start:
+            elif last_fy_iso <= tdate < fy_iso:
                 sales_ly += net
         if ttype == "I":
             if last_sale is None or tdate > last_sale:
                 last_sale = tdate
             if t.get("DateFullyPaid"):
                 paid += 1
-                total_days += (date.fromisoformat(t["DateFullyPaid"]) - d).days
+                total_days += (
+                    date.fromisoformat(t["DateFullyPaid"]) - date.fromisoformat(tdate)
+                ).days
         elif ttype == "R" and (last_receipt is None or (tdate, t["TransactionID"]) > last_receipt):
             last_receipt = (tdate, t["TransactionID"])
             last_receipt_amount = float(t.get("TransactionAmount") or 0)
