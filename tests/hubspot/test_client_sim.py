@@ -469,3 +469,16 @@ async def test_oauth_refresh_failure_is_an_auth_error(sim: object) -> None:
             await hs.get_page("companies")
 
     assert sim_stats(sim)["by_route"].get("GET /crm/v3/objects/{type}", 0) == 0
+
+
+async def test_a_create_whose_answer_is_lost_is_not_resent() -> None:
+    """A dropped answer to a create raises instead of risking a duplicate record."""
+    from accredo_hubspot.hubspot import HubSpotTransientError
+
+    with hubspot_sim(drop_rate=1.0) as server:
+        async with HubSpotClient(sim_token(), base_url=server.url, retry_policy=FAST_RETRY) as hs:
+            with pytest.raises(HubSpotTransientError):
+                await hs.create("companies", {"name": "Once"})
+        stats = sim_stats(server)
+
+    assert stats["by_route"]["POST /crm/v3/objects/{type}"] == 1

@@ -56,8 +56,9 @@ class SchemaAPI:
         return Property.model_validate(data)
 
     async def create_property(self, object_type: str, definition: PropertyCreate) -> Property:
+        """Create a property. Resent after a lost answer: a second create is a 409, not a copy."""
         data = await self._requester.json(
-            "POST", paths.properties(object_type), body=definition.to_wire()
+            "POST", paths.properties(object_type), body=definition.to_wire(), idempotent=True
         )
         return Property.model_validate(data)
 
@@ -112,7 +113,9 @@ class SchemaAPI:
     async def create_property_group(self, object_type: str, group: PropertyGroup) -> PropertyGroup:
         body = group.to_wire()
         body.pop("archived", None)
-        data = await self._requester.json("POST", paths.property_groups(object_type), body=body)
+        data = await self._requester.json(
+            "POST", paths.property_groups(object_type), body=body, idempotent=True
+        )
         return PropertyGroup.model_validate(data)
 
     async def update_property_group(
