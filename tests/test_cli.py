@@ -1,0 +1,228 @@
+"""The ``accredo-hubspot`` commands, as a user runs them, against both simulators.
+
+Most run in-process through typer's ``CliRunner`` (fast); signal handling runs the real
+console script as a subprocess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import structlog
+from typer.testing import CliRunner
+
+from accredo_hubspot.cli import app
+from accredo_hubspot.mapping.config import default_config_text, load_config
+from accredo_hubspot.store import StateStore
+from tests.e2e.world import CLI, World, links_with_via, running_world
+
+SECRET_PASSWORD = "sync-demo-password"
+SECRET_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands configure logging onto the runner's stderr; put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.reset_defaults()
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with running_world(customers=30) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(world: World) -> World:
+    """The module's simulators, back to their seeded state."""
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    return world
+
+
+def invoke(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    with contextlib.chdir(cwd):  # no ./accredo-hubspot.toml but the test's own
+        result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+def test_init_writes_the_starter_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "site.toml"
+    code, out, _ = invoke(["init", str(target)], {}, tmp_path)
+    assert code == 0
+    assert target.read_text(encoding="utf-8") == default_config_text()
+    assert load_config(target).company_fields  # the starter file loads as it is
+    assert "site.toml" in out
+
+    target.write_text("# my edits\n", encoding="utf-8")
+    code, _, err = invoke(["init", str(target)], {}, tmp_path)
+    assert code == 1
+    assert "--force" in err
+    assert target.read_text(encoding="utf-8") == "# my edits\n"
+
+    code, _, _ = invoke(["init", str(target), "--force"], {}, tmp_path)
+    assert code == 0
+    assert target.read_text(encoding="utf-8") == default_config_text()
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["backfill", "run", "setup"])
+def test_a_missing_setting_stops_the_command_naming_it_without_secrets(
+    command: str, tmp_path: Path
+) -> None:
+    env = {
+        "ACCREDO_BASE_URL": "",
+        "ACCREDO_COMPANY": "DEMO",
+        "ACCREDO_CLIENT_ID": "accredo-hubspot-demo",
+        "ACCREDO_USERNAME": "SYNC",
+        "ACCREDO_PASSWORD": SECRET_PASSWORD,
+        "HUBSPOT_ACCESS_TOKEN": "",
+        "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+    }
+    if command == "setup":  # setup needs only HubSpot
+        env["ACCREDO_PASSWORD"] = ""
+    code, out, err = invoke([command], env, tmp_path)
+    assert code == 1
+    assert "HUBSPOT_ACCESS_TOKEN" in err
+    if command != "setup":
+        assert "ACCREDO_BASE_URL" in err
+    assert SECRET_PASSWORD not in out + err
+    assert not (tmp_path / "state.db").exists()  # stopped at start, nothing opened
+
+
+def test_a_wrong_setting_names_it_and_hides_the_database_password(tmp_path: Path) -> None:
+    env = {
+        "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,
+        "HUBSPOT_BASE_URL": "ftp://hubspot.example",
+        "ACCREDO_HUBSPOT_DATABASE_URL": "mysql://sync:db-secret-pw@db.example/state",
+    }
+    code, out, err = invoke(["setup"], env, tmp_path)
+    assert code == 1
+    assert "HUBSPOT_BASE_URL" in err
+    assert "ACCREDO_HUBSPOT_DATABASE_URL" in err
+    assert "db-secret-pw" not in out + err
+    assert SECRET_TOKEN not in out + err
+
+
+# -- setup, backfill, status, run --once -------------------------------------------------------
+
+
+def test_setup_twice_changes_nothing(fresh: World, tmp_path: Path) -> None:
+    env = fresh.env(tmp_path / "state.db")
+    code, first, _ = invoke(["setup"], env, tmp_path)
+    assert code == 0
+    assert "0 created" not in first
+    writes = fresh.hubspot_stats()["writes"]
+    code, second, _ = invoke(["setup"], env, tmp_path)
+    assert code == 0
+    assert "(0 created, 0 updated)" in second
+    assert fresh.hubspot_stats()["writes"] == writes
+
+
+def test_backfill_status_and_run_once(fresh: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = fresh.env(database)
+    assert invoke(["setup"], env, tmp_path)[0] == 0
+    code, out, _ = invoke(["backfill"], env, tmp_path)
+    assert code == 0
+    assert "backfill: 30 debtors, 30 companies created" in out
+
+    code, out, _ = invoke(["status"], env, tmp_path)
+    assert code == 0
+    for label in ("linked debtors", "queue depth", "cursors", "dead letters", "last error"):
+        assert label in out
+    assert re.search(r"linked debtors\W+30\b", out), out
+    assert re.search(r"queue depth\W+0\b", out), out
+    assert re.search(r"dead letters\W+0\b", out), out
+    assert "ARDELTA" in out
+    assert SECRET_PASSWORD not in out and SECRET_TOKEN not in out
+
+    links = links_with_via(database)
+    code_ = sorted(links)[0]
+    fresh.post_transaction("invoices", code_, 999.99)
+    code, _, _ = invoke(["run", "--once"], env, tmp_path)
+    assert code == 0
+    company = fresh.companies(["accredo_balance_total", "accredo_customer_code"])[links[code_][0]]
+    with StateStore.open(f"sqlite:///{database}") as store:
+        shadow = store.get_shadows([code_])[code_]
+    assert company["accredo_balance_total"] == shadow["accredo_balance_total"]
+    assert store_queue_empty(database)
+
+
+def store_queue_empty(database: Path) -> bool:
+    with StateStore.open(f"sqlite:///{database}") as store:
+        return store.queue_depth() == 0
+
+
+def test_status_lists_dead_letters(tmp_path: Path) -> None:
+    from accredo_hubspot.store import DeadLetter
+
+    database = tmp_path / "state.db"
+    with StateStore.open(f"sqlite:///{database}") as store:
+        store.add_dead_letters([DeadLetter("ACME01", "hubspot", "nzbn", "INVALID: bad NZBN", {})])
+        store.set_cursors({"ARDELTA": 41})
+    env = {"ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{database}"}
+    code, out, _ = invoke(["status"], env, tmp_path)
+    assert code == 0
+    assert "ACME01" in out and "bad NZBN" in out
+    assert "ARDELTA 41" in out
+
+
+# -- run stops on SIGTERM ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_run_stops_cleanly_on_sigterm(fresh: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = fresh.env(database)
+    StateStore.open(f"sqlite:///{database}").close()  # schema in place before polling it
+    process = subprocess.Popen(
+        [CLI, "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        # running: it has polled Accredo at least once (cursors stored on the first cycle)
+        while time.monotonic() < deadline and process.poll() is None:
+            if _cursors(database):
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert SECRET_PASSWORD not in out + err and SECRET_TOKEN not in out + err
+
+
+def _cursors(database: Path) -> dict[str, int]:
+    with StateStore.open(f"sqlite:///{database}") as store:
+        return store.get_cursors()
