@@ -458,8 +458,8 @@ class FaultsAndStats:
                 await self._error(scope, receive, send, 503, "ServiceUnavailable", None)
             return
         if cfg.drop_rate > 0 and rng.random() < cfg.drop_rate:
-            # Declare a body and send only part of it: the server closes the connection and
-            # the client sees a dropped connection mid-response.
+            # Start a response that declares a body, then return without sending it: the
+            # server closes the connection and the client sees it dropped mid-response.
             await send(
                 {
                     "type": "http.response.start",
@@ -467,7 +467,6 @@ class FaultsAndStats:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
                 }
             )
-            await send({"type": "http.response.body", "body": b'{"value": [', "more_body": False})
             return
         await self.app(scope, receive, send)
 
