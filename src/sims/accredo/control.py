@@ -130,7 +130,7 @@ def control_routes(sim: SimState) -> list[Route]:
         return JSONResponse({"transactions": out})
 
     async def patch_customer(request: Request) -> Response:
-        code = request.path_params["code"]
+        code = request.path_params["code"].upper()
         body = await _body(request)
         row = sim.update("ARCustomer", code, body, SIM_USER, None, require_etag=False)
         return JSONResponse(public("ARCustomer", row))

@@ -73,6 +73,9 @@ def sim(sim_server: Sim) -> Sim:
     st.config.early_token_expiry = 0.0
     st.config.max_requests_per_minute = None
     st.config.seed, st.config.customers = 1, 200
+    st.config.session_limit, st.config.auto_clear_stop_credit = 200, False
+    st.auth.access.clear()
+    st.auth.refresh.clear()
     st.reset_tracking()
     st.reset()
     return sim_server

@@ -141,3 +141,24 @@ def test_json_body_is_accepted_whatever_the_content_type(sim: Sim) -> None:
         headers = {"Content-Type": ctype} if ctype else {}
         r = sim.http.post(TOKEN, content=body, headers=headers)
         assert r.status_code == 200, (ctype, r.text)
+
+
+def test_session_limit_per_web_client(sim: Sim) -> None:
+    sim.state.auth.access.clear()
+    sim.state.config.session_limit = 2
+    try:
+        sim.token()
+        sim.token()
+        cfg = sim.state.config
+        r = sim.http.post(
+            TOKEN,
+            json={
+                "grant_type": "password",
+                "client_id": cfg.client_id,
+                "username": cfg.username,
+                "password": cfg.password,
+            },
+        )
+        assert r.status_code == 400 and r.json()["error"] == "access_denied"
+    finally:
+        sim.state.config.session_limit = 200

@@ -217,3 +217,31 @@ def test_receipt_posted_through_the_api_is_allocated(sim: Sim, api: httpx.Client
         ).status_code
         == 400
     )
+
+
+def test_receipt_can_clear_stop_credit_when_the_setting_is_on(sim: Sim, api: httpx.Client) -> None:
+    new_customer(api)
+    post(sim, "invoices", "FRESH", 50)
+    sim.http.patch("/_sim/customers/fresh", json={"StopCredit": True})
+    post(sim, "receipts", "FRESH", 50)
+    assert customer(api, "FRESH")["StopCredit"] is True  # off by default
+    sim.state.config.auto_clear_stop_credit = True
+    try:
+        post(sim, "invoices", "FRESH", 80)
+        post(sim, "receipts", "FRESH", 30)
+        assert customer(api, "FRESH")["StopCredit"] is True  # balance not yet paid
+        post(sim, "receipts", "FRESH", 50)
+        assert customer(api, "FRESH")["StopCredit"] is False
+    finally:
+        sim.state.config.auto_clear_stop_credit = False
+
+
+def test_metadata_levels(api: httpx.Client) -> None:
+    none = api.get("/ARSalesPerson", headers={"format": "odata.metadata=none"}).json()
+    assert "@odata.context" not in none and "@odata.etag" not in none["value"][0]
+    full = api.get(
+        "/ARSalesPerson", params={"$format": "application/json;odata.metadata=full", "$top": "1"}
+    ).json()
+    row = full["value"][0]
+    assert row["@odata.id"].endswith(f"/ARSalesPerson('{row['SalesPersonCode']}')")
+    assert row["@odata.etag"] == f"{row['EditRevision']}/{row['RecordRevision']}"
