@@ -482,3 +482,16 @@ async def test_a_create_whose_answer_is_lost_is_not_resent() -> None:
         stats = sim_stats(server)
 
     assert stats["by_route"]["POST /crm/v3/objects/{type}"] == 1
+
+
+async def test_batch_create_contact_conflict_names_the_existing_id(client: HubSpotClient) -> None:
+    """A contact whose email is taken fails alone, carrying the existing record's id."""
+    taken = await client.create("contacts", {"email": "taken@example.co.nz"})
+    items = [
+        WriteInput("new", None, {"email": "fresh@example.co.nz"}),
+        WriteInput("dup", None, {"email": "taken@example.co.nz"}),
+    ]
+    outcome = await client.batch_create("contacts", items)
+
+    assert list(outcome.written) == ["new"]
+    assert [(f.key, f.existing_id) for f in outcome.failed] == [("dup", taken.id)]

@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from accredo_hubspot.hubspot.errors import (
@@ -132,10 +132,7 @@ def chunked(groups: Sequence[_Group], size: int) -> list[list[_Group]]:
 
 
 def _failures_for(group: _Group, failure: WriteFailure) -> list[WriteFailure]:
-    return [
-        WriteFailure(key, failure.category, failure.message, failure.property_name, failure.status)
-        for key in group.keys
-    ]
+    return [replace(failure, key=key) for key in group.keys]
 
 
 def failure_from_error_dict(key: str, error: Mapping[str, Any], status: int | None) -> WriteFailure:
@@ -146,6 +143,7 @@ def failure_from_error_dict(key: str, error: Mapping[str, Any], status: int | No
         message=body.message,
         property_name=body.property_name,
         status=status,
+        existing_id=body.existing_id,
     )
 
 
@@ -209,7 +207,12 @@ class BatchWriter:
         property_name = exc.property_name if isinstance(exc, HubSpotValidationError) else None
         for group in chunk:
             failure = WriteFailure(
-                "", exc.category or "UNKNOWN", exc.message, property_name, exc.status
+                "",
+                exc.category or "UNKNOWN",
+                exc.message,
+                property_name,
+                exc.status,
+                existing_id=exc.body.existing_id,
             )
             self.outcome.failed.extend(_failures_for(group, failure))
 

@@ -49,6 +49,7 @@ class WriteFailure:
     message: str
     property_name: str | None = None
     status: int | None = None
+    existing_id: str | None = None  # a conflict's "Existing ID: N" (contact email in use)
 
 
 @dataclass
