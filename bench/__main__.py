@@ -1,0 +1,114 @@
+"""``python -m bench [--quick]``: every benchmark in one run, then a summary with the targets.
+
+One pair of simulator processes serves the whole run: the backfill benchmark, then live
+latency on the portal the backfill built, then the baseline on a reset HubSpot portal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from accredo_hubspot.cli import configure_logging
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.runtime import accredo_client, connect
+from bench.backfill import BackfillFigures, print_backfill, run_backfill_bench
+from bench.figures import BOUND_RATIO_TARGET, LIVE_P95_TARGET_S, verdict
+from bench.harness import bench_settings, simulators
+from bench.latency import LatencyFigures, print_latency, run_latency_bench
+from bench.naive_sdk import BaselineFigures, print_baseline, run_baseline
+
+
+@dataclass(frozen=True)
+class Sizes:
+    debtors: int
+    baseline_debtors: int
+    changes: int
+
+
+FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=200)
+#: Wide enough that no figure line wraps (the output is meant to be pasted into reports).
+CONSOLE_WIDTH = 132
+QUICK = Sizes(debtors=2_000, baseline_debtors=100, changes=50)
+
+
+async def run(sizes: Sizes, console: Console) -> None:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="accredo-hubspot-bench-") as tmp:
+        work = Path(tmp)
+        console.print(f"starting the simulators ({sizes.debtors:,} debtors) ...")
+        with simulators(sizes.debtors, work) as sims:
+            settings = bench_settings(sims, work / "state.db")
+            config = load_config(None)
+            async with (
+                connect(settings, config) as conn,
+                accredo_client(settings.require_accredo()) as accredo,
+                httpx.AsyncClient(timeout=60) as http,
+            ):
+                backfill = await run_backfill_bench(conn, sims, http, console)
+                print_backfill(console, backfill)
+                latency = await run_latency_bench(conn, sims, http, accredo, sizes.changes, console)
+                print_latency(console, latency)
+                baseline = await run_baseline(conn, sims, http, sizes.baseline_debtors, console)
+                print_baseline(console, baseline)
+    print_summary(console, backfill, baseline, latency, time.monotonic() - started)
+
+
+def print_summary(
+    console: Console,
+    backfill: BackfillFigures,
+    baseline: BaselineFigures,
+    latency: LatencyFigures,
+    total_s: float,
+) -> None:
+    ours_per_debtor_s = backfill.wall_s / backfill.debtors
+    speed_up = baseline.per_debtor_s / ours_per_debtor_s
+    calls_ratio = baseline.calls_per_debtor / backfill.calls_per_record
+    p = latency.stats
+    lines = [
+        f"backfill  {backfill.debtors:,} debtors ({backfill.existing_companies:,} already in "
+        f"HubSpot): {backfill.wall_s:.1f} s, {backfill.calls:,} calls "
+        f"({backfill.calls_per_record:.4f}/record), {backfill.rate_limited} x 429",
+        f"          wall/bound {backfill.bound_ratio:.2f}x (bound {backfill.bound_s:.1f} s)"
+        f"   target <= {BOUND_RATIO_TARGET}x and no 429s: {verdict(backfill.target_met)}",
+        f"baseline  {baseline.debtors:,} debtors, official SDK search-then-write: "
+        f"{baseline.wall_s:.1f} s ({baseline.per_debtor_s * 1000:.1f} ms/debtor), "
+        f"{baseline.calls:,} calls ({baseline.calls_per_debtor:.2f}/debtor), "
+        f"{baseline.rate_limited} x 429",
+        f"speed-up  {speed_up:.0f}x per debtor ({ours_per_debtor_s * 1000:.2f} ms vs "
+        f"{baseline.per_debtor_s * 1000:.1f} ms), {calls_ratio:.0f}x fewer calls per debtor",
+        f"live      {p.count} changes: p50 {p.p50_s:.2f} s, p95 {p.p95_s:.2f} s, "
+        f"p99 {p.p99_s:.2f} s, max {p.max_s:.2f} s, {len(latency.missed)} missed"
+        f"   target p95 < {LIVE_P95_TARGET_S:g} s: {verdict(latency.target_met)}",
+        f"idle      {latency.idle_calls} HubSpot calls in {latency.idle_s:.1f} s without changes"
+        f"   target 0: {verdict(latency.idle_target_met)}",
+        f"(whole run {total_s:.0f} s)",
+    ]
+    console.rule("[bold]summary")
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a fast check: {QUICK.debtors:,} debtors, {QUICK.baseline_debtors} baseline "
+        f"debtors, {QUICK.changes} changes (default: {FULL.debtors:,}, "
+        f"{FULL.baseline_debtors}, {FULL.changes})",
+    )
+    args = parser.parse_args()
+    configure_logging()
+    asyncio.run(run(QUICK if args.quick else FULL, Console(highlight=False, width=CONSOLE_WIDTH)))
+
+
+if __name__ == "__main__":
+    main()

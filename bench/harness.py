@@ -1,0 +1,210 @@
+"""What every benchmark shares: both simulators as subprocesses, settings, sim controls.
+
+The simulators run as their own processes (the ``accredo-sim`` and ``hubspot-sim`` console
+scripts of this environment), so the connector measured here has this process and its GIL to
+itself, as it would against the real APIs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.demo import (
+    DEMO_CLIENT_ID,
+    DEMO_COMPANY,
+    DEMO_PASSWORD,
+    DEMO_TOKEN,
+    DEMO_USERNAME,
+)
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.identity import business_number, debtor_domain
+from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
+
+#: The connector's HubSpot token (the simulator's documented demo token).
+CONNECTOR_TOKEN = DEMO_TOKEN
+#: A second private-app token: the benchmarks observe HubSpot with it, so watching never
+#: spends the connector's rate budget (the simulator limits each token on its own).
+OBSERVER_TOKEN = "pat-na1-99999999-8888-7777-6666-555555555555"
+#: HubSpot's burst limit for a Professional private app (requests per 10 s); the simulator's
+#: default, and the figure the rate-limit bound is computed from.
+RATE_LIMIT_PER_10S = 190
+START_TIMEOUT_S = 90.0
+#: Every ``SEED_EVERY``-th debtor already exists in HubSpot before a backfill.
+SEED_EVERY = 4
+
+
+class BenchError(RuntimeError):
+    """A simulator did not start or refused a control call."""
+
+
+@dataclass(frozen=True)
+class Sims:
+    accredo_url: str  # http://127.0.0.1:P (the service root is this + /saturn)
+    hubspot_url: str
+
+
+@dataclass(frozen=True)
+class HubSpotStats:
+    """``GET /_sim/stats`` of the HubSpot simulator: every API call, 429s included."""
+
+    requests: int
+    writes: int
+    rate_limited: int
+    by_route: dict[str, int]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def script(name: str) -> str:
+    """A console script of this environment (next to the running Python), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise BenchError(f"cannot find the {name} command; run 'make venv' first")
+    return found
+
+
+@contextmanager
+def simulators(customers: int, log_dir: Path) -> Iterator[Sims]:
+    """Start both simulators on free loopback ports; stop them on the way out.
+
+    HubSpot enforces its default 190 requests per 10 s per token and accepts two tokens:
+    the connector's and the observer's.
+    """
+    accredo_port, hubspot_port = _free_port(), _free_port()
+    commands = [
+        [script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],
+        [
+            script("hubspot-sim"),
+            "--port",
+            str(hubspot_port),
+            "--rate-limit",
+            str(RATE_LIMIT_PER_10S),
+            "--token",
+            CONNECTOR_TOKEN,
+            "--token",
+            OBSERVER_TOKEN,
+        ],
+    ]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for index, command in enumerate(commands):
+            log = (log_dir / f"sim-{index}.log").open("wb")
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+        sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
+        _wait_ready([f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"], log_dir)
+        yield sims
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_ready(urls: list[str], log_dir: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    for url in urls:
+        while True:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise BenchError(f"a simulator did not start (see the logs in {log_dir})")
+            time.sleep(0.1)
+
+
+def bench_settings(sims: Sims, database: Path) -> Settings:
+    """The connector's settings, built directly (no environment), SQLite at ``database``."""
+    return Settings(
+        accredo=AccredoSettings(
+            base_url=f"{sims.accredo_url}/saturn",
+            company=DEMO_COMPANY,
+            client_id=DEMO_CLIENT_ID,
+            username=DEMO_USERNAME,
+            password=Secret(DEMO_PASSWORD),
+        ),
+        hubspot=HubSpotSettings(access_token=Secret(CONNECTOR_TOKEN), base_url=sims.hubspot_url),
+        database_url=Secret(f"sqlite:///{database}"),
+    )
+
+
+def check(answer: httpx.Response) -> httpx.Response:
+    if answer.status_code >= 400:
+        raise BenchError(
+            f"simulator refused {answer.request.method} {answer.request.url.path}: "
+            f"{answer.status_code} {answer.text[:200]}"
+        )
+    return answer
+
+
+async def hubspot_stats(http: httpx.AsyncClient, sims: Sims) -> HubSpotStats:
+    body: dict[str, Any] = check(await http.get(f"{sims.hubspot_url}/_sim/stats")).json()
+    return HubSpotStats(
+        requests=int(body["requests"]),
+        writes=int(body["writes"]),
+        rate_limited=int(body["rate_limited"]),
+        by_route=dict(body["by_route"]),
+    )
+
+
+async def reset_hubspot_stats(http: httpx.AsyncClient, sims: Sims) -> None:
+    check(await http.post(f"{sims.hubspot_url}/_sim/stats/reset"))
+
+
+async def reset_hubspot(http: httpx.AsyncClient, sims: Sims) -> None:
+    """A fresh portal: no records, default properties, rate windows and stats cleared."""
+    check(await http.post(f"{sims.hubspot_url}/_sim/reset"))
+
+
+def existing_company_properties(
+    index: int, customer: ARCustomer, config: MappingConfig
+) -> dict[str, str] | None:
+    """What a sales team typed into HubSpot for every ``SEED_EVERY``-th debtor, before any
+    connector ran: the name as they would write it, and the NZBN/ABN, else the web domain."""
+    if index % SEED_EVERY != 0:
+        return None
+    name = (customer.CustomerName or customer.CustomerCode).replace(" Limited", "")
+    number = business_number(customer)
+    if number:
+        return {"name": name, config.nzbn_property: number}
+    domain = debtor_domain(customer, config.generic_email_domains)
+    if domain:
+        return {"name": name, "domain": domain}
+    return None
+
+
+async def create_as_user(
+    http: httpx.AsyncClient, sims: Sims, properties: dict[str, str]
+) -> dict[str, Any]:
+    """Create a company as a HubSpot user would (``/_sim/``: not API traffic, no rate limit)."""
+    answer = check(
+        await http.post(
+            f"{sims.hubspot_url}/_sim/objects/companies", json={"properties": properties}
+        )
+    )
+    created: dict[str, Any] = answer.json()
+    return created
