@@ -139,7 +139,7 @@ class SearchRequest(_Wire):
     sorts: list[SearchSort] = Field(default_factory=list)
     query: str | None = None
     properties: list[str] = Field(default_factory=list)
-    limit: int = 100
+    limit: int = Field(default=100, ge=1, le=200)  # reference §5: max 200 per page
     after: str | None = None
 
 
