@@ -39,7 +39,7 @@ CONSOLE_WIDTH = 132
 QUICK = Sizes(debtors=2_000, baseline_debtors=100, changes=50)
 
 
-async def run(sizes: Sizes, console: Console) -> None:
+async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="accredo-hubspot-bench-") as tmp:
         work = Path(tmp)
@@ -52,7 +52,9 @@ async def run(sizes: Sizes, console: Console) -> None:
                 accredo_client(settings.require_accredo()) as accredo,
                 httpx.AsyncClient(timeout=60) as http,
             ):
-                backfill = await run_backfill_bench(conn, sims, http, console)
+                backfill = await run_backfill_bench(
+                    conn, sims, http, console, shared_keys=shared_keys
+                )
                 print_backfill(console, backfill)
                 latency = await run_latency_bench(conn, sims, http, accredo, sizes.changes, console)
                 print_latency(console, latency)
@@ -105,9 +107,16 @@ def main() -> None:
         f"debtors, {QUICK.changes} changes (default: {FULL.debtors:,}, "
         f"{FULL.baseline_debtors}, {FULL.changes})",
     )
+    parser.add_argument(
+        "--shared-keys",
+        action="store_true",
+        help="also seed HubSpot companies whose NZBN or domain other debtors share "
+        "(exercises cross-chunk ambiguity in the backfill)",
+    )
     args = parser.parse_args()
     configure_logging()
-    asyncio.run(run(QUICK if args.quick else FULL, Console(highlight=False, width=CONSOLE_WIDTH)))
+    console = Console(highlight=False, width=CONSOLE_WIDTH)
+    asyncio.run(run(QUICK if args.quick else FULL, console, shared_keys=args.shared_keys))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
 from rich.console import Console
 
+from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.setup import run_setup
@@ -22,7 +24,7 @@ from bench.harness import (
     RATE_LIMIT_PER_10S,
     Sims,
     create_as_user,
-    existing_company_properties,
+    existing_companies,
     hubspot_stats,
     reset_hubspot_stats,
 )
@@ -70,32 +72,39 @@ class BackfillFigures:
         return self.bound_ratio <= BOUND_RATIO_TARGET and self.rate_limited == 0
 
 
-async def seed_existing(conn: Connector, sims: Sims, http: httpx.AsyncClient) -> int:
-    """Put every ``SEED_EVERY``-th debtor in HubSpot first; returns how many were created."""
+async def seed_existing(
+    conn: Connector,
+    sims: Sims,
+    http: httpx.AsyncClient,
+    customers: Sequence[ARCustomer],
+    *,
+    shared_keys: bool,
+) -> int:
+    """Create the companies HubSpot holds before the run; returns how many."""
     gate = asyncio.Semaphore(SEED_CONCURRENCY)
-    tasks: list[asyncio.Task[object]] = []
 
     async def create(properties: dict[str, str]) -> object:
         async with gate:
             return await create_as_user(http, sims, properties)
 
-    index = 0
-    async for customer in conn.accredo.iter_customers():
-        properties = existing_company_properties(index, customer, conn.config)
-        index += 1
-        if properties is not None:
-            tasks.append(asyncio.create_task(create(properties)))
-    await asyncio.gather(*tasks)
-    return len(tasks)
+    seeds = existing_companies(customers, conn.config, shared_keys=shared_keys)
+    await asyncio.gather(*(create(properties) for properties in seeds))
+    return len(seeds)
 
 
 async def run_backfill_bench(
-    conn: Connector, sims: Sims, http: httpx.AsyncClient, console: Console
+    conn: Connector,
+    sims: Sims,
+    http: httpx.AsyncClient,
+    console: Console,
+    *,
+    shared_keys: bool = False,
 ) -> BackfillFigures:
     """Setup, seed, then one timed ``Backfill.run`` of every debtor in the simulator."""
     await run_setup(conn.hubspot, conn.config)
     setup_done = time.monotonic()
-    existing = await seed_existing(conn, sims, http)
+    customers = [c async for c in conn.accredo.iter_customers()]
+    existing = await seed_existing(conn, sims, http, customers, shared_keys=shared_keys)
     # Start on an empty rate window (setup's calls gone), so runs are comparable.
     await asyncio.sleep(max(0.0, setup_done + WINDOW_S - time.monotonic()))
     await reset_hubspot_stats(http, sims)

@@ -12,7 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,12 @@ from accredo_hubspot.demo import (
     DEMO_USERNAME,
 )
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.mapping.identity import business_number, debtor_domain
+from accredo_hubspot.mapping.identity import (
+    business_number,
+    debtor_domain,
+    debtor_email_domain,
+    debtor_web_domain,
+)
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 
 #: The connector's HubSpot token (the simulator's documented demo token).
@@ -41,7 +47,7 @@ OBSERVER_TOKEN = "pat-na1-99999999-8888-7777-6666-555555555555"
 #: default, and the figure the rate-limit bound is computed from.
 RATE_LIMIT_PER_10S = 190
 START_TIMEOUT_S = 90.0
-#: Every ``SEED_EVERY``-th debtor already exists in HubSpot before a backfill.
+#: One debtor in ``SEED_EVERY`` already exists in HubSpot before a backfill.
 SEED_EVERY = 4
 
 
@@ -180,21 +186,47 @@ async def reset_hubspot(http: httpx.AsyncClient, sims: Sims) -> None:
     check(await http.post(f"{sims.hubspot_url}/_sim/reset"))
 
 
-def existing_company_properties(
-    index: int, customer: ARCustomer, config: MappingConfig
-) -> dict[str, str] | None:
-    """What a sales team typed into HubSpot for every ``SEED_EVERY``-th debtor, before any
-    connector ran: the name as they would write it, and the NZBN/ABN, else the web domain."""
-    if index % SEED_EVERY != 0:
-        return None
-    name = (customer.CustomerName or customer.CustomerCode).replace(" Limited", "")
-    number = business_number(customer)
-    if number:
-        return {"name": name, config.nzbn_property: number}
-    domain = debtor_domain(customer, config.generic_email_domains)
-    if domain:
-        return {"name": name, "domain": domain}
-    return None
+def debtor_keys(customer: ARCustomer, config: MappingConfig) -> set[str]:
+    """Every key the matcher could find this debtor's company by (business number, domains)."""
+    generic = config.generic_email_domains
+    keys = {
+        business_number(customer),
+        debtor_email_domain(customer, generic),
+        debtor_web_domain(customer, generic),
+    }
+    return {key for key in keys if key}
+
+
+def existing_companies(
+    customers: Sequence[ARCustomer], config: MappingConfig, *, shared_keys: bool = False
+) -> list[dict[str, str]]:
+    """What a sales team typed into HubSpot for a quarter of the debtors before any connector
+    ran: the name as they would write it, and the NZBN/ABN, else the web domain.
+
+    Unless ``shared_keys``, only debtors whose key no other debtor shares are picked, so each
+    company can belong to one debtor only. (With shared keys, a company seeded for one debtor
+    also matches another in a later backfill chunk, and the backfill currently stops on the
+    store's ``LinkConflictError``: see bench/README.md.)
+    """
+    holders: Counter[str] = Counter()
+    for customer in customers:
+        holders.update(debtor_keys(customer, config))
+    picked: list[dict[str, str]] = []
+    for customer in customers:
+        name = (customer.CustomerName or customer.CustomerCode).replace(" Limited", "")
+        number = business_number(customer)
+        domain = debtor_domain(customer, config.generic_email_domains)
+        if number:
+            properties = {"name": name, config.nzbn_property: number}
+        elif domain:
+            properties = {"name": name, "domain": domain}
+        else:
+            continue
+        if shared_keys or all(holders[key] == 1 for key in debtor_keys(customer, config)):
+            picked.append(properties)
+    wanted = len(customers) // SEED_EVERY
+    step = max(1, len(picked) // max(1, wanted))
+    return picked[::step][:wanted]
 
 
 async def create_as_user(

@@ -35,7 +35,8 @@ from accredo_hubspot.sync.setup import run_setup
 from bench.harness import (
     CONNECTOR_TOKEN,
     Sims,
-    existing_company_properties,
+    create_as_user,
+    existing_companies,
     hubspot_stats,
     reset_hubspot,
     reset_hubspot_stats,
@@ -131,7 +132,7 @@ def _work_item(
 async def run_baseline(
     conn: Connector, sims: Sims, http: httpx.AsyncClient, debtors: int, console: Console
 ) -> BaselineFigures:
-    """A fresh HubSpot portal (properties set up, every 4th debtor already there), then the
+    """A fresh HubSpot portal (properties set up, a quarter of the debtors there), then the
     naive connector over the first ``debtors`` debtors."""
     await reset_hubspot(http, sims)
     await run_setup(conn.hubspot, conn.config)
@@ -141,13 +142,8 @@ async def run_baseline(
         customers.append(customer)
         if len(customers) >= debtors:
             break
-    for index, customer in enumerate(customers):
-        properties = existing_company_properties(index, customer, conn.config)
-        if properties is not None:
-            answer = await http.post(
-                f"{sims.hubspot_url}/_sim/objects/companies", json={"properties": properties}
-            )
-            answer.raise_for_status()
+    for properties in existing_companies(customers, conn.config):
+        await create_as_user(http, sims, properties)
     items = [_work_item(c, conn.config, conn) for c in customers]
     work = [item for item in items if item is not None]
     await asyncio.sleep(max(0.0, setup_done + WINDOW_S - time.monotonic()))
