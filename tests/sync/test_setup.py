@@ -1,0 +1,118 @@
+"""``run_setup`` against the HubSpot simulator: the Accredo group and company properties,
+created once, corrected when drifted, and a site's own NZBN property left as it is."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
+from accredo_hubspot.mapping.properties import PROPERTY_GROUP, company_properties
+from accredo_hubspot.sync.setup import property_exists, run_setup
+from sims.hubspot.app import create_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+
+@pytest.fixture
+def sim() -> Iterator[BackgroundServer]:
+    with serve_in_thread(create_app(HubSpotSimConfig(rate_limit=0))) as server:
+        yield server
+
+
+@pytest.fixture
+async def hubspot(sim: BackgroundServer) -> AsyncIterator[HubSpotClient]:
+    async with HubSpotClient(DEMO_TOKEN, base_url=sim.url) as client:
+        yield client
+
+
+def api(sim: BackgroundServer, method: str, path: str, body: Any = None) -> Any:
+    answer = httpx.request(
+        method,
+        f"{sim.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+    )
+    answer.raise_for_status()
+    return answer.json() if answer.content else None
+
+
+def writes(sim: BackgroundServer) -> int:
+    count: int = httpx.get(f"{sim.url}/_sim/stats").json()["writes"]
+    return count
+
+
+async def test_creates_the_group_and_every_property_with_hubspot_types(
+    sim: BackgroundServer, hubspot: HubSpotClient
+) -> None:
+    config = load_config(None)
+    report = await run_setup(hubspot, config)
+    wanted = {d.name: d for d in company_properties(config.nzbn_property)}
+    assert sorted(report.created) == sorted(wanted)
+    assert report.updated == []
+    group = api(sim, "GET", f"/crm/v3/properties/companies/groups/{PROPERTY_GROUP.name}")
+    assert group["label"] == PROPERTY_GROUP.label
+    for name, definition in wanted.items():
+        prop = api(sim, "GET", f"/crm/v3/properties/companies/{name}")
+        assert (prop["type"], prop["fieldType"]) == (definition.type, definition.field_type)
+        assert prop["groupName"] == PROPERTY_GROUP.name
+        assert prop["label"] and prop["description"]
+    code = api(sim, "GET", "/crm/v3/properties/companies/accredo_customer_code")
+    assert code["hasUniqueValue"] is True
+    status = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
+    assert status["type"] == "enumeration"
+    assert {"ok", "on_stop"} <= {o["value"] for o in status["options"]}
+    assert await property_exists(hubspot, "accredo_balance_total")
+    assert not await property_exists(hubspot, "accredo_no_such_thing")
+
+
+async def test_running_twice_changes_nothing(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
+    config = load_config(None)
+    await run_setup(hubspot, config)
+    before = writes(sim)
+    again = await run_setup(hubspot, config)
+    assert (again.created, again.updated) == ([], [])
+    assert writes(sim) == before
+
+
+async def test_a_drifted_label_is_put_back(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
+    config = load_config(None)
+    await run_setup(hubspot, config)
+    api(
+        sim,
+        "PATCH",
+        "/crm/v3/properties/companies/accredo_credit_limit",
+        {"label": "CL (edited by an admin)"},
+    )
+    report = await run_setup(hubspot, config)
+    assert report.updated == ["accredo_credit_limit"]
+    prop = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
+    assert prop["label"] != "CL (edited by an admin)"
+
+
+async def test_a_sites_own_nzbn_property_is_used_as_it_is(
+    sim: BackgroundServer, hubspot: HubSpotClient
+) -> None:
+    own = {
+        "name": "tax_business_no",
+        "label": "Business number (ours)",
+        "type": "string",
+        "fieldType": "text",
+        "groupName": "companyinformation",
+    }
+    api(sim, "POST", "/crm/v3/properties/companies", own)
+    text = default_config_text().replace(
+        'nzbn_property = "nzbn"', 'nzbn_property = "tax_business_no"'
+    )
+    config = parse_config(text, "site.toml")
+    assert config.nzbn_property == "tax_business_no"
+    report = await run_setup(hubspot, config)
+    assert report.kept == ["tax_business_no"]
+    assert "tax_business_no" not in report.created + report.updated
+    prop = api(sim, "GET", "/crm/v3/properties/companies/tax_business_no")
+    assert (prop["label"], prop["groupName"]) == (own["label"], own["groupName"])
+    assert not await property_exists(hubspot, "nzbn")
