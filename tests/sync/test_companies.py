@@ -1,0 +1,225 @@
+"""``CompanyWriter`` against the HubSpot simulator and a state store on disk: it sends only what
+changed, upserts new companies by code, links first-time matches, and dead-letters per record."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
+from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.companies import Clock, CompanyWriter, SyncReport
+from accredo_hubspot.sync.matcher import MatchResult
+from accredo_hubspot.sync.setup import run_setup
+from sims.hubspot.app import create_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+NOW = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
+CLOCK = Clock(now=lambda: NOW, today=lambda: date(2025, 7, 1))
+CODE = "accredo_customer_code"
+
+
+def debtor(code: str, **fields: Any) -> ARCustomer:
+    values: dict[str, Any] = {
+        "CustomerCode": code,
+        "CustomerName": f"{code.title()} Ltd",
+        "CreditLimit": Decimal("5000"),
+        "BalanceTotal": Decimal("1234.5"),
+        "BalanceCurrent": Decimal("1234.5"),
+        "StopCredit": False,
+        **fields,
+    }
+    return ARCustomer(**values)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[BackgroundServer]:
+    with serve_in_thread(create_app(HubSpotSimConfig(rate_limit=0))) as server:
+        yield server
+
+
+@dataclass
+class Rig:
+    sim: BackgroundServer
+    hubspot: HubSpotClient
+    store: StateStore
+    writer: CompanyWriter
+
+    def writes(self) -> int:
+        count: int = httpx.get(f"{self.sim.url}/_sim/stats").json()["writes"]
+        return count
+
+    def company(self, company_id: str, *names: str) -> dict[str, str | None]:
+        answer = httpx.get(
+            f"{self.sim.url}/crm/v3/objects/companies/{company_id}",
+            params={"properties": ",".join(names)},
+            headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+        )
+        answer.raise_for_status()
+        props: dict[str, str | None] = answer.json()["properties"]
+        return props
+
+    def user_creates(self, properties: dict[str, str]) -> str:
+        answer = httpx.post(
+            f"{self.sim.url}/_sim/objects/companies", json={"properties": properties}
+        )
+        answer.raise_for_status()
+        company_id: str = answer.json()["id"]
+        return company_id
+
+    async def write(
+        self, customers: list[ARCustomer], matches: list[MatchResult], **kwargs: Any
+    ) -> SyncReport:
+        return await self.writer.write(
+            customers, {}, matches, reason=kwargs.pop("reason", "test"), **kwargs
+        )
+
+
+@pytest.fixture
+async def rig(sim: BackgroundServer, tmp_path: Path) -> AsyncIterator[Rig]:
+    httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
+    config = load_config(None)
+    async with HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot:
+        await run_setup(hubspot, config)
+        with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+            yield Rig(sim, hubspot, store, CompanyWriter(hubspot, store, config, CLOCK))
+
+
+def new(code: str) -> MatchResult:
+    return MatchResult(code, None, "new")
+
+
+def linked(code: str, company_id: str) -> MatchResult:
+    return MatchResult(code, company_id, "link", (company_id,))
+
+
+async def test_new_debtors_are_upserted_in_one_call_linked_and_recorded(rig: Rig) -> None:
+    customers = [debtor("ACME"), debtor("BETA", StopCredit=True), debtor("GAMMA")]
+    report = await rig.write(customers, [new(c.CustomerCode) for c in customers])
+    assert (report.created, report.calls, report.failed) == (3, 1, 0)
+    links = rig.store.get_links()
+    assert set(links) == {"ACME", "BETA", "GAMMA"}
+    company = rig.company(
+        links["BETA"], CODE, "name", "accredo_credit_limit", "accredo_balance_total",
+        "accredo_stop_credit", "accredo_credit_status", SYNCED_AT_PROPERTY,
+    )  # fmt: skip
+    assert company[CODE] == "BETA"
+    assert company["name"] == "Beta Ltd"
+    assert company["accredo_credit_limit"] == "5000.00"
+    assert company["accredo_balance_total"] == "1234.50"
+    assert (company["accredo_stop_credit"], company["accredo_credit_status"]) == ("true", "on_stop")
+    assert company[SYNCED_AT_PROPERTY]
+    shadow = rig.store.get_shadows(["BETA"])["BETA"]
+    assert shadow["accredo_balance_total"] == "1234.50"
+    audit = rig.store.list_audit("BETA")
+    assert {a.field for a in audit} >= {"accredo_credit_limit", "accredo_balance_total", "name"}
+    assert all(a.reason == "test" and a.old_value is None for a in audit)
+
+
+async def test_unchanged_debtors_send_nothing(rig: Rig) -> None:
+    customers = [debtor("ACME"), debtor("BETA")]
+    await rig.write(customers, [new("ACME"), new("BETA")])
+    links = rig.store.get_links()
+    writes = rig.writes()
+    report = await rig.write(customers, [linked(c, links[c]) for c in ("ACME", "BETA")])
+    assert (report.unchanged, report.writes, report.calls) == (2, 0, 0)
+    assert rig.writes() == writes
+
+
+async def test_only_the_changed_field_is_sent_and_audited(rig: Rig) -> None:
+    await rig.write([debtor("ACME"), debtor("BETA")], [new("ACME"), new("BETA")])
+    links = rig.store.get_links()
+    changed = debtor("ACME", CreditLimit=Decimal("7500.005"))
+    report = await rig.write(
+        [changed, debtor("BETA")],
+        [linked("ACME", links["ACME"]), linked("BETA", links["BETA"])],
+        reason="accredo change",
+    )
+    assert (report.updated, report.unchanged, report.calls) == (1, 1, 1)
+    assert rig.company(links["ACME"], "accredo_credit_limit")["accredo_credit_limit"] == "7500.01"
+    audit = [a for a in rig.store.list_audit("ACME") if a.reason == "accredo change"]
+    assert sorted((a.field, a.old_value, a.new_value) for a in audit) == [
+        ("accredo_credit_limit", "5000.00", "7500.01"),
+        ("accredo_credit_utilisation_pct", "24.7", "16.5"),  # 1234.50 of the new limit
+    ]
+    assert [a for a in rig.store.list_audit("BETA") if a.reason == "accredo change"] == []
+
+
+async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
+    rig: Rig, tmp_path: Path
+) -> None:
+    await rig.write([debtor("ACME")], [new("ACME")])
+    company_id = rig.store.get_links()["ACME"]
+    current = rig.company(company_id, *rig.store.get_shadows(["ACME"])["ACME"])
+    # a second store, as after losing the state database: the company exists, no link
+    other = StateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
+    writer = CompanyWriter(rig.hubspot, other, load_config(None), CLOCK)
+    baseline = {k: v for k, v in current.items() if v}
+    writes = rig.writes()
+    report = await writer.write(
+        [debtor("ACME")],
+        {},
+        [MatchResult("ACME", company_id, "code", (company_id,))],
+        reason="backfill",
+        baselines={"ACME": baseline},
+    )
+    assert (report.linked, report.writes, report.calls) == (1, 0, 0)
+    assert other.get_links() == {"ACME": company_id}
+    assert rig.writes() == writes
+    other.close()
+
+
+async def test_a_first_time_match_gets_only_what_differs(rig: Rig) -> None:
+    company_id = rig.user_creates({"name": "Acme (typed by sales)", "nzbn": "9429041234567"})
+    report = await rig.write(
+        [debtor("ACME")],
+        [MatchResult("ACME", company_id, "nzbn", (company_id,))],
+        baselines={"ACME": {"name": "Acme (typed by sales)", "nzbn": "9429041234567"}},
+    )
+    assert (report.updated, report.linked, report.created) == (1, 1, 0)
+    company = rig.company(company_id, "name", CODE, "accredo_balance_total")
+    assert company["name"] == "Acme (typed by sales)"  # write = "create": left alone
+    assert company[CODE] == "ACME"
+    assert company["accredo_balance_total"] == "1234.50"
+
+
+async def test_an_ambiguous_match_is_dead_lettered_and_not_written(rig: Rig) -> None:
+    writes = rig.writes()
+    ambiguous = MatchResult("ACME", None, "ambiguous", ("1", "2"), "NZBN 9429 is on 2 companies")
+    report = await rig.write([debtor("ACME"), debtor("BETA")], [ambiguous, new("BETA")])
+    assert (report.failed, report.created) == (1, 1)
+    (letter,) = rig.store.list_dead_letters()
+    assert letter.record_key == "ACME"
+    assert "NZBN 9429 is on 2 companies" in letter.reason
+    assert "ACME" not in rig.store.get_links()
+    assert rig.writes() == writes + 1
+
+
+async def test_a_company_deleted_in_hubspot_is_dead_lettered_and_the_rest_land(rig: Rig) -> None:
+    await rig.write([debtor("ACME"), debtor("BETA")], [new("ACME"), new("BETA")])
+    links = rig.store.get_links()
+    httpx.delete(f"{rig.sim.url}/_sim/objects/companies/{links['ACME']}").raise_for_status()
+    report = await rig.write(
+        [debtor("ACME", BalanceTotal=Decimal(1)), debtor("BETA", BalanceTotal=Decimal(2))],
+        [linked("ACME", links["ACME"]), linked("BETA", links["BETA"])],
+    )
+    assert (report.updated, report.failed) == (1, 1)
+    assert [letter.record_key for letter in rig.store.list_dead_letters()] == ["ACME"]
+    assert rig.company(links["BETA"], "accredo_balance_total")["accredo_balance_total"] == "2.00"
+
+
+async def test_completed_queue_entries_leave_on_commit(rig: Rig) -> None:
+    rig.store.enqueue(["ACME", "BETA"], "accredo change")
+    await rig.write([debtor("ACME")], [new("ACME")], completed=["ACME"])
+    assert rig.store.pending(10) == ["BETA"]
