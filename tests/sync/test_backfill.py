@@ -1,0 +1,156 @@
+"""``Backfill`` against both simulators: progress, cursors, the fewest HubSpot calls, and a run
+that dies between the HubSpot write and the store commit (DESIGN invariant 3)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.setup import run_setup
+from tests.e2e.world import World, links_with_via, running_world
+
+DEBTORS = 150
+CHUNK = 50
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with running_world(customers=DEBTORS) as running:
+        yield running
+
+
+@pytest.fixture
+async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    config = load_config(None)
+    async with connect(world.settings(tmp_path / "state.db"), config) as connector:
+        await run_setup(connector.hubspot, config)
+        httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
+        yield connector
+
+
+def backfill(conn: Connector, hubspot: Any = None) -> Backfill:
+    return Backfill(
+        conn.accredo,
+        hubspot or conn.hubspot,
+        conn.store,
+        conn.config,
+        conn.clock,
+        chunk_size=CHUNK,
+    )
+
+
+class CrashAfterWrite:
+    """The real HubSpot client, but the process "dies" right after the n-th upsert landed:
+    HubSpot has the companies, the store never hears of them."""
+
+    class Died(Exception):
+        pass
+
+    def __init__(self, real: Any, after_calls: int) -> None:
+        self._real = real
+        self._left = after_calls
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    async def batch_upsert(
+        self, object_type: str, id_property: str, inputs: Sequence[WriteInput]
+    ) -> BatchOutcome:
+        outcome: BatchOutcome = await self._real.batch_upsert(object_type, id_property, inputs)
+        self._left -= 1
+        if self._left <= 0:
+            raise self.Died
+        return outcome
+
+
+async def test_progress_counts_up_to_the_total(conn: Connector) -> None:
+    seen: list[tuple[int, int | None]] = []
+    report = await backfill(conn).run(lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, DEBTORS)
+    assert seen[-1] == (DEBTORS, DEBTORS)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len(seen) == 1 + math.ceil(DEBTORS / CHUNK)
+    assert report.debtors == DEBTORS
+
+
+async def test_uses_the_fewest_hubspot_calls(world: World, conn: Connector) -> None:
+    report = await Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).run()
+    by_route = world.hubspot_stats()["by_route"]
+    upserts = by_route["POST /crm/v3/objects/{type}/batch/upsert"]
+    assert upserts == report.calls == math.ceil(DEBTORS / 100)  # full batches of 100
+    assert "POST /crm/v3/objects/{type}/search" not in by_route  # matching never searches
+    assert by_route["GET /crm/v3/objects/{type}"] == 1  # an empty portal: one page to list
+
+
+async def test_cursors_start_where_the_backfill_started_and_are_kept_after(
+    world: World, conn: Connector
+) -> None:
+    before = await conn.accredo.latest_delta_ids()
+    await backfill(conn).run()
+    assert conn.store.get_cursors() == before
+    world.post_transaction("invoices", sorted(conn.store.get_links())[0], 10.0)
+    await backfill(conn).run()
+    # a later backfill does not move the cursors past changes live sync has not yet read
+    assert conn.store.get_cursors() == before
+    assert await conn.accredo.latest_delta_ids() != before
+
+
+async def test_dying_between_the_write_and_the_commit_creates_nothing_twice(
+    world: World, conn: Connector, tmp_path: Path
+) -> None:
+    with pytest.raises(CrashAfterWrite.Died):
+        await backfill(conn, CrashAfterWrite(conn.hubspot, after_calls=2)).run()
+    linked_before = len(conn.store.get_links())
+    written = len(world.companies(["name"]))
+    assert written > linked_before  # HubSpot holds companies the store never recorded
+
+    report = await backfill(conn).run()
+    links = links_with_via(tmp_path / "state.db")
+    companies = world.companies(["accredo_customer_code"])
+    codes = Counter(p["accredo_customer_code"] for p in companies.values())
+    assert [code for code, n in codes.items() if n > 1] == []
+    assert set(companies) == {company for company, _ in links.values()}
+    # the unrecorded companies were found again (by the NZBN or the code they were given)
+    assert report.linked == written - linked_before
+    assert {via for _, via in links.values()} <= {"new", "nzbn", "abn", "code"}
+    # everything else was created once; (report.failed: see the matcher xfail in tests/e2e)
+    assert report.created == DEBTORS - written - report.failed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG sync/matcher.py match_debtor (lines 163-177): a debtor not yet linked whose e-mail "
+        "domain is on a company already linked to another debtor is reported ambiguous "
+        "('which is debtor X's') and never created; the same debtor in a first backfill would "
+        "have been created. Weak (domain) matches should skip companies owned by another code"
+    ),
+)
+async def test_a_debtor_sharing_a_domain_with_a_linked_one_is_created_by_a_later_backfill(
+    world: World, conn: Connector
+) -> None:
+    def add(code: str, email: str) -> None:
+        httpx.post(
+            f"{world.accredo.url}/_sim/customers",
+            json={"CustomerCode": code, "CustomerName": "Huia Ltd", "EmailAddress": email},
+        ).raise_for_status()
+
+    add("HUIA1", "a@huia.nz")
+    await backfill(conn).run()
+    assert "HUIA1" in conn.store.get_links()
+    add("HUIA2", "b@huia.nz")  # a second branch, opened later
+    again = await backfill(conn).run()
+    assert again.failed == 0, again.failures
+    assert "HUIA2" in conn.store.get_links()
