@@ -1,0 +1,81 @@
+"""The wiring: settings in, connected clients and the store out, closed together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
+from accredo_hubspot.runtime import (
+    accredo_client,
+    company_clock,
+    connect,
+    hubspot_client,
+    open_store,
+)
+from tests.e2e.world import PASSWORD, TOKEN, World, running_world
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with running_world(customers=5) as running:
+        yield running
+
+
+async def test_connect_opens_both_clients_and_the_store_on_disk(
+    world: World, tmp_path: Path
+) -> None:
+    database = tmp_path / "state.db"
+    config = load_config(None)
+    async with connect(world.settings(database), config) as conn:
+        assert database.is_file()
+        assert conn.config is config
+        assert conn.store.link_count() == 0
+        assert set(await conn.accredo.latest_delta_ids()) >= {"ARDELTA"}
+        names = {p.name for p in await conn.hubspot.list_properties("companies")}
+        assert "name" in names
+        customers = [c async for c in conn.accredo.iter_customers()]
+        assert len(customers) == 5
+    assert world.hubspot_stats()["requests"] >= 1
+
+
+async def test_connect_closes_the_store_when_the_block_fails(world: World, tmp_path: Path) -> None:
+    class Boom(Exception):
+        pass
+
+    database = tmp_path / "state.db"
+    with pytest.raises(Boom):
+        async with connect(world.settings(database), load_config(None)) as conn:
+            conn.store.set_meta("k", "v")
+            raise Boom
+    store = open_store(world.settings(database))
+    try:
+        assert store.get_meta("k") == "v"  # committed before the failure, file released
+    finally:
+        store.close()
+
+
+def test_the_clock_reads_dates_in_the_company_time_zone() -> None:
+    def clock_in(zone: str) -> tuple[datetime, object]:
+        text = default_config_text().replace(
+            'timezone = "Pacific/Auckland"', f'timezone = "{zone}"'
+        )
+        clock = company_clock(parse_config(text, "site.toml"))
+        return clock.now(), clock.today()
+
+    now, kiritimati_today = clock_in("Pacific/Kiritimati")  # UTC+14
+    _, pago_pago_today = clock_in("Pacific/Pago_Pago")  # UTC-11: always a day or more behind
+    assert now.tzinfo is not None and now.utcoffset() == UTC.utcoffset(now)
+    assert kiritimati_today > pago_pago_today  # type: ignore[operator]
+
+
+def test_clients_never_show_their_secrets(world: World, tmp_path: Path) -> None:
+    settings = world.settings(tmp_path / "state.db")
+    hubspot = hubspot_client(settings.require_hubspot())
+    accredo = accredo_client(settings.require_accredo())
+    assert TOKEN not in repr(hubspot)
+    assert PASSWORD not in repr(accredo)
+    assert PASSWORD not in repr(settings) and TOKEN not in repr(settings)
