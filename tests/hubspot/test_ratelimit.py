@@ -118,6 +118,26 @@ async def test_low_remaining_pauses_until_window_clears() -> None:
     assert limiter.wait_s(Bucket.GENERAL) == pytest.approx(8.0)
 
 
+async def test_own_calls_reaching_the_reserve_do_not_pause() -> None:
+    """Remaining at the reserve because of our own calls only is the budget working: the
+    limiter must not stall for a whole window (it did, and cost the backfill 10 s)."""
+    clock = FakeClock()
+    limiter = make(clock, per_10s=190, headroom=0.9)
+    await limiter.acquire()
+    clock.now += 5.0
+    for _ in range(170):
+        await limiter.acquire()
+    limiter.observe(
+        Bucket.GENERAL, {"x-hubspot-ratelimit-max": "190", "x-hubspot-ratelimit-remaining": "19"}
+    )
+
+    # Full budget: the next call waits for the oldest of ours to leave the window (t=10),
+    # not for all of them (t=15).
+    assert limiter.wait_s(Bucket.GENERAL) == pytest.approx(5.0)
+    clock.now += 5.01
+    assert limiter.wait_s(Bucket.GENERAL) == 0.0
+
+
 def test_search_headers_are_ignored() -> None:
     """Search answers carry no limit headers; nothing there changes the search budget."""
     clock = FakeClock()

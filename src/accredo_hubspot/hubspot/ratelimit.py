@@ -91,6 +91,13 @@ class WindowBudget:
         """Start nothing before ``until`` (after a 429, or when the server says we are out)."""
         self._held_until = max(self._held_until, until)
 
+    def oldest_clear_s(self, now: float) -> float:
+        """Time until the oldest call counted now leaves the window (one slot frees)."""
+        stamps = self._forget_before(now)
+        if not stamps:
+            return 0.0
+        return stamps[0] + self.window_s - now
+
     def window_clear_s(self, now: float) -> float:
         """Time until every call counted now has left the window (a 429's "wait it out")."""
         stamps = self._forget_before(now)
@@ -167,9 +174,10 @@ class RateLimiter:
     def observe(self, bucket: Bucket, headers: Mapping[str, str]) -> None:
         """Adopt the server's view from ``X-HubSpot-RateLimit-*`` (absent on search).
 
-        A lower ``Max`` than ours shrinks our budget; a ``Remaining`` at or below the reserve
-        that headroom keeps back means others spend the same window, so we pause until our
-        oldest call leaves it.
+        A lower ``Max`` than ours shrinks our budget. When ``Remaining`` is at or below the
+        reserve that headroom keeps back *and* the server has counted more calls than we made
+        (others spend the same window), we pause until our oldest call leaves it. Our own
+        calls alone reaching the reserve is the budget working, not a reason to stop.
         """
         max_calls = _int_header(headers, HEADER_MAX)
         remaining = _int_header(headers, HEADER_REMAINING)
@@ -183,7 +191,9 @@ class RateLimiter:
         reserve = max_calls - budget_size(max_calls, self.headroom)
         if remaining is not None and remaining <= reserve:
             now = self._clock()
-            budget.hold(now + max(budget.window_clear_s(now), budget.window_s / 10))
+            others = (max_calls - remaining) - budget.used(now)
+            if others > 0:
+                budget.hold(now + max(budget.oldest_clear_s(now), budget.window_s / 10))
 
     def hold(self, bucket: Bucket, delay_s: float) -> None:
         """Start nothing in ``bucket`` for ``delay_s`` (after a 429)."""
