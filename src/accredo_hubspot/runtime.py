@@ -53,11 +53,17 @@ def accredo_client(settings: AccredoSettings) -> AccredoClient:
     )
 
 
+#: Share of HubSpot's per-10-second limit the connector allows itself. The burst limit is per
+#: app (reference hubspot-api.md section 3), so the reserve is for our own other processes.
+HUBSPOT_HEADROOM = 0.95
+
+
 def hubspot_client(settings: HubSpotSettings, *, rate_limit_per_10s: int = 190) -> HubSpotClient:
     return HubSpotClient(
         settings.access_token.get_secret_value(),
         base_url=settings.base_url,
         rate_limit_per_10s=rate_limit_per_10s,
+        headroom=HUBSPOT_HEADROOM,
     )
 
 

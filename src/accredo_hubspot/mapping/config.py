@@ -104,7 +104,7 @@ class FieldRule:
 @dataclass(frozen=True)
 class SyncSettings:
     poll_interval_s: float = 1.0
-    accredo_page_size: int = 1000
+    accredo_page_size: int = 2000
     hubspot_batch_size: int = MAX_HUBSPOT_BATCH
 
 

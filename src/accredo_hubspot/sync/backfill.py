@@ -30,15 +30,15 @@ from accredo_hubspot.sync.companies import (
     baseline_of,
     mapped_properties,
 )
-from accredo_hubspot.sync.matcher import CompanyIndex, match_all, normalise_code
+from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
 from accredo_hubspot.sync.ports import HubSpotSink
 
 log = structlog.get_logger(__name__)
 
-#: Debtors matched, planned and written together; ten HubSpot batch calls' worth.
-CHUNK_SIZE = 1000
 #: Chunks read ahead of the writer, so Accredo reads overlap HubSpot writes.
 READ_AHEAD_CHUNKS = 2
+#: Chunks being written at once: one chunk's store commit overlaps the next one's HubSpot calls.
+CHUNKS_IN_FLIGHT = 2
 
 Progress = Callable[[int, int | None], None]
 
@@ -62,7 +62,7 @@ class Backfill:
         config: MappingConfig,
         clock: Clock,
         *,
-        chunk_size: int = CHUNK_SIZE,
+        chunk_size: int | None = None,
     ) -> None:
         self._accredo = accredo
         self._hubspot = hubspot
@@ -70,7 +70,10 @@ class Backfill:
         self._config = config
         self._clock = clock
         self._writer = CompanyWriter(hubspot, store, config, clock)
-        self._chunk_size = chunk_size
+        # Debtors matched, planned and written together: one Accredo page (larger chunks leave
+        # fewer part-filled HubSpot batches behind).
+        self._chunk_size = chunk_size or config.sync.accredo_page_size
+        self._links: dict[str, str] = {}
 
     async def run(self, progress: Progress | None = None) -> BackfillReport:
         report = BackfillReport()
@@ -90,31 +93,59 @@ class Backfill:
         total = await total_task
         if progress:
             progress(0, total)
+        # Every link, stored or made in this run: a company claimed by one debtor (in any
+        # chunk, or by an earlier run) is never matched to a second one.
+        self._links = self._store.get_links()
         chunks: asyncio.Queue[list[ARCustomer] | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
         reader = asyncio.create_task(self._read_chunks(chunks))
-        try:
-            while (chunk := await chunks.get()) is not None:
-                report.add(await self._write_chunk(chunk, index, current, open_by_code))
+        slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+        writers: set[asyncio.Task[None]] = set()
+
+        async def write(chunk: list[ARCustomer], matches: list[MatchResult]) -> None:
+            try:
+                part = await self._write_chunk(chunk, matches, current, open_by_code)
+                report.add(part)
                 report.debtors += len(chunk)
                 if progress:
                     progress(report.debtors, total)
+            finally:
+                slots.release()
+
+        try:
+            while (chunk := await chunks.get()) is not None:
+                await slots.acquire()
+                for task in [t for t in writers if t.done()]:
+                    writers.discard(task)
+                    task.result()
+                matches = self._match(chunk, index)
+                writers.add(asyncio.create_task(write(chunk, matches)))
+            for task in writers:
+                await task
             await reader
         finally:
             reader.cancel()
+            for task in writers:
+                task.cancel()
         self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
         log.info("backfill finished", debtors=report.debtors, calls=report.calls)
         return report
 
+    def _match(self, chunk: Sequence[ARCustomer], index: CompanyIndex) -> list[MatchResult]:
+        """Match a chunk against the index and every claim so far, then claim its matches."""
+        matches = match_all(chunk, index, self._links)
+        for match in matches:
+            if match.company_id is not None and match.via != "ambiguous":
+                self._links[match.code] = match.company_id
+        return matches
+
     async def _write_chunk(
         self,
         chunk: Sequence[ARCustomer],
-        index: CompanyIndex,
+        matches: Sequence[MatchResult],
         current: dict[str, HubSpotObject],
         open_by_code: dict[str, list[ARTransaction]],
     ) -> SyncReport:
         codes = [normalise_code(c.CustomerCode) for c in chunk]
-        links = self._store.get_links(codes)
-        matches = match_all(chunk, index, links)
         names = mapped_properties(self._config)
         baselines = {
             m.code: baseline_of(current[m.company_id].properties, names)
@@ -127,6 +158,7 @@ class Backfill:
             matches,
             reason="backfill",
             baselines=baselines,
+            commit_in_thread=True,
         )
 
     async def _read_chunks(self, out: asyncio.Queue[list[ARCustomer] | None]) -> None:

@@ -9,6 +9,7 @@ records links, shadow values, audit entries and dead letters in one store transa
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -79,10 +80,13 @@ class CompanyWriter:
         reason: str,
         baselines: Mapping[str, Mapping[str, str]] | None = None,
         completed: Sequence[str] = (),
+        commit_in_thread: bool = False,
     ) -> SyncReport:
         """Write what changed for ``matches``; ``baselines`` are the current HubSpot values of
         companies matched for the first time (they stand in for the shadow, so values that
         already agree are not sent). ``completed`` queue entries leave the queue on commit.
+        ``commit_in_thread`` runs the store commit in a worker thread, so a caller with other
+        writes in flight (the backfill) keeps them moving while rows are stored.
         """
         by_code = {normalise_code(c.CustomerCode): c for c in customers}
         codes = [m.code for m in matches]
@@ -135,7 +139,8 @@ class CompanyWriter:
             commit.dead_letters.append(
                 DeadLetter(problem.code, "hubspot", problem.field, problem.reason, {})
             )
-        self._store.record_sync(
+        record = functools.partial(
+            self._store.record_sync,
             links=commit.links,
             via=commit.via,
             shadows=commit.shadows,
@@ -143,6 +148,10 @@ class CompanyWriter:
             completed=[*completed],
             dead_letters=commit.dead_letters,
         )
+        if commit_in_thread:
+            await asyncio.to_thread(record)
+        else:
+            record()
         return report
 
     async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:

@@ -121,7 +121,10 @@ class LiveSync:
         index = CompanyIndex.build(
             found, self._config.nzbn_property, self._config.generic_email_domains
         )
-        matches: list[MatchResult] = match_all(customers, index, links)
+        # A new debtor must not claim a company another debtor is linked to: match against
+        # every stored link (read only when someone is unlinked, which is rare once running).
+        claims = self._store.get_links() if unlinked else links
+        matches: list[MatchResult] = match_all(customers, index, claims)
         current = {c.id: c for c in found}
         names = mapped_properties(self._config)
         baselines = {
