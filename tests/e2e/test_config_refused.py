@@ -54,15 +54,6 @@ def test_two_masters_for_one_field_stop_the_backfill_before_any_call(tmp_path: P
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG src/accredo_hubspot/cli.py line 43/80: err_console = Console(stderr=True) wraps "
-        "messages at 80 columns when stderr is not a terminal, so the 'one-line reason' becomes "
-        "several lines (here the field name and 'mastered by both' are split); print with "
-        "soft_wrap=True (or Console(stderr=True, soft_wrap=True))"
-    ),
-)
 def test_the_refusal_is_one_line(tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -101,14 +101,6 @@ def test_the_bad_record_is_dead_lettered_with_field_and_reason(outcome: Outcome)
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG sync/companies.py CompanyWriter.write (the DeadLetter built for each batch failure): "
-        "the payload is only {'status': ...}; DESIGN invariant 5 says a dead letter keeps the "
-        "payload (the properties that were sent) so it can be inspected and replayed"
-    ),
-)
 def test_the_dead_letter_keeps_the_payload_that_was_refused(outcome: Outcome) -> None:
     (letter,) = outcome.letters
     assert "Retail" in str(letter.payload)

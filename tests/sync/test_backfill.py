@@ -130,15 +130,6 @@ async def test_dying_between_the_write_and_the_commit_creates_nothing_twice(
     assert report.created == DEBTORS - written - report.failed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG sync/matcher.py match_debtor (lines 163-177): a debtor not yet linked whose e-mail "
-        "domain is on a company already linked to another debtor is reported ambiguous "
-        "('which is debtor X's') and never created; the same debtor in a first backfill would "
-        "have been created. Weak (domain) matches should skip companies owned by another code"
-    ),
-)
 async def test_a_debtor_sharing_a_domain_with_a_linked_one_is_created_by_a_later_backfill(
     world: World, conn: Connector
 ) -> None:

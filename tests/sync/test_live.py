@@ -148,15 +148,6 @@ async def test_a_new_debtor_is_matched_to_the_company_holding_its_nzbn(synced: S
     assert company["accredo_customer_code"] == "KEATOO"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG sync/matcher.py match_debtor (lines 163-177): a new debtor whose e-mail domain is "
-        "already on the company of another linked debtor (a second branch of one business) is "
-        "dead-lettered as ambiguous ('which is debtor X's') and never gets a company, although "
-        "an initial backfill would have created one for it"
-    ),
-)
 async def test_a_new_branch_sharing_a_domain_gets_its_own_company(synced: Synced) -> None:
     create_debtor(
         synced.world,

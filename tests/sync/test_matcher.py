@@ -126,14 +126,25 @@ def test_archived_companies_are_ignored() -> None:
 
 
 def test_match_all_prevents_two_debtors_claiming_one_company() -> None:
+    idx = index(company("1", nzbn=NZBN_A))
+    results = match_all([debtor("A1", BusinessNo=NZBN_A), debtor("B1", BusinessNo=NZBN_A)], idx, {})
+    assert (results[0].company_id, results[0].via) == ("1", "nzbn")
+    assert results[1].via == "ambiguous"
+    assert results[1].company_id is None
+    assert "A1" in results[1].reason
+
+
+def test_a_second_branch_sharing_a_domain_becomes_a_new_company() -> None:
+    """Branches share a domain: once one debtor holds the company, the next is no candidate
+    for a domain match and gets its own company instead of being stranded as ambiguous."""
     idx = index(company("1", domain="k.nz"))
     results = match_all(
         [debtor("A1", EmailAddress="x@k.nz"), debtor("B1", EmailAddress="y@k.nz")], idx, {}
     )
     assert (results[0].company_id, results[0].via) == ("1", "email_domain")
-    assert results[1].via == "ambiguous"
-    assert results[1].company_id is None
-    assert "A1" in results[1].reason
+    assert (results[1].company_id, results[1].via) == (None, "new")
+    owned = index(company("2", domain="k.nz", accredo_customer_code="OTHER1"))
+    assert match_debtor(debtor("C1", EmailAddress="z@k.nz"), owned, None).via == "new"
 
 
 def test_match_all_respects_stored_links_of_others() -> None:

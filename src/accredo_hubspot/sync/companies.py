@@ -121,16 +121,22 @@ class CompanyWriter:
                 commit.link(code, first_time[code].company_id or "", first_time[code].via)
                 commit.shadows[code] = shadows.get(code, {})
                 report.linked += 1
+        sent = {i.key: i for i in [*updates, *creates]}
         for failure in [*updated.failed, *created.failed]:
             report.failed += 1
             report.failures.append(f"{failure.key}: {failure.property_name}: {failure.message}")
+            refused = sent.get(failure.key)
             commit.dead_letters.append(
                 DeadLetter(
                     failure.key,
                     "hubspot",
                     failure.property_name,
                     f"{failure.category}: {failure.message}",
-                    {"status": failure.status},
+                    {
+                        "status": failure.status,
+                        "id": refused.id if refused else None,
+                        "properties": dict(refused.properties) if refused else {},
+                    },
                 )
             )
         for problem in plans.problems:

@@ -6,8 +6,11 @@ search-then-create connectors make duplicates (hubspot-api.md pitfalls 1-3).
 
 Order (DESIGN "Matching"): the stored link; the NZBN (``BusinessNo``), or the ABN for
 Australian debtors; the ``accredo_customer_code`` property; the e-mail domain, then the web
-domain (never a generic mail domain). A key held by two companies, or a company that already
-belongs to another debtor, is *ambiguous*: reported, not linked, never merged.
+domain (never a generic mail domain). A business number held by two companies, or one whose
+company already belongs to another debtor, is *ambiguous*: reported, not linked, never merged.
+Domains are weaker evidence: branches of one business share a domain, so a company that
+already belongs to another debtor is no candidate for a domain match, and a debtor left with
+none becomes a new company.
 """
 
 from __future__ import annotations
@@ -145,10 +148,20 @@ def _table(index: CompanyIndex, via: Via) -> Mapping[str, tuple[str, ...]]:
     return index.by_domain
 
 
+WEAK_VIAS: frozenset[str] = frozenset({"email_domain", "web_domain"})
+
+
 def match_debtor(
-    customer: ARCustomer, index: CompanyIndex, existing_link: str | None
+    customer: ARCustomer,
+    index: CompanyIndex,
+    existing_link: str | None,
+    claimed: Mapping[str, str] | None = None,
 ) -> MatchResult:
-    """Find the company for ``customer``; a stored link always wins."""
+    """Find the company for ``customer``; a stored link always wins.
+
+    ``claimed`` maps company ids to the debtor codes already linked to them (this run's and
+    stored ones); domain matches skip those companies.
+    """
     code = normalise_code(customer.CustomerCode)
     if existing_link:
         return MatchResult(code, existing_link, "link", (existing_link,))
@@ -157,6 +170,12 @@ def match_debtor(
         if key is None:
             continue
         candidates = _table(index, via).get(key, ())
+        if via in WEAK_VIAS:
+            candidates = tuple(
+                cid
+                for cid in candidates
+                if index.code_of.get(cid, code) == code and (claimed or {}).get(cid, code) == code
+            )
         if not candidates:
             continue
         label = f"{_KEY_LABELS[via]} {key}"
@@ -193,7 +212,7 @@ def match_all(
     results: list[MatchResult] = []
     for customer in customers:
         code = normalise_code(customer.CustomerCode)
-        result = match_debtor(customer, index, normalised_links.get(code))
+        result = match_debtor(customer, index, normalised_links.get(code), claimed)
         company_id = result.company_id
         if company_id is not None:
             holder = claimed.setdefault(company_id, code)
