@@ -12,7 +12,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -226,3 +226,47 @@ def test_run_stops_cleanly_on_sigterm(fresh: World, tmp_path: Path) -> None:
 def _cursors(database: Path) -> dict[str, int]:
     with StateStore.open(f"sqlite:///{database}") as store:
         return store.get_cursors()
+
+
+@pytest.mark.slow
+def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = fresh.env(database)
+    assert invoke(["setup"], env, tmp_path)[0] == 0
+    assert invoke(["backfill"], env, tmp_path)[0] == 0
+    code_ = sorted(links_with_via(database))[2]
+    process = subprocess.Popen(
+        [CLI, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for(lambda: fresh.accredo_requests() > 0 and process.poll() is None)
+        started = fresh.accredo_requests()
+        _wait_for(lambda: fresh.accredo_requests() > started)  # it is polling
+        fresh.hubspot_faults(latency_ms=1500)
+        hubspot_before = fresh.hubspot_stats()["requests"]
+        fresh.post_transaction("invoices", code_, 321.09)
+        _wait_for(lambda: fresh.hubspot_stats()["requests"] > hubspot_before)  # write in flight
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    finally:
+        fresh.hubspot_faults()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert store_queue_empty(database)
+    with StateStore.open(f"sqlite:///{database}") as store:
+        shadow = store.get_shadows([code_])[code_]
+        audit = [a for a in store.list_audit(code_) if a.reason == "accredo change"]
+    assert audit, "the write in flight was finished and recorded"
+    company_id = links_with_via(database)[code_][0]
+    company = fresh.companies(["accredo_balance_total"])[company_id]
+    assert company["accredo_balance_total"] == shadow["accredo_balance_total"]
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out waiting")
+        time.sleep(0.02)
