@@ -196,3 +196,44 @@ async def test_run_finishes_when_stop_is_set(synced: Synced) -> None:
     stop.set()
     await asyncio.wait_for(task, timeout=3)
     assert task.done() and task.exception() is None
+
+
+@pytest.mark.slow
+async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced: Synced) -> None:
+    world = synced.world
+    code = sorted(synced.links())[7]
+
+    def accredo_faults(**faults: float) -> None:
+        httpx.put(f"{world.accredo.url}/_sim/faults", json=faults).raise_for_status()
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(synced.live.run(stop))
+    try:
+        accredo_faults(error_rate=1.0)
+        world.post_transaction("invoices", code, 777.77)  # happens while the API is down
+        await _until(lambda: synced.conn.store.get_last_error() is not None, 30)
+        accredo_faults(error_rate=0.0)
+        (customer,) = [c for c in await synced.conn.accredo.get_customers([code])]
+        expected = cents(customer.BalanceTotal)
+        await _until(
+            lambda: (
+                synced.company(code, "accredo_balance_total")["accredo_balance_total"] == expected
+            ),
+            30,
+        )
+    finally:
+        accredo_faults(error_rate=0.0)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+    last_error = synced.conn.store.get_last_error() or ""
+    assert last_error  # the outage is on record for `status`
+    assert "sync-demo-password" not in last_error
+
+
+async def _until(condition: Any, timeout_s: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail("timed out waiting")
+        await asyncio.sleep(0.1)
