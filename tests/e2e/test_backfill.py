@@ -24,7 +24,7 @@ from accredo_hubspot.runtime import connect
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
-from tests.e2e.world import World, cents, links_with_via, running_world
+from tests.e2e.world import World, cents, links_with_via, run_cli, running_world
 
 pytestmark = pytest.mark.slow
 
@@ -265,3 +265,18 @@ def test_live_change_reaches_hubspot_and_a_quiet_cycle_calls_nothing(
     assert companies[links[raised][0]]["accredo_credit_limit"] == cents(new_limit)
     assert (quiet_calls, quiet_processed) == (0, 0)
     assert after == requests  # not one HubSpot request in a cycle where nothing changed
+
+
+def test_run_once_as_a_command_brings_a_change_across(
+    backfilled: Backfilled, tmp_path: Path
+) -> None:
+    world = backfilled.world
+    links = links_with_via(backfilled.database)
+    code = sorted(backfilled.existing)[4]
+    world.post_transaction("receipts", code, 123.45)
+    world.edit_customer(code, {"StopCredit": True})
+    result = run_cli(["run", "--once"], world.env(backfilled.database), tmp_path)
+    assert result.returncode == 0, result.stderr
+    company = world.companies(CHECKED)[links[code][0]]
+    assert company["accredo_last_payment_amount"] == "123.45"
+    assert company["accredo_stop_credit"] == "true"
