@@ -270,3 +270,42 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float = 20) -> None:
         if time.monotonic() > deadline:
             pytest.fail("timed out waiting")
         time.sleep(0.02)
+
+
+def test_the_file_init_writes_is_the_one_commands_read_by_default(tmp_path: Path) -> None:
+    assert invoke(["init"], {}, tmp_path)[0] == 0
+    starter = tmp_path / "accredo-hubspot.toml"
+    assert starter.is_file()
+    starter.write_text(
+        starter.read_text(encoding="utf-8")
+        + '\n[[company_fields]]\nhubspot = "accredo_balance_total"\naccredo = "BalanceTotal"\n'
+        'master = "hubspot"\ntransform = "money"\n',
+        encoding="utf-8",
+    )
+    env = {
+        "ACCREDO_BASE_URL": "http://127.0.0.1:9/saturn",
+        "ACCREDO_COMPANY": "DEMO",
+        "ACCREDO_CLIENT_ID": "accredo-hubspot-demo",
+        "ACCREDO_USERNAME": "SYNC",
+        "ACCREDO_PASSWORD": SECRET_PASSWORD,
+        "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,
+        "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+    }
+    code, _, err = invoke(["backfill"], env, tmp_path)
+    assert code == 1
+    assert "accredo_balance_total" in err and "accredo-hubspot.toml" in err
+
+
+@pytest.mark.slow
+def test_debug_logs_carry_no_secret(fresh: World, tmp_path: Path) -> None:
+    env = {**fresh.env(tmp_path / "state.db"), "ACCREDO_HUBSPOT_LOG_LEVEL": "DEBUG"}
+    for args in (["setup"], ["backfill"], ["run", "--once"]):
+        result = subprocess.run(
+            [CLI, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        logged = result.stdout + result.stderr
+        assert "accredo.request" in logged or args == ["setup"]  # debug logging is on
+        assert SECRET_PASSWORD not in logged
+        assert SECRET_TOKEN not in logged
+        assert "Bearer " not in logged
