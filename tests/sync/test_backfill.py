@@ -173,3 +173,17 @@ async def test_5xx_and_dropped_connections_on_both_sides_heal_without_duplicates
         ).raise_for_status()
     assert (report.created, report.failed) == (DEBTORS, 0)
     _linked_once(world, tmp_path / "state.db")
+
+
+async def test_a_code_typed_in_lower_case_in_hubspot_is_matched_not_duplicated(
+    world: World, conn: Connector, tmp_path: Path
+) -> None:
+    customers = [c async for c in conn.accredo.iter_customers()]
+    first = customers[0]
+    typed = world.user_creates_company(
+        {"name": "typed by hand", "accredo_customer_code": first.CustomerCode.lower()}
+    )
+    report = await backfill(conn).run()
+    assert report.failed == 0, report.failures
+    assert links_with_via(tmp_path / "state.db")[first.CustomerCode] == (typed, "code")
+    assert len(world.companies(["name"])) == DEBTORS

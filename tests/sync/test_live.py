@@ -237,3 +237,13 @@ async def _until(condition: Any, timeout_s: float) -> None:
         if loop.time() > deadline:
             pytest.fail("timed out waiting")
         await asyncio.sleep(0.1)
+
+
+async def test_a_change_to_an_unmapped_field_sends_nothing(synced: Synced) -> None:
+    code = sorted(synced.links())[9]
+    synced.world.edit_customer(code, {"Comment": "rang about the March statement"})
+    requests = synced.world.hubspot_stats()["requests"]
+    report = await synced.live.cycle()
+    assert report.processed == 1  # the change was seen and the record re-read
+    assert report.hubspot_calls == 0
+    assert synced.world.hubspot_stats()["requests"] == requests
