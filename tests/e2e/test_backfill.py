@@ -282,16 +282,6 @@ def test_run_once_as_a_command_brings_a_change_across(
     assert company["accredo_stop_credit"] == "true"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG store/state.py StateStore._add_dead_letters (via record_sync, called from "
-        "sync/companies.py CompanyWriter.write): every run adds a new dead letter for the same "
-        "unresolved problem (same record, field, reason), so each backfill or live change of an "
-        "ambiguous debtor grows the dead-letter count in `status`; skip or refresh an open "
-        "letter with the same record_key/side/field/reason"
-    ),
-)
 def test_reruns_do_not_pile_up_dead_letters_for_the_same_problem(backfilled: Backfilled) -> None:
     """Runs after the second backfill and the live cycles: the ambiguous debtor is still one
     open dead letter, not one per run (``status`` counts them)."""

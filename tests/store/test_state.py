@@ -223,6 +223,19 @@ def test_dead_letters_list_count_and_resolve(timed_store: StateStore, clock: Ste
     assert [r.record_key for r in store.list_dead_letters()] == ["BETA", "GAMMA"]
 
 
+def test_the_same_open_problem_is_one_dead_letter(timed_store: StateStore) -> None:
+    """A rerun meeting the same problem does not grow the list; once resolved, it may return."""
+    store = timed_store
+    letter = DeadLetter("ACME", "hubspot", "match", "ambiguous match", {"ids": ["1", "2"]})
+    store.add_dead_letters([letter, letter])
+    store.add_dead_letters([letter, DeadLetter("ACME", "hubspot", "match", "another reason")])
+    assert store.dead_letter_count() == 2
+    first = store.list_dead_letters()[0]
+    store.resolve_dead_letters([first.id])
+    store.add_dead_letters([letter])
+    assert store.dead_letter_count() == 2
+
+
 def test_a_dead_letter_side_is_checked() -> None:
     with pytest.raises(ValueError, match="side"):
         DeadLetter("ACME", "salesforce", None, "x")  # type: ignore[arg-type]

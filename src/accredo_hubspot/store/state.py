@@ -390,21 +390,39 @@ class StateStore:
         return changed
 
     def _add_dead_letters(self, conn: Connection, items: Sequence[DeadLetter]) -> None:
+        """Add letters, skipping any the list already holds unresolved (same record, side,
+        field and reason): a rerun meeting the same problem must not grow the list."""
         if not items:
             return
+        table = schema.dead_letters
+        open_letters: set[tuple[str, str, str | None, str]] = set()
+        keys = sorted({item.record_key for item in items})
+        for chunk in chunked(keys):
+            query = select(table.c.record_key, table.c.side, table.c.field, table.c.reason).where(
+                table.c.record_key.in_(chunk), table.c.resolved_at.is_(None)
+            )
+            open_letters.update(
+                (r.record_key, r.side, r.field, r.reason) for r in conn.execute(query)
+            )
         now = self._clock()
-        rows = [
-            {
-                "record_key": item.record_key,
-                "side": item.side,
-                "field": item.field,
-                "reason": item.reason,
-                "payload": item.payload,
-                "created_at": now,
-            }
-            for item in items
-        ]
-        conn.execute(schema.dead_letters.insert(), rows)
+        rows = []
+        for item in items:
+            identity = (item.record_key, item.side, item.field, item.reason)
+            if identity in open_letters:
+                continue
+            open_letters.add(identity)
+            rows.append(
+                {
+                    "record_key": item.record_key,
+                    "side": item.side,
+                    "field": item.field,
+                    "reason": item.reason,
+                    "payload": item.payload,
+                    "created_at": now,
+                }
+            )
+        if rows:
+            conn.execute(table.insert(), rows)
 
     # -- audit log --------------------------------------------------------------------------
 
