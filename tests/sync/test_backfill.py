@@ -187,3 +187,19 @@ async def test_a_code_typed_in_lower_case_in_hubspot_is_matched_not_duplicated(
     assert report.failed == 0, report.failures
     assert links_with_via(tmp_path / "state.db")[first.CustomerCode] == (typed, "code")
     assert len(world.companies(["name"])) == DEBTORS
+
+
+async def test_an_australian_debtor_is_matched_by_the_abn_typed_with_spaces(
+    world: World, conn: Connector, tmp_path: Path
+) -> None:
+    from accredo_hubspot.mapping.identity import debtor_abn, debtor_nzbn
+
+    customers = [c async for c in conn.accredo.iter_customers()]
+    aussie = next(c for c in customers if debtor_abn(c) and not debtor_nzbn(c))
+    abn = debtor_abn(aussie) or ""
+    typed = f"{abn[:2]} {abn[2:5]} {abn[5:8]} {abn[8:]}"  # as printed on an invoice
+    company_id = world.user_creates_company({"name": "Aussie customer", "nzbn": typed})
+    report = await backfill(conn).run()
+    assert report.failed == 0, report.failures
+    assert links_with_via(tmp_path / "state.db")[aussie.CustomerCode] == (company_id, "abn")
+    assert len(world.companies(["name"])) == DEBTORS
