@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import signal
 import subprocess
@@ -309,3 +310,24 @@ def test_debug_logs_carry_no_secret(fresh: World, tmp_path: Path) -> None:
         assert SECRET_PASSWORD not in logged
         assert SECRET_TOKEN not in logged
         assert "Bearer " not in logged
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCREDO_", "HUBSPOT_"))}
+    result = subprocess.run(
+        [CLI, "demo", "--customers", "60"],
+        env={**env, "COLUMNS": "200"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("visible in HubSpot after") == 4
+    urls = re.findall(r"(http://127\.0\.0\.1:\d+)", result.stdout)
+    assert len(set(urls)) == 2
+    for url in set(urls):  # both simulators were stopped
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/_sim/stats", timeout=2)
+    assert list(tmp_path.iterdir()) == []  # no state left in the working directory
