@@ -194,7 +194,10 @@ def test_status_lists_dead_letters(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_stops_cleanly_on_sigterm(fresh: World, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_run_stops_cleanly_on_sigterm_or_ctrl_c(
+    fresh: World, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     database = tmp_path / "state.db"
     env = fresh.env(database)
     StateStore.open(f"sqlite:///{database}").close()  # schema in place before polling it
@@ -214,7 +217,7 @@ def test_run_stops_cleanly_on_sigterm(fresh: World, tmp_path: Path) -> None:
                 break
             time.sleep(0.05)
         assert process.poll() is None, process.communicate()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         out, err = process.communicate(timeout=5)
     finally:
         if process.poll() is None:
