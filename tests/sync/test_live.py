@@ -19,7 +19,7 @@ from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.live import DAILY_REFRESH_KEY, LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from sims.accredo.checkdigits import gs1_check_digit
-from tests.e2e.world import World, cents, links_with_via, running_world
+from tests.e2e.world import TOKEN, World, cents, links_with_via, running_world
 
 DEBTORS = 60
 
@@ -247,3 +247,26 @@ async def test_a_change_to_an_unmapped_field_sends_nothing(synced: Synced) -> No
     assert report.processed == 1  # the change was seen and the record re-read
     assert report.hubspot_calls == 0
     assert synced.world.hubspot_stats()["requests"] == requests
+
+
+async def test_a_change_reaches_the_company_a_linked_one_was_merged_into(synced: Synced) -> None:
+    """A sales user merges the connector's company into a duplicate they made by hand: the
+    next change lands on the surviving company (HubSpot resolves the merged id)."""
+    world = synced.world
+    code = sorted(synced.links())[11]
+    linked_id = synced.links()[code][0]
+    duplicate = world.user_creates_company({"name": "the same business, typed again"})
+    answer = httpx.post(
+        f"{world.hubspot.url}/crm/v3/objects/companies/merge",
+        json={"primaryObjectId": duplicate, "objectIdToMerge": linked_id},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    answer.raise_for_status()
+    survivor = answer.json()["id"]
+    world.post_transaction("invoices", code, 55.55)
+    report = await synced.live.cycle()
+    assert report.writes is not None and report.writes.failed == 0, report.writes.failures
+    (customer,) = await synced.conn.accredo.get_customers([code])
+    company = world.companies(["accredo_balance_total", "accredo_customer_code"])[survivor]
+    assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
+    assert company["accredo_customer_code"] == code
