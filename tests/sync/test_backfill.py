@@ -126,8 +126,10 @@ async def test_dying_between_the_write_and_the_commit_creates_nothing_twice(
     # the unrecorded companies were found again (by the NZBN or the code they were given)
     assert report.linked >= written - len(links_at_rerun)
     assert {via for _, via in links.values()} <= {"new", "nzbn", "abn", "code"}
-    # everything else was created once; (report.failed: see the matcher xfail in tests/e2e)
-    assert report.created == DEBTORS - written - report.failed
+    # everything else was created once, and every debtor ends linked exactly once
+    assert report.failed == 0, report.failures
+    assert report.created == DEBTORS - written
+    assert len(links) == len(companies) == DEBTORS
 
 
 async def test_a_debtor_sharing_a_domain_with_a_linked_one_is_created_by_a_later_backfill(
