@@ -116,3 +116,26 @@ async def test_a_sites_own_nzbn_property_is_used_as_it_is(
     prop = api(sim, "GET", "/crm/v3/properties/companies/tax_business_no")
     assert (prop["label"], prop["groupName"]) == (own["label"], own["groupName"])
     assert not await property_exists(hubspot, "nzbn")
+
+
+async def test_a_property_of_the_wrong_type_stops_setup_naming_it(
+    sim: BackgroundServer, hubspot: HubSpotClient
+) -> None:
+    from accredo_hubspot.hubspot.errors import HubSpotError
+
+    api(
+        sim,
+        "POST",
+        "/crm/v3/properties/companies",
+        {
+            "name": "accredo_credit_limit",
+            "label": "Credit limit (text, made by hand)",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": "companyinformation",
+        },
+    )
+    with pytest.raises(HubSpotError, match="accredo_credit_limit"):
+        await run_setup(hubspot, load_config(None))
+    prop = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
+    assert prop["type"] == "string"  # never dropped and recreated: its values would be lost
