@@ -334,3 +334,21 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{url}/_sim/stats", timeout=2)
     assert list(tmp_path.iterdir()) == []  # no state left in the working directory
+
+
+def test_wrong_credentials_fail_in_one_line_without_echoing_them(
+    fresh: World, tmp_path: Path
+) -> None:
+    wrong_token = "pat-na1-99999999-8888-7777-6666-555555555555"
+    wrong_password = "not-the-password-42"
+    env = {**fresh.env(tmp_path / "state.db"), "HUBSPOT_ACCESS_TOKEN": wrong_token}
+    code, out, err = invoke(["setup"], env, tmp_path)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert wrong_token not in out + err
+
+    env = {**fresh.env(tmp_path / "state.db"), "ACCREDO_PASSWORD": wrong_password}
+    code, out, err = invoke(["backfill"], env, tmp_path)
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error:"), err
+    assert wrong_password not in out + err
