@@ -114,15 +114,6 @@ def test_the_dead_letter_keeps_the_payload_that_was_refused(outcome: Outcome) ->
     assert "Retail" in str(letter.payload)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG sync/companies.py CompanyWriter.write / store/state.py record_sync: when a "
-        "dead-lettered record is later written successfully (its data fixed in Accredo), its "
-        "open dead letters stay open, so `status` keeps reporting a problem that has healed; "
-        "resolve a record's open letters (same side) in the commit that writes it"
-    ),
-)
 def test_a_record_fixed_in_accredo_lands_and_its_dead_letter_is_closed(outcome: Outcome) -> None:
     assert outcome.world is not None and outcome.config and outcome.database
     world = outcome.world

@@ -236,6 +236,22 @@ def test_the_same_open_problem_is_one_dead_letter(timed_store: StateStore) -> No
     assert store.dead_letter_count() == 2
 
 
+def test_record_sync_heals_the_open_letters_of_records_it_writes(timed_store: StateStore) -> None:
+    store = timed_store
+    store.add_dead_letters(
+        [
+            DeadLetter("ACME", "hubspot", "industry", "INVALID_OPTION"),
+            DeadLetter("ACME", "accredo", "CreditLimit", "412"),
+            DeadLetter("BETA", "hubspot", "name", "too long"),
+        ]
+    )
+    store.record_sync(
+        links={}, shadows={"ACME": {"industry": "RETAIL"}}, audit=[], completed=[], healed=["ACME"]
+    )
+    left = [(r.record_key, r.side) for r in store.list_dead_letters()]
+    assert left == [("ACME", "accredo"), ("BETA", "hubspot")]
+
+
 def test_a_dead_letter_side_is_checked() -> None:
     with pytest.raises(ValueError, match="side"):
         DeadLetter("ACME", "salesforce", None, "x")  # type: ignore[arg-type]

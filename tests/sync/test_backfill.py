@@ -229,17 +229,6 @@ async def _two_accounts_one_nzbn(world: World, conn: Connector, *, second_later:
     return ("ZKOWHAI2" in links, links.get("ZKOWHAI2") == links.get("ZKOWHAI"), report.failed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG sync/matcher.py match_debtor (strong keys, 'which is debtor X's' branch): two "
-        "Accredo accounts with one NZBN both get companies when they arrive in the same backfill "
-        "(the index is built before either company exists), but the second is dead-lettered as "
-        "ambiguous when it arrives later (a later backfill, a resumed one, or live sync): the "
-        "outcome depends on timing. Pick one rule (e.g. a business number already held by "
-        "another debtor's company means 'new', like the domain rule) and apply it in both"
-    ),
-)
 async def test_two_accounts_of_one_business_end_the_same_whenever_they_arrive(
     world: World, conn: Connector, tmp_path: Path
 ) -> None:

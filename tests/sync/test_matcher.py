@@ -107,10 +107,10 @@ def test_company_with_both_domain_and_website_counts_once() -> None:
 
 
 def test_company_of_another_debtor_is_not_taken() -> None:
+    """A branch sharing the NZBN of a company that holds another debtor's code gets its own."""
     idx = index(company("1", nzbn=NZBN_A, accredo_customer_code="BRANCH2"))
     result = match_debtor(debtor("BRANCH1", BusinessNo=NZBN_A), idx, None)
-    assert result.via == "ambiguous"
-    assert "BRANCH2" in result.reason
+    assert (result.company_id, result.via) == (None, "new")
 
 
 def test_nzbn_and_code_on_different_companies_is_ambiguous() -> None:
@@ -125,13 +125,21 @@ def test_archived_companies_are_ignored() -> None:
     assert match_debtor(debtor(BusinessNo=NZBN_A), index(archived), None).via == "new"
 
 
-def test_match_all_prevents_two_debtors_claiming_one_company() -> None:
+def test_match_all_never_lets_two_debtors_claim_one_company() -> None:
+    """Two accounts of one business (one NZBN): the first takes the company, the second gets
+    its own, in one run exactly as in two."""
     idx = index(company("1", nzbn=NZBN_A))
     results = match_all([debtor("A1", BusinessNo=NZBN_A), debtor("B1", BusinessNo=NZBN_A)], idx, {})
     assert (results[0].company_id, results[0].via) == ("1", "nzbn")
-    assert results[1].via == "ambiguous"
-    assert results[1].company_id is None
-    assert "A1" in results[1].reason
+    assert (results[1].company_id, results[1].via) == (None, "new")
+    later = match_all([debtor("B1", BusinessNo=NZBN_A)], idx, {"A1": "1"})
+    assert (later[0].company_id, later[0].via) == (None, "new")
+
+
+def test_two_free_companies_with_one_nzbn_are_ambiguous() -> None:
+    idx = index(company("1", nzbn=NZBN_A), company("2", nzbn=NZBN_A))
+    (result,) = match_all([debtor("A1", BusinessNo=NZBN_A)], idx, {})
+    assert result.via == "ambiguous" and set(result.candidates) == {"1", "2"}
 
 
 def test_a_second_branch_sharing_a_domain_becomes_a_new_company() -> None:
@@ -150,8 +158,7 @@ def test_a_second_branch_sharing_a_domain_becomes_a_new_company() -> None:
 def test_match_all_respects_stored_links_of_others() -> None:
     idx = index(company("1", nzbn=NZBN_A))
     results = match_all([debtor("NEW1", BusinessNo=NZBN_A), debtor("OLD1")], idx, {"old1": "1"})
-    assert results[0].via == "ambiguous"
-    assert "OLD1" in results[0].reason
+    assert (results[0].company_id, results[0].via) == (None, "new")
     assert (results[1].company_id, results[1].via) == ("1", "link")
 
 

@@ -46,8 +46,12 @@ def business_number(customer: ARCustomer) -> str | None:
 
 
 def is_generic(domain: str, generic_domains: Collection[str]) -> bool:
-    """A shared mail domain (``gmail.com``), including its sub-domains (``mail.xtra.co.nz``)."""
-    return any(domain == g or domain.endswith("." + g) for g in generic_domains)
+    """A shared mail domain (``gmail.com``), including its sub-domains (``mail.xtra.co.nz``).
+
+    Looks up each parent domain of ``domain`` (a handful) rather than scanning the list.
+    """
+    labels = domain.split(".")
+    return any(".".join(labels[i:]) in generic_domains for i in range(len(labels)))
 
 
 def debtor_email_domain(customer: ARCustomer, generic_domains: Collection[str]) -> str | None:

@@ -9,6 +9,7 @@ is refused rather than silently carrying binary rounding error.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection
@@ -241,7 +242,9 @@ def normalise_abn(raw: str | None) -> str | None:
     return digits
 
 
+@functools.lru_cache(maxsize=65_536)
 def _idna_host(host: str) -> str | None:
+    """Pure, and called for every debtor's e-mail and web domain: cached."""
     host = unicodedata.normalize("NFC", host).strip().strip(".").lower()
     if host.startswith("www."):
         host = host[4:]

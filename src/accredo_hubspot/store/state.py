@@ -389,6 +389,21 @@ class StateStore:
                 changed += result.rowcount
         return changed
 
+    def _heal(self, conn: Connection, record_keys: Sequence[str], side: Side) -> None:
+        """Resolve the open letters of records just written on ``side``: the problem healed."""
+        table = schema.dead_letters
+        now = self._clock()
+        for chunk in chunked(list(dict.fromkeys(record_keys))):
+            conn.execute(
+                update(table)
+                .where(
+                    table.c.record_key.in_(chunk),
+                    table.c.side == side,
+                    table.c.resolved_at.is_(None),
+                )
+                .values(resolved_at=now)
+            )
+
     def _add_dead_letters(self, conn: Connection, items: Sequence[DeadLetter]) -> None:
         """Add letters, skipping any the list already holds unresolved (same record, side,
         field and reason): a rerun meeting the same problem must not grow the list."""
@@ -463,15 +478,20 @@ class StateStore:
         dead_letters: Sequence[DeadLetter] = (),
         cursors: Mapping[str, int] | None = None,
         via: Mapping[str, str] | None = None,
+        healed: Sequence[str] = (),
+        healed_side: Side = "hubspot",
     ) -> None:
         """Commit what a write achieved, in one transaction (the flow's commit step).
 
         Links (``via`` says how each was made), shadow values, audit entries and dead letters
-        are added, the ``completed`` records leave the queue and, when given, cursors move. If
-        any part fails (a company already linked to another code, say) nothing is written.
+        are added, the ``completed`` records leave the queue and, when given, cursors move. The
+        open dead letters of the ``healed`` records (written on ``healed_side`` this time) are
+        resolved. If any part fails (a company already linked to another code, say) nothing is
+        written.
         """
         with self._writing("record a sync") as conn:
             _check_link_conflicts(conn, links)
+            self._heal(conn, healed, healed_side)
             self._put_shadows(conn, shadows)
             self._set_cursors(conn, cursors or {})
             _add_audit(conn, audit)

@@ -153,6 +153,7 @@ class CompanyWriter:
             audit=commit.audit,
             completed=[*completed],
             dead_letters=commit.dead_letters,
+            healed=[*commit.shadows],
         )
         if commit_in_thread:
             await asyncio.to_thread(record)

@@ -6,11 +6,10 @@ search-then-create connectors make duplicates (hubspot-api.md pitfalls 1-3).
 
 Order (DESIGN "Matching"): the stored link; the NZBN (``BusinessNo``), or the ABN for
 Australian debtors; the ``accredo_customer_code`` property; the e-mail domain, then the web
-domain (never a generic mail domain). A business number held by two companies, or one whose
-company already belongs to another debtor, is *ambiguous*: reported, not linked, never merged.
-Domains are weaker evidence: branches of one business share a domain, so a company that
-already belongs to another debtor is no candidate for a domain match, and a debtor left with
-none becomes a new company.
+domain (never a generic mail domain). A key held by two free companies is *ambiguous*:
+reported, not linked, never merged. A company that already belongs to another debtor is no
+candidate at all: accounts of one business (branches sharing an NZBN or a domain) each get a
+company of their own, whatever order they arrive in.
 """
 
 from __future__ import annotations
@@ -148,9 +147,6 @@ def _table(index: CompanyIndex, via: Via) -> Mapping[str, tuple[str, ...]]:
     return index.by_domain
 
 
-WEAK_VIAS: frozenset[str] = frozenset({"email_domain", "web_domain"})
-
-
 def match_debtor(
     customer: ARCustomer,
     index: CompanyIndex,
@@ -160,35 +156,29 @@ def match_debtor(
     """Find the company for ``customer``; a stored link always wins.
 
     ``claimed`` maps company ids to the debtor codes already linked to them (this run's and
-    stored ones); domain matches skip those companies.
+    stored ones). A company that belongs to another debtor (linked to it, or holding its code)
+    is no candidate for any key: two Accredo accounts of one business (one NZBN, one domain)
+    each get a company, the same whether they arrive in one run or in two.
     """
     code = normalise_code(customer.CustomerCode)
     if existing_link:
         return MatchResult(code, existing_link, "link", (existing_link,))
     own = index.by_code.get(code, ())
+    taken = claimed or {}
     for via, key in _lookups(customer, index, code):
         if key is None:
             continue
-        candidates = _table(index, via).get(key, ())
-        if via in WEAK_VIAS:
-            candidates = tuple(
-                cid
-                for cid in candidates
-                if index.code_of.get(cid, code) == code and (claimed or {}).get(cid, code) == code
-            )
+        candidates = tuple(
+            cid
+            for cid in _table(index, via).get(key, ())
+            if index.code_of.get(cid, code) == code and taken.get(cid, code) == code
+        )
         if not candidates:
             continue
         label = f"{_KEY_LABELS[via]} {key}"
         if len(candidates) > 1:
             return _ambiguous(code, candidates, f"{label} is on {len(candidates)} companies")
         (company_id,) = candidates
-        holder = index.code_of.get(company_id)
-        if holder is not None and holder != code:
-            return _ambiguous(
-                code,
-                candidates,
-                f"{label} matches company {company_id}, which is debtor {holder}'s",
-            )
         if own and own != candidates:
             return _ambiguous(
                 code,
