@@ -7,28 +7,19 @@ itself, as it would against the real APIs.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from accredo_hubspot import demo
 from accredo_hubspot.accredo.models import ARCustomer
-from accredo_hubspot.demo import (
-    DEMO_CLIENT_ID,
-    DEMO_COMPANY,
-    DEMO_PASSWORD,
-    DEMO_TOKEN,
-    DEMO_USERNAME,
-)
+from accredo_hubspot.demo import DEMO_TOKEN
+from accredo_hubspot.demo import Sims as Sims
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import (
     business_number,
@@ -36,7 +27,7 @@ from accredo_hubspot.mapping.identity import (
     debtor_email_domain,
     debtor_web_domain,
 )
-from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
+from accredo_hubspot.settings import Settings
 
 #: The connector's HubSpot token (the simulator's documented demo token).
 CONNECTOR_TOKEN = DEMO_TOKEN
@@ -46,19 +37,12 @@ OBSERVER_TOKEN = "pat-na1-99999999-8888-7777-6666-555555555555"
 #: HubSpot's burst limit for a Professional private app (requests per 10 s); the simulator's
 #: default, and the figure the rate-limit bound is computed from.
 RATE_LIMIT_PER_10S = 190
-START_TIMEOUT_S = 90.0
 #: One debtor in ``SEED_EVERY`` already exists in HubSpot before a backfill.
 SEED_EVERY = 4
 
 
 class BenchError(RuntimeError):
     """A simulator did not start or refused a control call."""
-
-
-@dataclass(frozen=True)
-class Sims:
-    accredo_url: str  # http://127.0.0.1:P (the service root is this + /saturn)
-    hubspot_url: str
 
 
 @dataclass(frozen=True)
@@ -71,91 +55,17 @@ class HubSpotStats:
     by_route: dict[str, int]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def script(name: str) -> str:
-    """A console script of this environment (next to the running Python), else on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise BenchError(f"cannot find the {name} command; run 'make venv' first")
-    return found
-
-
-@contextmanager
-def simulators(customers: int, log_dir: Path) -> Iterator[Sims]:
-    """Start both simulators on free loopback ports; stop them on the way out.
-
-    HubSpot enforces its default 190 requests per 10 s per token and accepts two tokens:
-    the connector's and the observer's.
-    """
-    accredo_port, hubspot_port = _free_port(), _free_port()
-    commands = [
-        [script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],
-        [
-            script("hubspot-sim"),
-            "--port",
-            str(hubspot_port),
-            "--rate-limit",
-            str(RATE_LIMIT_PER_10S),
-            "--token",
-            CONNECTOR_TOKEN,
-            "--token",
-            OBSERVER_TOKEN,
-        ],
-    ]
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for index, command in enumerate(commands):
-            log = (log_dir / f"sim-{index}.log").open("wb")
-            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
-        sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
-        _wait_ready([f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"], log_dir)
-        yield sims
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_ready(urls: list[str], log_dir: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    for url in urls:
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise BenchError(f"a simulator did not start (see the logs in {log_dir})")
-            time.sleep(0.1)
+def simulators(customers: int, log_dir: Path) -> AbstractContextManager[Sims]:
+    """Both simulators as subprocesses (the demo's launcher). HubSpot enforces its default 190
+    requests per 10 s per token and accepts two tokens: the connector's and the observer's."""
+    hubspot_args = ["--rate-limit", str(RATE_LIMIT_PER_10S)]
+    hubspot_args += ["--token", CONNECTOR_TOKEN, "--token", OBSERVER_TOKEN]
+    return demo.simulators(customers, log_dir, hubspot_args=hubspot_args)
 
 
 def bench_settings(sims: Sims, database: Path) -> Settings:
     """The connector's settings, built directly (no environment), SQLite at ``database``."""
-    return Settings(
-        accredo=AccredoSettings(
-            base_url=f"{sims.accredo_url}/saturn",
-            company=DEMO_COMPANY,
-            client_id=DEMO_CLIENT_ID,
-            username=DEMO_USERNAME,
-            password=Secret(DEMO_PASSWORD),
-        ),
-        hubspot=HubSpotSettings(access_token=Secret(CONNECTOR_TOKEN), base_url=sims.hubspot_url),
-        database_url=Secret(f"sqlite:///{database}"),
-    )
+    return demo.demo_settings(sims, database, token=CONNECTOR_TOKEN)
 
 
 def check(answer: httpx.Response) -> httpx.Response:

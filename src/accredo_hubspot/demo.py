@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -78,12 +78,17 @@ def _script(name: str) -> str:
 
 
 @contextmanager
-def simulators(customers: int, log_dir: Path) -> Iterator[Sims]:
-    """Start both simulators on free loopback ports; stop them on the way out."""
+def simulators(
+    customers: int, log_dir: Path, *, hubspot_args: Sequence[str] = ("--seed", "7")
+) -> Iterator[Sims]:
+    """Start both simulators on free loopback ports; stop them on the way out.
+
+    ``hubspot_args`` are extra ``hubspot-sim`` flags (the benchmarks set limits and tokens).
+    """
     accredo_port, hubspot_port = _free_port(), _free_port()
     commands = [
         [_script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],
-        [_script("hubspot-sim"), "--port", str(hubspot_port), "--seed", "7"],
+        [_script("hubspot-sim"), "--port", str(hubspot_port), *hubspot_args],
     ]
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -117,7 +122,7 @@ def _wait_ready(urls: list[str], log_dir: Path) -> None:
             time.sleep(0.1)
 
 
-def demo_settings(sims: Sims, database: Path) -> Settings:
+def demo_settings(sims: Sims, database: Path, *, token: str = DEMO_TOKEN) -> Settings:
     return Settings(
         accredo=AccredoSettings(
             base_url=f"{sims.accredo_url}/saturn",
@@ -126,7 +131,7 @@ def demo_settings(sims: Sims, database: Path) -> Settings:
             username=DEMO_USERNAME,
             password=Secret(DEMO_PASSWORD),
         ),
-        hubspot=HubSpotSettings(access_token=Secret(DEMO_TOKEN), base_url=sims.hubspot_url),
+        hubspot=HubSpotSettings(access_token=Secret(token), base_url=sims.hubspot_url),
         database_url=Secret(f"sqlite:///{database}"),
     )
 
