@@ -176,3 +176,11 @@ async def test_finished_calls_count_from_their_answer() -> None:
     assert limiter.wait_s(Bucket.SEARCH) == pytest.approx(1.0)
     clock.now += 0.7  # 1.1 s after the start, 0.7 s after the answer
     assert limiter.wait_s(Bucket.SEARCH) == pytest.approx(0.3)
+
+
+async def test_a_limit_of_zero_means_no_limit_of_our_own() -> None:
+    clock = FakeClock()
+    limiter = make(clock, per_10s=0, headroom=0.9)
+    for _ in range(1000):
+        await limiter.acquire()
+    assert limiter.wait_s(Bucket.GENERAL) == 0.0

@@ -106,10 +106,18 @@ class WindowBudget:
         return stamps[-1] + self.window_s - now
 
 
+#: What a limit of 0 ("no limit", as the simulator's flags say) becomes: more calls than any
+#: window will see, so only the server's answers (429, headers) slow us down.
+UNLIMITED_CALLS = 1_000_000
+
+
 def budget_size(limit: int, headroom: float) -> int:
-    """Calls we allow ourselves out of ``limit``: ``floor(limit * headroom)``, at least 1."""
+    """Calls we allow ourselves out of ``limit``: ``floor(limit * headroom)``, at least 1;
+    a limit of 0 or less means no limit of our own."""
     if not 0 < headroom <= 1:
         raise ValueError("headroom must be in (0, 1]")
+    if limit <= 0:
+        return UNLIMITED_CALLS
     return max(1, math.floor(limit * headroom))
 
 
