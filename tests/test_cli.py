@@ -159,11 +159,17 @@ def test_backfill_status_and_run_once(fresh: World, tmp_path: Path) -> None:
     assert "ARDELTA" in out
     assert SECRET_PASSWORD not in out and SECRET_TOKEN not in out
 
+    assert re.search(r"change rows not yet read\W+ARDELTA 0\b", out), out
+
     links = links_with_via(database)
     code_ = sorted(links)[0]
     fresh.post_transaction("invoices", code_, 999.99)
+    code, out, _ = invoke(["status"], env, tmp_path)
+    assert re.search(r"change rows not yet read\W+ARDELTA [1-9]", out), out
     code, _, _ = invoke(["run", "--once"], env, tmp_path)
     assert code == 0
+    code, out, _ = invoke(["status"], env, tmp_path)
+    assert re.search(r"change rows not yet read\W+ARDELTA 0\b", out), out
     company = fresh.companies(["accredo_balance_total", "accredo_customer_code"])[links[code_][0]]
     with StateStore.open(f"sqlite:///{database}") as store:
         shadow = store.get_shadows([code_])[code_]

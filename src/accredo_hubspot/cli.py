@@ -24,8 +24,8 @@ from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.hubspot.errors import HubSpotError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
-from accredo_hubspot.runtime import connect, hubspot_client, open_store
-from accredo_hubspot.settings import load_settings
+from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store
+from accredo_hubspot.settings import Settings, load_settings
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
@@ -191,6 +191,7 @@ def status() -> None:
             letters = store.list_dead_letters(limit=5)
         finally:
             store.close()
+        latest = await _latest_delta_ids(settings) if settings.accredo else None
         table = Table(title="accredo-hubspot status", show_header=False)
         table.add_row("database", settings.database_url_display)
         table.add_row("linked debtors", str(state.links))
@@ -199,6 +200,13 @@ def status() -> None:
         table.add_row("oldest queued", "-" if lag is None else f"{lag:.1f} s ago")
         cursors = ", ".join(f"{k} {v}" for k, v in sorted(state.cursors.items())) or "-"
         table.add_row("cursors (DeltaID)", cursors)
+        if isinstance(latest, dict):
+            behind = {k: max(0, v - state.cursors.get(k, 0)) for k, v in sorted(latest.items())}
+            table.add_row(
+                "change rows not yet read", ", ".join(f"{k} {n}" for k, n in behind.items()) or "-"
+            )
+        elif latest is not None:
+            table.add_row("change rows not yet read", f"unknown: {latest}")
         table.add_row("last sync", state.last_sync_at.isoformat() if state.last_sync_at else "-")
         table.add_row("last error", state.last_error or "-")
         table.add_row("dead letters", str(state.dead_letters))
@@ -211,6 +219,16 @@ def status() -> None:
             )
 
     run_command(go)
+
+
+async def _latest_delta_ids(settings: Settings) -> dict[str, int] | str:
+    """Accredo's newest DeltaID per change table, or why it could not be read (status must
+    still print when Accredo is down)."""
+    try:
+        async with accredo_client(settings.require_accredo()) as accredo:
+            return await accredo.latest_delta_ids()
+    except AccredoError as exc:
+        return f"Accredo did not answer ({type(exc).__name__}: {exc})"
 
 
 @app.command()
