@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -54,7 +55,8 @@ def upsert(
     """
     if not rows:
         return
-    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    key_of = itemgetter(*keys) if keys else (lambda _row: ())
+    unique = list({key_of(row): row for row in rows}.values())
     dialect = conn.dialect.name
     if dialect == "sqlite":
         stmt: Any = sqlite.insert(table)
@@ -159,19 +161,31 @@ def _sqlite_executemany(
             sql += f"{conflict} DO UPDATE SET {sets}"
         else:
             sql += f"{conflict} DO NOTHING"
-    params = [
-        tuple(
-            _sqlite_datetime(row[name]) if i in dated else row[name]
-            for i, name in enumerate(columns)
-        )
-        for row in rows
-    ]
-    conn.exec_driver_sql(sql, params)
+    # Column by column: a backfill's rows share one timestamp, converted once.
+    values = [[row[name] for row in rows] for name in columns]
+    for i in dated:
+        values[i] = _sqlite_datetimes(values[i])
+    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def _q(name: str) -> str:
     """A quoted SQLite identifier (names come from the schema, never from input)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def _sqlite_datetimes(values: Sequence[Any]) -> list[str | None]:
+    """``_sqlite_datetime`` of each value, each distinct value converted once."""
+    converted: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for value in values:
+        text = converted.get(value, _UNSEEN)
+        if text is _UNSEEN:
+            text = converted[value] = _sqlite_datetime(value)
+        out.append(text)
+    return out
+
+
+_UNSEEN: Any = object()
 
 
 def _sqlite_datetime(value: Any) -> str | None:
