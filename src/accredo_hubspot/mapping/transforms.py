@@ -42,6 +42,8 @@ class TransformError(ConnectorError):
 
 
 def _decimal(value: object, field: str) -> Decimal:
+    if type(value) is Decimal and value.is_finite():  # the common case, checked first
+        return value
     if isinstance(value, float):
         raise TransformError(field, value, "expected a Decimal, int or numeric string, not a float")
     if isinstance(value, bool):
@@ -64,7 +66,7 @@ def _decimal(value: object, field: str) -> Decimal:
 
 def _plain(number: Decimal) -> str:
     """Fixed-point text with no exponent, and no negative zero."""
-    if number.is_zero():
+    if not number:
         number = abs(number)
     return format(number, "f")
 

@@ -9,7 +9,8 @@ dead-letter list while the others are planned (invariant 5).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -113,29 +114,90 @@ def source_value(customer: ARCustomer, rule: FieldRule, derived: Mapping[str, ob
 
 def transform_value(rule: FieldRule, value: object, tz: ZoneInfo) -> str:
     """Apply ``rule.transform`` to ``value``; errors name the HubSpot property."""
+    return transform_of(rule, tz)(value)
+
+
+Transform = Callable[[object], str]
+
+
+def transform_of(rule: FieldRule, tz: ZoneInfo) -> Transform:
+    """``rule.transform`` as a function of the value alone (the rule's options bound)."""
     name = rule.hubspot
     match rule.transform:
         case "money":
-            return money(value, name)
+            return functools.partial(money, field=name)
         case "number":
-            return number(value, name, rule.decimals)
+            return functools.partial(number, field=name, decimals=rule.decimals)
         case "integer":
-            return integer(value, name)
+            return functools.partial(integer, field=name)
         case "percent":
-            return percent(value, name)
+            return functools.partial(percent, field=name)
         case "date":
-            return date_value(value, name, tz)
+            return functools.partial(date_value, field=name, tz=tz)
         case "datetime":
-            return datetime_value(value, name)
+            return functools.partial(datetime_value, field=name)
         case "bool":
-            return bool_value(value, name)
+            return functools.partial(bool_value, field=name)
         case "text":
-            return text(value, name, rule.max_length)
+            return functools.partial(text, field=name, max_length=rule.max_length)
         case "enum":
-            return enum_value(value, rule.options, name)
+            return functools.partial(enum_value, options=rule.options, field=name)
         case "domain":
-            return domain_value(value, name)
-    raise TransformError(name, value, f"unknown transform {rule.transform!r}")
+            return functools.partial(domain_value, field=name)
+    transform = rule.transform
+
+    def unknown(value: object) -> str:
+        raise TransformError(name, value, f"unknown transform {transform!r}")
+
+    return unknown
+
+
+#: What one rule reads: a derived value's name, a declared ``ARCustomer`` field, or neither
+#: (an extra field, read through ``source_value``).
+_DERIVED, _FIELD, _OTHER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    hubspot: str
+    kind: int
+    name: str  # the derived value's name or the field's
+    rule: FieldRule
+    transform: Transform
+    create_only: bool
+
+
+def _compile(config: MappingConfig) -> tuple[_CompiledRule, ...]:
+    tz = config.tz
+    compiled: list[_CompiledRule] = []
+    for rule in config.company_rules("accredo"):
+        if rule.is_derived:
+            kind, name = _DERIVED, rule.derived_name
+        elif rule.accredo in ARCustomer.model_fields:
+            kind, name = _FIELD, rule.accredo
+        else:
+            kind, name = _OTHER, rule.accredo
+        compiled.append(
+            _CompiledRule(
+                rule.hubspot, kind, name, rule, transform_of(rule, tz), rule.write == "create"
+            )
+        )
+    return tuple(compiled)
+
+
+#: Compiled rules per configuration object (configurations are immutable and few).
+_COMPILED: dict[int, tuple[MappingConfig, tuple[_CompiledRule, ...]]] = {}
+
+
+def compiled_rules(config: MappingConfig) -> tuple[_CompiledRule, ...]:
+    """The Accredo-mastered rules of ``config`` with their readers and transforms resolved
+    once, instead of per debtor and rule."""
+    entry = _COMPILED.get(id(config))
+    if entry is None or entry[0] is not config:
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        entry = _COMPILED[id(config)] = (config, _compile(config))
+    return entry[1]
 
 
 def desired_company_properties(
@@ -155,15 +217,20 @@ def desired_company_properties(
     """
     code = normalise_code(customer.CustomerCode)
     derived = derived_values(customer, open_transactions, today, config)
-    tz = config.tz
     desired = {CUSTOMER_CODE_PROPERTY: code}
     errors: list[TransformError] = []
-    for rule in config.company_rules("accredo"):
-        if rule.write == "create" and not for_create:
+    for rule in compiled_rules(config):
+        if rule.create_only and not for_create:
             continue
-        value = source_value(customer, rule, derived)
+        kind = rule.kind
+        if kind == _FIELD:
+            value = getattr(customer, rule.name)
+        elif kind == _DERIVED:
+            value = derived[rule.name]
+        else:
+            value = source_value(customer, rule.rule, derived)
         try:
-            desired[rule.hubspot] = transform_value(rule, value, tz)
+            desired[rule.hubspot] = rule.transform(value)
         except TransformError as error:
             errors.append(error)
     if errors:
