@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.store import schema as tables
-from accredo_hubspot.store.sql import chunked, insert_many, upsert
+from accredo_hubspot.store.sql import chunked, insert_columns, insert_many, upsert
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -68,3 +69,22 @@ def test_insert_many_keeps_nulls_and_order(store: StateStore) -> None:
 def test_chunked() -> None:
     assert list(chunked([1, 2, 3, 4, 5], 2)) == [[1, 2], [3, 4], [5]]
     assert list(chunked([], 2)) == []
+
+
+def test_insert_columns_stores_the_same_rows_as_insert_many(store: StateStore) -> None:
+    columns: dict[str, list[object]] = {
+        "customer_code": ["A", "B", "C"],
+        "property": ["p", "p", "p"],
+        "value": ["1", "2", "3"],
+        "synced_at": [AT, AT, AT],
+    }
+    with store.engine.begin() as conn:
+        insert_columns(conn, tables.shadows, columns)
+        insert_columns(conn, tables.shadows, {name: [] for name in columns})
+    assert _shadows(store) == {"A": "1", "B": "2", "C": "3"}
+    assert store.get_shadows(["B"]) == {"B": {"p": "2"}}
+
+
+def test_insert_columns_refuses_columns_of_different_lengths(store: StateStore) -> None:
+    with store.engine.begin() as conn, pytest.raises(ValueError, match="lengths"):
+        insert_columns(conn, tables.meta, {"key": ["a", "b"], "value": ["1"]})

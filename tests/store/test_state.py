@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accredo_hubspot.store import (
+    AuditBatch,
     AuditEntry,
     DeadLetter,
     LinkConflictError,
@@ -274,6 +275,24 @@ def test_audit_newest_first_and_per_record(store: StateStore) -> None:
     assert store.list_audit() == [later, _audit("BETA", "a", "2", t0), _audit("ACME", "a", "1", t0)]
     assert store.list_audit("ACME") == [later, _audit("ACME", "a", "1", t0)]
     assert store.list_audit("ACME", limit=1) == [later]
+
+
+def test_an_audit_batch_is_stored_as_its_entries(store: StateStore) -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    batch = AuditBatch(t0, "hubspot", "backfill")
+    batch.rows.extend([("ACME", "101", "a", None, "1"), ("BETA", "102", "b", "old", "2")])
+    store.add_audit(batch)
+    assert len(batch) == 2
+    assert store.list_audit() == list(reversed(batch.entries()))
+    second = AuditEntry(t0, "hubspot", "BETA", "102", "b", "old", "2", "backfill")
+    assert batch.entries()[1] == second
+    store.add_audit(AuditBatch(t0, "hubspot", "empty"))  # nothing to add
+    assert len(store.list_audit()) == 2
+
+
+def test_an_audit_batch_side_is_checked() -> None:
+    with pytest.raises(ValueError, match="side"):
+        AuditBatch(datetime(2026, 3, 1, tzinfo=UTC), "salesforce", "x")  # type: ignore[arg-type]
 
 
 def test_naive_times_are_refused(store: StateStore) -> None:

@@ -3,6 +3,7 @@
 from accredo_hubspot.store.errors import LinkConflictError, SchemaTooNewError, StoreError
 from accredo_hubspot.store.migrations import LATEST_VERSION
 from accredo_hubspot.store.models import (
+    AuditBatch,
     AuditEntry,
     DeadLetter,
     DeadLetterRow,
@@ -13,6 +14,7 @@ from accredo_hubspot.store.state import StateStore
 
 __all__ = [
     "LATEST_VERSION",
+    "AuditBatch",
     "AuditEntry",
     "DeadLetter",
     "DeadLetterRow",

@@ -64,6 +64,34 @@ class AuditEntry:
         _check_side(self.side)
 
 
+#: One row of an ``AuditBatch``: record key, remote id, field, old value, new value.
+AuditRow = tuple[str, str | None, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditBatch:
+    """Audit entries that share a time, a side and a reason: one write step's fields.
+
+    The same entries as a list of ``AuditEntry``, stored the same way; a backfill writes a
+    million of them, so they travel as plain rows and the side is checked once.
+    """
+
+    at: datetime
+    side: Side
+    reason: str
+    rows: list[AuditRow] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check_side(self.side)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def entries(self) -> list[AuditEntry]:
+        """The rows as ``AuditEntry`` values."""
+        return [AuditEntry(self.at, self.side, *row, self.reason) for row in self.rows]
+
+
 @dataclass(frozen=True, slots=True)
 class StoreStatus:
     """What ``accredo-hubspot status`` shows."""

@@ -96,6 +96,26 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(table.insert(), list(rows))
 
 
+def insert_columns(conn: Connection, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Insert rows given column by column (every column as long as the others).
+
+    The same rows as ``insert_many`` without a mapping per row, for callers whose rows are
+    already columns (a backfill's audit entries share their time, side and reason).
+    """
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    count = lengths.pop() if lengths else 0
+    if count == 0:
+        return
+    names = list(columns)
+    if conn.dialect.name == "sqlite" and count > 1 and _plain(table, columns):
+        _sqlite_insert_columns(conn, table, names, [list(columns[name]) for name in names])
+        return
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    insert_many(conn, table, rows)
+
+
 def _unnest_rows(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
     """``SELECT unnest(:col1), unnest(:col2), ...``: many rows as one array per column.
 
@@ -149,7 +169,21 @@ def _sqlite_executemany(
     is the same one SQLAlchemy would send, with datetimes written in its storage format.
     """
     columns = list(rows[0])
-    dated = {i for i, name in enumerate(columns) if _is_utc(table.c[name].type)}
+    values = [[row[name] for row in rows] for name in columns]
+    _sqlite_insert_columns(conn, table, columns, values, keys=keys, update=update)
+
+
+def _sqlite_insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    values: list[list[Any]],
+    *,
+    keys: Sequence[str] = (),
+    update: Sequence[str] = (),
+) -> None:
+    """``_sqlite_executemany`` of rows given as one list per column (datetime lists are
+    replaced in ``values`` by their stored text)."""
     sql = (
         f"INSERT INTO {_q(table.name)} ({', '.join(map(_q, columns))}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
@@ -161,10 +195,10 @@ def _sqlite_executemany(
             sql += f"{conflict} DO UPDATE SET {sets}"
         else:
             sql += f"{conflict} DO NOTHING"
-    # Column by column: a backfill's rows share one timestamp, converted once.
-    values = [[row[name] for row in rows] for name in columns]
-    for i in dated:
-        values[i] = _sqlite_datetimes(values[i])
+    # A backfill's rows share one timestamp: each distinct one is formatted once.
+    for i, name in enumerate(columns):
+        if _is_utc(table.c[name].type):
+            values[i] = _sqlite_datetimes(values[i])
     conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 

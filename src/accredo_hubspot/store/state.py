@@ -27,13 +27,14 @@ from accredo_hubspot.store.engine import (
 from accredo_hubspot.store.errors import LinkConflictError, StoreError, describe
 from accredo_hubspot.store.migrations import migrate
 from accredo_hubspot.store.models import (
+    AuditBatch,
     AuditEntry,
     DeadLetter,
     DeadLetterRow,
     Side,
     StoreStatus,
 )
-from accredo_hubspot.store.sql import chunked, insert_many, upsert
+from accredo_hubspot.store.sql import chunked, insert_columns, upsert
 
 Clock = Callable[[], datetime]
 
@@ -441,7 +442,7 @@ class StateStore:
 
     # -- audit log --------------------------------------------------------------------------
 
-    def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+    def add_audit(self, entries: Sequence[AuditEntry] | AuditBatch) -> None:
         with self._writing("write the audit log") as conn:
             _add_audit(conn, entries)
 
@@ -473,7 +474,7 @@ class StateStore:
         *,
         links: Mapping[str, str],
         shadows: Mapping[str, Mapping[str, str]],
-        audit: Sequence[AuditEntry],
+        audit: Sequence[AuditEntry] | AuditBatch,
         completed: Sequence[str],
         dead_letters: Sequence[DeadLetter] = (),
         cursors: Mapping[str, int] | None = None,
@@ -549,23 +550,36 @@ def _check_link_conflicts(conn: Connection, links: Mapping[str, str]) -> None:
                 raise LinkConflictError(company, linked_code, claimed[company])
 
 
-def _add_audit(conn: Connection, entries: Sequence[AuditEntry]) -> None:
+def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> None:
     if not entries:
         return
-    rows = [
-        {
-            "at": e.at,
-            "side": e.side,
-            "record_key": e.record_key,
-            "remote_id": e.remote_id,
-            "field": e.field,
-            "old_value": e.old_value,
-            "new_value": e.new_value,
-            "reason": e.reason,
+    if isinstance(entries, AuditBatch):
+        count = len(entries.rows)
+        keys, remote_ids, fields, old_values, new_values = (
+            list(c) for c in zip(*entries.rows, strict=True)
+        )
+        columns: dict[str, list[Any]] = {
+            "at": [entries.at] * count,
+            "side": [entries.side] * count,
+            "record_key": keys,
+            "remote_id": remote_ids,
+            "field": fields,
+            "old_value": old_values,
+            "new_value": new_values,
+            "reason": [entries.reason] * count,
         }
-        for e in entries
-    ]
-    insert_many(conn, schema.audit_log, rows)
+    else:
+        columns = {
+            "at": [e.at for e in entries],
+            "side": [e.side for e in entries],
+            "record_key": [e.record_key for e in entries],
+            "remote_id": [e.remote_id for e in entries],
+            "field": [e.field for e in entries],
+            "old_value": [e.old_value for e in entries],
+            "new_value": [e.new_value for e in entries],
+            "reason": [e.reason for e in entries],
+        }
+    insert_columns(conn, schema.audit_log, columns)
 
 
 def _get_meta(conn: Connection, key: str) -> str | None:

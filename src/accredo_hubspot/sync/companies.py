@@ -18,7 +18,7 @@ from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
-from accredo_hubspot.store import AuditEntry, DeadLetter, StateStore
+from accredo_hubspot.store import AuditBatch, DeadLetter, StateStore
 from accredo_hubspot.sync.matcher import MatchResult, normalise_code
 from accredo_hubspot.sync.planner import CompanyPlan, plan_companies
 from accredo_hubspot.sync.ports import HubSpotSink
@@ -181,8 +181,11 @@ class _Commit:
     links: dict[str, str] = field(default_factory=dict)
     via: dict[str, str] = field(default_factory=dict)
     shadows: dict[str, dict[str, str]] = field(default_factory=dict)
-    audit: list[AuditEntry] = field(default_factory=list)
+    audit: AuditBatch = field(init=False)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.audit = AuditBatch(self.now, "hubspot", self.reason)
 
     def link(self, code: str, company_id: str, via: str) -> None:
         self.links[code] = company_id
@@ -208,21 +211,12 @@ class _Commit:
                 self.link(plan.code, record.id, first_time[plan.code].via)
                 report.linked += 1
         self.shadows[plan.code] = {**shadow, **plan.properties}
-        for name, value in plan.properties.items():
-            if name == SYNCED_AT_PROPERTY:
-                continue
-            self.audit.append(
-                AuditEntry(
-                    at=self.now,
-                    side="hubspot",
-                    record_key=plan.code,
-                    remote_id=record.id,
-                    field=name,
-                    old_value=shadow.get(name),
-                    new_value=value,
-                    reason=self.reason,
-                )
-            )
+        code, remote_id = plan.code, record.id
+        self.audit.rows.extend(
+            (code, remote_id, name, shadow.get(name), value)
+            for name, value in plan.properties.items()
+            if name != SYNCED_AT_PROPERTY
+        )
 
 
 def baseline_of(properties: Mapping[str, str | None], names: Sequence[str]) -> dict[str, str]:
