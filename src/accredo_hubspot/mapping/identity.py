@@ -6,6 +6,7 @@ company's domain), so both read a debtor the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
 from accredo_hubspot.accredo.models import ARCustomer
@@ -50,6 +51,17 @@ def is_generic(domain: str, generic_domains: Collection[str]) -> bool:
 
     Looks up each parent domain of ``domain`` (a handful) rather than scanning the list.
     """
+    if isinstance(generic_domains, frozenset):  # the configuration's: answers are cached
+        return _is_generic_in(domain, generic_domains)
+    return _is_generic(domain, generic_domains)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _is_generic_in(domain: str, generic_domains: frozenset[str]) -> bool:
+    return _is_generic(domain, generic_domains)
+
+
+def _is_generic(domain: str, generic_domains: Collection[str]) -> bool:
     labels = domain.split(".")
     return any(".".join(labels[i:]) in generic_domains for i in range(len(labels)))
 
