@@ -83,21 +83,27 @@ class Backfill:
             self._store.set_cursors(await self._accredo.latest_delta_ids())
         total_task = asyncio.create_task(self._count_debtors())
         open_task = asyncio.create_task(self._open_transactions())
-        companies = [c async for c in self._list_companies()]
-        report.companies_listed = len(companies)
-        index = CompanyIndex.build(
-            companies, self._config.nzbn_property, self._config.generic_email_domains
-        )
-        current = {c.id: c for c in companies}
-        open_by_code = await open_task
-        total = await total_task
+        # The first debtors are read while HubSpot's companies are listed.
+        chunks: asyncio.Queue[list[ARCustomer] | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
+        reader = asyncio.create_task(self._read_chunks(chunks))
+        try:
+            companies = [c async for c in self._list_companies()]
+            report.companies_listed = len(companies)
+            index = CompanyIndex.build(
+                companies, self._config.nzbn_property, self._config.generic_email_domains
+            )
+            current = {c.id: c for c in companies}
+            open_by_code = await open_task
+            total = await total_task
+        except BaseException:
+            for task in (reader, open_task, total_task):
+                task.cancel()
+            raise
         if progress:
             progress(0, total)
         # Every link, stored or made in this run: a company claimed by one debtor (in any
         # chunk, or by an earlier run) is never matched to a second one.
         self._links = self._store.get_links()
-        chunks: asyncio.Queue[list[ARCustomer] | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
-        reader = asyncio.create_task(self._read_chunks(chunks))
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         writers: set[asyncio.Task[None]] = set()
 
