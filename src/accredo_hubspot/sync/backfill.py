@@ -38,6 +38,8 @@ log = structlog.get_logger(__name__)
 #: Chunks read ahead of the writer, so Accredo reads overlap HubSpot writes.
 READ_AHEAD_CHUNKS = 2
 #: Chunks being written at once: one chunk's store commit overlaps the next one's HubSpot calls.
+#: Their HubSpot calls take turns in chunk order, so the last chunk's calls are not spread
+#: across the previous chunk's, and only the last chunk's commit is left when they end.
 CHUNKS_IN_FLIGHT = 2
 
 Progress = Callable[[int, int | None], None]
@@ -105,11 +107,12 @@ class Backfill:
         # chunk, or by an earlier run) is never matched to a second one.
         self._links = self._store.get_links()
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+        send_turn = asyncio.Lock()
         writers: set[asyncio.Task[None]] = set()
 
         async def write(chunk: list[ARCustomer], matches: list[MatchResult]) -> None:
             try:
-                part = await self._write_chunk(chunk, matches, current, open_by_code)
+                part = await self._write_chunk(chunk, matches, current, open_by_code, send_turn)
                 report.add(part)
                 report.debtors += len(chunk)
                 if progress:
@@ -150,6 +153,7 @@ class Backfill:
         matches: Sequence[MatchResult],
         current: dict[str, HubSpotObject],
         open_by_code: dict[str, list[ARTransaction]],
+        send_turn: asyncio.Lock,
     ) -> SyncReport:
         codes = [normalise_code(c.CustomerCode) for c in chunk]
         names = mapped_properties(self._config)
@@ -165,6 +169,7 @@ class Backfill:
             reason="backfill",
             baselines=baselines,
             commit_in_thread=True,
+            send_turn=send_turn,
         )
 
     async def _read_chunks(self, out: asyncio.Queue[list[ARCustomer] | None]) -> None:

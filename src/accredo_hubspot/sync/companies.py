@@ -81,12 +81,15 @@ class CompanyWriter:
         baselines: Mapping[str, Mapping[str, str]] | None = None,
         completed: Sequence[str] = (),
         commit_in_thread: bool = False,
+        send_turn: asyncio.Lock | None = None,
     ) -> SyncReport:
         """Write what changed for ``matches``; ``baselines`` are the current HubSpot values of
         companies matched for the first time (they stand in for the shadow, so values that
         already agree are not sent). ``completed`` queue entries leave the queue on commit.
         ``commit_in_thread`` runs the store commit in a worker thread, so a caller with other
-        writes in flight (the backfill) keeps them moving while rows are stored.
+        writes in flight (the backfill) keeps them moving while rows are stored. Writers
+        sharing a ``send_turn`` send their HubSpot calls one writer after another (in the order
+        they ask), so the first to finish its calls commits while the next one sends.
         """
         by_code = {normalise_code(c.CustomerCode): c for c in customers}
         codes = [m.code for m in matches]
@@ -108,7 +111,13 @@ class CompanyWriter:
         )
         updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans.updates]
         creates = [WriteInput(p.code, p.code, p.properties) for p in plans.creates]
-        updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+        if send_turn is None:
+            updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+        else:
+            async with send_turn:
+                updated, created = await asyncio.gather(
+                    self._update(updates), self._upsert(creates)
+                )
         report = SyncReport(calls=updated.calls + created.calls)
         commit = _Commit(now=now, reason=reason)
         for plan in plans.updates:
