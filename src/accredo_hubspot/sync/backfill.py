@@ -84,9 +84,9 @@ class Backfill:
             # picked up again by the change feed (re-reading current state is harmless).
             self._store.set_cursors(await self._accredo.latest_delta_ids())
         total_task = asyncio.create_task(self._count_debtors())
-        open_task = asyncio.create_task(self._open_transactions())
-        # The first debtors are read while HubSpot's companies are listed.
-        chunks: asyncio.Queue[list[ARCustomer] | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
+        # The first debtors (and their open transactions) are read while HubSpot's companies
+        # are listed.
+        chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
         reader = asyncio.create_task(self._read_chunks(chunks))
         try:
             companies = [c async for c in self._list_companies()]
@@ -95,14 +95,16 @@ class Backfill:
                 companies, self._config.nzbn_property, self._config.generic_email_domains
             )
             current = {c.id: c for c in companies}
-            open_by_code = await open_task
-            total = await total_task
         except BaseException:
-            for task in (reader, open_task, total_task):
+            for task in (reader, total_task):
                 task.cancel()
             raise
+
+        def total() -> int | None:
+            return total_task.result() if total_task.done() else None
+
         if progress:
-            progress(0, total)
+            progress(0, total())
         # Every link, stored or made in this run: a company claimed by one debtor (in any
         # chunk, or by an earlier run) is never matched to a second one.
         self._links = self._store.get_links()
@@ -110,13 +112,16 @@ class Backfill:
         send_turn = asyncio.Lock()
         writers: set[asyncio.Task[None]] = set()
 
-        async def write(chunk: list[ARCustomer], matches: list[MatchResult]) -> None:
+        async def write(chunk: _Chunk, matches: list[MatchResult]) -> None:
             try:
-                part = await self._write_chunk(chunk, matches, current, open_by_code, send_turn)
+                open_by_code = await chunk.open_transactions
+                part = await self._write_chunk(
+                    chunk.customers, matches, current, open_by_code, send_turn
+                )
                 report.add(part)
-                report.debtors += len(chunk)
+                report.debtors += len(chunk.customers)
                 if progress:
-                    progress(report.debtors, total)
+                    progress(report.debtors, total())
             finally:
                 slots.release()
 
@@ -126,15 +131,19 @@ class Backfill:
                 for task in [t for t in writers if t.done()]:
                     writers.discard(task)
                     task.result()
-                matches = self._match(chunk, index)
+                matches = self._match(chunk.customers, index)
                 writers.add(asyncio.create_task(write(chunk, matches)))
             for task in writers:
                 await task
             await reader
         finally:
             reader.cancel()
+            total_task.cancel()
             for task in writers:
                 task.cancel()
+            while not chunks.empty():
+                if (left := chunks.get_nowait()) is not None:
+                    left.open_transactions.cancel()
         self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
         log.info("backfill finished", debtors=report.debtors, calls=report.calls)
         return report
@@ -172,28 +181,38 @@ class Backfill:
             send_turn=send_turn,
         )
 
-    async def _read_chunks(self, out: asyncio.Queue[list[ARCustomer] | None]) -> None:
+    async def _read_chunks(self, out: asyncio.Queue[_Chunk | None]) -> None:
         chunk: list[ARCustomer] = []
         page_size = self._config.sync.accredo_page_size
         async for customer in self._accredo.iter_customers(page_size=page_size):
             chunk.append(customer)
             if len(chunk) >= self._chunk_size:
-                await out.put(chunk)
+                await out.put(self._chunk(chunk))
                 chunk = []
         if chunk:
-            await out.put(chunk)
+            await out.put(self._chunk(chunk))
         await out.put(None)
+
+    def _chunk(self, customers: list[ARCustomer]) -> _Chunk:
+        """A chunk of debtors, its open transactions already on their way."""
+        first = customers[0].CustomerCode
+        last = customers[-1].CustomerCode
+        return _Chunk(customers, asyncio.ensure_future(self._open_transactions(first, last)))
 
     async def _count_debtors(self) -> int:
         codes = self._accredo.iter_entities("ARCustomer", select=["CustomerCode"], page_size=2000)
         return sum([1 async for _ in codes])
 
-    async def _open_transactions(self) -> dict[str, list[ARTransaction]]:
-        """Every open transaction, read once and grouped by customer (one scan, not one per
-        chunk)."""
+    async def _open_transactions(self, first: str, last: str) -> dict[str, list[ARTransaction]]:
+        """The open transactions of the debtors whose codes run from ``first`` to ``last``.
+
+        Debtors stream in code order, so one range query per chunk reads exactly its
+        transactions: the first chunk's writes need not wait for every transaction in Accredo.
+        """
         grouped: dict[str, list[ARTransaction]] = defaultdict(list)
+        in_range = F("CustomerCode").ge(first) & F("CustomerCode").le(last)
         records = self._accredo.iter_entities(
-            "ARTransaction", filter=F("UnallocatedAmount").ne(0), page_size=2000
+            "ARTransaction", filter=in_range & F("UnallocatedAmount").ne(0), page_size=2000
         )
         async for record in records:
             transaction = ARTransaction.model_validate(record)
@@ -202,3 +221,11 @@ class Backfill:
 
     def _list_companies(self) -> AsyncIterator[HubSpotObject]:
         return self._hubspot.iter_objects(COMPANIES, mapped_properties(self._config))
+
+
+@dataclass
+class _Chunk:
+    """Debtors read together (one Accredo page) and the read of their open transactions."""
+
+    customers: list[ARCustomer]
+    open_transactions: asyncio.Future[dict[str, list[ARTransaction]]]
