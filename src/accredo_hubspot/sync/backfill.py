@@ -136,6 +136,8 @@ class Backfill:
             for task in writers:
                 await task
             await reader
+            if progress:  # the count may have come in after the last chunk: say it now
+                progress(report.debtors, await total_task)
         finally:
             reader.cancel()
             total_task.cancel()

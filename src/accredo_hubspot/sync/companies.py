@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
+from accredo_hubspot.hubspot.models import BatchOutcome, WriteFailure, WriteInput
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
 from accredo_hubspot.store import AuditBatch, DeadLetter, StateStore
@@ -109,32 +109,40 @@ class CompanyWriter:
             now=now,
             config=self._config,
         )
-        updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans.updates]
-        creates = [WriteInput(p.code, p.code, p.properties) for p in plans.creates]
-        if send_turn is None:
-            updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+        outcome = await self._send([*plans.updates, *plans.creates], send_turn)
+        final = {p.code: p for p in [*plans.updates, *plans.creates]}
+        refused = [f for f in outcome.failed if _retry_without(f, final.get(f.key)) is not None]
+        retries = [r for f in refused if (r := _retry_without(f, final[f.key])) is not None]
+        if retries:
+            # One refused property (a custom field HubSpot rejects, say) must not hold back the
+            # record's other values: send them again without it; the property is dead-lettered.
+            again = await self._send(retries, send_turn)
+            final.update({p.code: p for p in retries})
+            retried = {p.code for p in retries}
+            outcome = BatchOutcome(
+                written={**outcome.written, **again.written},
+                failed=[f for f in outcome.failed if f.key not in retried] + again.failed,
+                calls=outcome.calls + again.calls,
+            )
+            failures = [*refused, *outcome.failed]
         else:
-            async with send_turn:
-                updated, created = await asyncio.gather(
-                    self._update(updates), self._upsert(creates)
-                )
-        report = SyncReport(calls=updated.calls + created.calls)
+            failures = list(outcome.failed)
+        report = SyncReport(calls=outcome.calls)
         commit = _Commit(now=now, reason=reason)
-        for plan in plans.updates:
-            commit.written(plan, updated, shadows.get(plan.code, {}), report, first_time)
-        for plan in plans.creates:
-            commit.written(plan, created, {}, report, first_time)
+        for plan in final.values():
+            base = {} if plan.is_create else shadows.get(plan.code, {})
+            commit.written(plan, outcome, base, report, first_time)
         for code in plans.unchanged:
             report.unchanged += 1
             if code in first_time and first_time[code].company_id is not None:
                 commit.link(code, first_time[code].company_id or "", first_time[code].via)
                 commit.shadows[code] = shadows.get(code, {})
                 report.linked += 1
-        sent = {i.key: i for i in [*updates, *creates]}
-        for failure in [*updated.failed, *created.failed]:
+        sent = {p.code: p for p in [*plans.updates, *plans.creates]}
+        for failure in failures:
             report.failed += 1
             report.failures.append(f"{failure.key}: {failure.property_name}: {failure.message}")
-            refused = sent.get(failure.key)
+            refused_plan = sent.get(failure.key)
             commit.dead_letters.append(
                 DeadLetter(
                     failure.key,
@@ -143,8 +151,8 @@ class CompanyWriter:
                     f"{failure.category}: {failure.message}",
                     {
                         "status": failure.status,
-                        "id": refused.id if refused else None,
-                        "properties": dict(refused.properties) if refused else {},
+                        "id": refused_plan.company_id if refused_plan else None,
+                        "properties": dict(refused_plan.properties) if refused_plan else {},
                     },
                 )
             )
@@ -169,6 +177,25 @@ class CompanyWriter:
         else:
             record()
         return report
+
+    async def _send(
+        self, plans: Sequence[CompanyPlan], send_turn: asyncio.Lock | None
+    ) -> BatchOutcome:
+        """Updates by id and creates by upsert on the customer code, as one outcome."""
+        updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans if not p.is_create]
+        creates = [WriteInput(p.code, p.code, p.properties) for p in plans if p.is_create]
+        if send_turn is None:
+            updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+        else:
+            async with send_turn:
+                updated, created = await asyncio.gather(
+                    self._update(updates), self._upsert(creates)
+                )
+        return BatchOutcome(
+            written={**updated.written, **created.written},
+            failed=[*updated.failed, *created.failed],
+            calls=updated.calls + created.calls,
+        )
 
     async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
         if not inputs:
@@ -238,3 +265,18 @@ def mapped_properties(config: MappingConfig) -> list[str]:
     names = [CUSTOMER_CODE_PROPERTY, config.nzbn_property, "name", "domain", "website"]
     names += [rule.hubspot for rule in config.company_fields]
     return list(dict.fromkeys(names))
+
+
+#: What a retry must never leave out: the upsert key and the sync stamp alone are no write.
+_NOT_ALONE = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
+
+
+def _retry_without(failure: WriteFailure, plan: CompanyPlan | None) -> CompanyPlan | None:
+    """The plan again without the one property HubSpot refused, if that leaves a write."""
+    name = failure.property_name
+    if plan is None or not name or name == CUSTOMER_CODE_PROPERTY or name not in plan.properties:
+        return None
+    rest = {k: v for k, v in plan.properties.items() if k != name}
+    if not set(rest) - _NOT_ALONE:
+        return None
+    return replace(plan, properties=rest)
