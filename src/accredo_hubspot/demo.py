@@ -302,8 +302,11 @@ async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.Async
         ),
     ]
     table = Table(title="Accredo change -> HubSpot company")
-    for column in ("change in Accredo", "debtor", "HubSpot property", "value", "latency"):
-        table.add_column(column)
+    table.add_column("change in Accredo")
+    table.add_column("debtor")
+    table.add_column("HubSpot property", no_wrap=True, min_width=27)
+    table.add_column("value", no_wrap=True)
+    table.add_column("latency", no_wrap=True)
     for scenario in scenarios:
         started = time.monotonic()
         await scenario.act()
