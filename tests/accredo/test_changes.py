@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accredo_hubspot.accredo.changes import plan_lookups, resolve
+from accredo_hubspot.accredo.changes import LateRowWindow, plan_lookups, resolve
 from accredo_hubspot.accredo.models import DeltaRow
 
 
@@ -68,3 +68,33 @@ def test_rows_that_cannot_be_followed_are_unresolved_once() -> None:
     assert batch.unresolved == ["ARTRAN:x1", "ARCUST: "]
     assert batch.customer_codes == []
     assert batch.cursors["ARDELTA"] == 3
+
+
+def _poll(window: LateRowWindow, visible: list[int], cursor: int) -> tuple[list[int], int]:
+    """One poll against a table whose visible DeltaIDs are ``visible``: (fresh ids, cursor)."""
+    after = window.read_after("ARDELTA", cursor)
+    rows = [row(i, "ARCUST", f"C{i}") for i in sorted(visible) if i > after]
+    fresh = window.fresh("ARDELTA", rows, cursor)
+    return [r.DeltaID for r in fresh], max([cursor, *(r.DeltaID for r in rows)])
+
+
+def test_a_row_that_becomes_visible_late_is_followed_once() -> None:
+    """Reference 9.4 hazard (a): concurrent writers can make DeltaID 11 visible after 12."""
+    window = LateRowWindow(overlap_ids=5)
+    fresh, cursor = _poll(window, [10], cursor=9)
+    assert (fresh, cursor) == ([10], 10)
+    fresh, cursor = _poll(window, [10, 12], cursor)
+    assert (fresh, cursor) == ([12], 12)
+    fresh, cursor = _poll(window, [10, 11, 12], cursor)  # 11 shows up below the cursor
+    assert (fresh, cursor) == ([11], 12)
+    fresh, cursor = _poll(window, [10, 11, 12], cursor)
+    assert (fresh, cursor) == ([], 12)
+
+
+def test_the_window_never_reaches_below_the_first_cursor() -> None:
+    """Rows below the cursor a process starts from were handled before it started."""
+    window = LateRowWindow(overlap_ids=100)
+    assert window.read_after("ARDELTA", 40) == 40
+    fresh, cursor = _poll(window, [30, 41], cursor=40)
+    assert (fresh, cursor) == ([41], 41)
+    assert window.read_after("ARDELTA", 400) == 300

@@ -19,6 +19,40 @@ from accredo_hubspot.sync.ports import ChangeBatch
 DELTA_TABLES: tuple[str, ...] = ("ARDELTA", "INDELTA", "OEDELTA")
 
 
+#: DeltaIDs re-read below each cursor [assumed, reference 9.4 hazard (a)]: rows written by
+#: concurrent writers can become visible slightly out of DeltaID order.
+OVERLAP_IDS = 200
+
+
+class LateRowWindow:
+    """Remembers the DeltaIDs read near each cursor, so that a row which becomes visible after
+    a higher one was read is still followed, exactly once.
+
+    Each poll reads from ``OVERLAP_IDS`` below the cursor (never below the cursor this window
+    first saw: older rows were handled before the process started) and keeps only the rows it
+    has not seen.
+    """
+
+    def __init__(self, overlap_ids: int = OVERLAP_IDS) -> None:
+        self.overlap_ids = overlap_ids
+        self._floor: dict[str, int] = {}
+        self._seen: dict[str, set[int]] = {}
+
+    def read_after(self, table: str, cursor: int) -> int:
+        """The DeltaID to read after for ``table`` now."""
+        floor = self._floor.setdefault(table, cursor)
+        return max(floor, cursor - self.overlap_ids)
+
+    def fresh(self, table: str, rows: Sequence[DeltaRow], cursor: int) -> list[DeltaRow]:
+        """The rows not handled before: above the cursor, or at or below it but never seen."""
+        seen = self._seen.setdefault(table, set())
+        new = [row for row in rows if row.DeltaID > cursor or row.DeltaID not in seen]
+        seen.update(row.DeltaID for row in rows)
+        top = max([cursor, *(row.DeltaID for row in rows)])
+        self._seen[table] = {i for i in seen if i > top - self.overlap_ids}
+        return new
+
+
 @dataclass(frozen=True)
 class FollowRule:
     """How to find the customer of a changed row: read ``entity`` by its integer ``key_field``

@@ -28,7 +28,13 @@ import structlog
 from pydantic import SecretStr
 
 from accredo_hubspot.accredo.auth import TokenManager
-from accredo_hubspot.accredo.changes import DELTA_TABLES, FOLLOW_RULES, plan_lookups, resolve
+from accredo_hubspot.accredo.changes import (
+    DELTA_TABLES,
+    FOLLOW_RULES,
+    LateRowWindow,
+    plan_lookups,
+    resolve,
+)
 from accredo_hubspot.accredo.errors import (
     AccredoAuthError,
     AccredoError,
@@ -105,6 +111,7 @@ class AccredoClient:
         self._page_size = _page_size(page_size)
         self._retry = retry or RetryPolicy()
         self._max_url_chars = max_url_chars
+        self._late_rows = LateRowWindow()
         self._slots = asyncio.Semaphore(max_concurrency)
         self._missing_entities: set[str] = set()  # entity sets this site answered 404 for
         self._http = httpx.AsyncClient(
@@ -274,14 +281,16 @@ class AccredoClient:
         customers with batched look-ups (§9.4 steps 2-3)."""
 
         async def rows_after(table: str) -> list[DeltaRow]:
+            cursor = cursors.get(table, 0)
             records = self.iter_entities(
                 f"TABLE_{table}",
-                filter=F("DeltaID").gt(cursors.get(table, 0)),
+                filter=F("DeltaID").gt(self._late_rows.read_after(table, cursor)),
                 orderby=["DeltaID"],
                 top=POLL_MAX_ROWS,
                 page_size=POLL_MAX_ROWS,
             )
-            return [DeltaRow.model_validate(r) async for r in records]
+            rows = [DeltaRow.model_validate(r) async for r in records]
+            return self._late_rows.fresh(table, rows, cursor)
 
         fetched = await asyncio.gather(*(rows_after(t) for t in DELTA_TABLES))
         rows_by_table = dict(zip(DELTA_TABLES, fetched, strict=True))
