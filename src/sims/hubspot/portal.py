@@ -283,11 +283,18 @@ def _p(
     )
 
 
-def _common(group: str, created: str, modified: str) -> list[PropertyDef]:
+def _system(
+    group: str,
+    created: str,
+    modified: str,
+    created_label: str = "Create Date",
+    modified_label: str = "Last Modified Date",
+) -> list[PropertyDef]:
+    """The read-only system properties every object type has, and its owner."""
     return [
         _p("hs_object_id", "Record ID", "number", "number", group, read_only=True),
-        _p(created, "Create Date", "datetime", "date", group, read_only=True),
-        _p(modified, "Last Modified Date", "datetime", "date", group, read_only=True),
+        _p(created, created_label, "datetime", "date", group, read_only=True),
+        _p(modified, modified_label, "datetime", "date", group, read_only=True),
         _p("hubspot_owner_id", "Owner", "enumeration", "select", group, owner=True),
         _p(
             "hs_merged_object_ids",
@@ -300,6 +307,12 @@ def _common(group: str, created: str, modified: str) -> list[PropertyDef]:
         _p("hs_object_source", "Record source", "string", "text", group, read_only=True),
         _p("hs_object_source_id", "Record source ID", "string", "text", group, read_only=True),
         _p("hs_object_source_label", "Record source", "string", "text", group, read_only=True),
+    ]
+
+
+def _common(group: str, created: str, modified: str) -> list[PropertyDef]:
+    return [
+        *_system(group, created, modified),
         _p("notes_last_updated", "Last Activity Date", "datetime", "date", group, read_only=True),
     ]
 
@@ -469,30 +482,13 @@ def default_properties(type_id: str) -> list[PropertyDef]:
 
 def custom_object_system_properties(group: str) -> list[PropertyDef]:
     """Read-only properties every custom object has ([assumed] by analogy, reference 4.2)."""
-    return [
-        _p("hs_object_id", "Record ID", "number", "number", group, read_only=True),
-        _p("hs_createdate", "Object create date/time", "datetime", "date", group, read_only=True),
-        _p(
-            "hs_lastmodifieddate",
-            "Object last modified date/time",
-            "datetime",
-            "date",
-            group,
-            read_only=True,
-        ),
-        _p("hubspot_owner_id", "Owner", "enumeration", "select", group, owner=True),
-        _p(
-            "hs_merged_object_ids",
-            "Merged record IDs",
-            "enumeration",
-            "checkbox",
-            group,
-            read_only=True,
-        ),
-        _p("hs_object_source", "Record source", "string", "text", group, read_only=True),
-        _p("hs_object_source_id", "Record source ID", "string", "text", group, read_only=True),
-        _p("hs_object_source_label", "Record source", "string", "text", group, read_only=True),
-    ]
+    return _system(
+        group,
+        "hs_createdate",
+        "hs_lastmodifieddate",
+        "Object create date/time",
+        "Object last modified date/time",
+    )
 
 
 DEFAULT_OWNERS: tuple[tuple[str, str, str, int], ...] = (
