@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sims.hubspot.errors import SimError, bad_request
+from sims.hubspot.timeutil import iso_ms, now_ms
 
 if TYPE_CHECKING:
     from sims.hubspot.state import SimState
@@ -29,6 +30,24 @@ def reply(status: int, body: Any = None, headers: dict[str, str] | None = None) 
         media_type=JSON_TYPE,
         headers=headers,
     )
+
+
+def batch_reply(
+    ok_status: int, started_ms: int, results: list[Any], errors: list[dict[str, Any]]
+) -> Response:
+    """A batch answer as HubSpot gives it: ``ok_status``, or 207 with ``numErrors`` and
+    ``errors`` when some inputs failed (reference 2.4)."""
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": iso_ms(started_ms),
+        "completedAt": iso_ms(now_ms()),
+    }
+    if errors:
+        body["numErrors"] = len(errors)
+        body["errors"] = errors
+        return reply(207, body)
+    return reply(ok_status, body)
 
 
 @dataclass

@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from sims.hubspot.associations import AssocType
 from sims.hubspot.errors import SimError, bad_request, not_found, too_many_inputs
-from sims.hubspot.http import Ctx, Router, reply, require
+from sims.hubspot.http import Ctx, Router, batch_reply, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.store import Portal, Record
-from sims.hubspot.timeutil import iso_ms, now_ms
+from sims.hubspot.timeutil import now_ms
 
 JsonDict = dict[str, Any]
 MAX_PAGE = 500
@@ -75,22 +75,6 @@ def _default_result(atype: AssocType, a: Record, b: Record) -> JsonDict:
     }
 
 
-def _batch_answer(
-    status: int, started: int, results: list[Any], errors: list[JsonDict]
-) -> Response:
-    body: JsonDict = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": iso_ms(started),
-        "completedAt": iso_ms(now_ms()),
-    }
-    if errors:
-        body["numErrors"] = len(errors)
-        body["errors"] = errors
-        return reply(207, body)
-    return reply(status, body)
-
-
 def _types(ctx: Ctx, a: str = "type", b: str = "toType") -> tuple[ObjectType, ObjectType]:
     portal = ctx.sim.portal
     return portal.resolve_type(ctx.params[a]), portal.resolve_type(ctx.params[b])
@@ -104,7 +88,7 @@ async def put_default(ctx: Ctx) -> Response:
     b = _existing(portal, ttype, ctx.params["toId"])
     atype = portal.associations.default_type(ftype.type_id, ttype.type_id)
     portal.associations.add((a.type_id, a.id), (b.type_id, b.id), atype)
-    return _batch_answer(200, started, [_default_result(atype, a, b)], [])
+    return batch_reply(200, started, [_default_result(atype, a, b)], [])
 
 
 async def put_labels(ctx: Ctx) -> Response:
@@ -196,7 +180,7 @@ async def batch_default(ctx: Ctx) -> Response:
             continue
         portal.associations.add((a.type_id, a.id), (b.type_id, b.id), atype)
         results.append(_default_result(atype, a, b))
-    return _batch_answer(200, started, results, [_missing_error(missing)] if missing else [])
+    return batch_reply(200, started, results, [_missing_error(missing)] if missing else [])
 
 
 async def batch_create(ctx: Ctx) -> Response:
@@ -219,7 +203,7 @@ async def batch_create(ctx: Ctx) -> Response:
         for atype in wanted:
             portal.associations.add((a.type_id, a.id), (b.type_id, b.id), atype)
         results.append(_labels_pair(portal, a, b))
-    return _batch_answer(201, started, results, [_missing_error(missing)] if missing else [])
+    return batch_reply(201, started, results, [_missing_error(missing)] if missing else [])
 
 
 async def batch_read(ctx: Ctx) -> Response:
@@ -248,7 +232,7 @@ async def batch_read(ctx: Ctx) -> Response:
                 context={"fromObjectId": missing},
             ).standard_error()
         )
-    return _batch_answer(200, started, results, errors)
+    return batch_reply(200, started, results, errors)
 
 
 async def batch_archive(ctx: Ctx) -> Response:

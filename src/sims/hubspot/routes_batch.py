@@ -13,11 +13,11 @@ from typing import Any
 from starlette.responses import Response
 
 from sims.hubspot.errors import SimError, bad_request, duplicate_ids, too_many_inputs
-from sims.hubspot.http import Ctx, Router, reply, require
+from sims.hubspot.http import Ctx, Router, batch_reply, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.render import record_json
 from sims.hubspot.store import CASE_INSENSITIVE_UNIQUE, Portal, Record
-from sims.hubspot.timeutil import iso_ms, now_ms
+from sims.hubspot.timeutil import now_ms
 
 JsonDict = dict[str, Any]
 MAX_INPUTS = 100
@@ -60,22 +60,6 @@ def _not_found_error(otype: ObjectType, ids: list[str]) -> JsonDict:
     ).standard_error()
 
 
-def _answer(
-    ok_status: int, started: int, results: list[JsonDict], errors: list[JsonDict]
-) -> Response:
-    body: JsonDict = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": iso_ms(started),
-        "completedAt": iso_ms(now_ms()),
-    }
-    if errors:
-        body["numErrors"] = len(errors)
-        body["errors"] = errors
-        return reply(207, body)
-    return reply(ok_status, body)
-
-
 def _trace_error(err: SimError, trace_id: str) -> JsonDict:
     item = err.standard_error()
     item["context"] = {**item["context"], "objectWriteTraceId": [trace_id]}
@@ -110,7 +94,7 @@ async def batch_read(ctx: Ctx) -> Response:
             )
         )
     errors = [_not_found_error(otype, missing)] if missing else []
-    return _answer(200, started, results, errors)
+    return batch_reply(200, started, results, errors)
 
 
 async def batch_create(ctx: Ctx) -> Response:
@@ -162,7 +146,7 @@ async def _batch_write(ctx: Ctx, mode: str) -> Response:
     if missing:
         errors.insert(0, _not_found_error(otype, missing))
     results = [_apply(ctx, otype, mode, plan) for plan in plans]
-    return _answer(201 if mode == "create" else 200, started, results, errors)
+    return batch_reply(201 if mode == "create" else 200, started, results, errors)
 
 
 def _plan(
