@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.hubspot.errors import HubSpotNotFound
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
 from accredo_hubspot.mapping.properties import PROPERTY_GROUP, company_properties
-from accredo_hubspot.sync.setup import property_exists, run_setup
+from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
@@ -139,3 +140,11 @@ async def test_a_property_of_the_wrong_type_stops_setup_naming_it(
         await run_setup(hubspot, load_config(None))
     prop = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
     assert prop["type"] == "string"  # never dropped and recreated: its values would be lost
+
+
+async def property_exists(hubspot: HubSpotClient, name: str) -> bool:
+    try:
+        await hubspot.get_property("companies", name)
+    except HubSpotNotFound:
+        return False
+    return True

@@ -109,10 +109,16 @@ class CompanyWriter:
             now=now,
             config=self._config,
         )
-        outcome = await self._send([*plans.updates, *plans.creates], send_turn)
-        final = {p.code: p for p in [*plans.updates, *plans.creates]}
-        refused = [f for f in outcome.failed if _retry_without(f, final.get(f.key)) is not None]
-        retries = [r for f in refused if (r := _retry_without(f, final[f.key])) is not None]
+        sent = {p.code: p for p in [*plans.updates, *plans.creates]}
+        outcome = await self._send(list(sent.values()), send_turn)
+        final = dict(sent)
+        retry_of = {
+            f.key: retry
+            for f in outcome.failed
+            if (retry := _retry_without(f, sent.get(f.key))) is not None
+        }
+        refused = [f for f in outcome.failed if f.key in retry_of]
+        retries = list(retry_of.values())
         if retries:
             # One refused property (a custom field HubSpot rejects, say) must not hold back the
             # record's other values: send them again without it; the property is dead-lettered.
@@ -138,7 +144,6 @@ class CompanyWriter:
                 commit.link(code, first_time[code].company_id or "", first_time[code].via)
                 commit.shadows[code] = shadows.get(code, {})
                 report.linked += 1
-        sent = {p.code: p for p in [*plans.updates, *plans.creates]}
         for failure in failures:
             report.failed += 1
             report.failures.append(f"{failure.key}: {failure.property_name}: {failure.message}")

@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accredo_hubspot.hubspot.client import HubSpotClient
-from accredo_hubspot.hubspot.errors import HubSpotNotFound
 from accredo_hubspot.hubspot.models import PropertyCreate
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.properties import PROPERTY_GROUP, company_properties
-
-COMPANIES = "companies"
+from accredo_hubspot.sync.companies import COMPANIES
 
 
 @dataclass
@@ -47,11 +45,3 @@ async def run_setup(hubspot: HubSpotClient, config: MappingConfig) -> SetupRepor
         elif after.model_dump() != before.model_dump():
             report.updated.append(definition.name)
     return report
-
-
-async def property_exists(hubspot: HubSpotClient, name: str) -> bool:
-    try:
-        await hubspot.get_property(COMPANIES, name)
-    except HubSpotNotFound:
-        return False
-    return True
