@@ -8,6 +8,9 @@ filter group (groups are OR-ed, so each needs the floor).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+
 from accredo_hubspot.hubspot.models import (
     SearchFilter,
     SearchFilterGroup,
@@ -20,6 +23,10 @@ SEARCH_RESULT_CAP = 10_000
 #: Largest search page (reference §5).
 MAX_SEARCH_LIMIT = 200
 ID_PROPERTY = "hs_object_id"
+#: Largest search request body HubSpot accepts (reference §5: "at most 3,000 characters").
+MAX_SEARCH_BODY_CHARS = 3000
+#: Values in one ``IN`` filter [assumed: kept well under HubSpot's limits].
+MAX_IN_VALUES = 100
 
 
 def can_slice_by_id(request: SearchRequest) -> bool:
@@ -53,3 +60,35 @@ def next_page_crosses_cap(next_after: str, limit: int) -> bool:
     except ValueError:
         return False
     return offset + limit > SEARCH_RESULT_CAP
+
+
+def body_chars(request: SearchRequest) -> int:
+    """The length of the JSON body the client sends for ``request``."""
+    return len(json.dumps(request.to_wire()))
+
+
+def in_requests(
+    property_name: str, values: Sequence[str], properties: Sequence[str], *, limit: int = 100
+) -> Iterator[SearchRequest]:
+    """Searches for records whose ``property_name`` is one of ``values``, each request with at
+    most ``MAX_IN_VALUES`` values and a body within ``MAX_SEARCH_BODY_CHARS``."""
+
+    def request(chunk: list[str]) -> SearchRequest:
+        condition = SearchFilter(property_name=property_name, operator="IN", values=chunk)
+        return SearchRequest(
+            filter_groups=[SearchFilterGroup(filters=[condition])],
+            properties=list(properties),
+            limit=limit,
+        )
+
+    chunk: list[str] = []
+    for value in dict.fromkeys(values):
+        if chunk and (
+            len(chunk) >= MAX_IN_VALUES
+            or body_chars(request([*chunk, value])) > MAX_SEARCH_BODY_CHARS
+        ):
+            yield request(chunk)
+            chunk = []
+        chunk.append(value)
+    if chunk:
+        yield request(chunk)

@@ -21,10 +21,8 @@ from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.hubspot.errors import HubSpotRateLimited, HubSpotTransientError
 from accredo_hubspot.hubspot.models import (
     HubSpotObject,
-    SearchFilter,
-    SearchFilterGroup,
-    SearchRequest,
 )
+from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
@@ -44,8 +42,6 @@ log = structlog.get_logger(__name__)
 
 #: Queue entries handled per write step.
 DRAIN_BATCH = 500
-#: Values in one search ``IN`` filter (HubSpot caps filter values; kept well under).
-SEARCH_IN_VALUES = 100
 #: Wait after an Accredo or HubSpot outage before the next cycle, doubling up to the cap.
 OUTAGE_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 DAILY_REFRESH_KEY = "daily_refresh_date"
@@ -197,19 +193,9 @@ class LiveSync:
             "domain": [d for c in customers if (d := debtor_domain(c, generic))],
         }
         found: dict[str, HubSpotObject] = {}
+        properties = mapped_properties(self._config)
         for prop, values in keys.items():
-            unique = list(dict.fromkeys(values))
-            for start in range(0, len(unique), SEARCH_IN_VALUES):
-                chunk = unique[start : start + SEARCH_IN_VALUES]
-                request = SearchRequest(
-                    filter_groups=[
-                        SearchFilterGroup(
-                            filters=[SearchFilter(property_name=prop, operator="IN", values=chunk)]
-                        )
-                    ],
-                    properties=mapped_properties(self._config),
-                    limit=100,
-                )
+            for request in in_requests(prop, values, properties):
                 async for company in self._hubspot.search_all(COMPANIES, request):
                     found[company.id] = company
         return list(found.values())
