@@ -112,6 +112,15 @@ def test_a_missing_setting_stops_the_command_naming_it_without_secrets(
     assert not (tmp_path / "state.db").exists()  # stopped at start, nothing opened
 
 
+def test_an_error_message_is_printed_whole_brackets_included(tmp_path: Path) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text("[sync]\npol_interval_s = 1\n", encoding="utf-8")
+    env = {"HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN}
+    code, _, err = invoke(["setup", "--config", str(config)], env, tmp_path)
+    assert code == 1
+    assert "[sync]: unknown key 'pol_interval_s'" in err  # not read as terminal markup
+
+
 def test_a_wrong_setting_names_it_and_hides_the_database_password(tmp_path: Path) -> None:
     env = {
         "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,

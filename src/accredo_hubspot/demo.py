@@ -9,14 +9,16 @@ times each change until it shows on the HubSpot company.
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import random
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +49,9 @@ DEMO_PASSWORD = "sync-demo-password"
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 START_TIMEOUT_S = 60.0
 VISIBLE_TIMEOUT_S = 15.0
+#: The distribution whose ``sim`` extra brings what only the simulators use.
+DISTRIBUTION = "accredo-hubspot"
+SIM_EXTRA = "sim"
 
 
 class DemoError(ConnectorError):
@@ -64,6 +69,46 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def missing_requirements(requirements: Iterable[str], extra: str) -> list[str]:
+    """The distributions that ``extra`` needs (of these ``Requires-Dist`` lines) and that are
+    not installed, by name."""
+    marker = re.compile(rf"""extra\s*==\s*["']{re.escape(extra)}["']""")
+    missing = []
+    for requirement in requirements:
+        spec, _, markers = requirement.partition(";")
+        name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
+        if name is None or not marker.search(markers):
+            continue
+        try:
+            importlib.metadata.distribution(name.group())
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name.group())
+    return missing
+
+
+def sim_extra_problem(requirements: Iterable[str]) -> str | None:
+    """One line naming the fix when the simulators' own dependencies are not installed (a
+    plain ``pip install accredo-hubspot`` leaves them out); None when they are."""
+    missing = missing_requirements(requirements, SIM_EXTRA)
+    if not missing:
+        return None
+    return (
+        f"the simulators need the [{SIM_EXTRA}] extra: pip install "
+        f"'{DISTRIBUTION}[{SIM_EXTRA}]' (missing: {', '.join(missing)})"
+    )
+
+
+def check_sim_extra() -> None:
+    """Stop before starting the simulators when they could not run."""
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:  # a source tree, not installed
+        return
+    problem = sim_extra_problem(requirements)
+    if problem is not None:
+        raise DemoError(problem)
 
 
 def _script(name: str) -> str:
@@ -85,6 +130,7 @@ def simulators(
 
     ``hubspot_args`` are extra ``hubspot-sim`` flags (the benchmarks set limits and tokens).
     """
+    check_sim_extra()
     accredo_port, hubspot_port = _free_port(), _free_port()
     commands = [
         [_script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],

@@ -42,7 +42,7 @@ def test_built_in_default_loads_with_documented_settings() -> None:
     assert config.source == BUILT_IN_SOURCE
     assert config.nzbn_property == "nzbn"
     assert config.sync.poll_interval_s == 1.0
-    assert config.sync.hubspot_batch_size == 100
+    assert config.sync.accredo_page_size == 2000
     assert config.near_limit_pct == Decimal(90)
     assert {"gmail.com", "xtra.co.nz", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com"} <= (
         config.generic_email_domains
@@ -129,7 +129,7 @@ def test_one_accredo_field_feeding_two_properties_is_fine() -> None:
         (rule("name", "CustomerName") + 'colour = "red"\n', r"unknown key 'colour'"),
         ('[sync]\npoll_interval_s = "fast"\n', r"sync.poll_interval_s: expected a number"),
         ("[sync]\npoll_interval_s = 0\n", r"greater than 0"),
-        ("[sync]\nhubspot_batch_size = 101\n", r"hubspot_batch_size: .* from 1 to 100"),
+        ("[sync]\naccredo_page_size = 0\n", r"accredo_page_size: .* from 1 to 10000"),
         ("[sync]\npol_interval_s = 1\n", r"\[sync\]: unknown key 'pol_interval_s'"),
         ("[credit]\nnear_limit_pct = 150\n", r"near_limit_pct"),
         ('[matching]\ngeneric_email_domains = "gmail.com"\n', r"expected a list"),

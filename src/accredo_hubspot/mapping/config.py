@@ -70,7 +70,6 @@ MANAGED_PROPERTIES = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
 NZBN_PLACEHOLDER = "{nzbn_property}"
 #: HubSpot internal property names (hubspot-api.md section 6, [assumed] there too).
 PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]*")
-MAX_HUBSPOT_BATCH = 100
 BUILT_IN_SOURCE = "<built-in default configuration>"
 DEFAULT_CONFIG_RESOURCE = "default.toml"
 
@@ -105,7 +104,6 @@ class FieldRule:
 class SyncSettings:
     poll_interval_s: float = 1.0
     accredo_page_size: int = 2000
-    hubspot_batch_size: int = MAX_HUBSPOT_BATCH
 
 
 @dataclass(frozen=True)
@@ -241,8 +239,7 @@ class _Parser:
         )
 
     def sync(self, table: Mapping[str, Any]) -> SyncSettings:
-        names = {"poll_interval_s", "accredo_page_size", "hubspot_batch_size"}
-        self.keys(table, "[sync]", names)
+        self.keys(table, "[sync]", {"poll_interval_s", "accredo_page_size"})
         defaults = SyncSettings()
         page = self.integer(
             table,
@@ -252,20 +249,11 @@ class _Parser:
             1,
             10_000,
         )
-        batch = self.integer(
-            table,
-            "hubspot_batch_size",
-            "sync.hubspot_batch_size",
-            defaults.hubspot_batch_size,
-            1,
-            MAX_HUBSPOT_BATCH,
-        )
         return SyncSettings(
             poll_interval_s=self.positive_number(
                 table, "poll_interval_s", "sync.poll_interval_s", defaults.poll_interval_s
             ),
             accredo_page_size=cast(int, page),
-            hubspot_batch_size=cast(int, batch),
         )
 
     def near_limit(self, table: Mapping[str, Any]) -> Decimal:
