@@ -150,11 +150,6 @@ async def merge_objects(ctx: Ctx) -> Response:
 
 async def search_objects(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
-    raw = await ctx.request.body()
-    if len(raw) > search.MAX_BODY_CHARS:
-        raise bad_request(
-            f"Search request body is {len(raw)} characters; the maximum is {search.MAX_BODY_CHARS}."
-        )
     body = await ctx.json_object()
     req = search.parse_request(body)
     if otype.is_custom and any(

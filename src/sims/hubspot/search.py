@@ -21,7 +21,12 @@ MAX_FILTERS_TOTAL = 18
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 10
 RESULT_CAP = 10_000
-MAX_BODY_CHARS = 3000
+MAX_QUERY_CHARS = 3000
+"""The limit applies to ``query``, not to the body (reference 5 "Limits")."""
+BODY_KEYS = frozenset({"filterGroups", "filters", "sorts", "query", "properties", "limit", "after"})
+FILTER_KEYS = frozenset({"propertyName", "operator", "value", "highValue", "values"})
+SECONDARY_EMAILS = "hs_additional_emails"
+"""A contact's secondary addresses, also found by a filter on ``email`` (reference 5)."""
 OPERATORS = frozenset(
     {
         "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
@@ -43,10 +48,25 @@ class SearchRequest:
 
 
 def parse_request(body: JsonDict) -> SearchRequest:
-    """Check a search body against HubSpot's limits."""
+    """Check a search body against HubSpot's limits.
+
+    A key the simulator does not read is refused, never ignored (reference 5). A top-level
+    ``filters`` list (with no ``filterGroups``) is applied as one AND group.
+    """
+    unknown = sorted(set(body) - BODY_KEYS)
+    if unknown:
+        raise bad_request(f"Unknown search request fields: {', '.join(unknown)}")
     groups_raw = body.get("filterGroups") or []
     if not isinstance(groups_raw, list):
         raise bad_request("filterGroups must be a list")
+    top_filters = body.get("filters") or []
+    if not isinstance(top_filters, list):
+        raise bad_request("filters must be a list")
+    if top_filters and groups_raw:
+        # HubSpot's handling of both at once is not documented: refuse rather than guess.
+        raise bad_request("Send either filterGroups or filters, not both")
+    if top_filters:
+        groups_raw = [{"filters": top_filters}]
     if len(groups_raw) > MAX_GROUPS:
         raise bad_request(f"Too many filter groups: {len(groups_raw)}. Maximum is {MAX_GROUPS}.")
     groups: list[list[JsonDict]] = []
@@ -59,6 +79,10 @@ def parse_request(body: JsonDict) -> SearchRequest:
             )
         total += len(filters)
         for f in filters:
+            if not isinstance(f, dict):
+                raise bad_request("Every filter must be an object")
+            if extra := sorted(set(f) - FILTER_KEYS):
+                raise bad_request(f"Unknown filter fields: {', '.join(extra)}")
             if f.get("operator") not in OPERATORS:
                 raise bad_request(f"Unknown operator {f.get('operator')}")
             if not f.get("propertyName"):
@@ -73,12 +97,17 @@ def parse_request(body: JsonDict) -> SearchRequest:
     if after + limit > RESULT_CAP:
         raise bad_request(SEARCH_CAP_MESSAGE.format(after=after, limit=limit))
     sort_prop, descending = _sort(body.get("sorts") or [])
+    query = body.get("query") or None
+    if query is not None and len(str(query)) > MAX_QUERY_CHARS:
+        raise bad_request(
+            f"query is {len(str(query))} characters; the maximum is {MAX_QUERY_CHARS}."
+        )
     props = body.get("properties")
     return SearchRequest(
         groups,
         sort_prop,
         descending,
-        body.get("query") or None,
+        str(query) if query is not None else None,
         [str(p) for p in props] if props else None,
         limit,
         after,
@@ -104,10 +133,6 @@ def _sort(sorts: list[Any]) -> tuple[str | None, bool]:
     return str(first.get("propertyName")), first.get("direction") == "DESCENDING"
 
 
-def _tokens(value: str) -> list[str]:
-    return [t for t in TOKEN_SPLIT.split(value.lower()) if t]
-
-
 def _compare_key(pdef: PropertyDef | None, value: str) -> tuple[int, float | str]:
     if pdef is not None and pdef.type == "number" and NUMBER_RE.match(value):
         return (0, float(value))
@@ -119,11 +144,31 @@ def _compare_key(pdef: PropertyDef | None, value: str) -> tuple[int, float | str
             return (0, float(day))
     if pdef is None and value.isdigit():
         return (0, float(value))
-    return (1, value.lower())
+    return (1, _casefold(pdef, value))
 
 
 def _casefold(pdef: PropertyDef | None, value: str) -> str:
-    return value if pdef is not None and pdef.type == "enumeration" else value.lower()
+    """Filter values ignore case, except for enumerations (reference 5 "Case")."""
+    return value if _is_enumeration(pdef) else value.lower()
+
+
+def _is_enumeration(pdef: PropertyDef | None) -> bool:
+    return pdef is not None and pdef.type == "enumeration"
+
+
+def _in_values(pdef: PropertyDef | None, values: list[Any]) -> set[str]:
+    """The values an ``IN``/``NOT_IN`` filter compares with.
+
+    String properties are compared in lower case, and the filter's values are taken as sent:
+    HubSpot needs them in lower case, so an upper-case value matches nothing (reference 5
+    "Case"). Enumerations compare exactly; other types ignore case.
+    """
+    if pdef is not None and pdef.type == "string":
+        return {str(v) for v in values}
+    return {_casefold(pdef, str(v)) for v in values}
+
+
+NEGATIONS = {"NEQ": "EQ", "NOT_IN": "IN", "NOT_CONTAINS_TOKEN": "CONTAINS_TOKEN"}
 
 
 def matches_filter(
@@ -142,25 +187,28 @@ def matches_filter(
         return bool(value)
     if op == "NOT_HAS_PROPERTY":
         return not value
-    if op in ("IN", "NOT_IN"):
-        wanted = {_casefold(pdef, str(v)) for v in f.get("values") or []}
-        if pdef is not None and pdef.field_type == "checkbox" and value:
-            hit = any(_casefold(pdef, v) in wanted for v in value.split(";"))
-        else:
-            hit = value is not None and _casefold(pdef, value) in wanted
-        return hit if op == "IN" else not hit
-    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        hit = value is not None and _contains_token(value, str(f.get("value", "")))
-        return hit if op == "CONTAINS_TOKEN" else not hit
+    candidates = [value] if value is not None else []
+    if name == "email":
+        candidates += [e for e in (props.get(SECONDARY_EMAILS) or "").split(";") if e]
+    positive = NEGATIONS.get(op, op)
+    hit = any(_matches(positive, f, have, pdef) for have in candidates)
+    return not hit if op in NEGATIONS else hit
+
+
+def _matches(op: str, f: JsonDict, value: str, pdef: PropertyDef | None) -> bool:
+    """One stored value against a filter with a positive operator."""
+    if op == "IN":
+        wanted = _in_values(pdef, f.get("values") or [])
+        if pdef is not None and pdef.field_type == "checkbox":
+            return any(_casefold(pdef, v) in wanted for v in value.split(";"))
+        return _casefold(pdef, value) in wanted
     target = str(f.get("value", ""))
-    if op in ("EQ", "NEQ"):
+    if op == "CONTAINS_TOKEN":
+        return _contains_token(value, target, case_sensitive=_is_enumeration(pdef))
+    if op == "EQ":
         if pdef is not None and pdef.type in ("number", "date", "datetime"):
-            hit = value is not None and _compare_key(pdef, value) == _compare_key(pdef, target)
-        else:
-            hit = value is not None and _casefold(pdef, value) == _casefold(pdef, target)
-        return hit if op == "EQ" else not hit
-    if value is None:
-        return False
+            return _compare_key(pdef, value) == _compare_key(pdef, target)
+        return _casefold(pdef, value) == _casefold(pdef, target)
     have = _compare_key(pdef, value)
     if op == "BETWEEN":
         high = _compare_key(pdef, str(f.get("highValue", "")))
@@ -174,13 +222,15 @@ def matches_filter(
     }[op]
 
 
-def _contains_token(value: str, pattern: str) -> bool:
-    pattern = pattern.lower()
+def _contains_token(value: str, pattern: str, *, case_sensitive: bool) -> bool:
+    if not case_sensitive:
+        value, pattern = value.lower(), pattern.lower()
+    tokens = [t for t in TOKEN_SPLIT.split(value) if t]
     if "*" in pattern:
-        return fnmatch.fnmatchcase(value.lower(), pattern) or any(
-            fnmatch.fnmatchcase(t, pattern) for t in _tokens(value)
+        return fnmatch.fnmatchcase(value, pattern) or any(
+            fnmatch.fnmatchcase(t, pattern) for t in tokens
         )
-    return pattern in _tokens(value) or pattern == value.lower()
+    return pattern in tokens or pattern == value
 
 
 def matches_query(query: str, props: dict[str, str], searchable: tuple[str, ...]) -> bool:

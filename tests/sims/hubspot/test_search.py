@@ -116,3 +116,82 @@ def test_archived_records_never_appear(sim: Any) -> None:
     made = _make(sim, {"name": "Gone"})
     sim.http.delete(f"/crm/v3/objects/companies/{made}")
     assert _search(sim).json()["total"] == 0
+
+
+def test_in_and_not_in_need_lower_case_values_for_string_properties(sim: Any) -> None:
+    """Reference 5 "Case": values ignore case, but string properties with ``IN``/``NOT_IN``
+    need lower-case values (an upper-case one matches nothing), and enumerations are
+    case-sensitive for every operator."""
+    a = _make(sim, {"name": "Alpha Foods", "domain": "alpha.co.nz", "industry": "RETAIL"})
+    b = _make(sim, {"name": "Beta Build"})
+
+    def ids(*filters: dict[str, Any]) -> set[str]:
+        body = _search(sim, filterGroups=[{"filters": list(filters)}], limit=100).json()
+        return {r["id"] for r in body["results"]}
+
+    assert ids(_f("name", "IN", values=["alpha foods"])) == {a}
+    assert ids(_f("name", "IN", values=["Alpha Foods", "BETA BUILD"])) == set()
+    assert ids(_f("name", "NOT_IN", values=["alpha foods"])) == {b}
+    assert ids(_f("name", "NOT_IN", values=["Alpha Foods"])) == {a, b}
+    assert ids(_f("name", "EQ", value="ALPHA FOODS")) == {a}
+    assert ids(_f("name", "NEQ", value="ALPHA FOODS")) == {b}
+    assert ids(_f("name", "CONTAINS_TOKEN", value="FOODS")) == {a}
+    assert ids(_f("industry", "IN", values=["retail"])) == set()
+    assert ids(_f("industry", "NOT_IN", values=["retail"])) == {a, b}
+    assert ids(_f("industry", "CONTAINS_TOKEN", value="retail")) == set()
+    assert ids(_f("industry", "CONTAINS_TOKEN", value="RETAIL")) == {a}
+
+
+def test_top_level_filters_are_one_and_group(sim: Any) -> None:
+    a = _make(sim, {"name": "Alpha", "domain": "alpha.co.nz"})
+    _make(sim, {"name": "Alpha", "domain": "other.co.nz"})
+    filters = [_f("name", "EQ", value="alpha"), _f("domain", "EQ", value="alpha.co.nz")]
+    answer = _search(sim, filters=filters)
+    assert answer.status_code == 200, answer.text
+    assert [r["id"] for r in answer.json()["results"]] == [a]
+    both = _search(sim, filters=filters, filterGroups=[{"filters": filters}])
+    assert both.status_code == 400
+
+
+def test_keys_it_does_not_read_are_refused(sim: Any) -> None:
+    """Reference 5: a server never ignores a key it does not read."""
+    assert _search(sim, filtergroups=[]).status_code == 400
+    typo = _search(sim, filterGroups=[{"filters": [_f("name", "IN", valuez=["a"])]}])
+    assert typo.status_code == 400
+    assert _search(sim, filterGroups=[{"filters": [_f("name", "IN", values=["a"])]}]).is_success
+
+
+def test_the_3000_character_limit_is_on_query_not_on_the_body(sim: Any) -> None:
+    made = _make(sim, {"name": "Alpha"})
+    many = [f"property_number_{i}" for i in range(200)]
+    long_body = _search(sim, properties=["name", *many])
+    assert long_body.status_code == 200, long_body.text
+    assert [r["id"] for r in long_body.json()["results"]] == [made]
+    assert _search(sim, query="a" * 3000).status_code == 200
+    too_long = _search(sim, query="a" * 3001)
+    assert too_long.status_code == 400
+    assert too_long.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_a_filter_on_email_finds_a_contact_by_its_secondary_address(sim: Any) -> None:
+    """Reference 5 "Secondary emails": a merge leaves the merged-away address there."""
+
+    def contact(props: dict[str, str]) -> str:
+        answer = sim.http.post("/crm/v3/objects/contacts", json={"properties": props})
+        made: str = answer.json()["id"]
+        return made
+
+    a, b = contact({"email": "a@x.nz"}), contact({"email": "b@x.nz"})
+    other = contact({"email": "c@x.nz"})
+    survivor = sim.http.post(
+        "/crm/v3/objects/contacts/merge", json={"primaryObjectId": a, "objectIdToMerge": b}
+    ).json()["id"]
+
+    def ids(f: dict[str, Any]) -> set[str]:
+        body = {"filterGroups": [{"filters": [f]}]}
+        found = sim.http.post("/crm/v3/objects/contacts/search", json=body).json()
+        return {r["id"] for r in found["results"]}
+
+    assert ids(_f("email", "EQ", value="B@x.nz")) == {survivor}
+    assert ids(_f("email", "IN", values=["b@x.nz", "c@x.nz"])) == {survivor, other}
+    assert ids(_f("email", "NEQ", value="b@x.nz")) == {other}
