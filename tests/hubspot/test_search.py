@@ -1,4 +1,4 @@
-"""Search request rewriting for the 10,000-result cap."""
+"""Search request building: ``IN`` lists and rewriting for the 10,000-result cap."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from accredo_hubspot.hubspot.models import (
 )
 from accredo_hubspot.hubspot.search import (
     MAX_IN_VALUES,
-    MAX_SEARCH_BODY_CHARS,
-    body_chars,
     can_slice_by_id,
     in_requests,
     keyset_request,
@@ -67,17 +65,14 @@ def test_cap_arithmetic() -> None:
     assert next_page_crosses_cap("9900", 200)
 
 
-def test_in_requests_keep_each_body_within_hubspots_limit() -> None:
-    """Long values (domains) would push 100 of them past the 3,000-character body limit."""
-    domains = [f"branch-{i:03d}.kowhai-engineering-and-plumbing.co.nz" for i in range(150)]
+def test_in_requests_send_each_value_once_in_lower_case_100_at_a_time() -> None:
+    """HubSpot needs ``IN`` values of string properties in lower case (reference §5 "Case")."""
+    codes = [f"Cust{i:03d}" for i in range(150)]
     properties = ["name", "domain", "nzbn", "accredo_customer_code"]
-    requests = list(in_requests("domain", [*domains, domains[0]], properties))
-    assert len(requests) > 2  # 150 values would fit in two requests by count alone
+    requests = list(in_requests("accredo_customer_code", [*codes, "CUST000"], properties))
+    assert [len(r.filter_groups[0].filters[0].values or []) for r in requests] == [100, 50]
     sent = [v for r in requests for v in (r.filter_groups[0].filters[0].values or [])]
-    assert sent == domains  # every value once, in order
+    assert sent == [c.lower() for c in codes]  # every value once, in order
     for request in requests:
-        assert body_chars(request) <= MAX_SEARCH_BODY_CHARS
         assert len(request.filter_groups[0].filters[0].values or []) <= MAX_IN_VALUES
         assert request.properties == properties
-    short = list(in_requests("accredo_customer_code", [f"C{i}" for i in range(150)], properties))
-    assert [len(r.filter_groups[0].filters[0].values or []) for r in short] == [100, 50]

@@ -148,6 +148,19 @@ async def test_a_new_debtor_is_matched_to_the_company_holding_its_nzbn(synced: S
     assert company["accredo_customer_code"] == "KEATOO"
 
 
+async def test_a_new_debtor_is_matched_to_the_company_holding_its_code(synced: Synced) -> None:
+    """The upper-case code is searched in lower case, which HubSpot needs for string values in
+    ``IN`` (reference 5 "Case"); sent as it is, it would match nothing."""
+    company_id = synced.world.user_creates_company(
+        {"name": "Tōtara Timber", "accredo_customer_code": "TOTARA7"}
+    )
+    httpx.post(f"{synced.world.hubspot.url}/_sim/search/index").raise_for_status()
+    create_debtor(synced.world, {"CustomerCode": "TOTARA7", "CustomerName": "Totara Timber Ltd"})
+    report = await synced.live.cycle()
+    assert report.writes is not None and report.writes.created == 0
+    assert synced.links()["TOTARA7"] == (company_id, "code")
+
+
 async def test_a_new_branch_sharing_a_domain_gets_its_own_company(synced: Synced) -> None:
     create_debtor(
         synced.world,

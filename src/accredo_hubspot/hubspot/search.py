@@ -1,5 +1,6 @@
-"""Search paging past HubSpot's 10,000-result cap, as pure request rewriting.
+"""HubSpot's search rules, as pure request building and rewriting.
 
+``in_requests`` builds ``IN`` searches as HubSpot needs them (lower case, bounded lists).
 Paging a search beyond 10,000 results answers 400 (reference §5, pitfall §13.2). The way
 round is keyset paging: sort by ``hs_object_id`` ascending and, when the next offset would
 cross the cap, start again at offset 0 with ``hs_object_id > last id seen`` added to every
@@ -8,7 +9,6 @@ filter group (groups are OR-ed, so each needs the floor).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 
 from accredo_hubspot.hubspot.models import (
@@ -23,8 +23,6 @@ SEARCH_RESULT_CAP = 10_000
 #: Largest search page (reference §5).
 MAX_SEARCH_LIMIT = 200
 ID_PROPERTY = "hs_object_id"
-#: Largest search request body HubSpot accepts (reference §5: "at most 3,000 characters").
-MAX_SEARCH_BODY_CHARS = 3000
 #: Values in one ``IN`` filter [assumed: kept well under HubSpot's limits].
 MAX_IN_VALUES = 100
 
@@ -62,33 +60,25 @@ def next_page_crosses_cap(next_after: str, limit: int) -> bool:
     return offset + limit > SEARCH_RESULT_CAP
 
 
-def body_chars(request: SearchRequest) -> int:
-    """The length of the JSON body the client sends for ``request``."""
-    return len(json.dumps(request.to_wire()))
-
-
 def in_requests(
     property_name: str, values: Sequence[str], properties: Sequence[str], *, limit: int = 100
 ) -> Iterator[SearchRequest]:
-    """Searches for records whose ``property_name`` is one of ``values``, each request with at
-    most ``MAX_IN_VALUES`` values and a body within ``MAX_SEARCH_BODY_CHARS``."""
+    """Searches for records whose string property ``property_name`` is one of ``values``, each
+    request with at most ``MAX_IN_VALUES`` values.
 
-    def request(chunk: list[str]) -> SearchRequest:
-        condition = SearchFilter(property_name=property_name, operator="IN", values=chunk)
-        return SearchRequest(
+    HubSpot compares ``IN`` values of string properties in lower case, so an upper-case value
+    (an Accredo customer code) would match nothing (reference §5 "Case"): the values are sent
+    in lower case. Not for enumerations, which are case-sensitive.
+    """
+    wanted = list(dict.fromkeys(v.lower() for v in values))
+    for start in range(0, len(wanted), MAX_IN_VALUES):
+        condition = SearchFilter(
+            property_name=property_name,
+            operator="IN",
+            values=wanted[start : start + MAX_IN_VALUES],
+        )
+        yield SearchRequest(
             filter_groups=[SearchFilterGroup(filters=[condition])],
             properties=list(properties),
             limit=limit,
         )
-
-    chunk: list[str] = []
-    for value in dict.fromkeys(values):
-        if chunk and (
-            len(chunk) >= MAX_IN_VALUES
-            or body_chars(request([*chunk, value])) > MAX_SEARCH_BODY_CHARS
-        ):
-            yield request(chunk)
-            chunk = []
-        chunk.append(value)
-    if chunk:
-        yield request(chunk)
