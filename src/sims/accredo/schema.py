@@ -1,8 +1,8 @@
 """Entity definitions of the simulator, read from Accredo's OpenAPI description (the subset).
 
 Field names, types, maximum lengths, unicode flags, read-only flags and enum labels come from
-the spec; two entities the change feed needs but the subset lacks (``ARAllocation`` and
-``TABLE_ARADDR``) are defined here by hand from reference 9.4 / 10.5 [assumed shapes].
+the spec; the raw tables the change feed reads but the subset lacks (``TABLE_ARADDR``,
+``TABLE_OELINE``) are built from their entities' definitions (reference 9.4) [assumed shapes].
 """
 
 from __future__ import annotations
@@ -88,9 +88,7 @@ def _field(name: str, prop: dict[str, Any]) -> FieldDef:
 
 
 def definition_fields(def_name: str) -> dict[str, FieldDef]:
-    """Fields of a definition, from the spec or from the hand-made ones below."""
-    if def_name in _EXTRA_DEFS:
-        return dict(_EXTRA_DEFS[def_name])
+    """Fields of a definition, from the spec."""
     props = load_spec()["definitions"][def_name]["properties"]
     return {n: _field(n, p) for n, p in props.items()}
 
@@ -98,25 +96,6 @@ def definition_fields(def_name: str) -> dict[str, FieldDef]:
 def _s(name: str, n: int, ro: bool = False) -> FieldDef:
     return FieldDef(name, "string", max_length=n, unicode=False, read_only=ro)
 
-
-_EXTRA_DEFS: dict[str, dict[str, FieldDef]] = {
-    # [assumed] reference 10.5: ARAllocation carries these (full spec); key AllocationID (9.2).
-    "ARAllocation": {
-        f.name: f
-        for f in (
-            FieldDef("RecNo", "integer"),
-            FieldDef("AllocationID", "integer", read_only=True),
-            _s("CustomerCode", 16),
-            FieldDef("DebitTransactionID", "integer"),
-            FieldDef("CreditTransactionID", "integer"),
-            FieldDef("Date", "string"),
-            FieldDef("PeriodID", "integer"),
-            FieldDef("Amount", "number"),
-            FieldDef("Discount", "number"),
-            FieldDef("RecordRevision", "integer", read_only=True),
-        )
-    },
-}
 
 WRITABLE = frozenset({"GET", "POST"})
 WRITABLE_KEY = frozenset({"GET", "PATCH", "PUT", "DELETE"})
