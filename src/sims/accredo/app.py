@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sims.accredo import ledger
 from sims.accredo.auth import GrantError
+from sims.accredo.company import BASE_CURRENCY, company_details, user_details
 from sims.accredo.config import SimConfig
 from sims.accredo.control import control_routes
 from sims.accredo.odata import ExpandItem, QueryError
@@ -213,7 +214,7 @@ class Api:
         name, key_text = sm.group(1), sm.group(2)
         canonical = self.entity_names.get(name.lower())
         if canonical is None:
-            return self.function(request, name, key_text, service)
+            return self.function(request, name, key_text, service, user)
         if len(segments) > 1:
             raise SimError(
                 501, "NotImplemented", f"Bound operation '{segments[1]}' is not simulated."
@@ -239,7 +240,9 @@ class Api:
             return int(text)
         raise QueryError(f"Invalid key '{text}' for {ent.name}")
 
-    def function(self, request: Request, name: str, args: str | None, service: str) -> Response:
+    def function(
+        self, request: Request, name: str, args: str | None, service: str, user: str
+    ) -> Response:
         sim = self.sim
         low = name.lower()
         params = dict(request.query_params)
@@ -266,28 +269,15 @@ class Api:
             edition = "Mercury" if "/mercury/" in request.url.path.lower() else "Saturn"
             return JSONResponse({"@odata.context": ctx, "value": edition})
         if low == "basecurrencycode":
-            return JSONResponse({"@odata.context": ctx, "value": "NZD"})
+            return JSONResponse({"@odata.context": ctx, "value": BASE_CURRENCY})
         if low == "moduleavailable":
             mod = params.get("ModuleCode", "").upper()
             return JSONResponse({"@odata.context": ctx, "value": mod in ("AR", "IN", "OE", "CO")})
         if low == "user":
-            return JSONResponse(
-                {
-                    "@odata.context": ctx,
-                    "LoginUserCode": sim.config.username.upper(),
-                    "UserName": "Sync service",
-                }
-            )
+            details = user_details(user, sim.config.username.upper())
+            return JSONResponse({"@odata.context": ctx, **details})
         if low == "company":
-            return JSONResponse(
-                {
-                    "@odata.context": ctx,
-                    "CompanyCode": sim.config.company,
-                    "CompanyName": "Demo Supplies Ltd",
-                    "TradingName": "Demo Supplies",
-                    "BaseCurrencyCode": "NZD",
-                }
-            )
+            return JSONResponse({"@odata.context": ctx, **company_details(sim.config.company)})
         raise SimError(404, "NotFound", f"{name} not found")
 
     async def collection(

@@ -19,6 +19,7 @@ from typing import Any
 
 from sims.accredo import ledger, seed
 from sims.accredo.auth import TokenStore
+from sims.accredo.company import BASE_CURRENCY
 from sims.accredo.config import SimConfig
 from sims.accredo.schema import (
     EntityDef,
@@ -33,7 +34,6 @@ from sims.accredo.validation import ValidationFailed, check_value, clean_body
 SIM_USER = "SIM"
 #: [assumed] the company's default customer group for a POST without one (reference 6.3).
 DEFAULT_GROUP = "TRADE"
-BASE_CURRENCY = "NZD"
 _CODE_RE = re.compile(r"^[A-Z0-9]{1,16}$")
 
 #: Default change-tracking set-up (reference 9.3, "Simulator heat map").

@@ -1,0 +1,48 @@
+"""Utility functions of the company URL (reference 10.9): /User, /Company, SystemDate."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.sims.accredo.conftest import Sim
+from tests.sims.accredo.test_contract import check, spec
+
+
+def test_user_is_the_logged_in_user_with_the_spec_fields(sim: Sim, api: httpx.Client) -> None:
+    r = api.get("/User")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    check("User_Results", body)
+    assert set(spec()["definitions"]["User_Results"]["properties"]) <= set(body)
+    assert body["LoginUserCode"] == "SYNC"
+    assert body["EmailAddress"] and body["UserName"]
+    # the same code the change feed writes for this user's changes
+    code = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]
+    api.patch(
+        f"/ARCustomer('{code['CustomerCode']}')",
+        json={"Comment": "seen"},
+        headers={"If-Match": code["@odata.etag"]},
+    )
+    rows = api.get("/TABLE_ARDELTA").json()["value"]
+    assert rows[-1]["CreatedUserCode"] == body["LoginUserCode"]
+
+
+def test_company_has_the_spec_fields(sim: Sim, api: httpx.Client) -> None:
+    r = api.get("/Company")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    check("Company_Results", body)
+    assert set(spec()["definitions"]["Company_Results"]["properties"]) <= set(body)
+    assert body["CompanyCode"] == "DEMO"
+    assert body["BaseCurrencyCode"] == api.get("/BaseCurrencyCode").json()["value"] == "NZD"
+    assert body["CompanyName"] and body["GstNo"] and body["CountryCode"] == "NZ"
+
+
+def test_system_date_moves_with_the_clock(sim: Sim, api: httpx.Client) -> None:
+    assert api.get("/SystemDate").json()["SystemDate"] == "2025-06-30"
+    assert sim.http.post("/_sim/clock/advance", json={"days": 3}).json() == {"date": "2025-07-03"}
+    assert api.get("/SystemDate").json()["SystemDate"] == "2025-07-03"
+    assert (
+        api.get("/SystemPeriod").json()["value"]
+        == api.get("/PeriodForDate(Date=2025-07-03)").json()["value"]
+    )
