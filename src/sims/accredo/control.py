@@ -1,7 +1,7 @@
 """The ``/_sim/`` control surface: JSON, no token, apart from the API.
 
-Lets the demo and tests act like a user of Accredo (post invoices and receipts, edit a debtor,
-move the clock) and change the simulator's set-up (tracking, faults, reseed).
+Lets the demo and tests act like a user of Accredo (post invoices and receipts, add or edit a
+debtor or a contact, move the clock) and change the simulator's set-up (tracking, faults, reseed).
 """
 
 from __future__ import annotations
@@ -140,6 +140,17 @@ def control_routes(sim: SimState) -> list[Route]:
         row = sim.create("ARCustomer", body, SIM_USER)
         return JSONResponse(public("ARCustomer", row))
 
+    async def create_contact(request: Request) -> Response:
+        body = await _body(request)
+        row = sim.create("ARContact", body, SIM_USER)
+        return JSONResponse(public("ARContact", row))
+
+    async def patch_contact(request: Request) -> Response:
+        body = await _body(request)
+        contact_id = request.path_params["contact_id"]
+        row = sim.update("ARContact", contact_id, body, SIM_USER, None, require_etag=False)
+        return JSONResponse(public("ARContact", row))
+
     async def tracking(request: Request) -> Response:
         if request.method == "PUT":
             body = await _body(request)
@@ -183,6 +194,8 @@ def control_routes(sim: SimState) -> list[Route]:
         ("/_sim/post/{kind:str}", post, ["POST"]),
         ("/_sim/customers", create_customer, ["POST"]),
         ("/_sim/customers/{code:str}", patch_customer, ["PATCH"]),
+        ("/_sim/contacts", create_contact, ["POST"]),
+        ("/_sim/contacts/{contact_id:int}", patch_contact, ["PATCH"]),
         ("/_sim/tracking", tracking, ["GET", "PUT"]),
         ("/_sim/faults", faults, ["GET", "PUT"]),
         ("/_sim/stats", stats, ["GET"]),

@@ -1,0 +1,91 @@
+"""What an Accredo user does at the screens, through ``/_sim/``: contacts (and orders below).
+
+Each change is validated like the API entity and logged in change tracking under the acting
+user, which is not the connector's (reference 9.4: ``SIM`` for ``/_sim/`` actions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.sims.accredo.conftest import Sim
+from tests.sims.accredo.test_contract import check
+
+
+def first_customer(api: httpx.Client) -> str:
+    code: str = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]["CustomerCode"]
+    return code
+
+
+def deltas(api: httpx.Client, table: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = api.get(f"/TABLE_{table}DELTA").json()["value"]
+    return rows
+
+
+def test_a_user_adds_a_contact(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)
+    r = sim.http.post(
+        "/_sim/contacts",
+        json={
+            "CustomerCode": code.lower(),
+            "FirstName": "Mōhi",
+            "LastName": "Te Whata",
+            "EmailAddress": "mohi@tewhata.co.nz",
+            "Role": "Buyer",
+            "ContactID": 1,
+        },
+    )
+    assert r.status_code == 200, r.text
+    made = r.json()
+    check("ARContact", made)
+    assert made["ContactID"] != 1 and made["CustomerCode"] == code
+    assert made["FullName"] == "Mōhi Te Whata" and made["LastNameFirstName"] == "Te Whata, Mōhi"
+    read = api.get(f"/ARContact({made['ContactID']})").json()
+    assert read["EmailAddress"] == "mohi@tewhata.co.nz"
+    assert read["@odata.etag"] == made["@odata.etag"]
+    me = api.get("/User").json()["LoginUserCode"]
+    [row] = [d for d in deltas(api, "AR") if d["AccountFile"] == "ARCONTCT"]
+    assert (row["AccountCode"], row["ChangeType"]) == (str(made["ContactID"]), "A")
+    assert row["CreatedUserCode"] == "SIM" != me
+
+
+def test_a_user_edits_a_contact(sim: Sim, api: httpx.Client) -> None:
+    contact = api.get("/ARContact(1)").json()
+    r = sim.http.patch("/_sim/contacts/1", json={"Role": "Site Foreman", "LastName": "Parata"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    check("ARContact", body)
+    assert body["Role"] == "Site Foreman" and body["FullName"] == "Noah Parata"
+    assert body["@odata.etag"] != contact["@odata.etag"]
+    stale = api.patch(
+        "/ARContact(1)", json={"Role": "Owner"}, headers={"If-Match": contact["@odata.etag"]}
+    )
+    assert stale.status_code == 412
+    [row] = deltas(api, "AR")
+    assert (row["AccountFile"], row["AccountCode"], row["ChangeType"]) == ("ARCONTCT", "1", "U")
+    assert row["CreatedUserCode"] == "SIM"
+
+
+def test_contact_edits_are_validated_like_the_entity(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"FirstName": "A" * 21}, "FirstName"),
+        ({"Role": "x" * 36}, "Role"),
+        ({"EmailAddress": "mōhi@tewhata.co.nz"}, "EmailAddress"),
+        ({"Comment": "Kōwhai"}, "Comment"),
+        ({"PhoneNo": 21234567}, "PhoneNo"),
+        ({"Nickname": "Mo"}, "Nickname"),
+    ]
+    for fields, target in bad:
+        r = sim.http.post("/_sim/contacts", json={"CustomerCode": code, **fields})
+        assert r.status_code == 400, fields
+        assert r.json()["error"]["target"] == target
+        r = sim.http.patch("/_sim/contacts/1", json=fields)
+        assert r.status_code == 400 and r.json()["error"]["target"] == target
+    r = sim.http.post("/_sim/contacts", json={"CustomerCode": "NOSUCH", "FirstName": "X"})
+    assert r.status_code == 400 and r.json()["error"]["target"] == "CustomerCode"
+    assert sim.http.post("/_sim/contacts", json={"FirstName": "X"}).status_code == 400
+    assert sim.http.patch("/_sim/contacts/999999", json={"Role": "X"}).status_code == 404
+    assert deltas(api, "AR") == []
