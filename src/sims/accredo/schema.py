@@ -115,6 +115,8 @@ _ENTITIES = {
     "ARContact": ("ContactID", True, "ARCONTCT", WRITABLE, WRITABLE_KEY, ()),
     "ARCustomerGroup": ("CustomerGroupCode", False, "ARGROUP", WRITABLE, WRITABLE_KEY, ()),
     "ARSalesPerson": ("SalesPersonCode", False, "ARPERS", WRITABLE, WRITABLE_KEY, ()),
+    # [assumed] memo changes are not change-tracked (ARMEMO is not among reference 9.3's tables)
+    "ARMemo": ("MemoID", True, None, WRITABLE, WRITABLE_KEY, ("Memo",)),
     "ARTransaction": (
         "TransactionID",
         True,

@@ -521,6 +521,51 @@ def _history(
         _order(rng, data, ids, cust, today)
 
 
+MEMO_NOTES = [
+    ("Credit check done", "Trade references checked; limit approved by Aroha."),
+    ("Payment plan agreed", "Agreed to clear the balance over three months. Ka pai."),
+    ("Statement queried", "Customer queried a credit on last month's statement."),
+    ("Discount promised", "Sales promised 5% off the next order over $2,000."),
+    ("Call before delivery", "Ring the site manager before any delivery to Tōtara Street."),
+]
+
+
+def memos(seed: int, customers: Sequence[Row], today: date) -> list[Row]:
+    """Notes the accounts team keeps on some debtors (ARMemo, reference 10.8a).
+
+    Drawn from their own random stream so adding them left the rest of the seed unchanged.
+    """
+    rng = random.Random(seed * 7_919 + 11)
+    out: list[Row] = []
+    for cust in customers:
+        if rng.random() >= 0.08:
+            continue
+        subject, text = _pick(rng, MEMO_NOTES)
+        day = (today - timedelta(days=_between(rng, 1, 200))).isoformat()
+        out.append(
+            {
+                "MemoID": len(out) + 1,
+                "CustomerCode": cust["CustomerCode"],
+                "AccountFile": "ARCUST",
+                "AccountCode": cust["CustomerCode"],
+                "MemoType": "M",
+                "MemoDate": day,
+                "MemoTime": "10:30:00",
+                "MemoDateTime": f"{day}T10:30:00",
+                "Subject": subject,
+                "Memo": {"Text": text},
+                "CreatedUserCode": "ADMIN",
+                "CreatedDate": day,
+                "CreatedTime": "10:30:00",
+                "ModifiedUserCode": "ADMIN",
+                "ModifiedDate": day,
+                "ModifiedTime": "10:30:00",
+                "RecordRevision": 1,
+            }
+        )
+    return out
+
+
 def _lines(rng: random.Random, ids: dict[str, int], n: int) -> list[Row]:
     lines: list[Row] = []
     for i in range(n):

@@ -21,6 +21,7 @@ from sims.accredo import ledger, seed
 from sims.accredo.auth import TokenStore
 from sims.accredo.company import BASE_CURRENCY
 from sims.accredo.config import SimConfig
+from sims.accredo.memos import memo_values
 from sims.accredo.schema import (
     EntityDef,
     FieldDef,
@@ -162,6 +163,7 @@ class SimState:
             "ARCustomer.DeliveryAddress": definition_fields("ARCustomer_DeliveryAddress"),
             "OEOrder.Line": definition_fields("OEOrder_Line"),
             "INInvoice.Line": definition_fields("INInvoice_Line"),
+            "ARMemo.Memo": definition_fields("ARMemo_Memo"),
         }
         self._line_fields = self._sub_fields["OEOrder.Line"]
         self.defaults = {
@@ -205,6 +207,7 @@ class SimState:
                 "TABLE_ARADDR": Table("AddressID", ("CustomerCode",)),
                 "ARCustomerGroup": Table("CustomerGroupCode"),
                 "ARSalesPerson": Table("SalesPersonCode"),
+                "ARMemo": Table("MemoID", ("CustomerCode",)),
                 "TABLE_COPRICE": Table("PriceCode"),
                 "ARTransaction": Table("TransactionID", ("CustomerCode",)),
                 "ARAllocation": Table(
@@ -223,6 +226,7 @@ class SimState:
             t["ARCustomerGroup"].load(data.groups)
             t["ARSalesPerson"].load(data.sales_people)
             t["TABLE_COPRICE"].load(data.price_codes)
+            t["ARMemo"].load(seed.memos(self.config.seed, data.customers, self.clock))
             t["ARTransaction"].load(data.transactions)
             t["ARAllocation"].load(data.allocations)
             t["INInvoice"].load(data.invoices)
@@ -461,6 +465,9 @@ class SimState:
             return list(self.tables["TABLE_ARADDR"].rows_for("CustomerCode", row["CustomerCode"]))
         if nav == "Information":
             return {}
+        if nav == "Memo":
+            memo: dict[str, Any] = row.get("Memo") or {"Text": ""}
+            return memo
         if nav == "Line" and entity == "INInvoice":
             if "Line" not in row:
                 row["Line"] = seed.invoice_lines(self.config.seed, row)
@@ -676,6 +683,8 @@ class SimState:
                     return self._create_transaction(body, user)
                 if entity == "OEOrder":
                     return self._create_order(body, user)
+                if entity == "ARMemo":
+                    return self._create_memo(body, user)
                 return self._create_simple(entity, body, user)
             except ValidationFailed as exc:
                 raise invalid(exc) from exc
@@ -758,6 +767,30 @@ class SimState:
             }
             addresses.insert(addr)
             self.log("ARADDR", aid, "A", {}, user)
+        return row
+
+    def _writable_navs(self, entity: str) -> tuple[tuple[str, ...], dict[str, dict[str, FieldDef]]]:
+        """Nested properties a PATCH/PUT of ``entity`` may carry (ARMemo's ``Memo`` text)."""
+        if entity == "ARMemo":
+            return ("Memo",), {"Memo": self._sub_fields["ARMemo.Memo"]}
+        return (), {}
+
+    def _create_memo(self, body: Any, user: str) -> Row:
+        ent = self.entities["ARMemo"]
+        values, navs = clean_body(ent, body, *self._writable_navs("ARMemo"))
+        today = {"MemoDate": self.clock.isoformat(), "MemoTime": _now_time()}
+        values = memo_values(today, values, navs)
+        self._require_ref("ARCustomer", "CustomerCode", values["CustomerCode"], False)
+        memos = self.tables["ARMemo"]
+        row: Row = {
+            **today,
+            "MemoType": "M",
+            "Memo": {"Text": ""},
+            **values,
+            "MemoID": memos.next_int_key(),
+        }
+        self._create_stamps("ARMemo", row, user)
+        memos.insert(row)
         return row
 
     def _derive_names(self, row: Row) -> None:
@@ -944,7 +977,7 @@ class SimState:
             try:
                 if isinstance(body, dict):
                     body = {k: v for k, v in body.items() if k != ent.key}
-                values, _ = clean_body(ent, body)
+                values, navs = clean_body(ent, body, *self._writable_navs(entity))
                 if replace:
                     for f in ent.fields.values():
                         if (
@@ -954,6 +987,8 @@ class SimState:
                             and f.name not in values
                         ):
                             values[f.name] = default_value(f)
+                if entity == "ARMemo":
+                    values = memo_values(row, values, navs)
                 return self._update_row(entity, row, values, user)
             except ValidationFailed as exc:
                 raise invalid(exc) from exc
@@ -976,14 +1011,14 @@ class SimState:
             hold = values.get("HoldAmount", row.get("HoldAmount", 0)) or 0
             if abs(hold) > abs(float(row.get("UnallocatedAmount") or 0)) + 0.005:
                 raise ValidationFailed("HoldAmount", "HoldAmount exceeds the unallocated amount.")
-        if entity == "ARContact" and "CustomerCode" in values:
+        if entity in ("ARContact", "ARMemo") and "CustomerCode" in values:
             self._require_ref("ARCustomer", "CustomerCode", values["CustomerCode"], False)
         old_code = row.get("CustomerCode")
         changes = self._apply(row, values, self.defaults[entity])
+        if old_code != row.get("CustomerCode"):
+            self.tables[entity].reindex(key, "CustomerCode", old_code, row["CustomerCode"])
         if entity == "ARContact":
             self._derive_names(row)
-            if old_code != row.get("CustomerCode"):
-                self.tables["ARContact"].reindex(key, "CustomerCode", old_code, row["CustomerCode"])
         self._stamp_update(entity, row, user, True, changes)
         if ent.account_file:
             self.log(ent.account_file, key, "U", changes, user)

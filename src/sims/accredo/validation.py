@@ -32,6 +32,8 @@ UPPERCASE_FIELDS = frozenset(
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+#: [assumed] ``...DateTime`` fields (ARMemo) read and write as ``YYYY-MM-DDTHH:MM:SS``.
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
 class ValidationFailed(ValueError):
@@ -62,7 +64,13 @@ def check_value(f: FieldDef, value: Any, where: str = "") -> Any:
         if not isinstance(value, str):
             raise ValidationFailed(label, f"Property '{label}' must be a string.")
         if f.is_date and value:
-            pattern = _TIME_RE if f.name.endswith("Time") else _DATE_RE
+            pattern = (
+                _DATETIME_RE
+                if f.name.endswith("DateTime")
+                else _TIME_RE
+                if f.name.endswith("Time")
+                else _DATE_RE
+            )
             if not pattern.match(value):
                 raise ValidationFailed(label, f"Property '{label}' is not a valid date/time.")
         if f.max_length is not None and len(value) > f.max_length:
@@ -125,32 +133,41 @@ def clean_body(
                 raise ValidationFailed(
                     name, f"'{name}' cannot be written through {entity.name} here."
                 )
+            sub = (item_fields or {}).get(name, {})
+            if f.type == "ref":  # one object (ARMemo.Memo): kept as a one-item list
+                if not isinstance(value, dict):
+                    raise ValidationFailed(name, f"Property '{name}' must be an object.")
+                navs[name] = [_clean_item(name, value, sub, f"{name}/")]
+                continue
             if not isinstance(value, list):
                 raise ValidationFailed(name, f"Property '{name}' must be an array.")
-            sub = (item_fields or {}).get(name, {})
             items: list[dict[str, Any]] = []
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
                     raise ValidationFailed(name, f"Items of '{name}' must be objects.")
-                clean: dict[str, Any] = {}
-                for iname, ivalue in item.items():
-                    if "@odata." in iname:
-                        continue
-                    sf = sub.get(iname)
-                    if sf is None:
-                        raise ValidationFailed(
-                            f"{name}/{iname}", f"'{iname}' is not a property of {name}."
-                        )
-                    if sf.read_only:
-                        continue
-                    clean[iname] = check_value(sf, ivalue, f"{name}[{i}]/")
-                items.append(clean)
+                items.append(_clean_item(name, item, sub, f"{name}[{i}]/"))
             navs[name] = items
             continue
         if f.read_only:
             continue
         values[name] = check_value(f, value)
     return values, navs
+
+
+def _clean_item(
+    nav: str, item: dict[str, Any], sub: dict[str, FieldDef], where: str
+) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for iname, ivalue in item.items():
+        if "@odata." in iname:
+            continue
+        sf = sub.get(iname)
+        if sf is None:
+            raise ValidationFailed(f"{nav}/{iname}", f"'{iname}' is not a property of {nav}.")
+        if sf.read_only:
+            continue
+        clean[iname] = check_value(sf, ivalue, where)
+    return clean
 
 
 def parse_if_match(header: str) -> str:

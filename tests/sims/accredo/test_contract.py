@@ -84,6 +84,7 @@ def check(def_name: str, body: dict[str, Any]) -> None:
 
 
 EXPANDS = {
+    "ARMemo": "Memo",
     "ARCustomer": "Contact,DeliveryAddress,Link",
     "ARTransaction": "Dissection,Banking,Link",
     "INInvoice": "Line,Charge,Link,Ship,Banking",
@@ -102,6 +103,7 @@ ENTITIES = [
     "OEOrderList",
     "TABLE_COPRICE",
     "ARAllocation",
+    "ARMemo",
     "TABLE_ARDELTA",
     "TABLE_ARDTFLD",
     "TABLE_INDELTA",
