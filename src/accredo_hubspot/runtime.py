@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
@@ -17,6 +18,9 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies import Clock
+
+if TYPE_CHECKING:
+    from accredo_hubspot.sync.ports import AccredoSource, HubSpotProperties, HubSpotSink
 
 
 @dataclass
@@ -28,6 +32,16 @@ class Connector:
     store: StateStore
     config: MappingConfig
     clock: Clock
+
+
+if TYPE_CHECKING:
+
+    def _clients_implement_ports(
+        accredo: AccredoClient, hubspot: HubSpotClient
+    ) -> tuple[AccredoSource, HubSpotSink, HubSpotProperties]:
+        """mypy proves here that the clients satisfy the protocols the runners take (the
+        clients themselves never import the sync)."""
+        return accredo, hubspot, hubspot
 
 
 def company_clock(config: MappingConfig) -> Clock:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from accredo_hubspot.accredo.models import DeltaRow
-from accredo_hubspot.sync.ports import ChangeBatch
+from accredo_hubspot.shared import ChangeBatch
 
 #: The delta tables polled, in the order their rows are reported (reference §9.1).
 DELTA_TABLES: tuple[str, ...] = ("ARDELTA", "INDELTA", "OEDELTA")

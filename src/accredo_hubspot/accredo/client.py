@@ -1,7 +1,7 @@
 """``AccredoClient``: the connector's async client for Accredo's Web Service API.
 
-Implements :class:`accredo_hubspot.sync.ports.AccredoSource` plus the generic reads and writes
-the sync needs. URLs, paging, eTags, errors and change tracking follow
+It implements the sync's ``AccredoSource`` (``sync/ports.py``, checked in ``runtime``) plus the
+generic reads and writes. URLs, paging, eTags, errors and change tracking follow
 ``shared/reference/accredo-api.md`` (section numbers in the docstrings below).
 
     async with AccredoClient(base_url, "DEMO", client_id, username, password) as accredo:
@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -57,10 +57,7 @@ from accredo_hubspot.accredo.query import (
     with_query,
 )
 from accredo_hubspot.accredo.retry import RetryDecider, RetryPolicy
-from accredo_hubspot.sync.ports import ChangeBatch
-
-if TYPE_CHECKING:
-    from accredo_hubspot.sync.ports import AccredoSource
+from accredo_hubspot.shared import ChangeBatch
 
 log = structlog.get_logger(__name__)
 
@@ -260,6 +257,23 @@ class AccredoClient:
             orderby=["TransactionID"],
         )
         return [ARTransaction.model_validate(r) for r in records]
+
+    async def iter_open_transactions_between(
+        self, first_code: str, last_code: str
+    ) -> AsyncIterator[ARTransaction]:
+        """Open AR transactions of the customers whose codes run from ``first_code`` to
+        ``last_code``, in one range query: for debtors read in code order, a page of them."""
+        in_range = F("CustomerCode").ge(first_code) & F("CustomerCode").le(last_code)
+        records = self.iter_entities(
+            "ARTransaction", filter=in_range & F("UnallocatedAmount").ne(0), page_size=2000
+        )
+        async for record in records:
+            yield ARTransaction.model_validate(record)
+
+    async def count_customers(self) -> int:
+        """How many debtors there are (their codes alone, in large pages)."""
+        codes = self.iter_entities("ARCustomer", select=["CustomerCode"], page_size=2000)
+        return sum([1 async for _ in codes])
 
     async def latest_delta_ids(self) -> dict[str, int]:
         """Highest ``DeltaID`` in each delta table now, 0 for an empty table (§9.4)."""
@@ -559,9 +573,3 @@ def _json_default(value: object) -> object:
 
 def _encode_body(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, default=_json_default, ensure_ascii=False).encode("utf-8")
-
-
-if TYPE_CHECKING:
-
-    def _implements_port(client: AccredoClient) -> AccredoSource:
-        return client

@@ -1,14 +1,13 @@
 """``HubSpotClient``: the async HubSpot CRM client the connector uses.
 
-It implements ``accredo_hubspot.sync.ports.HubSpotSink``. Every call goes through one
-``Requester`` (auth, the portal's shared ``RateLimiter``, error mapping, retries); the API
-areas are mixins over it, one module each.
+It implements the sync's ``HubSpotSink`` (``sync/ports.py``, checked in ``runtime``). Every
+call goes through one ``Requester`` (auth, the portal's shared ``RateLimiter``, error mapping,
+retries); the API areas are mixins over it, one module each.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -88,11 +87,3 @@ class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
 
     def __repr__(self) -> str:
         return f"HubSpotClient(base_url={self.base_url!r}, auth={self._auth_kind!r})"
-
-
-if TYPE_CHECKING:
-    from accredo_hubspot.sync.ports import HubSpotSink
-
-    def _implements_sink(client: HubSpotClient) -> HubSpotSink:
-        """mypy proves here that ``HubSpotClient`` satisfies the sync's ``HubSpotSink``."""
-        return client

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from accredo_hubspot.accredo import AccredoClient, F
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
@@ -31,7 +30,7 @@ from accredo_hubspot.sync.companies import (
     mapped_properties,
 )
 from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
-from accredo_hubspot.sync.ports import HubSpotSink
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +57,7 @@ class Backfill:
 
     def __init__(
         self,
-        accredo: AccredoClient,
+        accredo: AccredoSource,
         hubspot: HubSpotSink,
         store: StateStore,
         config: MappingConfig,
@@ -83,7 +82,7 @@ class Backfill:
             # Live sync starts from here: anything that changes during the backfill is
             # picked up again by the change feed (re-reading current state is harmless).
             self._store.set_cursors(await self._accredo.latest_delta_ids())
-        total_task = asyncio.create_task(self._count_debtors())
+        total_task = asyncio.create_task(self._accredo.count_customers())
         # The first debtors (and their open transactions) are read while HubSpot's companies
         # are listed.
         chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
@@ -201,10 +200,6 @@ class Backfill:
         last = customers[-1].CustomerCode
         return _Chunk(customers, asyncio.ensure_future(self._open_transactions(first, last)))
 
-    async def _count_debtors(self) -> int:
-        codes = self._accredo.iter_entities("ARCustomer", select=["CustomerCode"], page_size=2000)
-        return sum([1 async for _ in codes])
-
     async def _open_transactions(self, first: str, last: str) -> dict[str, list[ARTransaction]]:
         """The open transactions of the debtors whose codes run from ``first`` to ``last``.
 
@@ -212,12 +207,7 @@ class Backfill:
         transactions: the first chunk's writes need not wait for every transaction in Accredo.
         """
         grouped: dict[str, list[ARTransaction]] = defaultdict(list)
-        in_range = F("CustomerCode").ge(first) & F("CustomerCode").le(last)
-        records = self._accredo.iter_entities(
-            "ARTransaction", filter=in_range & F("UnallocatedAmount").ne(0), page_size=2000
-        )
-        async for record in records:
-            transaction = ARTransaction.model_validate(record)
+        async for transaction in self._accredo.iter_open_transactions_between(first, last):
             grouped[normalise_code(transaction.CustomerCode)].append(transaction)
         return grouped
 

@@ -2,27 +2,25 @@
 
 The runners depend on these, not on the concrete clients, so the planner and runners can be
 read (and type-checked) without the HTTP details. ``AccredoClient`` and ``HubSpotClient``
-implement them.
+implement them (``runtime`` checks it), and never import this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, SearchRequest, WriteInput
-
-
-@dataclass(frozen=True)
-class ChangeBatch:
-    """What changed since the given cursors: customers to refresh, in first-seen order."""
-
-    customer_codes: list[str]
-    cursors: dict[str, int]  # delta table name ("ARDELTA", "INDELTA", "OEDELTA") -> DeltaID
-    rows_seen: int = 0
-    unresolved: list[str] = field(default_factory=list)  # rows that could not be followed
+from accredo_hubspot.hubspot.models import (
+    BatchOutcome,
+    HubSpotObject,
+    Property,
+    PropertyCreate,
+    PropertyGroup,
+    SearchRequest,
+    WriteInput,
+)
+from accredo_hubspot.shared import ChangeBatch
 
 
 class AccredoSource(Protocol):
@@ -36,6 +34,17 @@ class AccredoSource(Protocol):
 
     async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
         """Open (``UnallocatedAmount ne 0``) transactions of these customers."""
+        ...
+
+    def iter_open_transactions_between(
+        self, first_code: str, last_code: str
+    ) -> AsyncIterator[ARTransaction]:
+        """Open transactions of the customers whose codes run from ``first_code`` to
+        ``last_code`` (both included)."""
+        ...
+
+    async def count_customers(self) -> int:
+        """How many debtors there are."""
         ...
 
     async def latest_delta_ids(self) -> dict[str, int]:
@@ -74,4 +83,22 @@ class HubSpotSink(Protocol):
 
     def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
         """Every search match (own 5/s budget; lags writes by a moment)."""
+        ...
+
+
+class HubSpotProperties(Protocol):
+    """What ``setup`` needs: the property group and the properties the mapping writes."""
+
+    async def ensure_property_group(
+        self, object_type: str, name: str, label: str, *, display_order: int | None = None
+    ) -> PropertyGroup:
+        """Create the group, or relabel an existing one."""
+        ...
+
+    async def list_properties(self, object_type: str) -> list[Property]:
+        """Every property definition of the type."""
+        ...
+
+    async def ensure_property(self, object_type: str, definition: PropertyCreate) -> Property:
+        """Create the property, or bring an existing one in line."""
         ...

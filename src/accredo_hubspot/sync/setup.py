@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.hubspot.models import PropertyCreate
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.properties import PROPERTY_GROUP, company_properties
 from accredo_hubspot.sync.companies import COMPANIES
+from accredo_hubspot.sync.ports import HubSpotProperties
 
 
 @dataclass
@@ -27,7 +27,7 @@ class SetupReport:
     kept: list[str] = field(default_factory=list)
 
 
-async def run_setup(hubspot: HubSpotClient, config: MappingConfig) -> SetupReport:
+async def run_setup(hubspot: HubSpotProperties, config: MappingConfig) -> SetupReport:
     """Create or update the property group and every company property the mapping writes."""
     await hubspot.ensure_property_group(COMPANIES, PROPERTY_GROUP.name, PROPERTY_GROUP.label)
     report = SetupReport(group=PROPERTY_GROUP.name)
