@@ -59,6 +59,7 @@ class SimError(Exception):
     context: dict[str, list[str]] | None = None
     errors: list[JsonDict] | None = None
     extra: JsonDict = field(default_factory=dict)
+    sub_category: str | None = None
 
     def body(self, corr_id: str) -> JsonDict:
         """The generic error envelope (reference 2)."""
@@ -69,12 +70,14 @@ class SimError(Exception):
             out["context"] = self.context
         if self.category is not None:
             out["category"] = self.category
+        if self.sub_category is not None:
+            out["subCategory"] = self.sub_category
         out.update(self.extra)
         return out
 
     def standard_error(self) -> JsonDict:
         """The per-item form used inside 207 batch answers (``StandardError``)."""
-        return {
+        out: JsonDict = {
             "status": "error",
             "category": self.category or "VALIDATION_ERROR",
             "message": self.message,
@@ -82,6 +85,9 @@ class SimError(Exception):
             "errors": list(self.errors or []),
             "links": {},
         }
+        if self.sub_category is not None:
+            out["subCategory"] = self.sub_category
+        return out
 
 
 @dataclass(frozen=True)

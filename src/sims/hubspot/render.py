@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sims.hubspot.associations import AssocType
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.store import Portal, Record
 from sims.hubspot.timeutil import iso_ms
@@ -52,13 +53,20 @@ def record_json(
     return out
 
 
-def legacy_association_name(from_type: ObjectType, to_type: ObjectType, label: str | None) -> str:
-    """v3 association ``type`` names such as ``company_to_contact`` (reference 4.2);
-    the names of labelled variants are [assumed]."""
+def legacy_association_name(
+    portal: Portal, from_type: ObjectType, to_type: ObjectType, atype: AssocType | None
+) -> str:
+    """v3 association ``type`` names (reference 4.2): where a pair has a primary type, the
+    primary is ``contact_to_company`` and the unlabeled one ``contact_to_company_unlabeled``;
+    a pair without one (``deal_to_contact``) names its unlabeled type plainly. The names of
+    user-defined labels are [assumed]."""
     base = f"{from_type.name}_to_{to_type.name}"
-    if label is None:
+    if atype is None or atype.primary:
         return base
-    return f"{base}_{label.lower().replace(' ', '_')}"
+    if atype.label is None:
+        pair = portal.associations.types(from_type.type_id, to_type.type_id)
+        return f"{base}_unlabeled" if any(t.primary for t in pair) else base
+    return f"{base}_{atype.label.lower().replace(' ', '_')}"
 
 
 def associations_json(
@@ -78,10 +86,8 @@ def associations_json(
                 continue
             for category, type_id in sorted(specs):
                 atype = portal.associations.find_type(otype.type_id, tid, category, type_id)
-                label = atype.label if atype else None
-                results.append(
-                    {"id": str(to_id), "type": legacy_association_name(otype, to_type, label)}
-                )
+                name = legacy_association_name(portal, otype, to_type, atype)
+                results.append({"id": str(to_id), "type": name})
         if results:
             out[to_type.plural] = {"results": results[:100]}
     return out

@@ -19,6 +19,7 @@ MAX_PAGE = 500
 MAX_BATCH_READ = 1000
 MAX_BATCH_WRITE = 100
 """[assumed] v4 batch create/archive take 100 inputs like the object batch APIs."""
+NO_ASSOCIATIONS_FOUND = "crm.associations.NO_ASSOCIATIONS_FOUND"
 
 
 def _record(portal: Portal, otype: ObjectType, raw_id: str) -> Record | None:
@@ -200,38 +201,47 @@ async def batch_create(ctx: Ctx) -> Response:
         plans.append((a, b, wanted))
     results = []
     for a, b, wanted in plans:
-        for atype in wanted:
-            portal.associations.add((a.type_id, a.id), (b.type_id, b.id), atype)
+        portal.associations.replace_labels((a.type_id, a.id), (b.type_id, b.id), wanted)
         results.append(_labels_pair(portal, a, b))
     return batch_reply(201, started, results, [_missing_error(missing)] if missing else [])
+
+
+def _no_associations(ftype: ObjectType, ttype: ObjectType, raw_id: str) -> JsonDict:
+    """The 207 entry for an input with nothing to read (reference 8): the body integrators
+    capture, one per input; a missing record reads the same way."""
+    return SimError(
+        404,
+        "OBJECT_NOT_FOUND",
+        f"No {ttype.name} is associated with {ftype.name} {raw_id}.",
+        context={
+            "fromObjectId": [raw_id],
+            "fromObjectType": [ftype.name],
+            "toObjectType": [ttype.name],
+        },
+        sub_category=NO_ASSOCIATIONS_FOUND,
+    ).standard_error()
 
 
 async def batch_read(ctx: Ctx) -> Response:
     started = now_ms()
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx, "from", "to")
-    results, missing = [], []
+    results, errors = [], []
     for item in _inputs(await ctx.json_object(), MAX_BATCH_READ):
         raw_id = str(item.get("id", ""))
         a = _record(portal, ftype, raw_id)
-        if a is None:
-            missing.append(raw_id)
+        to, next_after = (
+            ([], None)
+            if a is None
+            else _page(portal, a, ttype, _after(item.get("after")), MAX_PAGE)
+        )
+        if not to:
+            errors.append(_no_associations(ftype, ttype, raw_id))
             continue
-        to, next_after = _page(portal, a, ttype, _after(item.get("after")), MAX_PAGE)
         entry: JsonDict = {"from": {"id": raw_id}, "to": to}
         if next_after is not None:
             entry["paging"] = {"next": {"after": str(next_after)}}
         results.append(entry)
-    errors = []
-    if missing:
-        errors.append(
-            SimError(
-                404,
-                "OBJECT_NOT_FOUND",
-                f"No {ttype.name} is associated with {ftype.name} {', '.join(missing)}.",
-                context={"fromObjectId": missing},
-            ).standard_error()
-        )
     return batch_reply(200, started, results, errors)
 
 

@@ -84,7 +84,7 @@ def test_v3_associations_on_read(sim: Any) -> None:
         f"/crm/v3/objects/companies/{company.json()['id']}", params={"associations": "contacts"}
     ).json()
     assert got["associations"]["contacts"]["results"] == [
-        {"id": contact.json()["id"], "type": "company_to_contact"}
+        {"id": contact.json()["id"], "type": "company_to_contact_unlabeled"}
     ]
     bad = sim.http.post(
         "/crm/v3/objects/contacts",

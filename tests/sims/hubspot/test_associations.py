@@ -1,0 +1,112 @@
+"""Associations as HubSpot keeps them (reference 4.2 and 8), driven by the official SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hubspot.crm.associations.v4 import BatchResponsePublicAssociationMultiWithLabelWithErrors
+
+from hubspot import HubSpot
+from sims.hubspot.config import DEMO_TOKEN
+
+PRIMARY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
+UNLABELED = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}
+
+
+@pytest.fixture
+def client(sim: Any) -> HubSpot:
+    return HubSpot(access_token=DEMO_TOKEN, host=sim.url)
+
+
+def _company(client: HubSpot, name: str) -> str:
+    made = client.crm.companies.basic_api.create(
+        simple_public_object_input_for_create={"properties": {"name": name}}
+    )
+    return str(made.id)
+
+
+def _contact(client: HubSpot, email: str) -> str:
+    made = client.crm.contacts.basic_api.create(
+        simple_public_object_input_for_create={"properties": {"email": email}}
+    )
+    return str(made.id)
+
+
+def test_batch_read_reports_inputs_without_associations(client: HubSpot) -> None:
+    linked, lonely = _company(client, "Linked"), _company(client, "Lonely")
+    contact = _contact(client, "a@linked.co.nz")
+    v4 = client.crm.associations.v4
+    v4.basic_api.create_default("contacts", contact, "companies", linked)
+    read = v4.batch_api.get_page(
+        "companies",
+        "contacts",
+        batch_input_public_fetch_associations_batch_request={
+            "inputs": [{"id": linked}, {"id": lonely}]
+        },
+    )
+    assert isinstance(read, BatchResponsePublicAssociationMultiWithLabelWithErrors)
+    assert [r._from.id for r in read.results] == [linked]
+    assert read.num_errors == 1
+    error = read.errors[0].to_dict()
+    assert error["category"] == "OBJECT_NOT_FOUND"
+    assert error["sub_category"] == "crm.associations.NO_ASSOCIATIONS_FOUND"
+    assert error["message"] == f"No contact is associated with company {lonely}."
+    assert error["context"] == {
+        "fromObjectId": [lonely],
+        "fromObjectType": ["company"],
+        "toObjectType": ["contact"],
+    }
+
+
+def test_batch_read_with_no_associations_at_all_is_207(sim: Any) -> None:
+    company = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "x"}})
+    answer = sim.http.post(
+        "/crm/v4/associations/companies/deals/batch/read",
+        json={"inputs": [{"id": company.json()["id"]}, {"id": "404"}]},
+    )
+    assert answer.status_code == 207
+    body = answer.json()
+    assert body["results"] == []
+    assert body["numErrors"] == 2
+    assert [e["context"]["fromObjectId"] for e in body["errors"]] == [
+        [company.json()["id"]],
+        ["404"],
+    ]
+
+
+def test_batch_create_replaces_the_labels_between_a_pair(client: HubSpot) -> None:
+    company = _company(client, "Relabelled")
+    contact = _contact(client, "b@relabelled.co.nz")
+    v4 = client.crm.associations.v4
+    v4.basic_api.create("contacts", contact, "companies", company, association_spec=[PRIMARY])
+    made = v4.batch_api.create(
+        "contacts",
+        "companies",
+        batch_input_public_association_multi_post={
+            "inputs": [{"from": {"id": contact}, "to": {"id": company}, "types": [UNLABELED]}]
+        },
+    )
+    assert made.results[0].labels == []
+    page = v4.basic_api.get_page("contacts", contact, "companies")
+    assert {t.type_id for t in page.results[0].association_types} == {279}
+
+
+def test_v3_names_a_primary_association_and_its_unlabeled_twin(client: HubSpot) -> None:
+    company = _company(client, "Named")
+    contact = _contact(client, "c@named.co.nz")
+    deal = client.crm.deals.basic_api.create(
+        simple_public_object_input_for_create={
+            "properties": {"dealname": "D", "dealstage": "qualifiedtobuy"}
+        }
+    ).id
+    v4 = client.crm.associations.v4
+    v4.basic_api.create("contacts", contact, "companies", company, association_spec=[PRIMARY])
+    v4.basic_api.create_default("deals", deal, "contacts", contact)
+    read = client.crm.contacts.basic_api.get_by_id(contact, associations=["companies", "deals"])
+    companies = [(r.id, r.type) for r in read.associations["companies"].results]
+    assert companies == [
+        (company, "contact_to_company"),
+        (company, "contact_to_company_unlabeled"),
+    ]
+    assert [r.type for r in read.associations["deals"].results] == ["contact_to_deal"]
