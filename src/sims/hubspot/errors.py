@@ -35,6 +35,8 @@ PROPERTY_EXISTS_MESSAGE = "Property named '{name}' already exists."
 NON_UNIQUE_ID_PROPERTY_MESSAGE = (
     "Unable to perform update/upsert by non-unique {type_id} property {name} in portal ID {portal}"
 )
+BATCH_EMAIL_CONFLICT_MESSAGE = "Contact already exists. Duplicate email in batch input: {email}"
+"""[assumed] reference 2.3 gives the status and category; this text is not captured."""
 INVALID_NUMBER_MESSAGE = "{value} was not a valid long."
 """[assumed] reference 2.1 names the code INVALID_LONG, not its text."""
 INVALID_DATE_MESSAGE = (
@@ -141,6 +143,12 @@ def unauthorized() -> SimError:
 
 def email_conflict(existing_id: int) -> SimError:
     return SimError(409, "CONFLICT", f"Contact already exists. Existing ID: {existing_id}")
+
+
+def batch_email_conflict(email: str) -> SimError:
+    """Two new inputs of one batch share an email: 409 like an existing contact
+    (reference 2.3); no record holds it yet, so the message names the email, not an id."""
+    return SimError(409, "CONFLICT", BATCH_EMAIL_CONFLICT_MESSAGE.format(email=email))
 
 
 def too_many_inputs(count: int, limit: int = 100) -> SimError:

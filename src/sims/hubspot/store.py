@@ -17,6 +17,7 @@ from sims.hubspot.errors import (
     UNIQUE_TAKEN_MESSAGE,
     PropertyProblem,
     bad_request,
+    batch_email_conflict,
     email_conflict,
     not_found,
     validation_error,
@@ -47,6 +48,8 @@ NO_EVENT_PROPS = frozenset(
 )
 """Properties that never raise propertyChange events (reference 11.2)."""
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+NEW_IN_BATCH = -2
+"""The holder of a unique value claimed by a new input earlier in the same batch."""
 
 
 @dataclass(slots=True)
@@ -296,14 +299,16 @@ class Portal:
                 if holder is None and claims is not None:
                     holder = claims.get((name, key))
                 if holder is not None and holder != own_id:
-                    if name in ("email", "hs_additional_emails") and holder > 0:
+                    if name in CASE_INSENSITIVE_UNIQUE and holder > 0:
                         raise email_conflict(holder)
+                    if name in CASE_INSENSITIVE_UNIQUE:
+                        raise batch_email_conflict(single)
                     msg = UNIQUE_TAKEN_MESSAGE.format(value=single)
                     raise validation_error(
                         [PropertyProblem(name, "OBJECT_ALREADY_EXISTS", msg)], self.portal_id
                     )
                 if claims is not None:
-                    claims[(name, key)] = own_id if own_id != -1 else -2
+                    claims[(name, key)] = own_id if own_id != -1 else NEW_IN_BATCH
 
     # -- writes ----------------------------------------------------------------------------
     def create(

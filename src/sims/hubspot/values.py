@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 
 from sims.hubspot.errors import (
     INVALID_BOOL_MESSAGE,
@@ -17,7 +20,8 @@ from sims.hubspot.timeutil import iso_ms, parse_iso_ms
 
 NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s]+@([^@\s.]+\.)+([^@\s.]+)$")
+TLD_FILE = "tlds.json"
 MAX_STRING_CHARS = 65_536
 DAY_MS = 86_400_000
 DATE_OUTPUT_FORMAT = "%Y-%m-%d"
@@ -69,9 +73,23 @@ def normalise(
         return None, PropertyProblem(
             prop.name, "INVALID_STRING", f"Value is longer than {MAX_STRING_CHARS} characters."
         )
-    if prop.name == "email" and not EMAIL_RE.match(text):
+    if prop.name == "email" and not valid_email(text):
         return None, PropertyProblem(prop.name, "INVALID_EMAIL", f"Email address {text} is invalid")
     return text, None
+
+
+@cache
+def top_level_domains() -> frozenset[str]:
+    """The top-level domains an address may end in, from the data file beside this module."""
+    raw = json.loads(resources.files("sims.hubspot").joinpath(TLD_FILE).read_text("utf-8"))
+    return frozenset(str(t).lower() for key in ("country", "generic") for t in raw[key])
+
+
+def valid_email(text: str) -> bool:
+    """``a@b.c`` whose domain ends in a real top-level domain (reference 2.1:
+    ``x@example.comtttt`` is refused)."""
+    found = EMAIL_RE.match(text)
+    return found is not None and found.group(2).lower() in top_level_domains()
 
 
 def _date(prop: PropertyDef, text: str) -> tuple[str | None, PropertyProblem | None]:

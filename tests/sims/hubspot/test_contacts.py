@@ -1,0 +1,71 @@
+"""Contacts as HubSpot keeps them (reference 2.1, 2.3, 4.4, 5), driven by the official SDK."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hubspot.crm.contacts import ApiException
+
+from hubspot import HubSpot
+from sims.hubspot.config import DEMO_TOKEN
+
+
+@pytest.fixture
+def client(sim: Any) -> HubSpot:
+    return HubSpot(access_token=DEMO_TOKEN, host=sim.url)
+
+
+def _create(client: HubSpot, props: dict[str, str]) -> str:
+    made = client.crm.contacts.basic_api.create(
+        simple_public_object_input_for_create={"properties": props}
+    )
+    return str(made.id)
+
+
+def _refused(client: HubSpot, props: dict[str, str]) -> ApiException:
+    with pytest.raises(ApiException) as caught:
+        _create(client, props)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "email", ["x@example.comtttt", "x@example.test", "x@localhost", "x@kauri.co.nzz", "x@kauri."]
+)
+def test_an_email_without_a_real_top_level_domain_is_refused(client: HubSpot, email: str) -> None:
+    refused = _refused(client, {"email": email})
+    assert refused.status == 400
+    body = json.loads(refused.body)
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["errors"] == [
+        {
+            "message": f"Email address {email} is invalid",
+            "code": "INVALID_EMAIL",
+            "context": {"propertyName": ["email"]},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "email", ["a@kauri.co.nz", "b@Gmail.COM", "c@timber.kiwi", "d@mail.example.com.au"]
+)
+def test_real_top_level_domains_are_accepted(client: HubSpot, email: str) -> None:
+    assert _create(client, {"email": email}).isdigit()
+
+
+def test_two_new_inputs_of_one_batch_sharing_an_email_are_a_conflict(client: HubSpot) -> None:
+    with pytest.raises(ApiException) as caught:
+        client.crm.contacts.batch_api.create(
+            batch_input_simple_public_object_batch_input_for_create={
+                "inputs": [
+                    {"properties": {"email": "twin@kauri.co.nz", "firstname": "One"}},
+                    {"properties": {"email": "Twin@Kauri.co.nz", "firstname": "Two"}},
+                ]
+            }
+        )
+    assert caught.value.status == 409
+    body = json.loads(caught.value.body)
+    assert body["category"] == "CONFLICT"
+    assert body["message"].startswith("Contact already exists.")
+    assert client.crm.contacts.basic_api.get_page().results == []
