@@ -140,20 +140,21 @@ class AssociationStore:
         spec = (atype.category, atype.type_id)
         if spec in forward:
             return False
-        if atype.primary:
-            self._drop_other_primaries(a, b, atype)
         forward.add(spec)
         self._links.setdefault(b, {}).setdefault(a, set()).add(
             (atype.category, atype.inverse_type_id)
         )
+        if atype.primary:
+            self._drop_other_primaries(a, b, atype)
         self._on_change(a[0], a[1], b[0], b[1], atype, False)
         if atype.label is not None:
             self.add(a, b, self.default_type(a[0], b[0]))
         return True
 
     def _drop_other_primaries(self, a: Key, b: Key, atype: AssocType) -> None:
+        """After the new primary is in place, so listeners never see a record without one."""
         spec = (atype.category, atype.type_id)
-        for other, specs in self._links.get(a, {}).items():
+        for other, specs in list(self._links.get(a, {}).items()):
             if other != b and other[0] == b[0] and spec in specs:
                 self.remove_spec(a, other, atype)
 
@@ -182,6 +183,17 @@ class AssociationStore:
                 self.remove_spec(a, b, atype)
         for atype in wanted:
             self.add(a, b, atype)
+
+    def neighbours(self, a: Key) -> list[Key]:
+        return [other for other, specs in self._links.get(a, {}).items() if specs]
+
+    def drop(self, a: Key) -> list[Key]:
+        """Forget every link of a record that no longer exists, without events; answers the
+        records it was linked to."""
+        others = self.neighbours(a)
+        for other in self._links.pop(a, {}):
+            self._links.get(other, {}).pop(a, None)
+        return others
 
     def move(self, old: Key, new: Key) -> None:
         """Give every link of ``old`` to ``new`` (used by merges), without events."""

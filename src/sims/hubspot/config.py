@@ -11,10 +11,20 @@ from dataclasses import dataclass, field
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 """The documented demo token: it looks like a real private-app token and is accepted by default."""
 
-DEFAULT_WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = tuple(
-    f"{obj}.{event}"
-    for obj in ("company", "contact", "deal")
-    for event in ("creation", "propertyChange", "deletion", "merge", "associationChange")
+DEFAULT_WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = (
+    *(
+        f"{obj}.{event}"
+        for obj in ("company", "contact", "deal")
+        for event in (
+            "creation",
+            "propertyChange",
+            "deletion",
+            "merge",
+            "associationChange",
+            "restore",
+        )
+    ),
+    "contact.privacyDeletion",
 )
 """Every CRM event type the connector cares about, for the three standard objects."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sims.hubspot import search
-from sims.hubspot.errors import LIMIT_TOO_HIGH_MESSAGE, SimError, bad_request
+from sims.hubspot.errors import LIMIT_TOO_HIGH_MESSAGE, SimError, bad_request, not_found
 from sims.hubspot.http import Ctx, Router, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.render import associations_json, record_json
@@ -137,6 +137,24 @@ async def archive_object(ctx: Ctx) -> Response:
     return reply(204)
 
 
+async def gdpr_delete(ctx: Ctx) -> Response:
+    """``POST /crm/v3/objects/contacts/gdpr-delete`` (reference 4.1): 204 also when an
+    email finds no contact (HubSpot then blocklists the address; the simulator does not)."""
+    portal, otype = ctx.sim.portal, _otype(ctx)
+    if otype.type_id != "0-1":
+        raise bad_request("GDPR delete is only available for contacts")
+    body = await ctx.json_object()
+    raw_id = str(require(body, "objectId"))
+    id_property = body.get("idProperty") or None
+    record = portal.find(otype, raw_id, id_property)
+    if record is None and id_property == "email":
+        return reply(204)
+    if record is None:
+        raise not_found(raw_id)
+    portal.gdpr_delete(otype, record, ctx.sim.api_source)
+    return reply(204)
+
+
 async def merge_objects(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
     body = await ctx.json_object()
@@ -219,6 +237,7 @@ def register(router: Router) -> None:
     router.add("POST", base, create_object)
     router.add("POST", base + "/search", search_objects)
     router.add("POST", base + "/merge", merge_objects)
+    router.add("POST", base + "/gdpr-delete", gdpr_delete)
     router.add("GET", base + "/{id}", get_object)
     router.add("PATCH", base + "/{id}", update_object)
     router.add("DELETE", base + "/{id}", archive_object)

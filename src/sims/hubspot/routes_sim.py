@@ -64,8 +64,19 @@ async def user_archive(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     otype = portal.resolve_type(ctx.params["type"])
     record = portal.get(otype, ctx.params["id"])
+    portal.current_source = ctx.sim.ui_source
     portal.archive(otype, record, ctx.sim.ui_source)
     return reply(204)
+
+
+async def user_restore(ctx: Ctx) -> Response:
+    """A user restores a record from the recycle bin (HubSpot has no API for it)."""
+    portal = ctx.sim.portal
+    otype = portal.resolve_type(ctx.params["type"])
+    record = portal.get(otype, ctx.params["id"], archived=True)
+    portal.current_source = ctx.sim.ui_source
+    portal.restore(otype, record, ctx.sim.ui_source)
+    return reply(200, record_json(portal, otype, record, all_props=True))
 
 
 async def get_stats(ctx: Ctx) -> Response:
@@ -134,6 +145,7 @@ def register(router: Router) -> None:
     router.add("POST", "/_sim/objects/{type}", user_create)
     router.add("PATCH", "/_sim/objects/{type}/{id}", user_update)
     router.add("DELETE", "/_sim/objects/{type}/{id}", user_archive)
+    router.add("POST", "/_sim/objects/{type}/{id}/restore", user_restore)
     router.add("GET", "/_sim/stats", get_stats)
     router.add("POST", "/_sim/stats/reset", reset_stats)
     router.add("GET", "/_sim/faults", get_faults)

@@ -48,6 +48,8 @@ NO_EVENT_PROPS = frozenset(
 )
 """Properties that never raise propertyChange events (reference 11.2)."""
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+PRIMARY_COMPANY = ("HUBSPOT_DEFINED", 1)
+"""The contact-to-company primary association type (reference 8)."""
 NEW_IN_BATCH = -2
 """The holder of a unique value claimed by a new input earlier in the same batch."""
 
@@ -380,6 +382,48 @@ class Portal:
         record.pending.clear()
         self.version += 1
         self.emit(Change("deletion", otype, record.id, stamp, source))
+        self._refresh_neighbours(record)
+
+    def restore(self, otype: ObjectType, record: Record, source: WriteSource) -> Record:
+        """A user restores an archived record from the recycle bin: same id, a ``restore``
+        event (reference 4.4); its unique values must still be free."""
+        if not record.archived:
+            raise bad_request(f"{otype.name} {record.id} is not archived")
+        free = {k: v for k, v in record.props.items() if k in self.unique_props(otype.type_id)}
+        self._check_unique(otype, dict(free), None, None)
+        stamp = max(now_ms(), record.updated_ms)
+        record.archived = False
+        record.archived_ms = None
+        record.updated_ms = stamp
+        record.props[otype.modified_prop] = iso_ms(stamp)
+        self._index_unique(record, {})
+        self._schedule_index(record)
+        self.version += 1
+        self.emit(Change("restore", otype, record.id, stamp, source))
+        self._refresh_neighbours(record)
+        return record
+
+    def gdpr_delete(self, otype: ObjectType, record: Record, source: WriteSource) -> None:
+        """Permanent delete of a contact and its personal data (reference 4.1, 11.2): no
+        recycle bin, links dropped, ``privacyDeletion`` then ``deletion`` events."""
+        stamp = now_ms()
+        tid = otype.type_id
+        if not record.archived:
+            self._unindex_unique(record)
+        self.records[tid].pop(record.id, None)
+        for old, new in list(self.merged[tid].items()):
+            if new == record.id:
+                self.merged[tid].pop(old)
+        neighbours = self.associations.drop((tid, record.id))
+        self.version += 1
+        self.emit(Change("privacyDeletion", otype, record.id, stamp, source))
+        self.emit(Change("deletion", otype, record.id, stamp, source))
+        for key in neighbours:
+            self._refresh_links(*key)
+
+    def _refresh_neighbours(self, record: Record) -> None:
+        for key in self.associations.neighbours((record.type_id, record.id)):
+            self._refresh_links(*key)
 
     def merge(
         self, otype: ObjectType, primary: Record, other: Record, source: WriteSource
@@ -557,6 +601,38 @@ class Portal:
                     "associationChange", from_type, from_id, stamp, self.current_source, extra=extra
                 )
             )
+        for key in dict.fromkeys([(a_type, a_id), (b_type, b_id)]):
+            self._refresh_links(*key)
+
+    def _refresh_links(self, tid: str, object_id: int) -> None:
+        """A link changed: bump the record's last-modified and keep its association-derived
+        properties (reference 4.2) current, as an update by whoever changed the link."""
+        record = self.records.get(tid, {}).get(object_id)
+        if record is None or record.archived:
+            return
+        self.update(self.types[tid], record, self._link_properties(record), self.current_source)
+
+    def _link_properties(self, record: Record) -> dict[str, str | None]:
+        """A contact's primary company (``associatedcompanyid``) and a company's contact and
+        deal counts (``num_associated_contacts``, ``num_associated_deals``)."""
+        key = (record.type_id, record.id)
+
+        def live_targets(to_tid: str) -> list[tuple[int, set[tuple[str, int]]]]:
+            return [
+                (oid, specs)
+                for oid, specs in self.associations.targets(key, to_tid)
+                if (found := self.records[to_tid].get(oid)) is not None and not found.archived
+            ]
+
+        if record.type_id == "0-1":
+            primary = [oid for oid, specs in live_targets("0-2") if PRIMARY_COMPANY in specs]
+            return {"associatedcompanyid": str(primary[0]) if primary else None}
+        if record.type_id == "0-2":
+            return {
+                "num_associated_contacts": str(len(live_targets("0-1"))),
+                "num_associated_deals": str(len(live_targets("0-3"))),
+            }
+        return {}
 
     current_source: WriteSource = WriteSource("INTEGRATION", "0")
     """The source of the request being handled; set by the app before each write."""

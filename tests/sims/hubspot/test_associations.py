@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from hubspot.crm.associations.v4 import BatchResponsePublicAssociationMultiWithLabelWithErrors
@@ -12,6 +15,10 @@ from sims.hubspot.config import DEMO_TOKEN
 
 PRIMARY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
 UNLABELED = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @pytest.fixture
@@ -110,3 +117,83 @@ def test_v3_names_a_primary_association_and_its_unlabeled_twin(client: HubSpot) 
         (company, "contact_to_company_unlabeled"),
     ]
     assert [r.type for r in read.associations["deals"].results] == ["contact_to_deal"]
+
+
+def _read(client: HubSpot, kind: str, object_id: str, props: list[str]) -> Any:
+    api = client.crm.contacts if kind == "contacts" else client.crm.companies
+    return api.basic_api.get_by_id(object_id, properties=props)
+
+
+def test_an_association_change_bumps_both_records_and_their_derived_properties(
+    client: HubSpot,
+) -> None:
+    first, second = _company(client, "First"), _company(client, "Second")
+    contact = _contact(client, "d@first.co.nz")
+    before = {
+        "contact": _read(client, "contacts", contact, []).updated_at,
+        "company": _read(client, "companies", first, []).updated_at,
+    }
+    time.sleep(0.01)
+    v4 = client.crm.associations.v4
+    v4.basic_api.create("contacts", contact, "companies", first, association_spec=[PRIMARY])
+    person = _read(client, "contacts", contact, ["associatedcompanyid"])
+    company = _read(client, "companies", first, ["num_associated_contacts"])
+    assert person.updated_at > before["contact"]
+    assert company.updated_at > before["company"]
+    assert person.properties["lastmodifieddate"] == iso(person.updated_at)
+    assert company.properties["hs_lastmodifieddate"] == iso(company.updated_at)
+    assert person.properties["associatedcompanyid"] == first
+    assert company.properties["num_associated_contacts"] == "1"
+
+    v4.basic_api.create("contacts", contact, "companies", second, association_spec=[PRIMARY])
+    assert _read(client, "contacts", contact, ["associatedcompanyid"]).properties == {
+        "associatedcompanyid": second,
+        "createdate": person.properties["createdate"],
+        "lastmodifieddate": ANY,
+        "hs_object_id": contact,
+    }
+    assert (
+        _read(client, "companies", first, ["num_associated_contacts"]).properties[
+            "num_associated_contacts"
+        ]
+        == "1"
+    )
+
+    v4.basic_api.archive("contacts", contact, "companies", second)
+    v4.basic_api.archive("contacts", contact, "companies", first)
+    assert (
+        _read(client, "contacts", contact, ["associatedcompanyid"]).properties[
+            "associatedcompanyid"
+        ]
+        is None
+    )
+    assert (
+        _read(client, "companies", first, ["num_associated_contacts"]).properties[
+            "num_associated_contacts"
+        ]
+        == "0"
+    )
+
+
+def test_association_changes_reach_search_on_last_modified(client: HubSpot) -> None:
+    company = _company(client, "Polled")
+    contact = _contact(client, "e@polled.co.nz")
+    since = _read(client, "contacts", contact, []).updated_at
+    time.sleep(0.01)
+    client.crm.associations.v4.basic_api.create_default("contacts", contact, "companies", company)
+    found = client.crm.contacts.search_api.do_search(
+        public_object_search_request={
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "lastmodifieddate",
+                            "operator": "GT",
+                            "value": str(int(since.timestamp() * 1000)),
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    assert [r.id for r in found.results] == [contact]

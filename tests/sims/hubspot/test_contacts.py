@@ -69,3 +69,52 @@ def test_two_new_inputs_of_one_batch_sharing_an_email_are_a_conflict(client: Hub
     assert body["category"] == "CONFLICT"
     assert body["message"].startswith("Contact already exists.")
     assert client.crm.contacts.basic_api.get_page().results == []
+
+
+def test_gdpr_delete_is_permanent_and_drops_the_links(client: HubSpot, sim: Any) -> None:
+    company = client.crm.companies.basic_api.create(
+        simple_public_object_input_for_create={"properties": {"name": "Forgotten Ltd"}}
+    ).id
+    contact = _create(client, {"email": "gone@forgotten.co.nz", "firstname": "Gone"})
+    client.crm.associations.v4.basic_api.create_default("contacts", contact, "companies", company)
+    client.crm.contacts.basic_api.purge(public_gdpr_delete_input={"objectId": contact})
+    for archived in (False, True):
+        with pytest.raises(ApiException) as caught:
+            client.crm.contacts.basic_api.get_by_id(contact, archived=archived)
+        assert caught.value.status == 404
+    counted = client.crm.companies.basic_api.get_by_id(
+        company, properties=["num_associated_contacts"], associations=["contacts"]
+    )
+    assert counted.properties["num_associated_contacts"] == "0"
+    assert counted.associations is None
+    again = _create(client, {"email": "gone@forgotten.co.nz"})
+    assert again != contact
+    by_email = sim.http.post(
+        "/crm/v3/objects/contacts/gdpr-delete",
+        json={"objectId": "nobody@forgotten.co.nz", "idProperty": "email"},
+    )
+    assert by_email.status_code == 204
+    missing = sim.http.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": "404"})
+    assert missing.status_code == 404
+    assert missing.json()["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_a_user_restores_an_archived_contact_with_its_id(client: HubSpot, sim: Any) -> None:
+    contact = _create(client, {"email": "back@kauri.co.nz"})
+    client.crm.contacts.basic_api.archive(contact)
+    restored = sim.http.post(f"/_sim/objects/contacts/{contact}/restore")
+    assert restored.status_code == 200
+    assert restored.json()["id"] == contact
+    assert restored.json()["archived"] is False
+    read = client.crm.contacts.basic_api.get_by_id("back@kauri.co.nz", id_property="email")
+    assert read.id == contact
+    assert sim.http.post(f"/_sim/objects/contacts/{contact}/restore").status_code == 404
+
+
+def test_a_restore_whose_email_was_taken_meanwhile_is_a_conflict(client: HubSpot, sim: Any) -> None:
+    contact = _create(client, {"email": "taken@kauri.co.nz"})
+    client.crm.contacts.basic_api.archive(contact)
+    newer = _create(client, {"email": "taken@kauri.co.nz"})
+    refused = sim.http.post(f"/_sim/objects/contacts/{contact}/restore")
+    assert refused.status_code == 409
+    assert refused.json()["message"] == f"Contact already exists. Existing ID: {newer}"

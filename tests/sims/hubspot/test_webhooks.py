@@ -197,3 +197,26 @@ def test_property_subscriptions_and_custom_objects(make_sim: Any, receiver: Any)
     assert events[0]["propertyName"] == "phone"
     assert events[1]["objectTypeId"] == schema["objectTypeId"]
     assert events[1]["objectId"] == int(order.json()["id"])
+
+
+def test_gdpr_delete_and_restore_events(make_sim: Any, receiver: Any) -> None:
+    target, url = receiver
+    subs = ["contact.privacyDeletion", "contact.deletion", "contact.restore"]
+    with _hooked(make_sim, url, webhook_subscriptions=subs) as sim:
+        ids = [
+            sim.http.post(
+                "/crm/v3/objects/contacts", json={"properties": {"email": f"{n}@x.nz"}}
+            ).json()["id"]
+            for n in ("forget", "keep")
+        ]
+        sim.http.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": ids[0]})
+        sim.http.delete(f"/crm/v3/objects/contacts/{ids[1]}")
+        sim.http.post(f"/_sim/objects/contacts/{ids[1]}/restore")
+        events = target.wait_for(4)
+    seen = [(e["subscriptionType"], str(e["objectId"]), e["changeSource"]) for e in events]
+    assert seen == [
+        ("contact.privacyDeletion", ids[0], "INTEGRATION"),
+        ("contact.deletion", ids[0], "INTEGRATION"),
+        ("contact.deletion", ids[1], "INTEGRATION"),
+        ("contact.restore", ids[1], "CRM_UI"),
+    ]
