@@ -16,7 +16,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from sims.hubspot import routes_assoc, routes_batch, routes_meta, routes_objects, routes_sim
+from sims.hubspot import (
+    routes_assoc,
+    routes_batch,
+    routes_meta,
+    routes_objects,
+    routes_pipelines,
+    routes_sim,
+)
 from sims.hubspot.config import HubSpotSimConfig
 from sims.hubspot.errors import (
     SimError,
@@ -53,6 +60,7 @@ def build_api_router() -> Router:
     routes_objects.register(router)
     routes_meta.register(router)
     routes_assoc.register(router)
+    routes_pipelines.register(router)
     return router
 
 

@@ -498,7 +498,21 @@ DEFAULT_OWNERS: tuple[tuple[str, str, str, int], ...] = (
 )
 
 
-def owner_json(owner_id: str, email: str, first: str, last: str, user_id: int) -> JsonDict:
+SALES_TEAM: JsonDict = {"id": "368389", "name": "Sales Team", "primary": True}
+
+
+def owner_json(
+    owner_id: str,
+    email: str,
+    first: str,
+    last: str,
+    user_id: int,
+    *,
+    created: str = "2019-12-25T13:01:35.228Z",
+    updated: str = "2023-08-22T13:40:26.790Z",
+    teams: tuple[JsonDict, ...] = (SALES_TEAM,),
+) -> JsonDict:
+    """A ``PublicOwner`` (reference 9)."""
     return {
         "id": owner_id,
         "email": email,
@@ -507,10 +521,10 @@ def owner_json(owner_id: str, email: str, first: str, last: str, user_id: int) -
         "lastName": last,
         "userId": user_id,
         "userIdIncludingInactive": user_id,
-        "createdAt": "2019-12-25T13:01:35.228Z",
-        "updatedAt": "2023-08-22T13:40:26.790Z",
+        "createdAt": created,
+        "updatedAt": updated,
         "archived": False,
-        "teams": [{"id": "368389", "name": "Sales Team", "primary": True}],
+        "teams": [dict(t) for t in teams],
     }
 
 

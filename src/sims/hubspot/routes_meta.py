@@ -1,5 +1,5 @@
-"""Properties, property groups, custom-object schemas, owners and pipelines
-(reference sections 6, 7, 9 and 10)."""
+"""Properties, property groups, custom-object schemas and owners (reference sections 6, 7
+and 9)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.errors import SimError, bad_request, unknown_route
+from sims.hubspot.errors import SimError, bad_request
 from sims.hubspot.http import Ctx, Router, reply, require
 from sims.hubspot.schema_rules import (
     create_schema,
@@ -182,36 +182,6 @@ async def get_owner(ctx: Ctx) -> Response:
     raise SimError(404, "OBJECT_NOT_FOUND", f"Unable to find owner {key}")
 
 
-def _pipelines(ctx: Ctx) -> list[JsonDict]:
-    return ctx.sim.portal.pipelines.get(_tid(ctx), [])
-
-
-def _pipeline(ctx: Ctx) -> JsonDict:
-    for pipeline in _pipelines(ctx):
-        if pipeline["id"] == ctx.params["pipeline"]:
-            return pipeline
-    raise SimError(404, "OBJECT_NOT_FOUND", f"Unable to find pipeline {ctx.params['pipeline']}")
-
-
-async def list_pipelines(ctx: Ctx) -> Response:
-    return reply(200, {"results": _pipelines(ctx)})
-
-
-async def get_pipeline(ctx: Ctx) -> Response:
-    return reply(200, _pipeline(ctx))
-
-
-async def list_stages(ctx: Ctx) -> Response:
-    return reply(200, {"results": _pipeline(ctx)["stages"]})
-
-
-async def get_stage(ctx: Ctx) -> Response:
-    for stage in _pipeline(ctx)["stages"]:
-        if stage["id"] == ctx.params["stage"]:
-            return reply(200, stage)
-    raise unknown_route()
-
-
 def register(router: Router) -> None:
     props = "/crm/v3/properties/{type}"
     router.add("GET", props, list_properties)
@@ -232,8 +202,3 @@ def register(router: Router) -> None:
     router.add("GET", "/crm/v3/owners", list_owners)
     router.add("GET", "/crm/v3/owners/", list_owners)
     router.add("GET", "/crm/v3/owners/{id}", get_owner)
-    pipes = "/crm/v3/pipelines/{type}"
-    router.add("GET", pipes, list_pipelines)
-    router.add("GET", pipes + "/{pipeline}", get_pipeline)
-    router.add("GET", pipes + "/{pipeline}/stages", list_stages)
-    router.add("GET", pipes + "/{pipeline}/stages/{stage}", get_stage)

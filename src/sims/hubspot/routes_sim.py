@@ -7,13 +7,18 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.errors import bad_request
+from sims.hubspot.errors import SimError, bad_request
 from sims.hubspot.http import Ctx, Router, reply
+from sims.hubspot.portal import owner_json
 from sims.hubspot.render import record_json
 from sims.hubspot.seed import SeedCounts, seed_portal
 from sims.hubspot.state import Faults, Stats
+from sims.hubspot.timeutil import iso_ms, now_ms
+from sims.hubspot.values import valid_email
 
 JsonDict = dict[str, Any]
+FIRST_OWNER_ID = 41629779
+FIRST_USER_ID = 9586504
 
 
 async def reset(ctx: Ctx) -> Response:
@@ -77,6 +82,33 @@ async def user_restore(ctx: Ctx) -> Response:
     portal.current_source = ctx.sim.ui_source
     portal.restore(otype, record, ctx.sim.ui_source)
     return reply(200, record_json(portal, otype, record, all_props=True))
+
+
+async def add_owner(ctx: Ctx) -> Response:
+    """A new HubSpot user becomes an owner; answered as the owners API shows it."""
+    portal = ctx.sim.portal
+    body = await ctx.json_object()
+    email = body.get("email")
+    if not isinstance(email, str) or not valid_email(email):
+        raise bad_request(f"Email address {email} is invalid")
+    if any(str(o.get("email", "")).lower() == email.lower() for o in portal.owners):
+        raise SimError(409, "CONFLICT", f"An owner with email {email} already exists.")
+    names = [body.get(k) or "" for k in ("firstName", "lastName")]
+    if not all(isinstance(n, str) for n in names):
+        raise bad_request("firstName and lastName must be strings")
+    owner_id = max(int(o["id"]) for o in portal.owners) + 1 if portal.owners else FIRST_OWNER_ID
+    user_id = (
+        max(int(o["userIdIncludingInactive"]) for o in portal.owners) + 1
+        if portal.owners
+        else FIRST_USER_ID
+    )
+    stamp = iso_ms(now_ms())
+    owner = owner_json(
+        str(owner_id), email, names[0], names[1], user_id, created=stamp, updated=stamp, teams=()
+    )
+    portal.owners.append(owner)
+    portal.version += 1
+    return reply(201, owner)
 
 
 async def get_stats(ctx: Ctx) -> Response:
@@ -146,6 +178,7 @@ def register(router: Router) -> None:
     router.add("PATCH", "/_sim/objects/{type}/{id}", user_update)
     router.add("DELETE", "/_sim/objects/{type}/{id}", user_archive)
     router.add("POST", "/_sim/objects/{type}/{id}/restore", user_restore)
+    router.add("POST", "/_sim/owners", add_owner)
     router.add("GET", "/_sim/stats", get_stats)
     router.add("POST", "/_sim/stats/reset", reset_stats)
     router.add("GET", "/_sim/faults", get_faults)

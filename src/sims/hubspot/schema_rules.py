@@ -100,6 +100,7 @@ def property_from_body(
         hidden=bool(body.get("hidden", False)),
         form_field=bool(body.get("formField", False)),
         calculated=field_type == "calculation_equation",
+        read_only_value=field_type == "calculation_equation",
         referenced_object_type=body.get("referencedObjectType"),
         external_options=bool(body.get("externalOptions", False)),
         created_ms=stamp,
@@ -121,6 +122,7 @@ def update_property(portal: Portal, tid: str, pdef: PropertyDef, body: JsonDict)
     if "groupName" in body and body["groupName"] not in portal.groups[tid]:
         raise bad_request(f"Property group {body['groupName']} does not exist")
     pdef.type, pdef.field_type = ptype, field_type
+    pdef.calculated = pdef.read_only_value = field_type == "calculation_equation"
     pdef.label = str(body.get("label", pdef.label))
     pdef.description = str(body.get("description", pdef.description))
     pdef.group_name = str(body.get("groupName", pdef.group_name))

@@ -23,6 +23,7 @@ from sims.hubspot.errors import (
     validation_error,
 )
 from sims.hubspot.events import Change, WriteSource
+from sims.hubspot.pipelines import is_won
 from sims.hubspot.portal import (
     DEFAULT_GROUPS,
     STANDARD_TYPES,
@@ -41,6 +42,7 @@ JsonDict = dict[str, Any]
 
 FIRST_RECORD_ID = 10_000_000_001
 FIRST_SCHEMA_ID = 3_465_404
+FIRST_PIPELINE_ID = 1_038_553_758
 EMAIL_PROPS = ("email",)
 CASE_INSENSITIVE_UNIQUE = frozenset({"email", "hs_additional_emails"})
 NO_EVENT_PROPS = frozenset(
@@ -97,6 +99,7 @@ class Portal:
         self.associations = AssociationStore(self._association_changed)
         self._next_id = FIRST_RECORD_ID
         self._next_schema_id = FIRST_SCHEMA_ID
+        self._next_pipeline_id = FIRST_PIPELINE_ID
         for otype in STANDARD_TYPES:
             self._register_type(otype)
             for gname, label in DEFAULT_GROUPS[otype.type_id]:
@@ -172,6 +175,8 @@ class Portal:
         if id_property and id_property != "hs_object_id":
             self.check_id_property(otype, id_property)
             holder = self.holder(otype.type_id, id_property, raw_id)
+            if holder is None and id_property == "email":
+                holder = self.holder(otype.type_id, "hs_additional_emails", raw_id)
             return None if holder is None else self.records[otype.type_id].get(holder)
         if not raw_id.isdigit():
             return None
@@ -511,7 +516,7 @@ class Portal:
                 for s in pipeline["stages"]:
                     if s["id"] == stage:
                         closed = s["metadata"].get("isClosed") == "true"
-                        won = closed and s["metadata"].get("probability") == "1.0"
+                        won = is_won(s)
             props["hs_is_closed"] = "true" if closed else "false"
             props["hs_is_closed_won"] = "true" if won else "false"
             if props.get("amount"):
@@ -643,6 +648,11 @@ class Portal:
         self.properties[tid][pdef.name] = pdef
         self.version += 1
         return pdef
+
+    def new_pipeline_id(self) -> str:
+        """Custom pipelines and stages get numeric-string ids (reference 10)."""
+        self._next_pipeline_id += 1
+        return str(self._next_pipeline_id - 1)
 
     def new_schema_id(self) -> int:
         self._next_schema_id += 1

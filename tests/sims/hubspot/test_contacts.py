@@ -118,3 +118,39 @@ def test_a_restore_whose_email_was_taken_meanwhile_is_a_conflict(client: HubSpot
     refused = sim.http.post(f"/_sim/objects/contacts/{contact}/restore")
     assert refused.status_code == 409
     assert refused.json()["message"] == f"Contact already exists. Existing ID: {newer}"
+
+
+def test_a_merged_away_email_still_finds_the_survivor(client: HubSpot) -> None:
+    keep = _create(client, {"email": "main@kauri.co.nz"})
+    other = _create(client, {"email": "old@kauri.co.nz"})
+    survivor = client.crm.contacts.basic_api.merge(
+        public_merge_input={"primaryObjectId": keep, "objectIdToMerge": other}
+    )
+    assert survivor.properties["hs_additional_emails"] == "old@kauri.co.nz"
+    by_email = client.crm.contacts.basic_api.get_by_id("OLD@kauri.co.nz", id_property="email")
+    assert by_email.id == survivor.id
+    batch = client.crm.contacts.batch_api.read(
+        batch_read_input_simple_public_object_id={
+            "inputs": [{"id": "old@kauri.co.nz"}],
+            "idProperty": "email",
+            "properties": ["email"],
+            "propertiesWithHistory": [],
+        }
+    )
+    assert [r.id for r in batch.results] == [survivor.id]
+    for op in ({"operator": "EQ", "value": "old@kauri.co.nz"},
+               {"operator": "IN", "values": ["old@kauri.co.nz"]}):  # fmt: skip
+        found = client.crm.contacts.search_api.do_search(
+            public_object_search_request={
+                "filterGroups": [{"filters": [{"propertyName": "email", **op}]}]
+            }
+        )
+        assert [r.id for r in found.results] == [survivor.id]
+    upserted = client.crm.contacts.batch_api.upsert(
+        batch_input_simple_public_object_batch_input_upsert={
+            "inputs": [
+                {"id": "old@kauri.co.nz", "idProperty": "email", "properties": {"jobtitle": "x"}}
+            ]
+        }
+    )
+    assert [(r.id, r.new) for r in upserted.results] == [(survivor.id, False)]

@@ -173,3 +173,37 @@ def test_list_limit_and_paging(sim: Any) -> None:
     }
     commas = sim.http.get("/crm/v3/objects/companies", params={"properties": "name,phone"})
     assert "phone" in commas.json()["results"][0]["properties"]
+
+
+def test_calculated_properties_refuse_writes(sim: Any) -> None:
+    made = sim.http.post(
+        "/crm/v3/properties/companies",
+        json={
+            "name": "margin_pct",
+            "label": "Margin %",
+            "type": "number",
+            "fieldType": "calculation_equation",
+            "groupName": "companyinformation",
+        },
+    )
+    assert made.status_code == 201
+    assert made.json()["calculated"] is True
+    assert made.json()["modificationMetadata"]["readOnlyValue"] is True
+    company = _create(sim, "companies", {"name": "c"}).json()["id"]
+    for answer in (
+        _create(sim, "companies", {"margin_pct": "12"}),
+        sim.http.patch(
+            f"/crm/v3/objects/companies/{company}", json={"properties": {"margin_pct": "1"}}
+        ),
+        sim.http.post(
+            "/crm/v3/objects/companies/batch/update",
+            json={"inputs": [{"id": company, "properties": {"num_associated_contacts": "3"}}]},
+        ),
+    ):
+        assert answer.status_code == 400
+        (item,) = _items(answer)
+        assert item["error"] == "READ_ONLY_VALUE"
+        assert (
+            item["message"]
+            == f'"{item["name"]}" is a calculated property; its value cannot be set.'
+        )
