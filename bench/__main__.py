@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
-from accredo_hubspot.cli import configure_logging
+from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import accredo_client, connect
 from bench.backfill import BackfillFigures, print_backfill, run_backfill_bench

@@ -26,6 +26,7 @@ from accredo_hubspot.mapping.config import FieldRule, MappingConfig
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.planner import source_value, transform_value
+from accredo_hubspot.tasks import task_group
 from bench.figures import LIVE_P95_TARGET_S, Percentiles, percentiles
 from bench.harness import OBSERVER_TOKEN, BenchError, Sims, check, hubspot_stats
 
@@ -214,40 +215,41 @@ async def run_latency_bench(
 
     stop_live, stop_observer = asyncio.Event(), asyncio.Event()
     live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-    live_task = asyncio.create_task(live.run(stop_live))
-    try:
-        await asyncio.sleep(interval_s + 0.5)  # the first cycle: nothing pending yet
-        before_stats = await hubspot_stats(http, sims)
-        observer_before = observer.calls
-        observing = asyncio.create_task(observer.run(stop_observer))
-        console.print(
-            f"  live: {changes} changes at random moments (gaps 0-{MAX_GAP_S * 1000:.0f} ms), "
-            f"poll every {interval_s:g} s ..."
-        )
-        acts: list[asyncio.Task[None]] = []
-        for change in plan:
-            await asyncio.sleep(rng.uniform(0, MAX_GAP_S))
-            observer.waiting[change.company_id] = change
-            acts.append(asyncio.create_task(team.act(change, befores[change.code])))
-        await asyncio.gather(*acts)
-        while observer.waiting:
-            await asyncio.sleep(0.1)
-        stop_observer.set()
-        await observing
-        # Let the cycle in hand finish and the queue drain before the quiet spell.
-        while conn.store.queue_depth():
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(interval_s + 0.5)
-        during = await hubspot_stats(http, sims)
-        observed = observer.calls - observer_before
-        connector_calls = during.requests - before_stats.requests - observed
-        idle_started = time.monotonic()
-        await asyncio.sleep(IDLE_S)
-        after = await hubspot_stats(http, sims)
-        idle_s = time.monotonic() - idle_started
-    finally:
-        stop_live.set()
-        await live_task
+    async with task_group() as tasks:  # a failing live loop, observer or act stops the run
+        tasks.create_task(live.run(stop_live))
+        try:
+            await asyncio.sleep(interval_s + 0.5)  # the first cycle: nothing pending yet
+            before_stats = await hubspot_stats(http, sims)
+            observer_before = observer.calls
+            observing = tasks.create_task(observer.run(stop_observer))
+            console.print(
+                f"  live: {changes} changes at random moments (gaps 0-{MAX_GAP_S * 1000:.0f} ms), "
+                f"poll every {interval_s:g} s ..."
+            )
+            acts: list[asyncio.Task[None]] = []
+            for change in plan:
+                await asyncio.sleep(rng.uniform(0, MAX_GAP_S))
+                observer.waiting[change.company_id] = change
+                acts.append(tasks.create_task(team.act(change, befores[change.code])))
+            for act in acts:
+                await act
+            while observer.waiting:
+                await asyncio.sleep(0.1)
+            stop_observer.set()
+            await observing
+            # Let the cycle in hand finish and the queue drain before the quiet spell.
+            while conn.store.queue_depth():
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(interval_s + 0.5)
+            during = await hubspot_stats(http, sims)
+            observed = observer.calls - observer_before
+            connector_calls = during.requests - before_stats.requests - observed
+            idle_started = time.monotonic()
+            await asyncio.sleep(IDLE_S)
+            after = await hubspot_stats(http, sims)
+            idle_s = time.monotonic() - idle_started
+        finally:
+            stop_live.set()
     seen = [c for c in plan if c.latency_s is not None]
     indistinguishable = [c for c in seen if c.before == c.expected]
     measured = [c for c in seen if c.before != c.expected]

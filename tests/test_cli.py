@@ -7,7 +7,7 @@ console script as a subprocess.
 from __future__ import annotations
 
 import contextlib
-import logging
+import json
 import os
 import re
 import signal
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from accredo_hubspot.cli import app
 from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.store import StateStore
-from tests.e2e.world import CLI, World, links_with_via, running_world
+from tests.e2e.world import CLI, World, links_with_via, run_cli, running_world
+from tests.logging_reset import restored_logging
 
 SECRET_PASSWORD = "sync-demo-password"
 SECRET_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
@@ -33,14 +33,8 @@ SECRET_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """Commands configure logging onto the runner's stderr; put it back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    structlog.reset_defaults()
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
+    with restored_logging():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -216,15 +210,7 @@ def test_run_stops_cleanly_on_sigterm_or_ctrl_c(
     database = tmp_path / "state.db"
     env = fresh.env(database)
     StateStore.open(f"sqlite:///{database}").close()  # schema in place before polling it
-    process = subprocess.Popen(
-        [CLI, "run"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with running_cli(["run"], env, tmp_path) as process:
         deadline = time.monotonic() + 30
         # running: it has polled Accredo at least once (cursors stored on the first cycle)
         while time.monotonic() < deadline and process.poll() is None:
@@ -234,12 +220,22 @@ def test_run_stops_cleanly_on_sigterm_or_ctrl_c(
         assert process.poll() is None, process.communicate()
         process.send_signal(stop_signal)
         out, err = process.communicate(timeout=5)
+    assert process.returncode == 0, err
+    assert SECRET_PASSWORD not in out + err and SECRET_TOKEN not in out + err
+
+
+@contextlib.contextmanager
+def running_cli(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    """The console script running in the background; killed if the test leaves it running."""
+    process = subprocess.Popen(
+        [CLI, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 0, err
-    assert SECRET_PASSWORD not in out + err and SECRET_TOKEN not in out + err
 
 
 def _cursors(database: Path) -> dict[str, int]:
@@ -367,3 +363,68 @@ def test_wrong_credentials_fail_in_one_line_without_echoing_them(
     assert code == 1
     assert err.strip().splitlines()[-1].startswith("error:"), err
     assert wrong_password not in out + err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["backfill", "run"])
+def test_a_wrong_accredo_password_mid_command_is_one_line_without_traceback(
+    fresh: World, tmp_path: Path, command: str
+) -> None:
+    """With cursors stored, a backfill starts several readers at once and live sync polls three
+    tables at once: each of them meets the refused password, and still only one line says so."""
+    env = fresh.env(tmp_path / "state.db")
+    assert invoke(["backfill"], env, tmp_path)[0] == 0
+    result = run_cli([command], {**env, "ACCREDO_PASSWORD": "not-the-password-42"}, tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "invalid_grant" in errors[0]
+    assert "Traceback" not in result.stderr and "never retrieved" not in result.stderr
+    others = [line for line in lines if not line.startswith("error:")]
+    assert all(line.startswith("live sync: polling") for line in others), result.stderr
+    assert "not-the-password-42" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_json_logs_at_debug_are_one_object_a_line_and_carry_no_secret(
+    fresh: World, tmp_path: Path
+) -> None:
+    env = {**fresh.env(tmp_path / "state.db"), "ACCREDO_HUBSPOT_LOG_FORMAT": "json"}
+    loggers: set[str] = set()
+    for args in (
+        ["setup"],
+        ["--log-level", "debug", "backfill"],
+        ["--log-level", "DEBUG", "run", "--once"],
+    ):
+        result = run_cli(args, env, tmp_path, timeout_s=60)
+        assert result.returncode == 0, result.stderr
+        for line in result.stderr.splitlines():
+            event = json.loads(line)  # nothing else on stderr: no progress bar, no other format
+            assert {"event", "level", "logger", "timestamp"} <= set(event)
+            loggers.add(event["logger"])
+        logged = result.stdout + result.stderr
+        assert SECRET_PASSWORD not in logged
+        assert SECRET_TOKEN not in logged
+        assert "Bearer " not in logged
+    assert {"httpx", "accredo_hubspot.accredo.client"} <= loggers  # requests logged at DEBUG
+
+
+@pytest.mark.slow
+def test_run_logs_nothing_per_request_at_its_default_level(fresh: World, tmp_path: Path) -> None:
+    env = fresh.env(tmp_path / "state.db")
+    assert invoke(["setup"], env, tmp_path)[0] == 0
+    assert invoke(["backfill"], env, tmp_path)[0] == 0
+    writes = fresh.hubspot_stats()["writes"]
+    fresh.post_transaction("invoices", sorted(links_with_via(tmp_path / "state.db"))[0], 12.5)
+    with running_cli(["run"], env, tmp_path) as process:
+        _wait_for(lambda: fresh.hubspot_stats()["writes"] > writes)
+        polls = fresh.accredo_requests()
+        _wait_for(lambda: fresh.accredo_requests() > polls + 6)  # a few idle cycles more
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "HTTP Request" not in err and "httpx" not in err
+    synced = [line for line in err.splitlines() if "synced" in line]
+    assert len(synced) == 1, err  # the one cycle that did something; idle cycles say nothing
+    assert "customers=1" in synced[0]

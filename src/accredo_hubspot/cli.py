@@ -6,23 +6,22 @@ Every command exits non-zero with a one-line reason on failure; secrets never re
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import signal
-import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import structlog
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from accredo_hubspot import logs
 from accredo_hubspot.accredo.errors import AccredoError
-from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.errors import ConfigError, ConnectorError
 from accredo_hubspot.hubspot.errors import HubSpotError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store
@@ -55,16 +54,62 @@ ConfigOption = Annotated[
 T = TypeVar("T")
 
 
-def configure_logging(level: str | None = None) -> None:
-    """Structured logs on stderr; level from ACCREDO_HUBSPOT_LOG_LEVEL (default WARNING)."""
-    name = (level or os.environ.get("ACCREDO_HUBSPOT_LOG_LEVEL", "WARNING")).upper()
-    logging.basicConfig(level=getattr(logging, name, logging.WARNING), stream=sys.stderr)
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(
-            getattr(logging, name, logging.WARNING)
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogFormatChoice(StrEnum):
+    CONSOLE = "console"
+    JSON = "json"
+
+
+@dataclass
+class LogOptions:
+    """The global ``--log-level`` / ``--log-format``; each command applies them with its own
+    default level. ``json`` is what was finally chosen (options, then environment)."""
+
+    level: str | None = None
+    format: str | None = None
+    json: bool = False
+
+
+log_options = LogOptions()
+
+
+@app.callback()
+def global_options(
+    log_level: Annotated[
+        LogLevel | None,
+        typer.Option(
+            case_sensitive=False,
+            help=f"Default: ${logs.LEVEL_ENV}, else INFO for run and WARNING for the rest.",
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-    )
+    ] = None,
+    log_format: Annotated[
+        LogFormatChoice | None,
+        typer.Option(
+            case_sensitive=False,
+            help=f"console (for people) or json (one object per line). Default: "
+            f"${logs.FORMAT_ENV}, else console.",
+        ),
+    ] = None,
+) -> None:
+    """Real-time sync of Accredo debtors and their financial state into HubSpot companies."""
+    log_options.level = log_level.value if log_level else None
+    log_options.format = log_format.value if log_format else None
+
+
+def configure_logging(default_level: str = "WARNING") -> None:
+    """Logs on stderr in the chosen format (``logs.configure``); a bad choice stops here."""
+    try:
+        chosen = logs.configure(log_options.level, log_options.format, default_level=default_level)
+    except ConfigError as exc:
+        err_console.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    log_options.json = chosen == "json"
 
 
 def resolve_config(path: Path | None) -> MappingConfig:
@@ -132,15 +177,20 @@ def backfill(config: ConfigOption = None) -> None:
                 TimeElapsedColumn(),
                 console=err_console,
                 transient=False,
+                disable=log_options.json,  # stderr is for log collectors then
             ) as bar:
                 task = bar.add_task("debtors", total=None)
 
                 def progress(done: int, total: int | None) -> None:
                     bar.update(task, completed=done, total=total)
 
-                return await Backfill(
-                    conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
-                ).run(progress)
+                try:
+                    return await Backfill(
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                    ).run(progress)
+                except BaseException:
+                    bar.live.transient = True  # a failed backfill shows only why it failed
+                    raise
 
     configure_logging()
     report = run_command(go)
@@ -175,7 +225,7 @@ def run(
                 )
             await live.run(stop, once=once)
 
-    configure_logging("INFO" if not once else None)
+    configure_logging("WARNING" if once else "INFO")
     run_command(go)
 
 

@@ -40,6 +40,7 @@ from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, S
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
+from accredo_hubspot.tasks import task_group
 
 #: The simulators' documented demo credentials (README, "The simulators").
 DEMO_COMPANY = "DEMO"
@@ -282,21 +283,21 @@ async def _demo(
     )
     stop = asyncio.Event()
     live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-    loop = asyncio.create_task(live.run(stop))
-    try:
-        console.print(
-            f"live sync: polling Accredo's change tracking every "
-            f"{conn.config.sync.poll_interval_s:g} s"
-        )
-        await _play(console, conn, sims, http)
-        if forever:
+    async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
+        tasks.create_task(live.run(stop))
+        try:
             console.print(
-                "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
+                f"live sync: polling Accredo's change tracking every "
+                f"{conn.config.sync.poll_interval_s:g} s"
             )
-            await asyncio.Event().wait()
-    finally:
-        stop.set()
-        await loop
+            await _play(console, conn, sims, http)
+            if forever:
+                console.print(
+                    "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
+                )
+                await asyncio.Event().wait()
+        finally:
+            stop.set()
 
 
 async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient) -> None:

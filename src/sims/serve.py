@@ -36,6 +36,7 @@ class BackgroundServer:
             log_level="warning",
             lifespan="on",
             access_log=False,
+            log_config=None,  # uvicorn's lines go to the process's own logging set-up
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"uvicorn:{self.port}")

@@ -58,6 +58,7 @@ from accredo_hubspot.accredo.query import (
 )
 from accredo_hubspot.accredo.retry import RetryDecider, RetryPolicy
 from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.tasks import gather
 
 log = structlog.get_logger(__name__)
 
@@ -222,7 +223,7 @@ class AccredoClient:
 
         limit = self._max_url_chars - NEXTLINK_MARGIN_CHARS
         batches = split_for_url(unique, render, max_chars=limit)
-        results = await asyncio.gather(*(fetch(b) for b in batches))
+        results = await gather(*(fetch(b) for b in batches))
         return [record for batch_result in results for record in batch_result]
 
     # ------------------------------------------------------------------ AccredoSource
@@ -287,7 +288,7 @@ class AccredoClient:
             rows = _value_of(body, url)
             return int(rows[0]["DeltaID"]) if rows else 0
 
-        ids = await asyncio.gather(*(latest(t) for t in DELTA_TABLES))
+        ids = await gather(*(latest(t) for t in DELTA_TABLES))
         return dict(zip(DELTA_TABLES, ids, strict=True))
 
     async def poll_changes(self, cursors: Mapping[str, int]) -> ChangeBatch:
@@ -306,11 +307,11 @@ class AccredoClient:
             rows = [DeltaRow.model_validate(r) async for r in records]
             return self._late_rows.fresh(table, rows, cursor)
 
-        fetched = await asyncio.gather(*(rows_after(t) for t in DELTA_TABLES))
+        fetched = await gather(*(rows_after(t) for t in DELTA_TABLES))
         rows_by_table = dict(zip(DELTA_TABLES, fetched, strict=True))
         all_rows = [row for rows in fetched for row in rows]
         lookups = plan_lookups(all_rows)
-        found_lists = await asyncio.gather(
+        found_lists = await gather(
             *(self._follow(entity, keys) for entity, keys in lookups.items())
         )
         found = dict(zip(lookups, found_lists, strict=True))

@@ -31,6 +31,7 @@ from accredo_hubspot.sync.companies import (
 )
 from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.tasks import task_group
 
 log = structlog.get_logger(__name__)
 
@@ -77,27 +78,30 @@ class Backfill:
         self._links: dict[str, str] = {}
 
     async def run(self, progress: Progress | None = None) -> BackfillReport:
-        report = BackfillReport()
         if not self._store.get_cursors():
             # Live sync starts from here: anything that changes during the backfill is
             # picked up again by the change feed (re-reading current state is harmless).
             self._store.set_cursors(await self._accredo.latest_delta_ids())
-        total_task = asyncio.create_task(self._accredo.count_customers())
+        async with task_group() as tasks:
+            report = await self._run(tasks, progress)
+        self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
+        log.info("backfill finished", debtors=report.debtors, calls=report.calls)
+        return report
+
+    async def _run(self, tasks: asyncio.TaskGroup, progress: Progress | None) -> BackfillReport:
+        """The backfill's tasks, all in ``tasks``: a failure in any cancels the others."""
+        report = BackfillReport()
+        total_task = tasks.create_task(self._accredo.count_customers())
         # The first debtors (and their open transactions) are read while HubSpot's companies
         # are listed.
         chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
-        reader = asyncio.create_task(self._read_chunks(chunks))
-        try:
-            companies = [c async for c in self._list_companies()]
-            report.companies_listed = len(companies)
-            index = CompanyIndex.build(
-                companies, self._config.nzbn_property, self._config.generic_email_domains
-            )
-            current = {c.id: c for c in companies}
-        except BaseException:
-            for task in (reader, total_task):
-                task.cancel()
-            raise
+        tasks.create_task(self._read_chunks(chunks, tasks))
+        companies = [c async for c in self._list_companies()]
+        report.companies_listed = len(companies)
+        index = CompanyIndex.build(
+            companies, self._config.nzbn_property, self._config.generic_email_domains
+        )
+        current = {c.id: c for c in companies}
 
         def total() -> int | None:
             return total_task.result() if total_task.done() else None
@@ -109,7 +113,6 @@ class Backfill:
         self._links = self._store.get_links()
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         send_turn = asyncio.Lock()
-        writers: set[asyncio.Task[None]] = set()
 
         async def write(chunk: _Chunk, matches: list[MatchResult]) -> None:
             try:
@@ -124,29 +127,17 @@ class Backfill:
             finally:
                 slots.release()
 
-        try:
-            while (chunk := await chunks.get()) is not None:
-                await slots.acquire()
-                for task in [t for t in writers if t.done()]:
-                    writers.discard(task)
-                    task.result()
-                matches = self._match(chunk.customers, index)
-                writers.add(asyncio.create_task(write(chunk, matches)))
-            for task in writers:
-                await task
-            await reader
-            if progress:  # the count may have come in after the last chunk: say it now
-                progress(report.debtors, await total_task)
-        finally:
-            reader.cancel()
-            total_task.cancel()
-            for task in writers:
-                task.cancel()
-            while not chunks.empty():
-                if (left := chunks.get_nowait()) is not None:
-                    left.open_transactions.cancel()
-        self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
-        log.info("backfill finished", debtors=report.debtors, calls=report.calls)
+        writers: set[asyncio.Task[None]] = set()
+        while (chunk := await chunks.get()) is not None:
+            await slots.acquire()
+            matches = self._match(chunk.customers, index)
+            writer = tasks.create_task(write(chunk, matches))
+            writers.add(writer)
+            writer.add_done_callback(writers.discard)
+        for writer in list(writers):
+            await writer
+        if progress:  # the count may have come in after the last chunk: say it now
+            progress(report.debtors, await total_task)
         return report
 
     def _match(self, chunk: Sequence[ARCustomer], index: CompanyIndex) -> list[MatchResult]:
@@ -182,23 +173,25 @@ class Backfill:
             send_turn=send_turn,
         )
 
-    async def _read_chunks(self, out: asyncio.Queue[_Chunk | None]) -> None:
+    async def _read_chunks(
+        self, out: asyncio.Queue[_Chunk | None], tasks: asyncio.TaskGroup
+    ) -> None:
         chunk: list[ARCustomer] = []
         page_size = self._config.sync.accredo_page_size
         async for customer in self._accredo.iter_customers(page_size=page_size):
             chunk.append(customer)
             if len(chunk) >= self._chunk_size:
-                await out.put(self._chunk(chunk))
+                await out.put(self._chunk(chunk, tasks))
                 chunk = []
         if chunk:
-            await out.put(self._chunk(chunk))
+            await out.put(self._chunk(chunk, tasks))
         await out.put(None)
 
-    def _chunk(self, customers: list[ARCustomer]) -> _Chunk:
+    def _chunk(self, customers: list[ARCustomer], tasks: asyncio.TaskGroup) -> _Chunk:
         """A chunk of debtors, its open transactions already on their way."""
         first = customers[0].CustomerCode
         last = customers[-1].CustomerCode
-        return _Chunk(customers, asyncio.ensure_future(self._open_transactions(first, last)))
+        return _Chunk(customers, tasks.create_task(self._open_transactions(first, last)))
 
     async def _open_transactions(self, first: str, last: str) -> dict[str, list[ARTransaction]]:
         """The open transactions of the debtors whose codes run from ``first`` to ``last``.
@@ -220,4 +213,4 @@ class _Chunk:
     """Debtors read together (one Accredo page) and the read of their open transactions."""
 
     customers: list[ARCustomer]
-    open_transactions: asyncio.Future[dict[str, list[ARTransaction]]]
+    open_transactions: asyncio.Task[dict[str, list[ARTransaction]]]

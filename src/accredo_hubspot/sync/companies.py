@@ -22,6 +22,7 @@ from accredo_hubspot.store import AuditBatch, DeadLetter, StateStore
 from accredo_hubspot.sync.matcher import MatchResult, normalise_code
 from accredo_hubspot.sync.planner import CompanyPlan, plan_companies
 from accredo_hubspot.sync.ports import HubSpotSink
+from accredo_hubspot.tasks import gather
 
 COMPANIES = "companies"
 
@@ -190,12 +191,10 @@ class CompanyWriter:
         updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans if not p.is_create]
         creates = [WriteInput(p.code, p.code, p.properties) for p in plans if p.is_create]
         if send_turn is None:
-            updated, created = await asyncio.gather(self._update(updates), self._upsert(creates))
+            updated, created = await gather(self._update(updates), self._upsert(creates))
         else:
             async with send_turn:
-                updated, created = await asyncio.gather(
-                    self._update(updates), self._upsert(creates)
-                )
+                updated, created = await gather(self._update(updates), self._upsert(creates))
         return BatchOutcome(
             written={**updated.written, **created.written},
             failed=[*updated.failed, *created.failed],

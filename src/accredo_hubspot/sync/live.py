@@ -37,6 +37,7 @@ from accredo_hubspot.sync.companies import (
 )
 from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.tasks import task_group
 
 log = structlog.get_logger(__name__)
 
@@ -105,9 +106,10 @@ class LiveSync:
 
     async def process(self, codes: Sequence[str]) -> SyncReport:
         """Bring these customers' current state to HubSpot; they leave the queue on commit."""
-        customers, transactions = await asyncio.gather(
-            self._accredo.get_customers(codes), self._accredo.open_transactions(codes)
-        )
+        async with task_group() as tasks:
+            reading = tasks.create_task(self._accredo.get_customers(codes))
+            transactions = await self._accredo.open_transactions(codes)
+        customers = reading.result()
         open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
         for transaction in transactions:
             open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
