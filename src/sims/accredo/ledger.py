@@ -74,8 +74,14 @@ def money(x: float) -> float:
     return round(x + 0.0, 2)
 
 
-def customer_figures(txns: Iterable[Mapping[str, Any]], today: date) -> dict[str, Any]:
-    """The customer's cached balances and statistics, computed from its transactions."""
+def customer_figures(
+    txns: Iterable[Mapping[str, Any]], today: date, fx_rate: float = 1.0
+) -> dict[str, Any]:
+    """The customer's cached balances and statistics, computed from its transactions.
+
+    ``fx_rate``: units of the customer's currency per one unit of base currency, for the
+    ``...Bs`` twins (reference 3.3).
+    """
     cur = period_id(today)
     fy_start = financial_year_start(today)
     last_fy_start = date(fy_start.year - 1, fy_start.month, 1)
@@ -153,7 +159,8 @@ def customer_figures(txns: Iterable[Mapping[str, Any]], today: date) -> dict[str
         "SalesYearToDate",
         "SalesLastYear",
     ):
-        out[suffix_field + "Bs"] = out[suffix_field]
+        value = out[suffix_field]
+        out[suffix_field + "Bs"] = value if fx_rate == 1.0 else money(value / fx_rate)
     return out
 
 

@@ -151,6 +151,7 @@ _ENTITIES = {
         ("Line", "Charge", "Link", "Ship", "Banking"),
     ),
     "OEOrderList": ("DocumentID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
+    "INInvoiceList": ("DocumentID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_COPRICE": ("PriceCode", False, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_ARADDR": ("AddressID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_OELINE": ("LineID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sims.accredo import ledger, seed
+from sims.accredo import fx, ledger, seed
 from sims.accredo.auth import TokenStore
 from sims.accredo.company import BASE_CURRENCY
 from sims.accredo.config import SimConfig
@@ -245,10 +245,13 @@ class SimState:
             self.next_delta = {"AR": 1, "IN": 1, "OE": 1}
             today = self.clock
             txns = t["ARTransaction"]
+            _fill_base_amounts(data, t["ARAllocation"])
             for cust in t["ARCustomer"].rows.values():
                 cust.update(
                     ledger.customer_figures(
-                        txns.rows_for("CustomerCode", cust["CustomerCode"]), today
+                        txns.rows_for("CustomerCode", cust["CustomerCode"]),
+                        today,
+                        fx.rate(cust.get("CurrencyCode")),
                     )
                 )
             self.stats.clear()
@@ -268,6 +271,8 @@ class SimState:
         return str(row.get("RecordRevision", 0))
 
     def field_heat(self, afile: str, name: str) -> int:
+        if name.endswith("Bs"):  # a base-currency twin is as hot as its amount
+            return self.field_heat(afile, name[:-2])
         ent_name, key = ACCOUNT_FILES.get(afile, ("", ""))
         if name == key or name.startswith("Created") or name == "CurrencyCode":
             return 1
@@ -471,6 +476,7 @@ class SimState:
         if nav == "Line" and entity == "INInvoice":
             if "Line" not in row:
                 row["Line"] = seed.invoice_lines(self.config.seed, row)
+                _fill_lines(row)
             lines: list[Row] = row["Line"]
             return lines
         if nav == "Line" and entity == "OEOrder":
@@ -550,6 +556,7 @@ class SimState:
             }
             if extra:
                 row.update(extra)
+            fx.fill(row, fx.TRANSACTION_AMOUNTS, row["CurrencyCode"])
             if kind in ("I", "J") and gross > 0 and not row.get("DueDate"):
                 row["DueDate"] = ledger.due_date(
                     tdate,
@@ -596,6 +603,7 @@ class SimState:
             "AccountFile": "INHEAD",
             "AccountCode": str(txn["SourceID"]),
         }
+        fx.fill(doc, fx.DOCUMENT_AMOUNTS, doc["CurrencyCode"])
         self.tables["INInvoice"].insert(doc)
         self.log("INHEAD", doc["DocumentID"], "A", {}, user)
 
@@ -615,19 +623,21 @@ class SimState:
         pid = ledger.period_id(self.clock)
         for debit_id, credit_id, amount in plan:
             aid = allocs.next_int_key()
-            allocs.insert(
-                {
-                    "AllocationID": aid,
-                    "CustomerCode": code,
-                    "DebitTransactionID": debit_id,
-                    "CreditTransactionID": credit_id,
-                    "Date": self.clock.isoformat(),
-                    "PeriodID": pid,
-                    "Amount": amount,
-                    "Discount": 0.0,
-                    "RecordRevision": 1,
-                }
-            )
+            alloc: Row = {
+                "AllocationID": aid,
+                "CustomerCode": code,
+                "DebitTransactionID": debit_id,
+                "CreditTransactionID": credit_id,
+                "Date": self.clock.isoformat(),
+                "PeriodID": pid,
+                "Amount": amount,
+                "Discount": 0.0,
+                "CreatedUserCode": user[:8],
+                "CreatedDate": self.clock.isoformat(),
+                "CreatedTime": _now_time(),
+                "RecordRevision": 1,
+            }
+            allocs.insert(_allocation_base(alloc, txns.rows[debit_id], txns.rows[credit_id]))
             self.log("ARALLOC", aid, "A", {}, user)
             for tid in (debit_id, credit_id):
                 t = txns.rows[tid]
@@ -639,6 +649,7 @@ class SimState:
                         DateFullyPaid=self.clock.isoformat(),
                         PeriodFullyAllocated=pid,
                     )
+                values.update(fx.base_values(values, ("UnallocatedAmount",), _rate_of(t)))
                 changes = self._apply(t, values, {})
                 self._stamp_update("ARTransaction", t, user, False, changes)
                 self.log("ARTRAN", tid, "U", changes, user)
@@ -647,7 +658,9 @@ class SimState:
         """Recompute a customer's cached balances; bump RecordRevision when they move."""
         cust = self.tables["ARCustomer"].rows[code]
         figures = ledger.customer_figures(
-            self.tables["ARTransaction"].rows_for("CustomerCode", code), self.clock
+            self.tables["ARTransaction"].rows_for("CustomerCode", code),
+            self.clock,
+            fx.rate(cust.get("CurrencyCode")),
         )
         changes = self._apply(cust, figures, {})
         if changes:
@@ -749,7 +762,7 @@ class SimState:
             "AccountFile": "ARCUST",
             "AccountCode": code,
         }
-        row.update(ledger.customer_figures([], self.clock))
+        row.update(ledger.customer_figures([], self.clock, fx.rate(row["CurrencyCode"])))
         self._create_stamps("ARCustomer", row, user)
         self.tables["ARCustomer"].insert(row)
         self.log("ARCUST", code, "A", {f: (None, row.get(f)) for f in row}, user)
@@ -945,6 +958,7 @@ class SimState:
             "AccountCode": str(doc_id),
             "Line": lines,
         }
+        _fill_document(row)
         self._create_stamps("OEOrder", row, user)
         orders.insert(row)
         self.log("OEHEAD", doc_id, "A", {}, user)
@@ -1145,6 +1159,48 @@ class SimState:
         self.tracking = new
 
 
+def _rate_of(row: Row) -> float:
+    return float(row.get("ExchangeRate") or 1.0)
+
+
+def _fill_lines(doc: Row) -> None:
+    fx_rate = _rate_of(doc)
+    for ln in doc.get("Line", ()):
+        ln["CurrencyCode"] = doc.get("CurrencyCode", BASE_CURRENCY)
+        fx.set_base(ln, fx.LINE_AMOUNTS, fx_rate)
+
+
+def _fill_document(doc: Row) -> None:
+    """Rate and base-currency amounts of a document and its lines (reference 3.3)."""
+    fx.fill(doc, fx.DOCUMENT_AMOUNTS, doc.get("CurrencyCode"))
+    _fill_lines(doc)
+
+
+def _allocation_base(alloc: Row, debit: Row, credit: Row) -> Row:
+    """An allocation's currency and its amount in base currency on each side's rate."""
+    alloc["CurrencyCode"] = debit.get("CurrencyCode", BASE_CURRENCY)
+    alloc["DebitAmountBs"] = fx.to_base(alloc["Amount"], _rate_of(debit))
+    alloc["CreditAmountBs"] = fx.to_base(alloc["Amount"], _rate_of(credit))
+    alloc["VariationBs"] = ledger.money(alloc["DebitAmountBs"] - alloc["CreditAmountBs"])
+    return alloc
+
+
+def _fill_base_amounts(data: seed.SeedData, allocations: Table) -> None:
+    """The seed's rows get their rates and ``Bs`` amounts (reference 3.3)."""
+    for txn in data.transactions:
+        fx.fill(txn, fx.TRANSACTION_AMOUNTS, txn.get("CurrencyCode"))
+    for doc in data.invoices:
+        fx.fill(doc, fx.DOCUMENT_AMOUNTS, doc.get("CurrencyCode"))
+    for order in data.orders:
+        _fill_document(order)
+    by_id = {t["TransactionID"]: t for t in data.transactions}
+    for alloc in data.allocations:
+        debit, credit = by_id[alloc["DebitTransactionID"]], by_id[alloc["CreditTransactionID"]]
+        _allocation_base(alloc, debit, credit)
+        alloc.setdefault("CreatedUserCode", "ADMIN")
+        alloc.setdefault("CreatedDate", alloc["Date"])
+
+
 def table_has(table: Table, code: str) -> bool:
     return bool(table.by_index("CustomerCode", code))
 
@@ -1179,6 +1235,9 @@ def _transaction_list(state: SimState, row: Row) -> Row:
     out = dict(row)
     amount = float(row.get("TransactionAmount") or 0)
     debit = ledger.is_debit(row)
+    out["ExclusiveAmount"] = row.get("NetAmount", 0.0)
+    out["ExclusiveAmountBs"] = row.get("NetAmountBs", 0.0)
+    out["ExchangeRateRaw"] = row.get("ExchangeRate", 1.0)
     out["DebitAmount"] = abs(amount) if debit else 0.0
     out["CreditAmount"] = 0.0 if debit else abs(amount)
     if row.get("DateFullyPaid"):
@@ -1191,14 +1250,75 @@ def _transaction_list(state: SimState, row: Row) -> Row:
     return out
 
 
-def _order_list(state: SimState, row: Row) -> Row:
-    return {k: v for k, v in row.items() if k != "Line"}
+#: Customer columns the document lists join in (OEOrderList, INInvoiceList) [spec].
+_JOINED_CUSTOMER = (
+    "CustomerName",
+    "BillToAccountCode",
+    "CreditLimit",
+    "StopCredit",
+    "RegimeCode",
+    "BalanceCurrent",
+    "Balance1",
+    "Balance2",
+    "Balance3",
+    "BalanceTotal",
+    "BalanceTotalExclFuture",
+)
+
+
+def _document_list(state: SimState, row: Row) -> Row:
+    """A document header with its customer's, contact's, delivery and period columns."""
+    out = {k: v for k, v in row.items() if k != "Line"}
+    cust = state.tables["ARCustomer"].get(row.get("CustomerCode"))
+    if cust is not None:
+        for name in _JOINED_CUSTOMER:
+            out[name] = cust.get(name, state.defaults["ARCustomer"].get(name))
+    contact = state.tables["ARContact"].get(row.get("ContactID") or -1)
+    if contact is not None:
+        out["ContactName"] = contact.get("FirstNameLastName", "")
+    addrs = state.tables["TABLE_ARADDR"].by_index("CustomerCode", row.get("CustomerCode"))
+    if addrs:
+        addr = state.tables["TABLE_ARADDR"].rows[addrs[0]]
+        out["DeliveryAddressCode"] = addr.get("DeliveryCode", "")
+        for name in ("Address1", "Address2", "Address3", "Address4", "Address5"):
+            out[f"Delivery{name}"] = addr.get(f"Delivery{name}", "")
+        out["DeliveryPostCode"] = addr.get("DeliveryPostCode", "")
+        out["DeliveryCountryCode"] = addr.get("DeliveryCountryCode", "")
+    out["OrderNoAlpha"] = row.get("OrderNo", "")
+    out["ExchangeRateRaw"] = row.get("ExchangeRate", 1.0)
+    period = row.get("PeriodID") or 0
+    if period:
+        start = ledger.period_start(period)
+        out["YearNo"], out["PeriodNo"] = start.year, start.month
+        out["PeriodName"] = start.strftime("%b %Y")
+    return out
+
+
+def _invoice_list(state: SimState, row: Row) -> Row:
+    """INInvoiceList: the invoice, its customer and its AR transaction's open amount."""
+    out = _document_list(state, row)
+    out["DocumentNoAlpha"] = row.get("DocumentNo", "")
+    txn = state.tables["ARTransaction"].get(row.get("ARTransactionID") or -1)
+    if txn is not None:
+        for name in (
+            "UnallocatedAmount",
+            "UnallocatedAmountBs",
+            "HoldAmount",
+            "PeriodFullyAllocated",
+            "DiscountDate",
+            "Narration",
+        ):
+            if name in txn:
+                out[name] = txn[name]
+        out["FullyAllocated"] = abs(float(txn.get("UnallocatedAmount") or 0)) < 0.005
+    return out
 
 
 VIEWS: dict[str, tuple[str, Any]] = {
     "ARCustomerList": ("ARCustomer", _customer_list),
     "ARTransactionList": ("ARTransaction", _transaction_list),
-    "OEOrderList": ("OEOrder", _order_list),
+    "OEOrderList": ("OEOrder", _document_list),
+    "INInvoiceList": ("INInvoice", _invoice_list),
 }
 
 

@@ -99,6 +99,7 @@ ENTITIES = [
     "ARTransaction",
     "ARTransactionList",
     "INInvoice",
+    "INInvoiceList",
     "OEOrder",
     "OEOrderList",
     "TABLE_COPRICE",
