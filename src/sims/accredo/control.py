@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sims.accredo.seed import PRODUCTS
 from sims.accredo.state import SIM_USER, SimError
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ FAULT_FIELDS: dict[str, type] = {
     "max_requests_per_minute": int,
 }
 POST_KINDS = {"invoices": "I", "receipts": "R", "credits": "C"}
+PRODUCT_NAMES = {code: desc for code, desc, _price in PRODUCTS}
 
 
 def _error(exc: SimError) -> JSONResponse:
@@ -54,6 +56,48 @@ def _int(body: Any, name: str, default: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SimError(400, "BadRequest", f"'{name}' must be an integer", target=name)
     return value
+
+
+def order_entry_body(body: Any) -> dict[str, Any]:
+    """An OEOrder POST body from what a user keys at the Order Entry screen.
+
+    ``{"CustomerCode", "Lines": [{"ProductCode", "Quantity", "UnitPrice"}]}``; the description
+    comes from the product list when the product is known.
+    """
+    if not isinstance(body, dict):
+        raise SimError(400, "BadRequest", "Expected a JSON object")
+    lines = body.get("Lines")
+    if not isinstance(lines, list) or not lines:
+        raise SimError(400, "BadRequest", "'Lines' must be a non-empty list", target="Lines")
+    out: list[dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict) or set(line) - {"ProductCode", "Quantity", "UnitPrice"}:
+            raise SimError(
+                400,
+                "BadRequest",
+                f"Lines[{i}] takes ProductCode, Quantity and UnitPrice",
+                target=f"Lines[{i}]",
+            )
+        qty, price = line.get("Quantity"), line.get("UnitPrice")
+        for name, value in (("Quantity", qty), ("UnitPrice", price)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise SimError(
+                    400, "BadRequest", f"{name} must be a number >= 0", f"Lines[{i}]/{name}"
+                )
+        if not qty:
+            raise SimError(400, "BadRequest", "Quantity must not be 0", f"Lines[{i}]/Quantity")
+        item: dict[str, Any] = {
+            "LineType": "P",
+            "ProductCode": line.get("ProductCode"),
+            "QuantityOrdered": qty,
+            "SellingPrice": price,
+        }
+        code = line.get("ProductCode")
+        if isinstance(code, str) and code.upper() in PRODUCT_NAMES:
+            item["ProductCode"] = code.upper()
+            item["Description"] = PRODUCT_NAMES[code.upper()]
+        out.append(item)
+    return {"CustomerCode": body.get("CustomerCode"), "Line": out}
 
 
 def control_routes(sim: SimState) -> list[Route]:
@@ -151,6 +195,16 @@ def control_routes(sim: SimState) -> list[Route]:
         row = sim.update("ARContact", contact_id, body, SIM_USER, None, require_etag=False)
         return JSONResponse(public("ARContact", row))
 
+    async def enter_order(request: Request) -> Response:
+        body = await _body(request)
+        order = sim.create("OEOrder", order_entry_body(body), SIM_USER)
+        answer = public("OEOrder", order)
+        line_fields = sim.nav_fields("OEOrder", "Line")
+        answer["Line"] = [
+            {n: ln.get(n) for n in line_fields if n in ln} for ln in order.get("Line", [])
+        ]
+        return JSONResponse(answer)
+
     async def tracking(request: Request) -> Response:
         if request.method == "PUT":
             body = await _body(request)
@@ -196,6 +250,7 @@ def control_routes(sim: SimState) -> list[Route]:
         ("/_sim/customers/{code:str}", patch_customer, ["PATCH"]),
         ("/_sim/contacts", create_contact, ["POST"]),
         ("/_sim/contacts/{contact_id:int}", patch_contact, ["PATCH"]),
+        ("/_sim/orders", enter_order, ["POST"]),
         ("/_sim/tracking", tracking, ["GET", "PUT"]),
         ("/_sim/faults", faults, ["GET", "PUT"]),
         ("/_sim/stats", stats, ["GET"]),

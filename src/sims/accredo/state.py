@@ -92,6 +92,8 @@ HEAT6 = frozenset(
 )
 _HEAT6_PREFIXES = ("Balance", "Sales", "PeriodOpening", "YearOpening", "Discount")
 
+#: Line types that carry a product (reference 3.3 LineType: all but narratives).
+PRODUCT_LINE_TYPES = frozenset({"P", "A", "M", "C", "U"})
 #: ARTransaction properties a PATCH may change once posted [assumed].
 TXN_EDITABLE = frozenset(
     {
@@ -929,6 +931,11 @@ class SimState:
         cust = self.tables["ARCustomer"].rows[code]
         if cust.get("StopCredit"):
             raise ValidationFailed("CustomerCode", f"Customer {code} is on stop credit.")
+        for i, item in enumerate(navs.get("Line", [])):
+            if item.get("LineType", "P") in PRODUCT_LINE_TYPES and not item.get("ProductCode"):
+                raise ValidationFailed(
+                    f"Line[{i}]/ProductCode", "A product line needs its ProductCode."
+                )
         orders = self.tables["OEOrder"]
         doc_id = orders.next_int_key()
         lines = [self._order_line(item, i + 1) for i, item in enumerate(navs.get("Line", []))]

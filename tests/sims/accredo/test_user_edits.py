@@ -89,3 +89,68 @@ def test_contact_edits_are_validated_like_the_entity(sim: Sim, api: httpx.Client
     assert sim.http.post("/_sim/contacts", json={"FirstName": "X"}).status_code == 400
     assert sim.http.patch("/_sim/contacts/999999", json={"Role": "X"}).status_code == 404
     assert deltas(api, "AR") == []
+
+
+def test_a_user_enters_an_order(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)
+    r = sim.http.post(
+        "/_sim/orders",
+        json={
+            "CustomerCode": code,
+            "Lines": [
+                {"ProductCode": "paint-wb-4l", "Quantity": 3, "UnitPrice": 89},
+                {"ProductCode": "SPECIAL-1", "Quantity": 1.5, "UnitPrice": 10},
+            ],
+        },
+    )
+    assert r.status_code == 200, r.text
+    order = r.json()
+    doc_id = order["DocumentID"]
+    assert isinstance(doc_id, int) and order["CustomerCode"] == code
+    assert order["ExclusiveAmountOrdered"] == 282.0 and len(order["Line"]) == 2
+    stored = api.get(f"/OEOrder({doc_id})", params={"$expand": "Line"}).json()
+    check("OEOrder", stored)
+    assert stored["@odata.etag"] == order["@odata.etag"]
+    assert stored["CreatedUserCode"] == "SIM" and stored["PostStatus"] == "O"
+    first, second = stored["Line"]
+    assert (first["ProductCode"], first["QuantityOrdered"], first["SellingPrice"]) == (
+        "PAINT-WB-4L",
+        3,
+        89,
+    )
+    assert first["Description"] and second["ExclusiveAmountOrdered"] == 15.0
+    listed = api.get("/OEOrderList", params={"$filter": f"DocumentID eq {doc_id}"}).json()
+    assert listed["value"][0]["GrossAmountOrdered"] == stored["GrossAmountOrdered"]
+    line_ids = {str(ln["LineID"]) for ln in stored["Line"]}
+    changes = deltas(api, "OE")
+    assert [(d["AccountFile"], d["AccountCode"], d["ChangeType"]) for d in changes] == [
+        ("OEHEAD", str(doc_id), "A"),
+        *[("OELINE", lid, "A") for lid in sorted(line_ids, key=int)],
+    ]
+    assert {d["CreatedUserCode"] for d in changes} == {"SIM"}
+    raw = api.get("/TABLE_OELINE", params={"$filter": f"DocumentID eq {doc_id}"}).json()
+    assert {str(ln["LineID"]) for ln in raw["value"]} == line_ids
+
+
+def test_order_entry_is_validated(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)
+    line = {"ProductCode": "PAINT-WB-4L", "Quantity": 1, "UnitPrice": 89}
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"CustomerCode": code, "Lines": []}, "Lines"),
+        ({"CustomerCode": code}, "Lines"),
+        ({"CustomerCode": "NOSUCH", "Lines": [line]}, "CustomerCode"),
+        ({"Lines": [line]}, "CustomerCode"),
+        ({"CustomerCode": code, "Lines": [{**line, "Quantity": 0}]}, "Lines[0]/Quantity"),
+        ({"CustomerCode": code, "Lines": [{**line, "UnitPrice": "89"}]}, "Lines[0]/UnitPrice"),
+        ({"CustomerCode": code, "Lines": [{**line, "Colour": "red"}]}, "Lines[0]"),
+        ({"CustomerCode": code, "Lines": [{**line, "ProductCode": "P" * 29}]}, "ProductCode"),
+        ({"CustomerCode": code, "Lines": [{"Quantity": 1, "UnitPrice": 1}]}, "ProductCode"),
+    ]
+    for body, target in bad:
+        r = sim.http.post("/_sim/orders", json=body)
+        assert r.status_code == 400, body
+        assert r.json()["error"]["target"].endswith(target), (body, r.json())
+    sim.http.patch(f"/_sim/customers/{code}", json={"StopCredit": True})
+    r = sim.http.post("/_sim/orders", json={"CustomerCode": code, "Lines": [line]})
+    assert r.status_code == 400 and r.json()["error"]["target"] == "CustomerCode"
+    assert [d for d in deltas(api, "OE")] == []
