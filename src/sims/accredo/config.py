@@ -20,6 +20,9 @@ def _default_custom_fields() -> dict[str, tuple[CustomField, ...]]:
         "ARCustomer": (
             CustomField("Z_HubSpotID", "string", 20),
             CustomField("Z_Industry", "string", 30),
+            # mastered in HubSpot (issue 9): the lifecycle stage and the last activity date
+            CustomField("Z_LifecycleStage", "string", 30),
+            CustomField("Z_LastActivity", "date"),
         ),
         "ARContact": (CustomField("Z_HubSpotID", "string", 20),),
     }

@@ -30,11 +30,14 @@ class FieldDef:
     read_only: bool = False
     codes: tuple[str, ...] | None = None  # single-letter codes of a coded field
     item_def: str | None = None  # definition name of array items / referenced object
+    date: bool = False  # a custom field of type date, whatever its name
 
     @property
     def is_date(self) -> bool:
         """Dates and times are plain strings in the spec; these may be null (reference 3.3)."""
-        return self.type == "string" and ("Date" in self.name or self.name.endswith("Time"))
+        return self.type == "string" and (
+            self.date or "Date" in self.name or self.name.endswith("Time")
+        )
 
 
 @dataclass(frozen=True)
@@ -199,9 +202,14 @@ def build_entities(custom: dict[str, tuple[CustomField, ...]]) -> dict[str, Enti
     for name, (key, key_int, afile, mcol, mkey, navs) in _ENTITIES.items():
         fields = _entity_fields(name)
         for cf in custom.get(name, ()):
-            ftype = "string" if cf.type == "date" else cf.type
-            fname = cf.name
-            fields[fname] = FieldDef(fname, ftype, max_length=cf.max_length, unicode=True)
+            is_date = cf.type == "date"
+            fields[cf.name] = FieldDef(
+                cf.name,
+                "string" if is_date else cf.type,
+                max_length=None if is_date or cf.type != "string" else cf.max_length,
+                unicode=True,
+                date=is_date,
+            )
         scalars = tuple(n for n, f in fields.items() if f.type not in ("array", "ref"))
         out[name] = EntityDef(
             name=name,

@@ -262,3 +262,43 @@ def test_order_lines_are_reachable_for_the_change_feed(sim: Sim, api: httpx.Clie
     assert (line["DocumentID"], line["CustomerCode"]) == (order["DocumentID"], code)
     expanded = api.get(f"/OEOrder({order['DocumentID']})", params={"$expand": "Line"}).json()
     assert [ln["ProductCode"] for ln in expanded["Line"]] == ["PAINT-WB-4L", "GLOVES-NIT"]
+
+
+def test_sales_people_have_email_addresses(api: httpx.Client) -> None:
+    from tests.sims.accredo.test_contract import check
+
+    people = api.get("/ARSalesPerson").json()["value"]
+    assert len(people) >= 2
+    for person in people:
+        check("ARSalesPerson", person)
+        assert "@" in person["EmailAddress"]
+    email = people[1]["EmailAddress"]
+    found = api.get("/ARSalesPerson", params={"$filter": f"EmailAddress eq '{email}'"}).json()
+    assert [p["SalesPersonCode"] for p in found["value"]] == [people[1]["SalesPersonCode"]]
+
+
+def test_lifecycle_and_last_activity_custom_fields(api: httpx.Client) -> None:
+    cust = first_customer(api)
+    path = f"/ARCustomer('{cust['CustomerCode']}')"
+    assert cust["Z_LifecycleStage"] == "" and cust["Z_LastActivity"] is None
+    for bad, field in (
+        ({"Z_LastActivity": "28/06/2025"}, "Z_LastActivity"),
+        ({"Z_LastActivity": 20250628}, "Z_LastActivity"),
+        ({"Z_LifecycleStage": "x" * 31}, "Z_LifecycleStage"),
+    ):
+        r = api.patch(path, json=bad, headers={"If-Match": cust["@odata.etag"]})
+        assert r.status_code == 400 and r.json()["error"]["target"] == field, bad
+    r = api.patch(
+        path,
+        json={"Z_LifecycleStage": "customer", "Z_LastActivity": "2025-06-28"},
+        headers={"If-Match": cust["@odata.etag"]},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["Z_LifecycleStage"], r.json()["Z_LastActivity"]) == ("customer", "2025-06-28")
+    found = api.get(
+        "/ARCustomer",
+        params={"$filter": "Z_LastActivity ge 2025-06-01", "$select": "CustomerCode"},
+    ).json()["value"]
+    assert [c["CustomerCode"] for c in found] == [cust["CustomerCode"]]
+    [delta] = api.get("/TABLE_ARDELTA").json()["value"]
+    assert (delta["AccountCode"], delta["ChangeType"]) == (cust["CustomerCode"], "U")
