@@ -196,13 +196,31 @@ class AssociationStore:
         return others
 
     def move(self, old: Key, new: Key) -> None:
-        """Give every link of ``old`` to ``new`` (used by merges), without events."""
+        """Give every link of ``old`` to ``new`` (used by merges), without events. A primary
+        link ``new`` already has to another record wins: the moved one keeps only its other
+        types (reference 4.5: "excess primary associations are dropped")."""
         for other, specs in self._links.pop(old, {}).items():
+            back = self._links.get(other, {}).pop(old, set())
             if other == new:
                 continue
-            back = self._links.get(other, {}).pop(old, set())
-            self._links.setdefault(new, {}).setdefault(other, set()).update(specs)
-            self._links.setdefault(other, {}).setdefault(new, set()).update(back)
+            taken = {
+                spec
+                for target, held in self._links.get(new, {}).items()
+                if target[0] == other[0] and target != other
+                for spec in held
+            }
+            kept = {s for s in specs if not (s in taken and self._is_primary(new, other, s))}
+            dropped = {self._inverse(new, other, s) for s in specs - kept}
+            self._links.setdefault(new, {}).setdefault(other, set()).update(kept)
+            self._links.setdefault(other, {}).setdefault(new, set()).update(back - dropped)
+
+    def _is_primary(self, a: Key, b: Key, spec: Spec) -> bool:
+        atype = self.find_type(a[0], b[0], *spec)
+        return atype is not None and atype.primary
+
+    def _inverse(self, a: Key, b: Key, spec: Spec) -> Spec:
+        atype = self.find_type(a[0], b[0], *spec)
+        return (spec[0], atype.inverse_type_id if atype else spec[1])
 
     def validate_spec(self, a: str, b: str, category: str, type_id: int) -> AssocType:
         atype = self.find_type(a, b, category, type_id)

@@ -37,6 +37,7 @@ NON_UNIQUE_ID_PROPERTY_MESSAGE = (
 )
 BATCH_EMAIL_CONFLICT_MESSAGE = "Contact already exists. Duplicate email in batch input: {email}"
 """[assumed] reference 2.3 gives the status and category; this text is not captured."""
+INVALID_EMAIL_MESSAGE = "Email address {value} is invalid"
 INVALID_NUMBER_MESSAGE = "{value} was not a valid long."
 """[assumed] reference 2.1 names the code INVALID_LONG, not its text."""
 INVALID_DATE_MESSAGE = (

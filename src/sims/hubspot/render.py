@@ -10,6 +10,8 @@ from sims.hubspot.store import Portal, Record
 from sims.hubspot.timeutil import iso_ms
 
 JsonDict = dict[str, Any]
+V3_ASSOCIATION_IDS = 100
+"""v3 reads return the first 100 associated ids per type (reference 4.2)."""
 
 
 def property_names(portal: Portal, otype: ObjectType, requested: list[str] | None) -> list[str]:
@@ -70,24 +72,37 @@ def legacy_association_name(
 
 
 def associations_json(
-    portal: Portal, otype: ObjectType, record: Record, wanted: list[str]
+    portal: Portal, otype: ObjectType, record: Record, wanted: list[str], base_url: str
 ) -> JsonDict:
-    """The v3 ``associations`` map: the first 100 ids per type; omitted when empty."""
+    """The v3 ``associations`` map: the first 100 associated ids per type, with a
+    ``paging.next`` to read on with v4 when there are more (reference 4.2; the cursor and
+    link are [assumed]); omitted when empty."""
     out: JsonDict = {}
     for alias in wanted:
         tid = portal.aliases.get(alias.lower())
         if tid is None:
             continue
         to_type = portal.types[tid]
+        targets = [
+            (to_id, specs)
+            for to_id, specs in portal.associations.targets((otype.type_id, record.id), tid)
+            if (target := portal.records[tid].get(to_id)) is not None and not target.archived
+        ]
         results = []
-        for to_id, specs in portal.associations.targets((otype.type_id, record.id), tid):
-            target = portal.records[tid].get(to_id)
-            if target is None or target.archived:
-                continue
+        for to_id, specs in targets[:V3_ASSOCIATION_IDS]:
             for category, type_id in sorted(specs):
                 atype = portal.associations.find_type(otype.type_id, tid, category, type_id)
                 name = legacy_association_name(portal, otype, to_type, atype)
                 results.append({"id": str(to_id), "type": name})
-        if results:
-            out[to_type.plural] = {"results": results[:100]}
+        if not results:
+            continue
+        entry: JsonDict = {"results": results}
+        if len(targets) > V3_ASSOCIATION_IDS:
+            after = str(V3_ASSOCIATION_IDS)
+            link = (
+                f"{base_url}/crm/v4/objects/{otype.plural}/{record.id}/associations/"
+                f"{to_type.plural}?after={after}"
+            )
+            entry["paging"] = {"next": {"after": after, "link": link}}
+        out[to_type.plural] = entry
     return out

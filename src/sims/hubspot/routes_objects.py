@@ -23,6 +23,10 @@ def _otype(ctx: Ctx) -> ObjectType:
     return ctx.sim.portal.resolve_type(ctx.params["type"])
 
 
+def _base_url(ctx: Ctx) -> str:
+    return str(ctx.request.base_url).rstrip("/")
+
+
 def _link(ctx: Ctx, after: str) -> str:
     return str(ctx.request.url.include_query_params(after=after))
 
@@ -43,7 +47,7 @@ async def list_objects(ctx: Ctx) -> Response:
     for record in records:
         item = record_json(portal, otype, record, props, with_history=history)
         if assoc:
-            links = associations_json(portal, otype, record, assoc)
+            links = associations_json(portal, otype, record, assoc, _base_url(ctx))
             if links:
                 item["associations"] = links
         results.append(item)
@@ -70,7 +74,7 @@ async def get_object(ctx: Ctx) -> Response:
     )
     assoc = ctx.query_list("associations")
     if assoc:
-        links = associations_json(portal, otype, record, assoc)
+        links = associations_json(portal, otype, record, assoc, _base_url(ctx))
         if links:
             item["associations"] = links
     return reply(200, item)
@@ -139,7 +143,8 @@ async def archive_object(ctx: Ctx) -> Response:
 
 async def gdpr_delete(ctx: Ctx) -> Response:
     """``POST /crm/v3/objects/contacts/gdpr-delete`` (reference 4.1): 204 also when an
-    email finds no contact (HubSpot then blocklists the address; the simulator does not)."""
+    email finds no contact; that address is then blocklisted, so no contact may use it
+    (refused as ``INVALID_EMAIL``, [assumed])."""
     portal, otype = ctx.sim.portal, _otype(ctx)
     if otype.type_id != "0-1":
         raise bad_request("GDPR delete is only available for contacts")
@@ -148,6 +153,7 @@ async def gdpr_delete(ctx: Ctx) -> Response:
     id_property = body.get("idProperty") or None
     record = portal.find(otype, raw_id, id_property)
     if record is None and id_property == "email":
+        portal.blocked.add(raw_id.lower())
         return reply(204)
     if record is None:
         raise not_found(raw_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.errors import SimError, bad_request
+from sims.hubspot.errors import INVALID_EMAIL_MESSAGE, SimError, bad_request
 from sims.hubspot.http import Ctx, Router, reply
 from sims.hubspot.portal import owner_json
 from sims.hubspot.render import record_json
@@ -90,7 +90,7 @@ async def add_owner(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     email = body.get("email")
     if not isinstance(email, str) or not valid_email(email):
-        raise bad_request(f"Email address {email} is invalid")
+        raise bad_request(INVALID_EMAIL_MESSAGE.format(value=email))
     if any(str(o.get("email", "")).lower() == email.lower() for o in portal.owners):
         raise SimError(409, "CONFLICT", f"An owner with email {email} already exists.")
     names = [body.get(k) or "" for k in ("firstName", "lastName")]

@@ -50,6 +50,9 @@ NO_EVENT_PROPS = frozenset(
 )
 """Properties that never raise propertyChange events (reference 11.2)."""
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+CONTACT_IDENTITY = ("email", "firstname", "lastname")
+CONTACT_IDENTITY_MESSAGE = "A contact needs at least one of email, firstname or lastname."
+"""[assumed] reference 4.2 states the rule, not the answer's text."""
 PRIMARY_COMPANY = ("HUBSPOT_DEFINED", 1)
 """The contact-to-company primary association type (reference 8)."""
 NEW_IN_BATCH = -2
@@ -95,6 +98,8 @@ class Portal:
         self.merged: dict[str, dict[int, int]] = {}
         self.unique: dict[str, dict[str, dict[str, int]]] = {}
         self.owners: list[JsonDict] = default_owners()
+        self.blocked: set[str] = set()
+        """Emails a GDPR delete found no contact for: blocklisted (reference 4.1)."""
         self.pipelines: dict[str, list[JsonDict]] = {"0-3": [default_deal_pipeline()]}
         self.associations = AssociationStore(self._association_changed)
         self._next_id = FIRST_RECORD_ID
@@ -239,6 +244,10 @@ class Portal:
                 continue
             current = existing.props.get(name) if existing else None
             stored, problem = normalise(pdef, value, current, owner_ids)
+            if problem is None and name == "email" and (stored or "").lower() in self.blocked:
+                problem = PropertyProblem(
+                    name, "INVALID_EMAIL", f"Email address {stored} is invalid"
+                )
             if problem is not None:
                 problems.append(problem)
             else:
@@ -247,18 +256,32 @@ class Portal:
             self._check_deal_stage(changes, existing, problems)
         if problems:
             raise validation_error(problems, self.portal_id)
-        if existing is None and otype.required_props:
-            missing = [p for p in otype.required_props if not changes.get(p)]
+        if existing is None:
+            missing = self._missing_on_create(otype, changes)
             if missing:
-                raise validation_error(
-                    [
-                        PropertyProblem(p, "REQUIRED_PROPERTY", f"{p} is a required property")
-                        for p in missing
-                    ],
-                    self.portal_id,
-                )
+                raise validation_error(missing, self.portal_id)
         self._check_unique(otype, changes, existing, claims)
         return changes
+
+    def _missing_on_create(
+        self, otype: ObjectType, changes: dict[str, str | None]
+    ) -> list[PropertyProblem]:
+        """What a new record must carry (reference 4.2): a schema's required properties; a
+        deal's ``dealname`` and ``dealstage``, and ``pipeline`` once there are several; one of
+        a contact's ``email``, ``firstname`` or ``lastname``."""
+        required = list(otype.required_props)
+        if otype.type_id == "0-3":
+            required += ["dealname", "dealstage"]
+            if len([p for p in self.pipelines["0-3"] if not p["archived"]]) > 1:
+                required.append("pipeline")
+        problems = [
+            PropertyProblem(p, "REQUIRED_PROPERTY", f"{p} is a required property")
+            for p in required
+            if not changes.get(p)
+        ]
+        if otype.type_id == "0-1" and not any(changes.get(p) for p in CONTACT_IDENTITY):
+            problems.append(PropertyProblem("email", "REQUIRED_PROPERTY", CONTACT_IDENTITY_MESSAGE))
+        return problems
 
     def _check_deal_stage(
         self,
@@ -477,6 +500,10 @@ class Portal:
         for old in (primary, other):
             if old.id != new_id:
                 self.associations.move((tid, old.id), (tid, new_id))
+        derived = self._link_properties(survivor)
+        survivor.props.update({k: v for k, v in derived.items() if v is not None})
+        for name in [k for k, v in derived.items() if v is None]:
+            survivor.props.pop(name, None)
         self._schedule_index(survivor)
         self.version += 1
         self.emit(
@@ -497,6 +524,7 @@ class Portal:
         for old in (primary, other):
             if old.id != new_id:
                 self.emit(Change("deletion", otype, old.id, stamp, source))
+        self._refresh_neighbours(survivor)
         return survivor
 
     def _derive(self, record: Record) -> None:

@@ -12,6 +12,7 @@ from sims.hubspot.errors import (
     INVALID_BOOL_MESSAGE,
     INVALID_DATE_MESSAGE,
     INVALID_DATETIME_MESSAGE,
+    INVALID_EMAIL_MESSAGE,
     INVALID_NUMBER_MESSAGE,
     PropertyProblem,
 )
@@ -74,7 +75,9 @@ def normalise(
             prop.name, "INVALID_STRING", f"Value is longer than {MAX_STRING_CHARS} characters."
         )
     if prop.name == "email" and not valid_email(text):
-        return None, PropertyProblem(prop.name, "INVALID_EMAIL", f"Email address {text} is invalid")
+        return None, PropertyProblem(
+            prop.name, "INVALID_EMAIL", INVALID_EMAIL_MESSAGE.format(value=text)
+        )
     return text, None
 
 

@@ -197,3 +197,54 @@ def test_association_changes_reach_search_on_last_modified(client: HubSpot) -> N
         }
     )
     assert [r.id for r in found.results] == [contact]
+
+
+def test_v3_reads_stop_at_100_ids_and_point_on_to_v4(client: HubSpot, sim: Any) -> None:
+    company = _company(client, "Crowded")
+    contacts: list[str] = []
+    for chunk in range(2):
+        made = client.crm.contacts.batch_api.create(
+            batch_input_simple_public_object_batch_input_for_create={
+                "inputs": [
+                    {"properties": {"email": f"p{chunk}-{i}@crowded.co.nz"}} for i in range(60)
+                ]
+            }
+        )
+        contacts += [r.id for r in made.results]
+        client.crm.associations.v4.batch_api.create_default(
+            "contacts",
+            "companies",
+            batch_input_public_default_association_multi_post={
+                "inputs": [{"from": {"id": c}, "to": {"id": company}} for c in contacts[-60:]]
+            },
+        )
+    read = client.crm.companies.basic_api.get_by_id(company, associations=["contacts"])
+    linked = read.associations["contacts"]
+    assert len(linked.results) == 100
+    assert [r.id for r in linked.results] == sorted(contacts, key=int)[:100]
+    assert linked.paging.next.after == "100"
+    rest = sim.http.get(linked.paging.next.link).json()
+    assert [str(r["toObjectId"]) for r in rest["results"]] == sorted(contacts, key=int)[100:]
+
+
+def test_a_merge_keeps_one_primary_company(client: HubSpot) -> None:
+    kept, dropped = _company(client, "Kept"), _company(client, "Dropped")
+    main, other = _contact(client, "m@kept.co.nz"), _contact(client, "o@dropped.co.nz")
+    v4 = client.crm.associations.v4
+    v4.basic_api.create("contacts", main, "companies", kept, association_spec=[PRIMARY])
+    v4.basic_api.create("contacts", other, "companies", dropped, association_spec=[PRIMARY])
+    v4.basic_api.create_default("contacts", other, "companies", kept)
+    survivor = client.crm.contacts.basic_api.merge(
+        public_merge_input={"primaryObjectId": main, "objectIdToMerge": other}
+    )
+    assert survivor.properties["associatedcompanyid"] == kept
+    page = v4.basic_api.get_page("contacts", survivor.id, "companies")
+    types = {str(r.to_object_id): {t.type_id for t in r.association_types} for r in page.results}
+    assert types == {kept: {1, 279}, dropped: {279}}
+    for company in (kept, dropped):
+        counted = _read(client, "companies", company, ["num_associated_contacts"])
+        assert counted.properties["num_associated_contacts"] == "1"
+    back = v4.basic_api.get_page("companies", dropped, "contacts")
+    assert [
+        (str(r.to_object_id), {t.type_id for t in r.association_types}) for r in back.results
+    ] == [(survivor.id, {280})]

@@ -94,6 +94,8 @@ def test_gdpr_delete_is_permanent_and_drops_the_links(client: HubSpot, sim: Any)
         json={"objectId": "nobody@forgotten.co.nz", "idProperty": "email"},
     )
     assert by_email.status_code == 204
+    blocked = _refused(client, {"email": "Nobody@forgotten.co.nz"})
+    assert json.loads(blocked.body)["errors"][0]["code"] == "INVALID_EMAIL"
     missing = sim.http.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": "404"})
     assert missing.status_code == 404
     assert missing.json()["category"] == "OBJECT_NOT_FOUND"

@@ -65,11 +65,19 @@ def test_dates_take_day_strings_or_midnight_utc_ms(sim: Any) -> None:
 
 
 def test_datetime_accepts_ms_and_iso(sim: Any) -> None:
-    answer = _create(sim, "deals", {"dealname": "d", "closedate": "1430438400000"})
+    answer = _create(
+        sim, "deals", {"dealname": "d", "dealstage": "qualifiedtobuy", "closedate": "1430438400000"}
+    )
     assert answer.json()["properties"]["closedate"] == "2015-05-01T00:00:00.000Z"
-    iso = _create(sim, "deals", {"dealname": "d", "closedate": "2020-02-29T03:30:17Z"})
+    iso = _create(
+        sim,
+        "deals",
+        {"dealname": "d", "dealstage": "qualifiedtobuy", "closedate": "2020-02-29T03:30:17Z"},
+    )
     assert iso.json()["properties"]["closedate"] == "2020-02-29T03:30:17.000Z"
-    bad = _create(sim, "deals", {"dealname": "d", "closedate": "next week"})
+    bad = _create(
+        sim, "deals", {"dealname": "d", "dealstage": "qualifiedtobuy", "closedate": "next week"}
+    )
     assert bad.status_code == 400
 
 
@@ -207,3 +215,22 @@ def test_calculated_properties_refuse_writes(sim: Any) -> None:
             item["message"]
             == f'"{item["name"]}" is a calculated property; its value cannot be set.'
         )
+
+
+def test_new_deals_and_contacts_carry_what_hubspot_requires(sim: Any) -> None:
+    deal = _create(sim, "deals", {"amount": "5"})
+    assert deal.status_code == 400
+    assert {(i["name"], i["error"]) for i in _items(deal)} == {
+        ("dealname", "REQUIRED_PROPERTY"),
+        ("dealstage", "REQUIRED_PROPERTY"),
+    }
+    contact = _create(sim, "contacts", {"phone": "+64 9 555 0101"})
+    assert contact.status_code == 400
+    assert [i["error"] for i in _items(contact)] == ["REQUIRED_PROPERTY"]
+    assert _create(sim, "contacts", {"lastname": "Rewi"}).status_code == 201
+    stages = [{"label": "Open", "displayOrder": 0, "metadata": {"probability": "0.5"}}]
+    sim.http.post(
+        "/crm/v3/pipelines/deals", json={"label": "Second", "displayOrder": 1, "stages": stages}
+    )
+    unpiped = _create(sim, "deals", {"dealname": "d", "dealstage": "qualifiedtobuy"})
+    assert [i["name"] for i in _items(unpiped)] == ["pipeline"]
