@@ -24,6 +24,7 @@ from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.mapping.config import FieldRule, MappingConfig
 from accredo_hubspot.runtime import Connector
+from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.planner import source_value, transform_value
 from accredo_hubspot.tasks import task_group
@@ -197,7 +198,7 @@ async def run_latency_bench(
     each change did.
     """
     rng = random.Random(seed)
-    links = conn.store.get_links()
+    links = conn.store.get_links(COMPANY_RECORD)
     if len(links) < changes:
         raise BenchError(f"{changes} changes need {changes} linked debtors; {len(links)} linked")
     codes = rng.sample(sorted(links), changes)

@@ -175,7 +175,7 @@ def test_backfill_status_and_run_once(fresh: World, tmp_path: Path) -> None:
     assert re.search(r"change rows not yet read\W+ARDELTA 0\b", out), out
     company = fresh.companies(["accredo_balance_total", "accredo_customer_code"])[links[code_][0]]
     with StateStore.open(f"sqlite:///{database}") as store:
-        shadow = store.get_shadows([code_])[code_]
+        shadow = store.get_shadows("hubspot", "company", [code_])[code_]
     assert company["accredo_balance_total"] == shadow["accredo_balance_total"]
     assert store_queue_empty(database)
 
@@ -190,13 +190,32 @@ def test_status_lists_dead_letters(tmp_path: Path) -> None:
 
     database = tmp_path / "state.db"
     with StateStore.open(f"sqlite:///{database}") as store:
-        store.add_dead_letters([DeadLetter("ACME01", "hubspot", "nzbn", "INVALID: bad NZBN", {})])
+        store.add_dead_letters(
+            [DeadLetter("company", "ACME01", "hubspot", "nzbn", "INVALID: bad NZBN", {})]
+        )
         store.set_cursors({"ARDELTA": 41})
     env = {"ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{database}"}
     code, out, _ = invoke(["status"], env, tmp_path)
     assert code == 0
     assert "ACME01" in out and "bad NZBN" in out
     assert "ARDELTA 41" in out
+
+
+def test_migrate_upgrades_a_v1_database_and_says_the_revision(tmp_path: Path) -> None:
+    import shutil
+
+    from accredo_hubspot.store.migrations import head_revision
+
+    database = tmp_path / "state.db"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "state-v1.sqlite", database)
+    env = {"ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{database}"}
+    code, out, _ = invoke(["migrate"], env, tmp_path)
+    assert code == 0
+    assert f"revision {head_revision()}" in out
+    with StateStore.open(f"sqlite:///{database}") as store:
+        assert store.link_count("company") == 12
+    code, out, _ = invoke(["migrate"], env, tmp_path)  # again: nothing to do, same answer
+    assert code == 0 and f"revision {head_revision()}" in out
 
 
 # -- run stops on SIGTERM ------------------------------------------------------------------------
@@ -271,8 +290,8 @@ def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Pa
     assert process.returncode == 0, err
     assert store_queue_empty(database)
     with StateStore.open(f"sqlite:///{database}") as store:
-        shadow = store.get_shadows([code_])[code_]
-        audit = [a for a in store.list_audit(code_) if a.reason == "accredo change"]
+        shadow = store.get_shadows("hubspot", "company", [code_])[code_]
+        audit = [a for a in store.list_audit("company", code_) if a.reason == "accredo change"]
     assert audit, "the write in flight was finished and recorded"
     company_id = links_with_via(database)[code_][0]
     company = fresh.companies(["accredo_balance_total"])[company_id]

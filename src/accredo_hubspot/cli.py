@@ -1,4 +1,4 @@
-"""The ``accredo-hubspot`` command line: init, setup, backfill, run, status, demo.
+"""The ``accredo-hubspot`` command line: init, setup, backfill, run, migrate, status, demo.
 
 Every command exits non-zero with a one-line reason on failure; secrets never reach output.
 """
@@ -227,6 +227,20 @@ def run(
 
     configure_logging("WARNING" if once else "INFO")
     run_command(go)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the state store's schema (every command also does it on start)."""
+    configure_logging()
+
+    async def go() -> str:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        with open_store(settings) as store:
+            return store.revision or "-"
+
+    revision = run_command(go)
+    console.print(f"state store schema at revision {revision}", highlight=False)
 
 
 @app.command()

@@ -38,6 +38,7 @@ from accredo_hubspot.mapping.transforms import money
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
@@ -301,7 +302,7 @@ async def _demo(
 
 
 async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient) -> None:
-    links = conn.store.get_links()
+    links = conn.store.get_links(COMPANY_RECORD)
     rng = random.Random(5)
     codes = rng.sample(sorted(links), 4)
     base = sims.accredo_url

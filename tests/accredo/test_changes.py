@@ -98,3 +98,17 @@ def test_the_window_never_reaches_below_the_first_cursor() -> None:
     fresh, cursor = _poll(window, [30, 41], cursor=40)
     assert (fresh, cursor) == ([41], 41)
     assert window.read_after("ARDELTA", 400) == 300
+
+
+def test_the_window_survives_a_restart_through_its_state() -> None:
+    """The state is plain JSON data: kept in the store, a new window picks up where it was."""
+    import json
+
+    window = LateRowWindow(overlap_ids=5)
+    fresh, cursor = _poll(window, [10], cursor=9)
+    fresh, cursor = _poll(window, [10, 12], cursor)
+    restored = LateRowWindow.from_state(json.loads(json.dumps(window.state())), overlap_ids=5)
+    fresh, cursor = _poll(restored, [10, 11, 12], cursor)
+    assert (fresh, cursor) == ([11], 12)  # 10 and 12 were handled before the restart
+    assert restored.read_after("ARDELTA", 12) == 9  # the first cursor seen, not 12
+    assert LateRowWindow.from_state(None).state() == {"floor": {}, "seen": {}}

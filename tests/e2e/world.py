@@ -171,8 +171,11 @@ def links_with_via(database: Path) -> dict[str, tuple[str, str | None]]:
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as conn:
+            links = schema.links.c
             rows = conn.execute(
-                select(schema.links.c.customer_code, schema.links.c.company_id, schema.links.c.via)
+                select(links.accredo_key, links.hubspot_id, links.via).where(
+                    links.record_type == "company"
+                )
             )
             return {code: (company, via) for code, company, via in rows}
     finally:

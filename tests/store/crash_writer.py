@@ -12,20 +12,28 @@ from datetime import UTC, datetime
 
 from accredo_hubspot.store import AuditEntry, StateStore
 
+CO = "company"
+
 
 def main(url: str) -> None:
     with StateStore.open(url) as store:
         position = store.get_cursors().get("ARDELTA", 0)
         while True:
             position += 1
-            store.enqueue_and_advance([f"C{position}"], "delta", {"ARDELTA": position})
+            store.enqueue_and_advance(
+                "to_hubspot", CO, [f"C{position}"], "delta", {"ARDELTA": position}
+            )
             if position % 3 == 0:
-                claimed = store.pending(2)
+                claimed = store.pending("to_hubspot", CO, 2)
                 store.record_sync(
+                    CO,
+                    "hubspot",
                     links={code: f"hs-{code}" for code in claimed},
                     shadows={code: {"accredo_balance_total": str(position)} for code in claimed},
                     audit=[
-                        AuditEntry(datetime.now(UTC), "hubspot", c, None, "x", None, "1", "live")
+                        AuditEntry(
+                            datetime.now(UTC), "hubspot", CO, c, None, {"x": (None, "1")}, ""
+                        )
                         for c in claimed
                     ],
                     completed=claimed,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import TO_HUBSPOT, StateStore
+
+CO = "company"
 
 
 def test_concurrent_writers_do_not_collide(store_url: str) -> None:
@@ -13,10 +15,12 @@ def test_concurrent_writers_do_not_collide(store_url: str) -> None:
     def writer(name: str) -> None:
         with StateStore.open(store_url) as store:
             for n in range(40):
-                store.enqueue_and_advance([f"{name}{n}"], "delta", {name: n})
+                store.enqueue_and_advance(TO_HUBSPOT, CO, [f"{name}{n}"], "delta", {name: n})
                 if n % 5 == 0:
-                    claimed = store.pending(3)
+                    claimed = store.pending(TO_HUBSPOT, CO, 3)
                     store.record_sync(
+                        CO,
+                        "hubspot",
                         links={},
                         shadows={c: {"x": name} for c in claimed},
                         audit=[],
@@ -27,5 +31,5 @@ def test_concurrent_writers_do_not_collide(store_url: str) -> None:
         list(pool.map(writer, ["A", "B", "C"]))
     with StateStore.open(store_url) as store:
         assert store.get_cursors() == {"A": 39, "B": 39, "C": 39}
-        codes = set(store.pending(1000)) | set(store.get_shadows())
+        codes = set(store.pending(TO_HUBSPOT, CO, 1000)) | set(store.get_shadows("hubspot", CO))
     assert codes == {f"{name}{n}" for name in "ABC" for n in range(40)}

@@ -1,85 +1,150 @@
-"""Schema creation and migration at open: from empty, re-open, too new, a failing step."""
+"""Schema creation and migration with Alembic at open: from empty, from the release before
+Alembic, re-open, too new, a failing revision, a new revision; the migrated schema is the
+schema the code declares."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
-from sqlalchemy import Connection, inspect, select, text
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
 
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.store import LATEST_VERSION, SchemaTooNewError, StateStore, StoreError
+from accredo_hubspot.store import SchemaTooNewError, StateStore, StoreError
 from accredo_hubspot.store import schema as tables
 from accredo_hubspot.store.engine import create_store_engine
-from accredo_hubspot.store.migrations import MIGRATIONS, current_version, migrate
+from accredo_hubspot.store.migrations import (
+    PAST_V1_VERSION,
+    SCRIPTS,
+    V1_REVISION,
+    current_revision,
+    head_revision,
+    migrate,
+)
+
+HEAD = head_revision()
 
 
-def _version(url: str) -> int:
+def _revision(url: str) -> str | None:
     engine = create_store_engine(url)
     try:
         with engine.connect() as conn:
-            return current_version(conn)
+            return current_revision(conn)
     finally:
         engine.dispose()
 
 
+def _scripts_with(tmp_path: Path, revision: str, doc: str, body: str) -> str:
+    """A copy of the shipped revisions plus one more after the head."""
+    where = tmp_path / "migrations"
+    shutil.copytree(SCRIPTS, where, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    (where / "versions" / f"{revision}_extra.py").write_text(
+        f'"""{doc}"""\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        f"revision = {revision!r}\ndown_revision = {HEAD!r}\n"
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        f"def upgrade() -> None:\n{body}\n",
+        encoding="utf-8",
+    )
+    return str(where)
+
+
 def test_open_creates_every_table_from_an_empty_database(store_url: str) -> None:
-    assert _version(store_url) == 0
+    assert _revision(store_url) is None
     with StateStore.open(store_url) as store:
         names = set(inspect(store.engine).get_table_names())
-    assert names == set(tables.metadata.tables)
-    assert _version(store_url) == LATEST_VERSION == len(MIGRATIONS)
+        assert store.revision == HEAD
+    assert names == set(tables.metadata.tables) | {"alembic_version"}
+    assert _revision(store_url) == HEAD
+
+
+@pytest.mark.parametrize("path", ["fresh", "through every revision"])
+def test_the_migrated_schema_is_the_declared_schema(store_url: str, path: str) -> None:
+    """An empty database is created at the head directly; an old one goes through the
+    revisions. Both end with exactly the tables, columns and indexes ``schema`` declares."""
+    engine = create_store_engine(store_url)
+    try:
+        if path == "fresh":
+            migrate(engine)
+        else:
+            migrate(engine, target=V1_REVISION)
+            assert migrate(engine) == HEAD
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), tables.metadata)
+            version = conn.execute(select(tables.schema_version.c.version)).scalar_one()
+    finally:
+        engine.dispose()
+    assert differences == []
+    assert version == PAST_V1_VERSION  # the release before Alembic refuses this database
 
 
 def test_reopening_migrates_nothing_and_keeps_the_data(store_url: str) -> None:
     with StateStore.open(store_url) as store:
-        store.put_links({"ACME": "101"})
+        store.put_links("company", {"ACME": "101"})
     with StateStore.open(store_url) as store:
-        assert store.get_links() == {"ACME": "101"}
-    assert _version(store_url) == LATEST_VERSION
+        assert store.get_links("company") == {"ACME": "101"}
+    assert _revision(store_url) == HEAD
 
 
-def test_a_schema_newer_than_the_code_is_refused(store_url: str) -> None:
-    StateStore.open(store_url).close()
+@pytest.mark.parametrize("newer", ["alembic", "schema_version"])
+def test_a_schema_newer_than_the_code_is_refused(store_url: str, newer: str) -> None:
     engine = create_store_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(tables.schema_version.update().values(version=LATEST_VERSION + 1))
+        if newer == "alembic":
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+            conn.execute(text("INSERT INTO alembic_version VALUES ('9999')"))
+            expected = "revision 9999, newer"
+        else:  # a release before Alembic that was newer than the one this code starts from
+            tables.schema_version.create(conn)
+            conn.execute(tables.schema_version.insert().values(id=1, version=7))
+            expected = "revision schema_version 7, newer"
     engine.dispose()
-    with pytest.raises(SchemaTooNewError, match=rf"version {LATEST_VERSION + 1}, newer") as info:
+    with pytest.raises(SchemaTooNewError, match=expected) as info:
         StateStore.open(store_url)
     assert isinstance(info.value, StoreError)
     assert isinstance(info.value, ConnectorError)
+    assert "upgrade accredo-hubspot" in str(info.value)
 
 
-def test_a_failing_step_applies_nothing_and_names_the_step(store_url: str) -> None:
-    def _v2_half_done(conn: Connection) -> None:
-        conn.execute(text("CREATE TABLE half_done (id INTEGER PRIMARY KEY)"))
-        conn.execute(text("SELECT * FROM no_such_table"))
-
+def test_a_failing_revision_applies_nothing_and_names_the_revision(
+    store_url: str, tmp_path: Path
+) -> None:
+    scripts = _scripts_with(
+        tmp_path,
+        "0900",
+        "Half done",
+        '    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.execute("SELECT * FROM no_such_table")',
+    )
     StateStore.open(store_url).close()
     engine = create_store_engine(store_url)
     try:
-        with pytest.raises(StoreError, match=r"step 2 \(_v2_half_done\)"):
-            migrate(engine, (*MIGRATIONS, _v2_half_done))
+        with pytest.raises(StoreError, match=r"revision 0900 \(Half done\) failed"):
+            migrate(engine, scripts)
         assert "half_done" not in inspect(engine).get_table_names()
         with engine.connect() as conn:
-            assert conn.execute(select(tables.schema_version.c.version)).scalar_one() == 1
+            assert current_revision(conn) == HEAD
     finally:
         engine.dispose()
 
 
-def test_a_new_step_is_applied_once_on_open(store_url: str) -> None:
-    calls: list[int] = []
-
-    def _v2_add_table(conn: Connection) -> None:
-        calls.append(1)
-        conn.execute(text("CREATE TABLE extra (id INTEGER PRIMARY KEY)"))
-
-    steps = (*MIGRATIONS, _v2_add_table)
+def test_a_new_revision_is_applied_once(store_url: str, tmp_path: Path) -> None:
+    scripts = _scripts_with(
+        tmp_path,
+        "0901",
+        "Extra table",
+        '    table = op.create_table("extra", sa.Column("id", sa.Integer, primary_key=True))\n'
+        "    op.bulk_insert(table, [{'id': 1}])",
+    )
+    StateStore.open(store_url).close()
     engine = create_store_engine(store_url)
     try:
-        assert migrate(engine, steps) == 2
-        assert migrate(engine, steps) == 2
-        assert calls == [1]
-        assert "extra" in inspect(engine).get_table_names()
+        assert migrate(engine, scripts) == "0901"
+        assert migrate(engine, scripts) == "0901"
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM extra")).scalar_one() == 1
     finally:
         engine.dispose()
 
@@ -112,5 +177,5 @@ def test_an_unreachable_database_is_a_one_line_store_error(url: str) -> None:
 
 def test_an_in_memory_sqlite_store_works() -> None:
     with StateStore.open("sqlite://") as store:
-        store.put_links({"ACME": "101"})
+        store.put_links("company", {"ACME": "101"})
         assert store.status().links == 1

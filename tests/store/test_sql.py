@@ -14,21 +14,29 @@ from accredo_hubspot.store.sql import chunked, insert_columns, insert_many, upse
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
+SHADOW_KEYS = ["side", "record_type", "record_key"]
+
+
 def _shadow(code: str, value: str) -> dict[str, object]:
-    return {"customer_code": code, "property": "p", "value": value, "synced_at": AT}
+    return {
+        "side": "hubspot",
+        "record_type": "company",
+        "record_key": code,
+        "shadow": value,
+        "synced_at": AT,
+    }
 
 
 def _shadows(store: StateStore) -> dict[str, str]:
     table = tables.shadows
     with store.engine.connect() as conn:
-        return dict(conn.execute(select(table.c.customer_code, table.c.value)).all())
+        return dict(conn.execute(select(table.c.record_key, table.c.shadow)).all())
 
 
 def test_upsert_one_row_many_rows_and_repeated_keys(store: StateStore) -> None:
     def run(rows: list[dict[str, object]]) -> None:
         with store.engine.begin() as conn:
-            keys = ["customer_code", "property"]
-            upsert(conn, tables.shadows, rows, keys=keys, update=["value"])
+            upsert(conn, tables.shadows, rows, keys=SHADOW_KEYS, update=["shadow"])
 
     run([_shadow("A", "1")])
     run([_shadow("A", "2"), _shadow("B", "1"), _shadow("B", "3")])  # last repeat wins
@@ -49,15 +57,8 @@ def test_upsert_without_updates_keeps_the_first_value(store: StateStore) -> None
 
 
 def test_insert_many_keeps_nulls_and_order(store: StateStore) -> None:
-    row = {
-        "at": AT,
-        "side": "hubspot",
-        "remote_id": None,
-        "field": None,
-        "old_value": None,
-        "reason": "r",
-    }
-    rows = [{**row, "record_key": f"R{n}", "new_value": str(n)} for n in range(3)]
+    row = {"at": AT, "side": "hubspot", "record_type": "company", "remote_id": None, "reason": "r"}
+    rows = [{**row, "record_key": f"R{n}", "changes": f'{{"f":[null,"{n}"]}}'} for n in range(3)]
     with store.engine.begin() as conn:
         insert_many(conn, tables.audit_log, rows)
         insert_many(conn, tables.audit_log, rows[:1])
@@ -73,16 +74,17 @@ def test_chunked() -> None:
 
 def test_insert_columns_stores_the_same_rows_as_insert_many(store: StateStore) -> None:
     columns: dict[str, list[object]] = {
-        "customer_code": ["A", "B", "C"],
-        "property": ["p", "p", "p"],
-        "value": ["1", "2", "3"],
+        "side": ["hubspot"] * 3,
+        "record_type": ["company"] * 3,
+        "record_key": ["A", "B", "C"],
+        "shadow": ['{"p":"1"}', '{"p":"2"}', '{"p":"3"}'],
         "synced_at": [AT, AT, AT],
     }
     with store.engine.begin() as conn:
         insert_columns(conn, tables.shadows, columns)
         insert_columns(conn, tables.shadows, {name: [] for name in columns})
-    assert _shadows(store) == {"A": "1", "B": "2", "C": "3"}
-    assert store.get_shadows(["B"]) == {"B": {"p": "2"}}
+    assert _shadows(store) == {"A": '{"p":"1"}', "B": '{"p":"2"}', "C": '{"p":"3"}'}
+    assert store.get_shadows("hubspot", "company", ["B"]) == {"B": {"p": "2"}}
 
 
 def test_insert_columns_refuses_columns_of_different_lengths(store: StateStore) -> None:

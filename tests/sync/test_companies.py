@@ -17,8 +17,8 @@ from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
-from accredo_hubspot.store import StateStore
-from accredo_hubspot.sync.companies import Clock, CompanyWriter, SyncReport
+from accredo_hubspot.store import TO_HUBSPOT, StateStore
+from accredo_hubspot.sync.companies import COMPANY_RECORD, Clock, CompanyWriter, SyncReport
 from accredo_hubspot.sync.matcher import MatchResult
 from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
@@ -108,7 +108,7 @@ async def test_new_debtors_are_upserted_in_one_call_linked_and_recorded(rig: Rig
     customers = [debtor("ACME"), debtor("BETA", StopCredit=True), debtor("GAMMA")]
     report = await rig.write(customers, [new(c.CustomerCode) for c in customers])
     assert (report.created, report.calls, report.failed) == (3, 1, 0)
-    links = rig.store.get_links()
+    links = rig.store.get_links(COMPANY_RECORD)
     assert set(links) == {"ACME", "BETA", "GAMMA"}
     company = rig.company(
         links["BETA"], CODE, "name", "accredo_credit_limit", "accredo_balance_total",
@@ -120,17 +120,22 @@ async def test_new_debtors_are_upserted_in_one_call_linked_and_recorded(rig: Rig
     assert company["accredo_balance_total"] == "1234.50"
     assert (company["accredo_stop_credit"], company["accredo_credit_status"]) == ("true", "on_stop")
     assert company[SYNCED_AT_PROPERTY]
-    shadow = rig.store.get_shadows(["BETA"])["BETA"]
+    shadow = rig.store.get_shadows("hubspot", COMPANY_RECORD, ["BETA"])["BETA"]
     assert shadow["accredo_balance_total"] == "1234.50"
-    audit = rig.store.list_audit("BETA")
-    assert {a.field for a in audit} >= {"accredo_credit_limit", "accredo_balance_total", "name"}
-    assert all(a.reason == "test" and a.old_value is None for a in audit)
+    audit = rig.store.list_audit(COMPANY_RECORD, "BETA")
+    assert {f for a in audit for f in a.changes} >= {
+        "accredo_credit_limit",
+        "accredo_balance_total",
+        "name",
+    }
+    assert all(a.reason == "test" for a in audit)
+    assert all(old is None for a in audit for old, _new in a.changes.values())
 
 
 async def test_unchanged_debtors_send_nothing(rig: Rig) -> None:
     customers = [debtor("ACME"), debtor("BETA")]
     await rig.write(customers, [new("ACME"), new("BETA")])
-    links = rig.store.get_links()
+    links = rig.store.get_links(COMPANY_RECORD)
     writes = rig.writes()
     report = await rig.write(customers, [linked(c, links[c]) for c in ("ACME", "BETA")])
     assert (report.unchanged, report.writes, report.calls) == (2, 0, 0)
@@ -139,7 +144,7 @@ async def test_unchanged_debtors_send_nothing(rig: Rig) -> None:
 
 async def test_only_the_changed_field_is_sent_and_audited(rig: Rig) -> None:
     await rig.write([debtor("ACME"), debtor("BETA")], [new("ACME"), new("BETA")])
-    links = rig.store.get_links()
+    links = rig.store.get_links(COMPANY_RECORD)
     changed = debtor("ACME", CreditLimit=Decimal("7500.005"))
     report = await rig.write(
         [changed, debtor("BETA")],
@@ -148,20 +153,25 @@ async def test_only_the_changed_field_is_sent_and_audited(rig: Rig) -> None:
     )
     assert (report.updated, report.unchanged, report.calls) == (1, 1, 1)
     assert rig.company(links["ACME"], "accredo_credit_limit")["accredo_credit_limit"] == "7500.01"
-    audit = [a for a in rig.store.list_audit("ACME") if a.reason == "accredo change"]
-    assert sorted((a.field, a.old_value, a.new_value) for a in audit) == [
+    audit = [
+        a for a in rig.store.list_audit(COMPANY_RECORD, "ACME") if a.reason == "accredo change"
+    ]
+    assert sorted((f, old, new) for a in audit for f, (old, new) in a.changes.items()) == [
         ("accredo_credit_limit", "5000.00", "7500.01"),
         ("accredo_credit_utilisation_pct", "24.7", "16.5"),  # 1234.50 of the new limit
     ]
-    assert [a for a in rig.store.list_audit("BETA") if a.reason == "accredo change"] == []
+    beta = rig.store.list_audit(COMPANY_RECORD, "BETA")
+    assert [a for a in beta if a.reason == "accredo change"] == []
 
 
 async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
     rig: Rig, tmp_path: Path
 ) -> None:
     await rig.write([debtor("ACME")], [new("ACME")])
-    company_id = rig.store.get_links()["ACME"]
-    current = rig.company(company_id, *rig.store.get_shadows(["ACME"])["ACME"])
+    company_id = rig.store.get_links(COMPANY_RECORD)["ACME"]
+    current = rig.company(
+        company_id, *rig.store.get_shadows("hubspot", COMPANY_RECORD, ["ACME"])["ACME"]
+    )
     # a second store, as after losing the state database: the company exists, no link
     other = StateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
     writer = CompanyWriter(rig.hubspot, other, load_config(None), CLOCK)
@@ -175,7 +185,7 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
         baselines={"ACME": baseline},
     )
     assert (report.linked, report.writes, report.calls) == (1, 0, 0)
-    assert other.get_links() == {"ACME": company_id}
+    assert other.get_links(COMPANY_RECORD) == {"ACME": company_id}
     assert rig.writes() == writes
     other.close()
 
@@ -202,13 +212,13 @@ async def test_an_ambiguous_match_is_dead_lettered_and_not_written(rig: Rig) -> 
     (letter,) = rig.store.list_dead_letters()
     assert letter.record_key == "ACME"
     assert "NZBN 9429 is on 2 companies" in letter.reason
-    assert "ACME" not in rig.store.get_links()
+    assert "ACME" not in rig.store.get_links(COMPANY_RECORD)
     assert rig.writes() == writes + 1
 
 
 async def test_a_company_deleted_in_hubspot_is_dead_lettered_and_the_rest_land(rig: Rig) -> None:
     await rig.write([debtor("ACME"), debtor("BETA")], [new("ACME"), new("BETA")])
-    links = rig.store.get_links()
+    links = rig.store.get_links(COMPANY_RECORD)
     httpx.delete(f"{rig.sim.url}/_sim/objects/companies/{links['ACME']}").raise_for_status()
     report = await rig.write(
         [debtor("ACME", BalanceTotal=Decimal(1)), debtor("BETA", BalanceTotal=Decimal(2))],
@@ -220,6 +230,6 @@ async def test_a_company_deleted_in_hubspot_is_dead_lettered_and_the_rest_land(r
 
 
 async def test_completed_queue_entries_leave_on_commit(rig: Rig) -> None:
-    rig.store.enqueue(["ACME", "BETA"], "accredo change")
+    rig.store.enqueue(TO_HUBSPOT, COMPANY_RECORD, ["ACME", "BETA"], "accredo change")
     await rig.write([debtor("ACME")], [new("ACME")], completed=["ACME"])
-    assert rig.store.pending(10) == ["BETA"]
+    assert rig.store.pending(TO_HUBSPOT, COMPANY_RECORD, 10) == ["BETA"]

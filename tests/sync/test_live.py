@@ -15,8 +15,15 @@ import pytest
 
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.store import AuditEntry
 from accredo_hubspot.sync.backfill import Backfill
-from accredo_hubspot.sync.live import DAILY_REFRESH_KEY, LiveSync
+from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.live import (
+    ACCREDO_FEED,
+    AUDIT_PRUNED_KEY,
+    DAILY_REFRESH_KEY,
+    LiveSync,
+)
 from accredo_hubspot.sync.setup import run_setup
 from sims.accredo.checkdigits import gs1_check_digit
 from tests.e2e.world import TOKEN, World, cents, links_with_via, running_world
@@ -95,8 +102,47 @@ async def test_a_burst_on_one_debtor_is_one_job_and_one_write(synced: Synced) ->
     (customer,) = await synced.conn.accredo.get_customers([code])
     company = synced.company(code, "accredo_balance_total", "accredo_last_invoice_date")
     assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
-    audit = synced.conn.store.list_audit(code)
-    assert {a.field for a in audit if a.reason == "accredo change"} >= {"accredo_balance_total"}
+    audit = synced.conn.store.list_audit(COMPANY_RECORD, code)
+    fields = {f for a in audit if a.reason == "accredo change" for f in a.changes}
+    assert fields >= {"accredo_balance_total"}
+
+
+async def test_the_change_feed_state_is_kept_with_the_cursors(synced: Synced) -> None:
+    """The late-row window lives in the store: a restarted process carries it on."""
+    code = sorted(synced.links())[4]
+    synced.world.post_transaction("invoices", code, 12.5)
+    await synced.live.cycle()
+    state = synced.conn.store.get_feed_state(ACCREDO_FEED)
+    cursors = synced.conn.store.get_cursors()
+    assert state is not None
+    assert max(state["seen"]["ARDELTA"]) == cursors["ARDELTA"]
+    restarted = LiveSync(
+        synced.conn.accredo,
+        synced.conn.hubspot,
+        synced.conn.store,
+        synced.conn.config,
+        synced.conn.clock,
+    )
+    report = await restarted.cycle()  # re-reads the overlap below the cursor, follows nothing
+    assert (report.queued, report.processed) == (0, 0)
+    assert synced.conn.store.get_feed_state(ACCREDO_FEED) == state
+
+
+async def test_run_prunes_the_audit_log_once_a_day(synced: Synced) -> None:
+    store = synced.conn.store
+    old = synced.conn.clock.now() - timedelta(days=store_retention(synced) + 1)
+    entry = AuditEntry(old, "hubspot", COMPANY_RECORD, "OLD", None, {"a": (None, "1")}, "x")
+    store.add_audit([entry])
+    await synced.live.cycle()  # the first cycle today prunes
+    assert store.list_audit(COMPANY_RECORD, "OLD") == []
+    store.add_audit([entry])
+    await synced.live.cycle()  # pruned already today: left for tomorrow
+    assert store.list_audit(COMPANY_RECORD, "OLD") == [entry]
+    assert store.get_meta(AUDIT_PRUNED_KEY) == synced.conn.clock.today().isoformat()
+
+
+def store_retention(synced: Synced) -> int:
+    return synced.conn.config.sync.audit_retention_days
 
 
 async def test_stop_credit_shows_as_on_stop(synced: Synced) -> None:

@@ -5,15 +5,21 @@ A poll reads ``TABLE_xxDELTA`` rows. Each row names a table (``AccountFile``) an
 address, transaction, allocation, invoice or order that must be looked up to find its
 customer. :func:`plan_lookups` says which records to read (so they can be fetched in batches, by
 key lists); :func:`resolve` turns the rows plus what was found into a ``ChangeBatch``.
+
+What the feed must remember between polls besides the cursors (the late-row window, entity
+sets the site does not have) is plain JSON-ready data, ``FeedState`` (in ``shared``): the
+caller keeps it with the cursors and hands it back on the next poll, so a restart loses
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 from accredo_hubspot.accredo.models import DeltaRow
-from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.shared import ChangeBatch, FeedState
 
 #: The delta tables polled, in the order their rows are reported (reference §9.1).
 DELTA_TABLES: tuple[str, ...] = ("ARDELTA", "INDELTA", "OEDELTA")
@@ -37,6 +43,22 @@ class LateRowWindow:
         self.overlap_ids = overlap_ids
         self._floor: dict[str, int] = {}
         self._seen: dict[str, set[int]] = {}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None, overlap_ids: int = OVERLAP_IDS) -> Self:
+        """The window as ``state`` left it (an empty window for None)."""
+        window = cls(overlap_ids)
+        if state:
+            window._floor = {t: int(i) for t, i in state.get("floor", {}).items()}
+            window._seen = {t: {int(i) for i in ids} for t, ids in state.get("seen", {}).items()}
+        return window
+
+    def state(self) -> FeedState:
+        """What the window remembers, as JSON-ready data (for ``from_state``)."""
+        return {
+            "floor": dict(self._floor),
+            "seen": {table: sorted(ids) for table, ids in self._seen.items()},
+        }
 
     def read_after(self, table: str, cursor: int) -> int:
         """The DeltaID to read after for ``table`` now."""
@@ -105,8 +127,10 @@ def resolve(
     rows_by_table: Mapping[str, Sequence[DeltaRow]],
     found: Mapping[str, Mapping[int, Mapping[str, object]]],
     cursors: Mapping[str, int],
+    state: FeedState | None = None,
 ) -> ChangeBatch:
-    """Customers named by the rows, de-duplicated in first-seen order, and the new cursors.
+    """Customers named by the rows, de-duplicated in first-seen order, and the new cursors
+    (``state``, the feed's state after this poll, travels with them).
 
     ``found`` maps entity set -> key -> the record read (only the customer fields matter).
     A row whose record was not found (typically deleted since) goes to ``unresolved``; rows of
@@ -132,6 +156,7 @@ def resolve(
         cursors=new_cursors,
         rows_seen=rows_seen,
         unresolved=list(unresolved),
+        state=dict(state or {}),
     )
 
 

@@ -57,7 +57,7 @@ from accredo_hubspot.accredo.query import (
     with_query,
 )
 from accredo_hubspot.accredo.retry import RetryDecider, RetryPolicy
-from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.shared import ChangeBatch, FeedState
 from accredo_hubspot.tasks import gather
 
 log = structlog.get_logger(__name__)
@@ -109,9 +109,7 @@ class AccredoClient:
         self._page_size = _page_size(page_size)
         self._retry = retry or RetryPolicy()
         self._max_url_chars = max_url_chars
-        self._late_rows = LateRowWindow()
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._missing_entities: set[str] = set()  # entity sets this site answered 404 for
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
             limits=httpx.Limits(
@@ -291,31 +289,40 @@ class AccredoClient:
         ids = await gather(*(latest(t) for t in DELTA_TABLES))
         return dict(zip(DELTA_TABLES, ids, strict=True))
 
-    async def poll_changes(self, cursors: Mapping[str, int]) -> ChangeBatch:
+    async def poll_changes(
+        self, cursors: Mapping[str, int], state: FeedState | None = None
+    ) -> ChangeBatch:
         """Delta rows after ``cursors`` (at most ``POLL_MAX_ROWS`` per table), followed to their
-        customers with batched look-ups (§9.4 steps 2-3)."""
+        customers with batched look-ups (§9.4 steps 2-3).
+
+        ``state`` is the previous batch's ``state`` (the late-row window, entity sets this site
+        answered 404 for); the caller keeps it with the cursors, so a restart loses nothing.
+        """
+        window = LateRowWindow.from_state(state)
+        missing = set((state or {}).get("missing_entities", []))
 
         async def rows_after(table: str) -> list[DeltaRow]:
             cursor = cursors.get(table, 0)
             records = self.iter_entities(
                 f"TABLE_{table}",
-                filter=F("DeltaID").gt(self._late_rows.read_after(table, cursor)),
+                filter=F("DeltaID").gt(window.read_after(table, cursor)),
                 orderby=["DeltaID"],
                 top=POLL_MAX_ROWS,
                 page_size=POLL_MAX_ROWS,
             )
             rows = [DeltaRow.model_validate(r) async for r in records]
-            return self._late_rows.fresh(table, rows, cursor)
+            return window.fresh(table, rows, cursor)
 
         fetched = await gather(*(rows_after(t) for t in DELTA_TABLES))
         rows_by_table = dict(zip(DELTA_TABLES, fetched, strict=True))
         all_rows = [row for rows in fetched for row in rows]
         lookups = plan_lookups(all_rows)
         found_lists = await gather(
-            *(self._follow(entity, keys) for entity, keys in lookups.items())
+            *(self._follow(entity, keys, missing) for entity, keys in lookups.items())
         )
         found = dict(zip(lookups, found_lists, strict=True))
-        batch = resolve(rows_by_table, found, cursors)
+        new_state = {**window.state(), "missing_entities": sorted(missing)}
+        batch = resolve(rows_by_table, found, cursors, new_state)
         log.debug(
             "accredo.poll",
             rows=batch.rows_seen,
@@ -336,10 +343,13 @@ class AccredoClient:
         )
         return [DeltaFieldRow.model_validate(r) async for r in records]
 
-    async def _follow(self, entity: str, keys: Sequence[int]) -> dict[int, Record]:
-        """Read the records ``keys`` of ``entity`` that still exist, keyed by their key."""
+    async def _follow(
+        self, entity: str, keys: Sequence[int], missing: set[str]
+    ) -> dict[int, Record]:
+        """Read the records ``keys`` of ``entity`` that still exist, keyed by their key
+        (nothing for an entity set in ``missing``, which gains those the site lacks)."""
         rule = next(r for r in FOLLOW_RULES.values() if r.entity == entity)
-        if entity in self._missing_entities:
+        if entity in missing:
             return {}
         try:
             records = await self.fetch_by_keys(
@@ -350,10 +360,10 @@ class AccredoClient:
             )
         except AccredoNotFound:
             # The site does not expose this entity set: its rows stay unresolved, and it is not
-            # asked again by this client. (A 404 on a key-list filter means the set is missing;
-            # records that do not exist are simply absent from the answer.)
+            # asked again while the feed's state remembers it. (A 404 on a key-list filter means
+            # the set is missing; records that do not exist are simply absent from the answer.)
             log.warning("accredo.poll.entity_missing", entity=entity)
-            self._missing_entities.add(entity)
+            missing.add(entity)
             return {}
         return {int(r[rule.key_field]): r for r in records if r.get(rule.key_field) is not None}
 

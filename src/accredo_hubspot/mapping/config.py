@@ -104,6 +104,7 @@ class FieldRule:
 class SyncSettings:
     poll_interval_s: float = 1.0
     accredo_page_size: int = 2000
+    audit_retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ class _Parser:
         )
 
     def sync(self, table: Mapping[str, Any]) -> SyncSettings:
-        self.keys(table, "[sync]", {"poll_interval_s", "accredo_page_size"})
+        self.keys(table, "[sync]", {"poll_interval_s", "accredo_page_size", "audit_retention_days"})
         defaults = SyncSettings()
         page = self.integer(
             table,
@@ -254,6 +255,17 @@ class _Parser:
                 table, "poll_interval_s", "sync.poll_interval_s", defaults.poll_interval_s
             ),
             accredo_page_size=cast(int, page),
+            audit_retention_days=cast(
+                int,
+                self.integer(
+                    table,
+                    "audit_retention_days",
+                    "sync.audit_retention_days",
+                    defaults.audit_retention_days,
+                    1,
+                    100_000,
+                ),
+            ),
         )
 
     def near_limit(self, table: Mapping[str, Any]) -> Decimal:

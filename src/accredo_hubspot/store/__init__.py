@@ -1,24 +1,34 @@
-"""State store: links, shadow values, cursors, queue, dead letters, audit (SQLAlchemy Core)."""
+"""State store: links, shadow values, cursors, queue, dead letters, audit, inbox, leases
+(SQLAlchemy Core, migrated with Alembic)."""
 
 from accredo_hubspot.store.errors import LinkConflictError, SchemaTooNewError, StoreError
-from accredo_hubspot.store.migrations import LATEST_VERSION
 from accredo_hubspot.store.models import (
+    TO_ACCREDO,
+    TO_HUBSPOT,
     AuditBatch,
     AuditEntry,
     DeadLetter,
     DeadLetterRow,
+    Direction,
+    InboxEvent,
+    QueueEntry,
     Side,
     StoreStatus,
 )
-from accredo_hubspot.store.state import StateStore
+from accredo_hubspot.store.state import SINGLE_WORKER, StateStore
 
 __all__ = [
-    "LATEST_VERSION",
+    "SINGLE_WORKER",
+    "TO_ACCREDO",
+    "TO_HUBSPOT",
     "AuditBatch",
     "AuditEntry",
     "DeadLetter",
     "DeadLetterRow",
+    "Direction",
+    "InboxEvent",
     "LinkConflictError",
+    "QueueEntry",
     "SchemaTooNewError",
     "Side",
     "StateStore",

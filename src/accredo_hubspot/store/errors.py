@@ -21,13 +21,13 @@ class SchemaTooNewError(StoreError):
 
 
 class LinkConflictError(StoreError):
-    """A HubSpot company is already linked to another customer code."""
+    """A HubSpot record is already linked to another Accredo key of its record type."""
 
-    def __init__(self, company_id: str, linked_code: str, new_code: str) -> None:
+    def __init__(self, hubspot_id: str, linked_key: str, new_key: str) -> None:
         super().__init__(
-            f"HubSpot company {company_id} is already linked to customer {linked_code!r}; "
-            f"refusing to link it to {new_code!r} as well"
+            f"HubSpot record {hubspot_id} is already linked to {linked_key!r}; "
+            f"refusing to link it to {new_key!r} as well"
         )
-        self.company_id = company_id
-        self.linked_code = linked_code
-        self.new_code = new_code
+        self.hubspot_id = hubspot_id
+        self.linked_key = linked_key
+        self.new_key = new_key

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
 Side = Literal["hubspot", "accredo"]
 SIDES: frozenset[str] = frozenset(get_args(Side))
+#: Which way a queued record goes: the side it will be written to.
+Direction = Literal["to_hubspot", "to_accredo"]
+TO_HUBSPOT: Direction = "to_hubspot"
+TO_ACCREDO: Direction = "to_accredo"
+DIRECTIONS: frozenset[str] = frozenset(get_args(Direction))
+
+#: Field -> (old value, new value) of one record write.
+Changes = Mapping[str, tuple[str | None, str | None]]
 
 
 def _check_side(side: str) -> None:
@@ -16,10 +25,16 @@ def _check_side(side: str) -> None:
         raise ValueError(f"side must be one of {sorted(SIDES)}, not {side!r}")
 
 
+def direction_to(side: Side) -> Direction:
+    """The queue direction of records written to ``side``."""
+    return TO_HUBSPOT if side == "hubspot" else TO_ACCREDO
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A record (or one field of it) that could not be written, kept for listing and replay."""
 
+    record_type: str
     record_key: str
     side: Side  # the side the write was meant for
     field: str | None
@@ -36,6 +51,7 @@ class DeadLetterRow:
 
     id: int
     created_at: datetime
+    record_type: str
     record_key: str
     side: Side
     field: str | None
@@ -44,40 +60,42 @@ class DeadLetterRow:
 
     def letter(self) -> DeadLetter:
         """The dead letter as it was added, for a replay."""
-        return DeadLetter(self.record_key, self.side, self.field, self.reason, self.payload)
+        return DeadLetter(
+            self.record_type, self.record_key, self.side, self.field, self.reason, self.payload
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One field written to one side: when, which record, old and new value, why."""
+    """One record written to one side: when, which record, its fields' old and new values, why."""
 
     at: datetime
     side: Side
+    record_type: str
     record_key: str
     remote_id: str | None
-    field: str | None
-    old_value: str | None
-    new_value: str | None
+    changes: Changes
     reason: str
 
     def __post_init__(self) -> None:
         _check_side(self.side)
 
 
-#: One row of an ``AuditBatch``: record key, remote id, field, old value, new value.
-AuditRow = tuple[str, str | None, str | None, str | None, str | None]
+#: One row of an ``AuditBatch``: record key, remote id, field -> (old value, new value).
+AuditRow = tuple[str, str | None, Changes]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditBatch:
-    """Audit entries that share a time, a side and a reason: one write step's fields.
+    """Audit entries that share a time, a side, a record type and a reason: one write step.
 
-    The same entries as a list of ``AuditEntry``, stored the same way; a backfill writes a
-    million of them, so they travel as plain rows and the side is checked once.
+    The same entries as a list of ``AuditEntry``, stored the same way; a backfill writes tens
+    of thousands of them, so they travel as plain rows and the side is checked once.
     """
 
     at: datetime
     side: Side
+    record_type: str
     reason: str
     rows: list[AuditRow] = dataclasses.field(default_factory=list)
 
@@ -89,7 +107,35 @@ class AuditBatch:
 
     def entries(self) -> list[AuditEntry]:
         """The rows as ``AuditEntry`` values."""
-        return [AuditEntry(self.at, self.side, *row, self.reason) for row in self.rows]
+        return [
+            AuditEntry(self.at, self.side, self.record_type, key, remote_id, changes, self.reason)
+            for key, remote_id, changes in self.rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A queued record: which way it goes, its record type and its key."""
+
+    direction: Direction
+    record_type: str
+    key: str
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}: {self.direction!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """An inbound event (a HubSpot webhook, say) as the inbox holds it."""
+
+    id: int
+    source: str
+    event_id: str
+    received_at: datetime
+    payload: Any
+    processed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -29,6 +30,8 @@ metadata = MetaData()
 
 # Customer codes and HubSpot ids are short; properties and keys stay well under 255.
 _KEY = 255
+_TYPE = 64  # record type names ("company") and inbox sources
+_SIDE = 16  # "hubspot", "accredo", "to_hubspot", "to_accredo"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -48,6 +51,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# Kept from the release before Alembic, at 2 or more: that release refuses this database
+# (SchemaTooNewError) instead of writing tables of another shape.
 schema_version = Table(
     "schema_version",
     metadata,
@@ -55,23 +60,30 @@ schema_version = Table(
     Column("version", Integer, nullable=False),
 )
 
+# An Accredo record linked to a HubSpot record, unique both ways within a record type.
 links = Table(
     "links",
     metadata,
-    Column("customer_code", String(_KEY), primary_key=True),
-    Column("company_id", String(_KEY), nullable=False),
-    Column("via", String(_KEY), nullable=True),  # how the link was made: nzbn, code, email, created
+    Column("record_type", String(_TYPE), nullable=False),
+    Column("accredo_key", String(_KEY), nullable=False),
+    Column("hubspot_id", String(_KEY), nullable=False),
+    Column("via", String(_KEY), nullable=True),  # how the link was made: nzbn, code, email, new
     Column("linked_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("company_id", name="uq_links_company_id"),
+    PrimaryKeyConstraint("record_type", "accredo_key", name="pk_links"),
+    UniqueConstraint("record_type", "hubspot_id", name="uq_links_hubspot_id"),
 )
 
+# The values last written to one side for one record: a JSON object, property -> value (one
+# row per record and side keeps the state small: a row per property was ~29 rows a debtor).
 shadows = Table(
     "shadows",
     metadata,
-    Column("customer_code", String(_KEY), primary_key=True),
-    Column("property", String(_KEY), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("side", String(_SIDE), nullable=False),
+    Column("record_type", String(_TYPE), nullable=False),
+    Column("record_key", String(_KEY), nullable=False),
+    Column("shadow", Text, nullable=False),
     Column("synced_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("side", "record_type", "record_key", name="pk_shadows"),
 )
 
 cursors = Table(
@@ -82,20 +94,38 @@ cursors = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
-# One row per record. ``id`` only grows, so it orders the queue oldest first; ``enqueue_count``
-# grows on every coalesced enqueue and ``claimed_count`` remembers what ``pending`` handed out,
-# so completing a record does not drop a change that arrived while it was being written.
+# A change feed's own state beside its cursors (the late-row window, entity sets found
+# missing), as JSON, so a restart loses nothing.
+feed_states = Table(
+    "feed_states",
+    metadata,
+    Column("name", String(_KEY), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("name", name="pk_feed_states"),
+)
+
+# One row per record and direction. ``id`` only grows, so it orders the queue oldest first;
+# ``enqueue_count`` grows on every coalesced enqueue and ``claimed_count`` remembers what a
+# claim handed out, so completing a record does not drop a change that arrived while it was
+# being written. A claim has an owner and a lease: when the lease runs out, another worker
+# may take the record.
 work_queue = Table(
     "work_queue",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("customer_code", String(_KEY), nullable=False),
+    Column("id", Integer, nullable=False, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_work_queue"),
+    Column("direction", String(_SIDE), nullable=False),
+    Column("record_type", String(_TYPE), nullable=False),
+    Column("record_key", String(_KEY), nullable=False),
     Column("reason", String(_KEY), nullable=False),
     Column("first_enqueued_at", UTCDateTime(), nullable=False),
     Column("last_enqueued_at", UTCDateTime(), nullable=False),
     Column("enqueue_count", Integer, nullable=False),
     Column("claimed_count", Integer, nullable=True),
-    UniqueConstraint("customer_code", name="uq_work_queue_customer_code"),
+    Column("claimed_by", String(_KEY), nullable=True),
+    Column("lease_expires_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("direction", "record_type", "record_key", name="uq_work_queue_record"),
 )
 
 meta = Table(
@@ -108,28 +138,57 @@ meta = Table(
 dead_letters = Table(
     "dead_letters",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Integer, nullable=False, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_dead_letters"),
+    Column("record_type", String(_TYPE), nullable=False),
     Column("record_key", String(_KEY), nullable=False),
-    Column("side", String(16), nullable=False),
+    Column("side", String(_SIDE), nullable=False),
     Column("field", String(_KEY), nullable=True),
     Column("reason", Text, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("resolved_at", UTCDateTime(), nullable=True),
-    Index("ix_dead_letters_resolved_at", "resolved_at"),
+    Index("ix_dead_letters_open", "resolved_at", "record_key"),
 )
 
+# One entry per record write: the fields written, as a JSON object {field: [old, new]}.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Integer, nullable=False, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_audit_log"),
     Column("at", UTCDateTime(), nullable=False),
-    Column("side", String(16), nullable=False),
+    Column("side", String(_SIDE), nullable=False),
+    Column("record_type", String(_TYPE), nullable=False),
     Column("record_key", String(_KEY), nullable=False),
     Column("remote_id", String(_KEY), nullable=True),
-    Column("field", String(_KEY), nullable=True),
-    Column("old_value", Text, nullable=True),
-    Column("new_value", Text, nullable=True),
+    Column("changes", Text, nullable=False),
     Column("reason", String(_KEY), nullable=False),
-    Index("ix_audit_log_record_key", "record_key", "id"),
+    Index("ix_audit_log_record", "record_type", "record_key", "id"),
+    Index("ix_audit_log_at", "at"),
+)
+
+# Inbound events (HubSpot webhooks), de-duplicated by the sender's event id.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, nullable=False, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_inbox"),
+    Column("source", String(_TYPE), nullable=False),
+    Column("event_id", String(_KEY), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("source", "event_id", name="uq_inbox_event"),
+    Index("ix_inbox_unprocessed", "source", "processed_at", "id"),
+)
+
+# Leader leases: which process polls a source now, until when.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(_KEY), nullable=False),
+    Column("owner", String(_KEY), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("name", name="pk_leases"),
 )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
@@ -58,12 +59,7 @@ def upsert(
     key_of = itemgetter(*keys) if keys else (lambda _row: ())
     unique = list({key_of(row): row for row in rows}.values())
     dialect = conn.dialect.name
-    if dialect == "sqlite":
-        stmt: Any = sqlite.insert(table)
-    elif dialect == "postgresql":
-        stmt = postgresql.insert(table)
-    else:
-        raise StoreError(f"the state store supports SQLite and PostgreSQL, not {dialect}")
+    stmt = insert_for(conn, table)
     assignments: dict[str, Any] = {name: stmt.excluded[name] for name in update}
     if set_ is not None:
         assignments.update(set_(stmt.excluded))
@@ -81,6 +77,32 @@ def upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     conn.execute(stmt, params)
+
+
+def stamp_unset(
+    conn: Connection, table: Table, ids: Sequence[int], column: str, now: datetime
+) -> int:
+    """Set ``column`` to ``now`` on the rows ``ids`` where it is still NULL (a dead letter
+    resolved, an event processed); returns how many rows changed."""
+    changed = 0
+    for chunk in chunked(list(dict.fromkeys(ids))):
+        result = conn.execute(
+            update(table)
+            .where(table.c.id.in_(chunk), table.c[column].is_(None))
+            .values({column: now})
+        )
+        changed += result.rowcount
+    return changed
+
+
+def insert_for(conn: Connection, table: Table) -> Any:
+    """The dialect's ``INSERT`` for ``table``, with ``ON CONFLICT`` and ``RETURNING``."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    raise StoreError(f"the state store supports SQLite and PostgreSQL, not {dialect}")
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -1,23 +1,28 @@
 """``StateStore``: everything the connector must remember between runs, behind one small class.
 
-Every public method is one transaction. The methods that must move together (DESIGN invariants
-3 and 4) take everything in one call: ``enqueue_and_advance`` queues work and moves the cursors
+Every row names its record type (``company``, ...). Every public method is one transaction.
+The methods that must move together (DESIGN invariants 3 and 4) take everything in one call:
+``enqueue_and_advance`` queues work and moves the cursors (and the change feed's own state)
 past it, ``record_sync`` commits links, shadow values, audit entries, dead letters and the
 completion of queued records. A crash at any instant leaves either all of it or none of it.
+
+The state holds ids, the values last written to each side (shadows) and the audit log; no
+record is kept whole.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from accredo_hubspot.store import schema
+from accredo_hubspot.store import inbox, leases, queue, schema
 from accredo_hubspot.store.engine import (
     create_store_engine,
     read_transaction,
@@ -31,10 +36,14 @@ from accredo_hubspot.store.models import (
     AuditEntry,
     DeadLetter,
     DeadLetterRow,
+    Direction,
+    InboxEvent,
+    QueueEntry,
     Side,
     StoreStatus,
+    direction_to,
 )
-from accredo_hubspot.store.sql import chunked, insert_columns, upsert
+from accredo_hubspot.store.sql import chunked, insert_columns, stamp_unset, upsert
 
 Clock = Callable[[], datetime]
 
@@ -42,25 +51,32 @@ Clock = Callable[[], datetime]
 LAST_ERROR_KEY = "store.last_error"
 LAST_SYNC_AT_KEY = "store.last_sync_at"
 
+#: The owner of claims made by ``pending``: the one worker of a single-process run.
+SINGLE_WORKER = "single"
+#: How long a ``pending`` claim lasts (a later single-process run reclaims its own at once).
+SINGLE_WORKER_LEASE_S = 600.0
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class StateStore:
-    """Links, shadow values, cursors, the work queue, dead letters and the audit log."""
+    """Links, shadow values, cursors, the work queue, dead letters, the audit log, the inbox
+    and leader leases."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         """Wrap an engine whose schema is already migrated; most callers want ``open``."""
         self._engine = engine
         self._clock = clock
+        self.revision: str | None = None
 
     @classmethod
     def open(cls, url: str, *, clock: Clock = utc_now) -> Self:
         """Connect to ``url`` (an SQLAlchemy URL), create or migrate the schema, and return it."""
         engine = create_store_engine(url)
         try:
-            migrate(engine)
+            revision = migrate(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
             where = safe_url(url)
@@ -68,11 +84,19 @@ class StateStore:
         except StoreError:
             engine.dispose()
             raise
-        return cls(engine, clock=clock)
+        store = cls(engine, clock=clock)
+        store.revision = revision
+        return store
 
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def supports_several_workers(self) -> bool:
+        """Whether several processes may claim from the queue at once (PostgreSQL: claims skip
+        each other's locked rows). On SQLite one worker is the rule."""
+        return self._engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         """Release every connection."""
@@ -109,110 +133,135 @@ class StateStore:
 
     # -- links ------------------------------------------------------------------------------
 
-    def get_links(self, codes: Sequence[str] | None = None) -> dict[str, str]:
-        """Customer code -> HubSpot company id, for ``codes`` (those linked) or for all."""
+    def get_links(self, record_type: str, keys: Sequence[str] | None = None) -> dict[str, str]:
+        """Accredo key -> HubSpot id of ``record_type``, for ``keys`` (those linked) or all."""
         table = schema.links
-        query = select(table.c.customer_code, table.c.company_id)
+        query = select(table.c.accredo_key, table.c.hubspot_id).where(
+            table.c.record_type == record_type
+        )
         with self._reading("read links") as conn:
-            if codes is None:
-                return {code: company for code, company in conn.execute(query)}
+            if keys is None:
+                return {key: hubspot_id for key, hubspot_id in conn.execute(query)}
             found: dict[str, str] = {}
-            for chunk in chunked(_unique(codes)):
-                rows = conn.execute(query.where(table.c.customer_code.in_(chunk)))
-                found.update({code: company for code, company in rows})
+            for chunk in chunked(_unique(keys)):
+                rows = conn.execute(query.where(table.c.accredo_key.in_(chunk)))
+                found.update({key: hubspot_id for key, hubspot_id in rows})
             return found
 
-    def put_links(self, links: Mapping[str, str], via: Mapping[str, str] | None = None) -> None:
-        """Link customer codes to companies (upsert). ``via`` says how each link was made.
+    def get_links_by_hubspot_id(self, record_type: str, ids: Sequence[str]) -> dict[str, str]:
+        """HubSpot id -> Accredo key of ``record_type``, for the ``ids`` that are linked."""
+        table = schema.links
+        query = select(table.c.hubspot_id, table.c.accredo_key).where(
+            table.c.record_type == record_type
+        )
+        found: dict[str, str] = {}
+        with self._reading("read links") as conn:
+            for chunk in chunked(_unique(ids)):
+                found.update(dict(conn.execute(query.where(table.c.hubspot_id.in_(chunk))).all()))
+        return found
 
-        A company can be linked to one code only: trying to link it to a second raises
-        ``LinkConflictError`` naming both codes, and nothing is written.
+    def put_links(
+        self, record_type: str, links: Mapping[str, str], via: Mapping[str, str] | None = None
+    ) -> None:
+        """Link Accredo keys to HubSpot ids (upsert). ``via`` says how each link was made.
+
+        A HubSpot record can be linked to one key only: trying to link it to a second raises
+        ``LinkConflictError`` naming both keys, and nothing is written.
         """
         with self._writing("write links") as conn:
-            self._put_links(conn, links, via or {})
+            _check_link_conflicts(conn, record_type, links)
+            self._write_links(conn, record_type, links, via or {})
 
-    def link_count(self) -> int:
+    def link_count(self, record_type: str | None = None) -> int:
+        """Links of ``record_type``, or of every type."""
+        table = schema.links
+        where = () if record_type is None else (table.c.record_type == record_type,)
         with self._reading("count links") as conn:
-            return _count(conn, schema.links)
-
-    def _put_links(
-        self, conn: Connection, links: Mapping[str, str], via: Mapping[str, str]
-    ) -> None:
-        _check_link_conflicts(conn, links)
-        self._write_links(conn, links, via)
+            return _count(conn, table, *where)
 
     def _write_links(
-        self, conn: Connection, links: Mapping[str, str], via: Mapping[str, str]
+        self, conn: Connection, record_type: str, links: Mapping[str, str], via: Mapping[str, str]
     ) -> None:
         if not links:
             return
         table = schema.links
         now = self._clock()
         rows = [
-            {"customer_code": code, "company_id": company, "via": via.get(code), "linked_at": now}
-            for code, company in links.items()
+            {
+                "record_type": record_type,
+                "accredo_key": key,
+                "hubspot_id": hubspot_id,
+                "via": via.get(key),
+                "linked_at": now,
+            }
+            for key, hubspot_id in links.items()
         ]
         try:
             upsert(
                 conn,
                 table,
                 rows,
-                keys=["customer_code"],
-                update=["company_id"],
+                keys=["record_type", "accredo_key"],
+                update=["hubspot_id"],
                 set_=lambda new: {
                     "via": func.coalesce(new.via, table.c.via),
                     # Re-putting an unchanged link keeps the time it was first made.
                     "linked_at": case(
-                        (table.c.company_id == new.company_id, table.c.linked_at),
+                        (table.c.hubspot_id == new.hubspot_id, table.c.linked_at),
                         else_=new.linked_at,
                     ),
                 },
             )
-        except IntegrityError as exc:  # a concurrent writer linked one of these companies
-            raise StoreError(f"link conflict on a HubSpot company id: {describe(exc)}") from exc
+        except IntegrityError as exc:  # a concurrent writer linked one of these records
+            raise StoreError(f"link conflict on a HubSpot id: {describe(exc)}") from exc
 
     # -- shadow values ----------------------------------------------------------------------
 
-    def get_shadows(self, codes: Sequence[str] | None = None) -> dict[str, dict[str, str]]:
-        """The last value synced, per record per property (records with none are left out)."""
-        table = schema.shadows
-        query = select(table.c.customer_code, table.c.property, table.c.value)
-        found: dict[str, dict[str, str]] = {}
+    def get_shadows(
+        self, side: Side, record_type: str, keys: Sequence[str] | None = None
+    ) -> dict[str, dict[str, str]]:
+        """The values last written to ``side``, per record per property (records with none
+        are left out)."""
         with self._reading("read shadow values") as conn:
-            batches = (
-                [conn.execute(query)]
-                if codes is None
-                else (
-                    conn.execute(query.where(table.c.customer_code.in_(chunk)))
-                    for chunk in chunked(_unique(codes))
-                )
-            )
-            for rows in batches:
-                for code, prop, value in rows:
-                    found.setdefault(code, {})[prop] = value
-        return found
+            return _read_shadows(conn, side, record_type, keys)
 
-    def put_shadows(self, shadows: Mapping[str, Mapping[str, str]]) -> None:
-        """Record values as synced (upsert per record and property; other properties kept)."""
+    def put_shadows(
+        self, side: Side, record_type: str, shadows: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        """Record values as written to ``side`` (merged per property; others kept)."""
         with self._writing("write shadow values") as conn:
-            self._put_shadows(conn, shadows)
+            self._put_shadows(conn, side, record_type, shadows)
 
-    def _put_shadows(self, conn: Connection, shadows: Mapping[str, Mapping[str, str]]) -> None:
+    def _put_shadows(
+        self,
+        conn: Connection,
+        side: Side,
+        record_type: str,
+        shadows: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        if not shadows:
+            return
+        stored = _read_shadows(conn, side, record_type, list(shadows))
         now = self._clock()
         rows = [
-            {"customer_code": code, "property": prop, "value": value, "synced_at": now}
-            for code, values in shadows.items()
-            for prop, value in values.items()
+            {
+                "side": side,
+                "record_type": record_type,
+                "record_key": key,
+                "shadow": _dumps({**stored.get(key, {}), **values}),
+                "synced_at": now,
+            }
+            for key, values in shadows.items()
         ]
         upsert(
             conn,
             schema.shadows,
             rows,
-            keys=["customer_code", "property"],
-            update=["value", "synced_at"],
+            keys=["side", "record_type", "record_key"],
+            update=["shadow", "synced_at"],
         )
 
-    # -- cursors ----------------------------------------------------------------------------
+    # -- cursors and the change feed's state ------------------------------------------------
 
     def get_cursors(self) -> dict[str, int]:
         """Change-table name -> last position whose work is queued."""
@@ -220,110 +269,155 @@ class StateStore:
         with self._reading("read cursors") as conn:
             return {n: int(p) for n, p in conn.execute(select(table.c.name, table.c.position))}
 
-    def set_cursors(self, cursors: Mapping[str, int]) -> None:
+    def set_cursors(
+        self,
+        cursors: Mapping[str, int],
+        feed_states: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         """Move cursors with no work behind them (else use ``enqueue_and_advance``)."""
         with self._writing("write cursors") as conn:
             self._set_cursors(conn, cursors)
+            self._set_feed_states(conn, feed_states or {})
+
+    def get_feed_state(self, name: str) -> dict[str, Any] | None:
+        """What the change feed ``name`` keeps beside its cursors (None if nothing yet)."""
+        table = schema.feed_states
+        with self._reading("read the change feed's state") as conn:
+            text = conn.execute(
+                select(table.c.state).where(table.c.name == name)
+            ).scalar_one_or_none()
+        return None if text is None else cast(dict[str, Any], json.loads(text))
 
     def _set_cursors(self, conn: Connection, cursors: Mapping[str, int]) -> None:
         now = self._clock()
         rows = [{"name": n, "position": int(p), "updated_at": now} for n, p in cursors.items()]
         upsert(conn, schema.cursors, rows, keys=["name"], update=["position", "updated_at"])
 
+    def _set_feed_states(self, conn: Connection, states: Mapping[str, Mapping[str, Any]]) -> None:
+        now = self._clock()
+        rows = [
+            {"name": name, "state": _dumps(state), "updated_at": now}
+            for name, state in states.items()
+        ]
+        upsert(conn, schema.feed_states, rows, keys=["name"], update=["state", "updated_at"])
+
     # -- work queue -------------------------------------------------------------------------
 
-    def enqueue(self, codes: Sequence[str], reason: str) -> None:
+    def enqueue(
+        self, direction: Direction, record_type: str, keys: Sequence[str], reason: str
+    ) -> None:
         """Queue records for sync; a record already queued keeps its place (coalesced)."""
         with self._writing("enqueue work") as conn:
-            self._enqueue(conn, codes, reason)
+            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason)
 
     def enqueue_and_advance(
-        self, codes: Sequence[str], reason: str, cursors: Mapping[str, int]
+        self,
+        direction: Direction,
+        record_type: str,
+        keys: Sequence[str],
+        reason: str,
+        cursors: Mapping[str, int],
+        feed_states: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """Queue records and move the cursors past the changes that named them, atomically.
+        """Queue records and move the cursors past the changes that named them, atomically,
+        with the change feed's own state.
 
         DESIGN invariant 4: a cursor moves only after the work it covers is durably queued.
         """
         with self._writing("enqueue work and advance cursors") as conn:
-            self._enqueue(conn, codes, reason)
+            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason)
             self._set_cursors(conn, cursors)
+            self._set_feed_states(conn, feed_states or {})
 
-    def pending(self, limit: int) -> list[str]:
-        """Up to ``limit`` queued records, oldest first, claimed for this sync pass.
+    def claim(
+        self,
+        owner: str,
+        limit: int,
+        lease_s: float,
+        *,
+        direction: Direction | None = None,
+        record_type: str | None = None,
+    ) -> list[QueueEntry]:
+        """Claim up to ``limit`` queued records, oldest first, for ``owner`` for ``lease_s``.
 
-        ``complete`` removes a claimed record only if it was not enqueued again since this call,
-        so a change that lands while the record is being written is not lost.
+        Entries another worker holds are skipped until its lease runs out. ``complete`` (or
+        ``record_sync``) takes them off the queue, ``release`` gives them back.
         """
-        if limit <= 0:
-            return []
-        table = schema.work_queue
-        with self._writing("read the work queue") as conn:
-            rows = conn.execute(
-                select(table.c.customer_code).order_by(table.c.id).limit(limit).with_for_update()
-            ).all()
-            codes = [code for (code,) in rows]
-            for chunk in chunked(codes):
-                conn.execute(
-                    update(table)
-                    .where(table.c.customer_code.in_(chunk))
-                    .values(claimed_count=table.c.enqueue_count)
-                )
-        return codes
+        with self._writing("claim queued work") as conn:
+            return queue.claim(
+                conn,
+                self._clock(),
+                owner,
+                limit,
+                lease_s,
+                direction=direction,
+                record_type=record_type,
+            )
 
-    def complete(self, codes: Sequence[str]) -> None:
-        """Take synced records off the queue (those re-enqueued since ``pending`` stay)."""
+    def complete(self, owner: str, entries: Sequence[QueueEntry]) -> None:
+        """Take records off the queue (those enqueued again since ``owner`` claimed them stay,
+        released for the next claim)."""
         with self._writing("complete queued work") as conn:
-            self._complete(conn, codes)
+            queue.complete(conn, owner, entries)
+
+    def release(self, owner: str, entries: Sequence[QueueEntry]) -> None:
+        """Give claimed records back, unfinished."""
+        with self._writing("release queued work") as conn:
+            queue.release(conn, owner, entries)
+
+    def pending(self, direction: Direction, record_type: str, limit: int) -> list[str]:
+        """The single-process path: up to ``limit`` queued keys, oldest first, claimed for this
+        pass (``record_sync(completed=...)`` or ``complete`` takes them off the queue).
+
+        Calling it again before completing hands out the same records: one worker, no lease
+        to wait for. A record enqueued again while being written stays queued.
+        """
+        entries = self.claim(
+            SINGLE_WORKER,
+            limit,
+            SINGLE_WORKER_LEASE_S,
+            direction=direction,
+            record_type=record_type,
+        )
+        return [entry.key for entry in entries]
 
     def queue_depth(self) -> int:
         with self._reading("count the work queue") as conn:
-            return _count(conn, schema.work_queue)
+            return queue.depth(conn)
 
     def oldest_pending_age_s(self, now: datetime | None = None) -> float | None:
         """Seconds the oldest queued record has waited (None when the queue is empty)."""
         with self._reading("read the work queue") as conn:
-            return self._oldest_pending_age_s(conn, now or self._clock())
+            return queue.oldest_age_s(conn, now or self._clock())
 
-    def _enqueue(self, conn: Connection, codes: Sequence[str], reason: str) -> None:
-        now = self._clock()
-        table = schema.work_queue
-        rows = [
-            {
-                "customer_code": code,
-                "reason": reason,
-                "first_enqueued_at": now,
-                "last_enqueued_at": now,
-                "enqueue_count": 1,
-            }
-            for code in _unique(codes)
-        ]
-        upsert(
-            conn,
-            table,
-            rows,
-            keys=["customer_code"],
-            update=["reason", "last_enqueued_at"],
-            set_=lambda _new: {"enqueue_count": table.c.enqueue_count + 1},
-        )
+    # -- leader leases ----------------------------------------------------------------------
 
-    def _complete(self, conn: Connection, codes: Sequence[str]) -> None:
-        table = schema.work_queue
-        not_requeued = or_(
-            table.c.claimed_count.is_(None), table.c.claimed_count == table.c.enqueue_count
-        )
-        for chunk in chunked(_unique(codes)):
-            conn.execute(delete(table).where(and_(table.c.customer_code.in_(chunk), not_requeued)))
+    def acquire_lease(self, name: str, owner: str, lease_s: float) -> bool:
+        """Take the lease ``name`` (free or lapsed) or renew it (already ``owner``'s) for
+        ``lease_s``; false when another owner holds it."""
+        with self._writing("take a lease") as conn:
+            return leases.acquire(conn, self._clock(), name, owner, lease_s)
 
-    def _oldest_pending_age_s(self, conn: Connection, now: datetime) -> float | None:
-        table = schema.work_queue
-        oldest = conn.execute(select(func.min(table.c.first_enqueued_at))).scalar_one_or_none()
-        if oldest is None:
-            return None
-        if isinstance(oldest, str):  # SQLite returns min() of a column as its stored text
-            oldest = datetime.fromisoformat(oldest)
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        return max(0.0, (now - oldest).total_seconds())
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._writing("release a lease") as conn:
+            leases.release(conn, name, owner)
+
+    # -- inbox ------------------------------------------------------------------------------
+
+    def add_inbox(self, source: str, events: Mapping[str, Any]) -> list[str]:
+        """Add inbound events (event id -> payload); returns the ids not seen before."""
+        with self._writing("add to the inbox") as conn:
+            return inbox.add(conn, self._clock(), source, events)
+
+    def take_inbox(self, source: str, limit: int = 500) -> list[InboxEvent]:
+        """Unprocessed events of ``source``, oldest first."""
+        with self._reading("read the inbox") as conn:
+            return inbox.unprocessed(conn, source, limit)
+
+    def mark_inbox_processed(self, ids: Sequence[int]) -> int:
+        """Mark events processed; returns how many changed."""
+        with self._writing("mark inbox events processed") as conn:
+            return inbox.mark_processed(conn, self._clock(), ids)
 
     # -- meta (backfill progress and the like) -------------------------------------------------
 
@@ -361,6 +455,7 @@ class StateStore:
                 DeadLetterRow(
                     id=row.id,
                     created_at=row.created_at,
+                    record_type=row.record_type,
                     record_key=row.record_key,
                     side=cast(Side, row.side),
                     field=row.field,
@@ -377,20 +472,12 @@ class StateStore:
 
     def resolve_dead_letters(self, ids: Sequence[int]) -> int:
         """Mark dead letters resolved (replayed or dismissed); returns how many changed."""
-        table = schema.dead_letters
-        now = self._clock()
-        changed = 0
         with self._writing("resolve dead letters") as conn:
-            for chunk in chunked(list(dict.fromkeys(ids))):
-                result = conn.execute(
-                    update(table)
-                    .where(table.c.id.in_(chunk), table.c.resolved_at.is_(None))
-                    .values(resolved_at=now)
-                )
-                changed += result.rowcount
-        return changed
+            return stamp_unset(conn, schema.dead_letters, ids, "resolved_at", self._clock())
 
-    def _heal(self, conn: Connection, record_keys: Sequence[str], side: Side) -> None:
+    def _heal(
+        self, conn: Connection, record_type: str, record_keys: Sequence[str], side: Side
+    ) -> None:
         """Resolve the open letters of records just written on ``side``: the problem healed."""
         table = schema.dead_letters
         now = self._clock()
@@ -398,9 +485,10 @@ class StateStore:
             conn.execute(
                 update(table)
                 .where(
-                    table.c.record_key.in_(chunk),
-                    table.c.side == side,
                     table.c.resolved_at.is_(None),
+                    table.c.record_key.in_(chunk),
+                    table.c.record_type == record_type,
+                    table.c.side == side,
                 )
                 .values(resolved_at=now)
             )
@@ -411,24 +499,23 @@ class StateStore:
         if not items:
             return
         table = schema.dead_letters
-        open_letters: set[tuple[str, str, str | None, str]] = set()
+        open_letters: set[tuple[str, str, str, str | None, str]] = set()
         keys = sorted({item.record_key for item in items})
         for chunk in chunked(keys):
-            query = select(table.c.record_key, table.c.side, table.c.field, table.c.reason).where(
-                table.c.record_key.in_(chunk), table.c.resolved_at.is_(None)
-            )
-            open_letters.update(
-                (r.record_key, r.side, r.field, r.reason) for r in conn.execute(query)
-            )
+            query = select(
+                table.c.record_type, table.c.record_key, table.c.side, table.c.field, table.c.reason
+            ).where(table.c.resolved_at.is_(None), table.c.record_key.in_(chunk))
+            open_letters.update(tuple(r) for r in conn.execute(query))
         now = self._clock()
         rows = []
         for item in items:
-            identity = (item.record_key, item.side, item.field, item.reason)
+            identity = (item.record_type, item.record_key, item.side, item.field, item.reason)
             if identity in open_letters:
                 continue
             open_letters.add(identity)
             rows.append(
                 {
+                    "record_type": item.record_type,
                     "record_key": item.record_key,
                     "side": item.side,
                     "field": item.field,
@@ -446,10 +533,14 @@ class StateStore:
         with self._writing("write the audit log") as conn:
             _add_audit(conn, entries)
 
-    def list_audit(self, record_key: str | None = None, limit: int = 100) -> list[AuditEntry]:
-        """Audit entries, newest first, of one record or of all."""
+    def list_audit(
+        self, record_type: str | None = None, record_key: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        """Audit entries (one per record write), newest first, of one record or of all."""
         table = schema.audit_log
         query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if record_type is not None:
+            query = query.where(table.c.record_type == record_type)
         if record_key is not None:
             query = query.where(table.c.record_key == record_key)
         with self._reading("read the audit log") as conn:
@@ -457,49 +548,59 @@ class StateStore:
                 AuditEntry(
                     at=row.at,
                     side=cast(Side, row.side),
+                    record_type=row.record_type,
                     record_key=row.record_key,
                     remote_id=row.remote_id,
-                    field=row.field,
-                    old_value=row.old_value,
-                    new_value=row.new_value,
+                    changes={f: (old, new) for f, (old, new) in json.loads(row.changes).items()},
                     reason=row.reason,
                 )
                 for row in conn.execute(query)
             ]
 
+    def prune_audit(self, older_than: datetime) -> int:
+        """Delete audit entries written before ``older_than`` (retention); returns how many."""
+        table = schema.audit_log
+        with self._writing("prune the audit log") as conn:
+            return int(conn.execute(delete(table).where(table.c.at < older_than)).rowcount)
+
     # -- the commit step --------------------------------------------------------------------
 
     def record_sync(
         self,
+        record_type: str,
+        side: Side,
         *,
         links: Mapping[str, str],
         shadows: Mapping[str, Mapping[str, str]],
         audit: Sequence[AuditEntry] | AuditBatch,
-        completed: Sequence[str],
+        completed: Sequence[str] = (),
+        owner: str = SINGLE_WORKER,
         dead_letters: Sequence[DeadLetter] = (),
         cursors: Mapping[str, int] | None = None,
         via: Mapping[str, str] | None = None,
         healed: Sequence[str] = (),
-        healed_side: Side = "hubspot",
     ) -> None:
-        """Commit what a write achieved, in one transaction (the flow's commit step).
+        """Commit what a write of ``record_type`` records to ``side`` achieved, in one
+        transaction (the flow's commit step).
 
-        Links (``via`` says how each was made), shadow values, audit entries and dead letters
-        are added, the ``completed`` records leave the queue and, when given, cursors move. The
-        open dead letters of the ``healed`` records (written on ``healed_side`` this time) are
-        resolved. If any part fails (a company already linked to another code, say) nothing is
-        written.
+        Links (``via`` says how each was made), the shadow values written, audit entries and
+        dead letters are added, the ``completed`` records (claimed by ``owner``) leave the
+        queue of that direction and, when given, cursors move. The open dead letters of the
+        ``healed`` records on ``side`` are resolved. If any part fails (a HubSpot record
+        already linked to another key, say) nothing is written.
         """
+        direction = direction_to(side)
         with self._writing("record a sync") as conn:
-            _check_link_conflicts(conn, links)
-            self._heal(conn, healed, healed_side)
-            self._put_shadows(conn, shadows)
+            _check_link_conflicts(conn, record_type, links)
+            self._heal(conn, record_type, healed, side)
+            self._put_shadows(conn, side, record_type, shadows)
             self._set_cursors(conn, cursors or {})
             _add_audit(conn, audit)
             self._add_dead_letters(conn, dead_letters)
-            self._complete(conn, completed)
+            entries = [QueueEntry(direction, record_type, key) for key in completed]
+            queue.complete(conn, owner, entries)
             _set_meta(conn, LAST_SYNC_AT_KEY, self._clock().isoformat())
-            self._write_links(conn, links, via or {})
+            self._write_links(conn, record_type, links, via or {})
 
     # -- status -----------------------------------------------------------------------------
 
@@ -511,19 +612,24 @@ class StateStore:
             last_sync = _get_meta(conn, LAST_SYNC_AT_KEY)
             return StoreStatus(
                 links=_count(conn, schema.links),
-                queue_depth=_count(conn, schema.work_queue),
+                queue_depth=queue.depth(conn),
                 cursors={
                     n: int(p) for n, p in conn.execute(select(cursors.c.name, cursors.c.position))
                 },
                 dead_letters=_count(conn, letters, letters.c.resolved_at.is_(None)),
                 last_error=_get_meta(conn, LAST_ERROR_KEY),
                 last_sync_at=None if last_sync is None else datetime.fromisoformat(last_sync),
-                oldest_pending_age_s=self._oldest_pending_age_s(conn, self._clock()),
+                oldest_pending_age_s=queue.oldest_age_s(conn, self._clock()),
             )
 
 
 def _unique(codes: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(codes))
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON, non-ASCII text kept as it is (macrons are one character, not six)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _count(conn: Connection, table: Any, *where: Any) -> int:
@@ -533,21 +639,41 @@ def _count(conn: Connection, table: Any, *where: Any) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def _check_link_conflicts(conn: Connection, links: Mapping[str, str]) -> None:
-    """Refuse a batch that would give one company two codes, before anything is written."""
+def _read_shadows(
+    conn: Connection, side: Side, record_type: str, keys: Sequence[str] | None
+) -> dict[str, dict[str, str]]:
+    table = schema.shadows
+    query = select(table.c.record_key, table.c.shadow).where(
+        table.c.side == side, table.c.record_type == record_type
+    )
+    batches = (
+        [conn.execute(query)]
+        if keys is None
+        else (
+            conn.execute(query.where(table.c.record_key.in_(chunk)))
+            for chunk in chunked(_unique(keys))
+        )
+    )
+    return {key: json.loads(text) for rows in batches for key, text in rows}
+
+
+def _check_link_conflicts(conn: Connection, record_type: str, links: Mapping[str, str]) -> None:
+    """Refuse a batch that would give one HubSpot record two keys, before anything is written."""
     claimed: dict[str, str] = {}
-    for code, company in links.items():
-        other = claimed.setdefault(company, code)
-        if other != code:
-            raise LinkConflictError(company, other, code)
+    for key, hubspot_id in links.items():
+        other = claimed.setdefault(hubspot_id, key)
+        if other != key:
+            raise LinkConflictError(hubspot_id, other, key)
     table = schema.links
     for chunk in chunked(list(claimed)):
         rows = conn.execute(
-            select(table.c.company_id, table.c.customer_code).where(table.c.company_id.in_(chunk))
+            select(table.c.hubspot_id, table.c.accredo_key).where(
+                table.c.record_type == record_type, table.c.hubspot_id.in_(chunk)
+            )
         )
-        for company, linked_code in rows:
-            if claimed[company] != linked_code:
-                raise LinkConflictError(company, linked_code, claimed[company])
+        for hubspot_id, linked_key in rows:
+            if claimed[hubspot_id] != linked_key:
+                raise LinkConflictError(hubspot_id, linked_key, claimed[hubspot_id])
 
 
 def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> None:
@@ -555,28 +681,24 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
         return
     if isinstance(entries, AuditBatch):
         count = len(entries.rows)
-        keys, remote_ids, fields, old_values, new_values = (
-            list(c) for c in zip(*entries.rows, strict=True)
-        )
+        keys, remote_ids, changes = (list(c) for c in zip(*entries.rows, strict=True))
         columns: dict[str, list[Any]] = {
             "at": [entries.at] * count,
             "side": [entries.side] * count,
+            "record_type": [entries.record_type] * count,
             "record_key": keys,
             "remote_id": remote_ids,
-            "field": fields,
-            "old_value": old_values,
-            "new_value": new_values,
+            "changes": [_dumps(c) for c in changes],
             "reason": [entries.reason] * count,
         }
     else:
         columns = {
             "at": [e.at for e in entries],
             "side": [e.side for e in entries],
+            "record_type": [e.record_type for e in entries],
             "record_key": [e.record_key for e in entries],
             "remote_id": [e.remote_id for e in entries],
-            "field": [e.field for e in entries],
-            "old_value": [e.old_value for e in entries],
-            "new_value": [e.new_value for e in entries],
+            "changes": [_dumps(e.changes) for e in entries],
             "reason": [e.reason for e in entries],
         }
     insert_columns(conn, schema.audit_log, columns)

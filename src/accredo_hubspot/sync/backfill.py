@@ -23,6 +23,7 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
+    COMPANY_RECORD,
     Clock,
     CompanyWriter,
     SyncReport,
@@ -110,7 +111,7 @@ class Backfill:
             progress(0, total())
         # Every link, stored or made in this run: a company claimed by one debtor (in any
         # chunk, or by an earlier run) is never matched to a second one.
-        self._links = self._store.get_links()
+        self._links = self._store.get_links(COMPANY_RECORD)
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         send_turn = asyncio.Lock()
 

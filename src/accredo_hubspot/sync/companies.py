@@ -25,6 +25,8 @@ from accredo_hubspot.sync.ports import HubSpotSink
 from accredo_hubspot.tasks import gather
 
 COMPANIES = "companies"
+#: The state store's record type of a debtor and its company (key: the customer code).
+COMPANY_RECORD = "company"
 
 
 @dataclass
@@ -94,7 +96,7 @@ class CompanyWriter:
         """
         by_code = {normalise_code(c.CustomerCode): c for c in customers}
         codes = [m.code for m in matches]
-        shadows = self._store.get_shadows(codes)
+        shadows = self._store.get_shadows("hubspot", COMPANY_RECORD, codes)
         first_time = {m.code: m for m in matches if m.via not in ("link", "new", "ambiguous")}
         for code, match in first_time.items():
             baseline = (baselines or {}).get(code)
@@ -151,6 +153,7 @@ class CompanyWriter:
             refused_plan = sent.get(failure.key)
             commit.dead_letters.append(
                 DeadLetter(
+                    COMPANY_RECORD,
                     failure.key,
                     "hubspot",
                     failure.property_name,
@@ -166,10 +169,14 @@ class CompanyWriter:
             report.failed += 1
             report.failures.append(f"{problem.code}: {problem.field}: {problem.reason}")
             commit.dead_letters.append(
-                DeadLetter(problem.code, "hubspot", problem.field, problem.reason, {})
+                DeadLetter(
+                    COMPANY_RECORD, problem.code, "hubspot", problem.field, problem.reason, {}
+                )
             )
         record = functools.partial(
             self._store.record_sync,
+            COMPANY_RECORD,
+            "hubspot",
             links=commit.links,
             via=commit.via,
             shadows=commit.shadows,
@@ -225,7 +232,7 @@ class _Commit:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.audit = AuditBatch(self.now, "hubspot", self.reason)
+        self.audit = AuditBatch(self.now, "hubspot", COMPANY_RECORD, self.reason)
 
     def link(self, code: str, company_id: str, via: str) -> None:
         self.links[code] = company_id
@@ -251,12 +258,12 @@ class _Commit:
                 self.link(plan.code, record.id, first_time[plan.code].via)
                 report.linked += 1
         self.shadows[plan.code] = {**shadow, **plan.properties}
-        code, remote_id = plan.code, record.id
-        self.audit.rows.extend(
-            (code, remote_id, name, shadow.get(name), value)
+        changes = {
+            name: (shadow.get(name), value)
             for name, value in plan.properties.items()
             if name != SYNCED_AT_PROPERTY
-        )
+        }
+        self.audit.rows.append((plan.code, record.id, changes))
 
 
 def baseline_of(properties: Mapping[str, str | None], names: Sequence[str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
@@ -26,9 +27,10 @@ from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import TO_HUBSPOT, StateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
+    COMPANY_RECORD,
     Clock,
     CompanyWriter,
     SyncReport,
@@ -46,6 +48,9 @@ DRAIN_BATCH = 500
 #: Wait after an Accredo or HubSpot outage before the next cycle, doubling up to the cap.
 OUTAGE_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 DAILY_REFRESH_KEY = "daily_refresh_date"
+AUDIT_PRUNED_KEY = "audit_pruned_date"
+#: The Accredo change feed's name in the store (its state beside the cursors).
+ACCREDO_FEED = "accredo"
 
 
 @dataclass
@@ -88,14 +93,23 @@ class LiveSync:
             self._store.set_cursors(await self._accredo.latest_delta_ids())
             return report
         self._daily_refresh()
-        batch = await self._accredo.poll_changes(cursors)
+        self._daily_audit_prune()
+        state = self._store.get_feed_state(ACCREDO_FEED)
+        batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
-        if batch.customer_codes or batch.cursors != cursors:
-            self._store.enqueue_and_advance(batch.customer_codes, "accredo change", batch.cursors)
+        if batch.customer_codes or batch.cursors != cursors or batch.state != (state or {}):
+            self._store.enqueue_and_advance(
+                TO_HUBSPOT,
+                COMPANY_RECORD,
+                batch.customer_codes,
+                "accredo change",
+                batch.cursors,
+                {ACCREDO_FEED: batch.state},
+            )
             report.queued = len(batch.customer_codes)
         if batch.unresolved:
             log.info("delta rows not followed", rows=batch.unresolved[:20])
-        while codes := self._store.pending(DRAIN_BATCH):
+        while codes := self._store.pending(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
             result = await self.process(codes)
             report.processed += len(codes)
             if report.writes is None:
@@ -113,7 +127,9 @@ class LiveSync:
         open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
         for transaction in transactions:
             open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
-        links = self._store.get_links([normalise_code(c.CustomerCode) for c in customers])
+        links = self._store.get_links(
+            COMPANY_RECORD, [normalise_code(c.CustomerCode) for c in customers]
+        )
         unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
         found = await self._find_companies(unlinked) if unlinked else []
         index = CompanyIndex.build(
@@ -121,7 +137,7 @@ class LiveSync:
         )
         # A new debtor must not claim a company another debtor is linked to: match against
         # every stored link (read only when someone is unlinked, which is rare once running).
-        claims = self._store.get_links() if unlinked else links
+        claims = self._store.get_links(COMPANY_RECORD) if unlinked else links
         matches: list[MatchResult] = match_all(customers, index, claims)
         current = {c.id: c for c in found}
         names = mapped_properties(self._config)
@@ -179,8 +195,20 @@ class LiveSync:
         if last == today:
             return
         if last is not None:
-            self._store.enqueue(list(self._store.get_links()), "daily refresh")
+            linked = list(self._store.get_links(COMPANY_RECORD))
+            self._store.enqueue(TO_HUBSPOT, COMPANY_RECORD, linked, "daily refresh")
         self._store.set_meta(DAILY_REFRESH_KEY, today)
+
+    def _daily_audit_prune(self) -> None:
+        """Once a day, delete audit entries older than ``sync.audit_retention_days``."""
+        today = self._clock.today().isoformat()
+        if self._store.get_meta(AUDIT_PRUNED_KEY) == today:
+            return
+        days = self._config.sync.audit_retention_days
+        pruned = self._store.prune_audit(self._clock.now() - timedelta(days=days))
+        if pruned:
+            log.info("audit log pruned", entries=pruned, retention_days=days)
+        self._store.set_meta(AUDIT_PRUNED_KEY, today)
 
     async def _find_companies(self, customers: Sequence[ARCustomer]) -> list[HubSpotObject]:
         """Candidate companies for debtors seen for the first time, by search.

@@ -20,7 +20,7 @@ from accredo_hubspot.hubspot.models import (
     SearchRequest,
     WriteInput,
 )
-from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.shared import ChangeBatch, FeedState
 
 
 class AccredoSource(Protocol):
@@ -51,8 +51,11 @@ class AccredoSource(Protocol):
         """Highest ``DeltaID`` now in each tracked delta table (0 when empty)."""
         ...
 
-    async def poll_changes(self, cursors: Mapping[str, int]) -> ChangeBatch:
-        """Delta rows after the cursors, followed to the customers they concern."""
+    async def poll_changes(
+        self, cursors: Mapping[str, int], state: FeedState | None = None
+    ) -> ChangeBatch:
+        """Delta rows after the cursors, followed to the customers they concern; ``state`` is
+        the previous batch's ``state`` (None: nothing remembered)."""
         ...
 
 

@@ -1,0 +1,114 @@
+"""The work queue shared by workers: claims with an owner and a lease, completion, release."""
+
+from __future__ import annotations
+
+import pytest
+
+from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, QueueEntry, StateStore
+from tests.store.conftest import StepClock
+
+CO = "company"
+
+
+def _keys(entries: list[QueueEntry]) -> list[str]:
+    return [entry.key for entry in entries]
+
+
+def test_entries_name_direction_and_record_type(timed_store: StateStore) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
+    store.enqueue(TO_ACCREDO, CO, ["C1"], "webhook")  # the same record, the other way
+    store.enqueue(TO_HUBSPOT, "contact", ["C1"], "delta")
+    assert store.queue_depth() == 3
+    assert store.claim("w1", 10, 30) == [
+        QueueEntry(TO_HUBSPOT, CO, "C1"),
+        QueueEntry(TO_ACCREDO, CO, "C1"),
+        QueueEntry(TO_HUBSPOT, "contact", "C1"),
+    ]
+    assert store.pending(TO_ACCREDO, CO, 10) == []  # claimed by w1, lease running
+    with pytest.raises(ValueError, match="direction"):
+        QueueEntry("sideways", CO, "C1")  # type: ignore[arg-type]
+
+
+def test_a_claim_skips_what_another_worker_holds(timed_store: StateStore) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1", "C2", "C3"], "delta")
+    assert _keys(store.claim("w1", 2, 30)) == ["C1", "C2"]
+    assert _keys(store.claim("w2", 10, 30)) == ["C3"]
+    assert store.claim("w3", 10, 30) == []
+    assert _keys(store.claim("w1", 10, 30)) == ["C1", "C2"]  # a worker re-claims its own
+
+
+def test_an_expired_lease_is_taken_over(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
+    (entry,) = store.claim("w1", 10, 30)
+    clock.advance(29)
+    assert store.claim("w2", 10, 30) == []
+    clock.advance(2)
+    assert store.claim("w2", 10, 30) == [entry]
+    store.complete("w1", [entry])  # the late worker's completion does not take w2's claim
+    assert store.queue_depth() == 1
+    store.complete("w2", [entry])
+    assert store.queue_depth() == 0
+
+
+def test_a_change_during_the_work_is_released_not_lost(timed_store: StateStore) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1", "C2"], "delta")
+    claimed = store.claim("w1", 10, 30)
+    store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
+    store.complete("w1", claimed)
+    assert _keys(store.claim("w2", 10, 30)) == ["C1"]  # free at once, for any worker
+
+
+def test_release_gives_entries_back(timed_store: StateStore) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1", "C2"], "delta")
+    claimed = store.claim("w1", 10, 3600)
+    store.release("w2", claimed)  # not w2's to give
+    assert store.claim("w2", 10, 30) == []
+    store.release("w1", claimed)
+    assert store.claim("w2", 10, 30) == claimed
+    assert store.queue_depth() == 2
+
+
+def test_record_sync_completes_the_entries_of_its_direction_only(timed_store: StateStore) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
+    store.enqueue(TO_ACCREDO, CO, ["C1"], "webhook")
+    assert store.pending(TO_HUBSPOT, CO, 10) == ["C1"]
+    store.record_sync(CO, "hubspot", links={}, shadows={}, audit=[], completed=["C1"])
+    assert store.claim("w1", 10, 30) == [QueueEntry(TO_ACCREDO, CO, "C1")]
+
+
+def test_sqlite_says_one_worker(sqlite_url: str) -> None:
+    with StateStore.open(sqlite_url) as store:
+        assert store.supports_several_workers is False
+
+
+@pytest.mark.postgres
+def test_postgresql_says_several_workers(postgres_url: str) -> None:
+    with StateStore.open(postgres_url) as store:
+        assert store.supports_several_workers is True
+
+
+# -- leader leases ----------------------------------------------------------------------------
+
+
+def test_one_owner_holds_a_lease_until_it_lapses(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    assert store.acquire_lease("poll:accredo", "p1", 10)
+    assert not store.acquire_lease("poll:accredo", "p2", 10)
+    assert store.acquire_lease("poll:hubspot", "p2", 10)  # another source: another lease
+    clock.advance(8)
+    assert store.acquire_lease("poll:accredo", "p1", 10)  # renewed: now until t+18
+    clock.advance(8)
+    assert not store.acquire_lease("poll:accredo", "p2", 10)
+    clock.advance(3)
+    assert store.acquire_lease("poll:accredo", "p2", 10)  # lapsed: taken over
+    assert not store.acquire_lease("poll:accredo", "p1", 10)
+    store.release_lease("poll:accredo", "p1")  # not p1's: nothing happens
+    assert not store.acquire_lease("poll:accredo", "p1", 10)
+    store.release_lease("poll:accredo", "p2")
+    assert store.acquire_lease("poll:accredo", "p1", 10)
