@@ -14,8 +14,9 @@ import pytest
 
 PACKAGE = "accredo_hubspot"
 SRC = Path(__file__).resolve().parents[1] / "src" / PACKAGE
-#: Modules anyone may import: the connector's error root and the types shared across packages.
-NEUTRAL = ("errors", "shared")
+#: Modules anyone may import: the connector's error root, the types shared across packages and
+#: the task-group helpers.
+NEUTRAL = ("errors", "shared", "tasks")
 #: What the sync may take from the client packages: their wire models, errors and pure rules,
 #: never a client (the runners are handed one as an ``AccredoSource`` or ``HubSpotSink``).
 CLIENT_CONTRACT = (
