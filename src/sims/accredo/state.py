@@ -510,6 +510,10 @@ class SimState:
             if entered is None:
                 msg = f"CustomerCode '{customer_code}' does not exist."
                 raise SimError(400, "ValidationFailed", msg, target="CustomerCode")
+            if kind == "I" and entered.get("CustomerType") == "P":
+                # a prospect takes quotes only (reference 10.1), at the screens as through the API
+                msg = f"Customer {customer_code} is a prospect (quotes only): no invoices."
+                raise SimError(400, "ValidationFailed", msg, target="CustomerCode")
             cust = entered
             bill_from = ""
             bill_to = entered.get("BillToAccountCode") or ""
@@ -849,6 +853,15 @@ class SimState:
             self._make_primary(row, user)
         return row
 
+    def _clear_primary(self, contact: Row, user: str) -> None:
+        """The primary contact stops being primary: the customer is left without one."""
+        contact["PrimaryContact"] = False
+        cust = self.tables["ARCustomer"].rows[contact["CustomerCode"]]
+        if cust.get("PrimaryContactID") == contact["ContactID"]:
+            changes = self._apply(cust, {"PrimaryContactID": 0}, {})
+            self._stamp_update("ARCustomer", cust, user, True, changes)
+            self.log("ARCUST", cust["CustomerCode"], "U", changes, user)
+
     def _make_primary(self, contact: Row, user: str) -> None:
         code = contact["CustomerCode"]
         contact["PrimaryContact"] = True
@@ -876,11 +889,13 @@ class SimState:
         net = values.get("NetAmount")
         if not isinstance(net, int | float) or net == 0:
             raise ValidationFailed("NetAmount", "NetAmount is required and may not be 0.")
-        if kind == "I" and self.tables["ARCustomer"].rows[code].get("StopCredit"):
-            raise ValidationFailed("CustomerCode", f"Customer {code} is on stop credit.")
+        if kind == "I":
+            self._check_can_sell(self.tables["ARCustomer"].rows[code], "invoices")
         tdate = (
             date.fromisoformat(values["TransactionDate"]) if values.get("TransactionDate") else None
         )
+        if values.get("DueDate") and values["DueDate"] < (tdate or self.clock).isoformat():
+            raise ValidationFailed("DueDate", "DueDate may not be before the transaction date.")
         gross = net * (1 + ledger.GST_RATE) if kind in ("I", "C") else net
         extra = {
             k: v
@@ -929,8 +944,7 @@ class SimState:
         self._require_ref("ARCustomer", "CustomerCode", code, allow_empty=False)
         self._check_refs(values)
         cust = self.tables["ARCustomer"].rows[code]
-        if cust.get("StopCredit"):
-            raise ValidationFailed("CustomerCode", f"Customer {code} is on stop credit.")
+        self._check_can_sell(cust, "orders")
         for i, item in enumerate(navs.get("Line", [])):
             if item.get("LineType", "P") in PRODUCT_LINE_TYPES and not item.get("ProductCode"):
                 raise ValidationFailed(
@@ -997,7 +1011,7 @@ class SimState:
             self.check_etag(entity, row, if_match, required=require_etag)
             try:
                 if isinstance(body, dict):
-                    body = {k: v for k, v in body.items() if k != ent.key}
+                    body = self._without_key(ent, row, body)
                 values, navs = clean_body(ent, body, *self._writable_navs(entity))
                 if replace:
                     for f in ent.fields.values():
@@ -1014,6 +1028,34 @@ class SimState:
             except ValidationFailed as exc:
                 raise invalid(exc) from exc
 
+    def _without_key(self, ent: EntityDef, row: Row, body: dict[str, Any]) -> dict[str, Any]:
+        """A write body without its key: the same key is fine (SDKs send whole records), a
+        different one is refused; codes are set only on creation (reference 10.1)."""
+        key = ent.key or ""
+        if key in body:
+            sent, current = body[key], row.get(key)
+            same = sent == current or (
+                isinstance(sent, str) and isinstance(current, str) and sent.upper() == current
+            )
+            if not same:
+                raise ValidationFailed(key, f"{key} cannot be changed; it is set on creation.")
+        return {k: v for k, v in body.items() if k != key}
+
+    def _check_can_sell(self, cust: Row, what: str) -> None:
+        """Invoices and orders: not for a prospect (quotes only), nor when the customer or its
+        Bill-To customer is on stop credit (reference 10.1 CustomerType, StopCredit)."""
+        code = cust["CustomerCode"]
+        if cust.get("CustomerType") == "P":
+            raise ValidationFailed(
+                "CustomerCode", f"Customer {code} is a prospect (quotes only): no {what}."
+            )
+        bill_to = self.tables["ARCustomer"].get(cust.get("BillToAccountCode") or "")
+        for payer in (cust, bill_to):
+            if payer is not None and payer.get("StopCredit"):
+                raise ValidationFailed(
+                    "CustomerCode", f"Customer {payer['CustomerCode']} is on stop credit."
+                )
+
     def _update_row(self, entity: str, row: Row, values: dict[str, Any], user: str) -> Row:
         ent = self.entities[entity]
         self._check_refs(values)
@@ -1029,6 +1071,15 @@ class SimState:
                     raise ValidationFailed(
                         name, f"{name} cannot be changed on a posted transaction."
                     )
+            open_amount = abs(float(row.get("UnallocatedAmount") or 0))
+            for name in ("DueDate", "HoldAmount"):
+                if name in values and open_amount < 0.005:
+                    raise ValidationFailed(
+                        name, f"{name} cannot be changed once the transaction is fully allocated."
+                    )
+            due = values.get("DueDate")
+            if due and due < row["TransactionDate"]:
+                raise ValidationFailed("DueDate", "DueDate may not be before the transaction date.")
             hold = values.get("HoldAmount", row.get("HoldAmount", 0)) or 0
             if abs(hold) > abs(float(row.get("UnallocatedAmount") or 0)) + 0.005:
                 raise ValidationFailed("HoldAmount", "HoldAmount exceeds the unallocated amount.")
@@ -1043,8 +1094,11 @@ class SimState:
         self._stamp_update(entity, row, user, True, changes)
         if ent.account_file:
             self.log(ent.account_file, key, "U", changes, user)
-        if entity == "ARContact" and changes.get("IsPrimary", (None, False))[1]:
-            self._make_primary(row, user)
+        if entity == "ARContact" and "IsPrimary" in changes:
+            if row["IsPrimary"]:
+                self._make_primary(row, user)
+            else:
+                self._clear_primary(row, user)
         if entity == "ARCustomer" and "Inactive" in changes:
             for c in self.tables["ARContact"].rows_for("CustomerCode", key):
                 cchanges = self._apply(c, {"Inactive": row["Inactive"]}, {})
@@ -1052,6 +1106,15 @@ class SimState:
                     self._stamp_update("ARContact", c, user, True, cchanges)
                     self.log("ARCONTCT", c["ContactID"], "U", cchanges, user)
         return row
+
+    def _contact_on_active_document(self, contact: Row) -> bool:
+        """An unprocessed/open order or unposted/open invoice names the contact."""
+        code, cid = contact["CustomerCode"], contact["ContactID"]
+        return any(
+            doc.get("ContactID") == cid and doc.get("PostStatus") in ("U", "O")
+            for table in ("OEOrder", "INInvoice")
+            for doc in self.tables[table].rows_for("CustomerCode", code)
+        )
 
     def _check_can_inactivate(self, code: str) -> None:
         for t in self.tables["ARTransaction"].rows_for("CustomerCode", code):
@@ -1108,6 +1171,10 @@ class SimState:
                     c.get(fname) == key for c in self.tables["ARCustomer"].rows.values()
                 ):
                     raise SimError(409, "Conflict", f"{entity}('{key}') is in use.")
+                if entity == "ARContact" and self._contact_on_active_document(row):
+                    raise SimError(
+                        409, "Conflict", f"Contact {key} is on active documents (reference 10.3)."
+                    )
             table.delete(key)
             if ent.account_file:
                 self.log(ent.account_file, key, "D", {}, user)

@@ -8,6 +8,7 @@ field. Read-only properties and ``@odata`` annotations in a body are ignored (re
 from __future__ import annotations
 
 import re
+from datetime import datetime, time
 from typing import Any
 
 from sims.accredo.schema import EntityDef, FieldDef
@@ -34,6 +35,18 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
 #: [assumed] ``...DateTime`` fields (ARMemo) read and write as ``YYYY-MM-DDTHH:MM:SS``.
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def _real_date_time(text: str) -> bool:
+    """A well-formed date/time is also a real one (no 2025-02-30, no 25:00)."""
+    try:
+        if "T" in text or "-" in text:
+            datetime.fromisoformat(text if "T" in text else f"{text}T00:00:00")
+        else:
+            time.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ValidationFailed(ValueError):
@@ -71,7 +84,7 @@ def check_value(f: FieldDef, value: Any, where: str = "") -> Any:
                 if f.name.endswith("Time")
                 else _DATE_RE
             )
-            if not pattern.match(value):
+            if not pattern.match(value) or not _real_date_time(value):
                 raise ValidationFailed(label, f"Property '{label}' is not a valid date/time.")
         if f.max_length is not None and len(value) > f.max_length:
             raise ValidationFailed(

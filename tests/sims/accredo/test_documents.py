@@ -9,6 +9,7 @@ import pytest
 
 from tests.sims.accredo.conftest import Sim
 from tests.sims.accredo.test_contract import check
+from tests.sims.accredo.test_postings import customer
 
 
 def rows(api: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
@@ -16,11 +17,6 @@ def rows(api: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
     assert r.status_code == 200, r.text
     out: list[dict[str, Any]] = r.json()["value"]
     return out
-
-
-def customer(api: httpx.Client, code: str) -> dict[str, Any]:
-    body: dict[str, Any] = api.get(f"/ARCustomer('{code}')").json()
-    return body
 
 
 def test_order_list_joins_the_customer(sim: Sim, api: httpx.Client) -> None:

@@ -8,10 +8,11 @@ import httpx
 
 from tests.sims.accredo.conftest import Sim
 from tests.sims.accredo.test_contract import check
+from tests.sims.accredo.test_writes import first_customer
 
 
 def a_customer(api: httpx.Client) -> str:
-    code: str = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]["CustomerCode"]
+    code: str = first_customer(api)["CustomerCode"]
     return code
 
 

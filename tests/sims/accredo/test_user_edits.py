@@ -12,10 +12,11 @@ import httpx
 
 from tests.sims.accredo.conftest import Sim
 from tests.sims.accredo.test_contract import check
+from tests.sims.accredo.test_writes import first_customer as first_record
 
 
 def first_customer(api: httpx.Client) -> str:
-    code: str = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]["CustomerCode"]
+    code: str = first_record(api)["CustomerCode"]
     return code
 
 

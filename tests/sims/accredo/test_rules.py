@@ -1,0 +1,151 @@
+"""Business rules of the reference where the simulator was more forgiving than Accredo.
+
+Reference 10.1 (prospects take quotes only; a Bill-To customer's stop credit applies to its
+Bill-From customers; codes set only on creation), 10.3 (contacts on active documents, the
+primary flag), 10.5 (a due date never before the invoice date; due date and hold amount
+editable only while not fully allocated), 3.3 (dates are real dates).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.sims.accredo.conftest import Sim
+from tests.sims.accredo.test_postings import customer
+from tests.sims.accredo.test_writes import first_customer
+
+LINE = {"ProductCode": "PAINT-WB-4L", "QuantityOrdered": 1, "SellingPrice": 89}
+
+
+def target(r: httpx.Response) -> str:
+    assert r.status_code == 400, r.text
+    name: str = r.json()["error"]["target"]
+    return name
+
+
+def invoice(api: httpx.Client, open_: bool) -> dict[str, Any]:
+    op = "ne" if open_ else "eq"
+    flt = f"TransactionType eq 'I' and UnallocatedAmount {op} 0"
+    body: dict[str, Any] = api.get("/ARTransaction", params={"$filter": flt, "$top": "1"}).json()[
+        "value"
+    ][0]
+    return body
+
+
+def test_dates_must_be_real(api: httpx.Client) -> None:
+    cust = first_customer(api)
+    etag = {"If-Match": cust["@odata.etag"]}
+    path = f"/ARCustomer('{cust['CustomerCode']}')"
+    for bad in ("2025-02-30", "2025-13-01", "2025-00-10"):
+        assert target(api.patch(path, json={"Z_LastActivity": bad}, headers=etag)) == (
+            "Z_LastActivity"
+        )
+    memo = {"CustomerCode": cust["CustomerCode"], "Subject": "x"}
+    assert target(api.post("/ARMemo", json={**memo, "MemoTime": "25:00:00"})) == "MemoTime"
+    assert api.post("/ARMemo", json={**memo, "MemoTime": "23:59:00"}).status_code == 200
+
+
+def test_a_prospect_gets_no_invoices_or_orders(sim: Sim, api: httpx.Client) -> None:
+    code = first_customer(api)["CustomerCode"]
+    sim.http.patch(f"/_sim/customers/{code}", json={"CustomerType": "P"})
+    r = sim.http.post("/_sim/post/invoices", json={"items": [{"CustomerCode": code, "Amount": 5}]})
+    assert target(r) == "CustomerCode"
+    line = {"ProductCode": "PAINT-WB-4L", "Quantity": 1, "UnitPrice": 89}
+    r = sim.http.post("/_sim/orders", json={"CustomerCode": code, "Lines": [line]})
+    assert target(r) == "CustomerCode"
+    assert target(api.post("/OEOrder", json={"CustomerCode": code, "Line": [LINE]})) == (
+        "CustomerCode"
+    )
+    r = api.post(
+        "/ARTransaction", json={"CustomerCode": code, "TransactionType": "I", "NetAmount": 10}
+    )
+    assert target(r) == "CustomerCode"
+    sim.http.patch(f"/_sim/customers/{code}", json={"CustomerType": "N"})
+    assert api.post("/OEOrder", json={"CustomerCode": code, "Line": [LINE]}).status_code == 200
+
+
+def test_bill_to_stop_credit_stops_the_bill_from_customer(sim: Sim, api: httpx.Client) -> None:
+    codes = [
+        c["CustomerCode"]
+        for c in api.get(
+            "/ARCustomer", params={"$filter": "StopCredit eq false", "$top": "2"}
+        ).json()["value"]
+    ]
+    child, payer = codes
+    sim.http.patch(f"/_sim/customers/{child}", json={"BillToAccountCode": payer})
+    sim.http.patch(f"/_sim/customers/{payer}", json={"StopCredit": True})
+    assert target(api.post("/OEOrder", json={"CustomerCode": child, "Line": [LINE]})) == (
+        "CustomerCode"
+    )
+    r = api.post(
+        "/ARTransaction", json={"CustomerCode": child, "TransactionType": "I", "NetAmount": 10}
+    )
+    assert target(r) == "CustomerCode" and payer in r.json()["error"]["message"]
+    sim.http.patch(f"/_sim/customers/{payer}", json={"StopCredit": False})
+    assert api.post("/OEOrder", json={"CustomerCode": child, "Line": [LINE]}).status_code == 200
+
+
+def test_due_date_and_hold_rules(api: httpx.Client) -> None:
+    txn = invoice(api, open_=True)
+    path = f"/ARTransaction({txn['TransactionID']})"
+    etag = {"If-Match": txn["@odata.etag"]}
+    assert target(api.patch(path, json={"DueDate": "2000-01-01"}, headers=etag)) == "DueDate"
+    later = api.patch(path, json={"DueDate": "2025-12-20"}, headers=etag)
+    assert later.status_code == 200 and later.json()["DueDate"] == "2025-12-20"
+    paid = invoice(api, open_=False)
+    path = f"/ARTransaction({paid['TransactionID']})"
+    etag = {"If-Match": paid["@odata.etag"]}
+    assert target(api.patch(path, json={"DueDate": "2025-12-20"}, headers=etag)) == "DueDate"
+    assert target(api.patch(path, json={"HoldAmount": 0}, headers=etag)) == "HoldAmount"
+    assert api.patch(path, json={"Comment": "paid"}, headers=etag).status_code == 200
+    r = api.post(
+        "/ARTransaction",
+        json={
+            "CustomerCode": txn["CustomerCode"],
+            "TransactionType": "I",
+            "NetAmount": 10,
+            "DueDate": "2025-06-01",
+        },
+    )
+    assert target(r) == "DueDate"
+
+
+def test_keys_are_set_on_creation_only(api: httpx.Client) -> None:
+    cust = first_customer(api)
+    code = cust["CustomerCode"]
+    etag = {"If-Match": cust["@odata.etag"]}
+    r = api.patch(f"/ARCustomer('{code}')", json={"CustomerCode": "RENAMED"}, headers=etag)
+    assert target(r) == "CustomerCode"
+    same = api.patch(
+        f"/ARCustomer('{code}')", json={"CustomerCode": code.lower(), "Comment": "x"}, headers=etag
+    )
+    assert same.status_code == 200 and same.json()["CustomerCode"] == code
+    contact = api.get("/ARContact(1)").json()
+    r = api.patch(
+        "/ARContact(1)", json={"ContactID": 2}, headers={"If-Match": contact["@odata.etag"]}
+    )
+    assert target(r) == "ContactID"
+
+
+def test_contacts_on_active_documents_stay_and_primary_can_be_cleared(
+    sim: Sim, api: httpx.Client
+) -> None:
+    cust = first_customer(api)
+    code, primary = cust["CustomerCode"], cust["PrimaryContactID"]
+    assert primary
+    order = api.post("/OEOrder", json={"CustomerCode": code, "Line": [LINE]}).json()
+    assert order["ContactID"] == primary
+    refused = api.delete(f"/ARContact({primary})")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "Conflict"
+    contact = api.get(f"/ARContact({primary})").json()
+    r = api.patch(
+        f"/ARContact({primary})",
+        json={"IsPrimary": False},
+        headers={"If-Match": contact["@odata.etag"]},
+    )
+    assert r.status_code == 200 and r.json()["PrimaryContact"] is False
+    assert customer(api, code)["PrimaryContactID"] == 0
+    extra = sim.http.post("/_sim/contacts", json={"CustomerCode": code, "FirstName": "Tama"})
+    assert api.delete(f"/ARContact({extra.json()['ContactID']})").status_code == 200
