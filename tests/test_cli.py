@@ -447,3 +447,22 @@ def test_run_logs_nothing_per_request_at_its_default_level(fresh: World, tmp_pat
     synced = [line for line in err.splitlines() if "synced" in line]
     assert len(synced) == 1, err  # the one cycle that did something; idle cycles say nothing
     assert "customers=1" in synced[0]
+
+
+def test_a_refused_hubspot_token_stops_run_and_status_shows_why(
+    fresh: World, tmp_path: Path
+) -> None:
+    env = fresh.env(tmp_path / "state.db")
+    assert invoke(["setup"], env, tmp_path)[0] == 0
+    assert invoke(["backfill"], env, tmp_path)[0] == 0
+    fresh.post_transaction("invoices", sorted(links_with_via(tmp_path / "state.db"))[0], 45.6)
+    wrong_token = "pat-na1-99999999-8888-7777-6666-555555555555"
+    code, out, err = invoke(
+        ["run", "--once"], {**env, "HUBSPOT_ACCESS_TOKEN": wrong_token}, tmp_path
+    )
+    assert code == 1
+    assert err.strip().startswith("error: 401") and len(err.strip().splitlines()) == 1, err
+    code, out, _ = invoke(["status"], env, tmp_path)
+    assert code == 0
+    assert re.search(r"last error\W+HubSpotAuthError: 401", out), out
+    assert wrong_token not in out + err

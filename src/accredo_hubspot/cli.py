@@ -21,8 +21,7 @@ from rich.table import Table
 
 from accredo_hubspot import logs
 from accredo_hubspot.accredo.errors import AccredoError
-from accredo_hubspot.errors import ConfigError, ConnectorError
-from accredo_hubspot.hubspot.errors import HubSpotError
+from accredo_hubspot.errors import ClassifiedError, ConfigError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store
 from accredo_hubspot.settings import Settings, load_settings
@@ -122,7 +121,7 @@ def run_command(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a command's coroutine; known failures become one line on stderr and exit 1."""
     try:
         return asyncio.run(make())
-    except (ConnectorError, AccredoError, HubSpotError) as exc:
+    except ClassifiedError as exc:  # Accredo's, HubSpot's and the connector's own
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

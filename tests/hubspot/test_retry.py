@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from accredo_hubspot.hubspot.errors import error_from_response
-from accredo_hubspot.hubspot.retry import RetryPolicy, backoff_s, retry_delay_s
+from accredo_hubspot.hubspot.errors import (
+    HubSpotRequestNotSent,
+    HubSpotTransientError,
+    error_from_response,
+)
+from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
+from accredo_hubspot.hubspot.retry import RetryDecider, RetryPolicy, backoff_s, retry_delay_s
 
 POLICY = RetryPolicy(max_attempts=5, backoff_initial_s=0.5, backoff_max_s=8.0)
 
@@ -73,3 +78,50 @@ def test_locked_waits_two_seconds() -> None:
     delay = retry_delay_s(error_from_response(423, {}), 1, POLICY, rand=lambda: 0.0)
 
     assert delay == 2.0
+
+
+def _decider(*, safe_to_resend: bool = True) -> tuple[RetryDecider, RateLimiter]:
+    limiter = RateLimiter(per_10s=100)
+    decide = RetryDecider(
+        POLICY, limiter=limiter, bucket=Bucket.GENERAL, safe_to_resend=safe_to_resend, rand=_half
+    )
+    return decide, limiter
+
+
+def test_a_429_holds_the_whole_bucket_for_its_wait() -> None:
+    """Every call of the portal waits, not only the refused one (stamina sleeps this one)."""
+    decide, limiter = _decider()
+    error = error_from_response(
+        429, {"policyName": "TEN_SECONDLY_ROLLING"}, headers={"retry-after": "3"}
+    )
+
+    assert decide(error) == pytest.approx(3.125)
+    assert 3.0 < limiter.wait_s(Bucket.GENERAL) <= 3.125
+    assert limiter.wait_s(Bucket.SEARCH) == 0
+
+
+def test_the_hook_counts_attempts_and_gives_up_at_the_cap() -> None:
+    """The same waits as ``retry_delay_s``, attempt after attempt, then False."""
+    decide, _ = _decider()
+    error = error_from_response(503, {})
+
+    assert [decide(error) for _ in range(5)] == [0.375, 0.75, 1.5, 3.0, False]
+
+
+def test_a_lost_create_is_not_resent_but_an_unsent_one_is() -> None:
+    """A dropped answer to a create may mean HubSpot made it; a refused connection may not."""
+    lost = HubSpotTransientError("ReadError: connection reset", method="POST", url="/x")
+    unsent = HubSpotRequestNotSent("ConnectError: refused", method="POST", url="/x")
+    answered = error_from_response(502, {})  # HubSpot answered: it made nothing
+
+    assert _decider(safe_to_resend=False)[0](lost) is False
+    assert _decider(safe_to_resend=False)[0](unsent) == 0.375
+    assert _decider(safe_to_resend=False)[0](answered) == 0.375
+    assert _decider(safe_to_resend=True)[0](lost) == 0.375
+
+
+@pytest.mark.parametrize("error", [ValueError("bug"), error_from_response(401, {})])
+def test_the_hook_refuses_what_is_not_retriable(error: Exception) -> None:
+    decide, _ = _decider()
+
+    assert decide(error) is False

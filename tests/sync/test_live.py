@@ -4,6 +4,8 @@ new debtors are matched or created, and a cycle with nothing to do calls nothing
 from __future__ import annotations
 
 import asyncio
+import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector, connect
@@ -26,7 +29,7 @@ from accredo_hubspot.sync.live import (
 )
 from accredo_hubspot.sync.setup import run_setup
 from sims.accredo.checkdigits import gs1_check_digit
-from tests.e2e.world import TOKEN, World, cents, links_with_via, running_world
+from tests.e2e.world import TOKEN, World, cents, links_with_via, run_cli, running_world
 
 DEBTORS = 60
 
@@ -329,3 +332,54 @@ async def test_a_change_reaches_the_company_a_linked_one_was_merged_into(synced:
     company = world.companies(["accredo_balance_total", "accredo_customer_code"])[survivor]
     assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
     assert company["accredo_customer_code"] == code
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked SQLite store fails after 50 ms instead of 10 s (set before the store opens)."""
+    monkeypatch.setattr("accredo_hubspot.store.engine.SQLITE_BUSY_TIMEOUT_MS", 50)
+
+
+@pytest.mark.slow
+async def test_a_locked_state_store_is_waited_out_and_put_on_record(
+    short_busy_timeout: None, synced: Synced
+) -> None:
+    """Another writer holds the database: the cycle cannot queue the change, nor record why;
+    run waits, and once the store answers the change goes through and status shows the lock."""
+    code = sorted(synced.links())[5]
+    synced.world.post_transaction("invoices", code, 55.55)
+    holder = sqlite3.connect(synced.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    stop = asyncio.Event()
+    with structlog.testing.capture_logs() as events:
+        task = asyncio.create_task(synced.live.run(stop))
+        try:
+            await _until(
+                lambda: any(e["event"] == "last error not recorded yet" for e in events), 30
+            )
+            holder.execute("ROLLBACK")
+            await _until(lambda: synced.conn.store.get_last_error() is not None, 30)
+            (customer,) = await synced.conn.accredo.get_customers([code])
+            expected = cents(customer.BalanceTotal)
+            await _until(
+                lambda: (
+                    synced.company(code, "accredo_balance_total")["accredo_balance_total"]
+                    == expected
+                ),
+                30,
+            )
+        finally:
+            holder.close()
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+    outage = next(e for e in events if e["event"] == "outage; will retry")
+    assert "locked" in outage["error"]
+    status = run_cli(
+        ["status"],
+        {"ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{synced.database}", "COLUMNS": "200"},
+        synced.database.parent,
+    )
+    assert status.returncode == 0, status.stderr
+    assert re.search(
+        r"last error\W+StoreUnavailable: state store could not .*locked", status.stdout
+    ), status.stdout

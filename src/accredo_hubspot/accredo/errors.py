@@ -1,19 +1,19 @@
 """The Accredo client's exceptions, all rooted in :class:`AccredoError`.
 
-Tree::
+Tree, with each error's kind (``accredo_hubspot.errors.ErrorKind``)::
 
-    AccredoError
-    ├── AccredoAuthError             token refused, or a 401 after one re-authentication
-    ├── AccredoPermissionError       403: the Accredo user may not do this
-    ├── AccredoNotFound              404: unknown key or entity set
-    ├── AccredoValidationError       400: the server refused the request (``.field`` names it)
-    ├── PreconditionFailed           412: someone else changed the record (``.current_etag``)
-    ├── PreconditionRequired         428: a write was sent without If-Match (a client bug)
-    ├── AccredoConflict              409: blocked by dependent records
-    │   └── AlreadyExists            409 (or a 400 saying so) on POST: the key is taken
-    └── AccredoTransientError        5xx, timeouts, dropped connections: worth retrying
-        ├── RequestNotSent           the connection was never made (safe to resend anything)
-        └── AccredoRateLimited       429 (``.retry_after_s``)
+    AccredoError                                                             fatal
+    ├── AccredoAuthError         token refused, or a 401 after re-authenticating  fatal
+    ├── AccredoPermissionError   403: the Accredo user may not do this            fatal
+    ├── AccredoNotFound          404: unknown key or entity set                   per-record
+    ├── AccredoValidationError   400: the request was refused (``.field``)        per-record
+    ├── PreconditionFailed       412: someone else changed the record             per-record
+    ├── PreconditionRequired     428: a write was sent without If-Match (a bug)   fatal
+    ├── AccredoConflict          409: blocked by dependent records                per-record
+    │   └── AlreadyExists        409 (or a 400 saying so) on POST: key taken      per-record
+    └── AccredoTransientError    5xx, timeouts, dropped connections               retriable
+        ├── RequestNotSent       the connection was never made (safe to resend anything)
+        └── AccredoRateLimited   429 (``.retry_after_s``)
 
 Statuses and error codes follow reference §7 (most of them [assumed] there).
 Messages never carry tokens or passwords: only the method, the path and the server's message.
@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from accredo_hubspot.errors import ClassifiedError, ErrorKind
+
 #: Words in a 400/409 message that mean an eTag problem (reference §6.2: public code recognises
 #: concurrency errors by these words, so the client does too).
 ETAG_WORDS = re.compile(r"etag|if-match", re.IGNORECASE)
@@ -34,7 +36,7 @@ EXISTS_WORDS = re.compile(r"already exists|duplicate", re.IGNORECASE)
 DEFAULT_RETRY_AFTER_S = 60.0
 
 
-class AccredoError(Exception):
+class AccredoError(ClassifiedError):
     """Base of every error the Accredo client raises."""
 
     def __init__(
@@ -61,9 +63,13 @@ class AccredoPermissionError(AccredoError):
 class AccredoNotFound(AccredoError):
     """404: no record with that key, or no such entity set."""
 
+    kind = ErrorKind.PER_RECORD
+
 
 class AccredoValidationError(AccredoError):
     """400: the request was refused as invalid; ``field`` names the property when known."""
+
+    kind = ErrorKind.PER_RECORD
 
     def __init__(
         self,
@@ -79,6 +85,8 @@ class AccredoValidationError(AccredoError):
 
 class PreconditionFailed(AccredoError):
     """412: the eTag sent is stale. Re-read the record, re-plan, and PATCH with the new eTag."""
+
+    kind = ErrorKind.PER_RECORD
 
     def __init__(
         self,
@@ -99,6 +107,8 @@ class PreconditionRequired(AccredoError):
 class AccredoConflict(AccredoError):
     """409: the change is blocked by other records (e.g. deleting a customer with transactions)."""
 
+    kind = ErrorKind.PER_RECORD
+
 
 class AlreadyExists(AccredoConflict):
     """A POST hit an existing key."""
@@ -106,6 +116,8 @@ class AlreadyExists(AccredoConflict):
 
 class AccredoTransientError(AccredoError):
     """A failure that may pass: 5xx, timeouts, dropped connections. Retried with backoff."""
+
+    kind = ErrorKind.RETRIABLE
 
 
 class RequestNotSent(AccredoTransientError):

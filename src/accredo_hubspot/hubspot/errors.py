@@ -1,14 +1,16 @@
 """Errors raised by the HubSpot client, and the one function that turns a response into one.
 
-Tree (grouped by what the caller should do)::
+Tree (grouped by what the caller should do), with each error's kind
+(``accredo_hubspot.errors.ErrorKind``)::
 
-    HubSpotError                      root of every error of this package
-    ├── HubSpotAuthError              401/403: fix the token or the app's scopes
-    ├── HubSpotNotFound               404: the object (or route) does not exist
-    ├── HubSpotValidationError        other 4xx: this input is wrong, do not retry
-    │   └── HubSpotConflict           409 / "already exists": ``existing_id`` when HubSpot gave it
-    ├── HubSpotRateLimited            429 that was not (or no longer) retried: ``policy``
-    └── HubSpotTransientError         5xx, 423, 477, network trouble: retried, then raised
+    HubSpotError                      root of every error of this package          fatal
+    ├── HubSpotAuthError              401/403: fix the token or the app's scopes   fatal
+    ├── HubSpotNotFound               404: the object (or route) does not exist    per-record
+    ├── HubSpotValidationError        other 4xx: this input is wrong               per-record
+    │   └── HubSpotConflict           409 / "already exists": ``existing_id``      per-record
+    ├── HubSpotRateLimited            429 not (or no longer) retried: ``policy``   retriable
+    └── HubSpotTransientError         5xx, 423, 477, network trouble               retriable
+        └── HubSpotRequestNotSent     the connection was never made (safe to resend anything)
 
 Error bodies follow reference §2: every field is treated as optional.
 """
@@ -20,6 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from accredo_hubspot.errors import ClassifiedError, ErrorKind
 
 #: Statuses that are worth retrying besides 429 (reference §2.5: 423 lock, 477 migration, 5xx).
 TRANSIENT_STATUSES = frozenset({423, 477, 500, 502, 503, 504, 521, 523, 524})
@@ -130,7 +134,7 @@ def parse_error_body(raw: bytes | str | Mapping[str, Any] | None) -> ErrorBody:
     )
 
 
-class HubSpotError(Exception):
+class HubSpotError(ClassifiedError):
     """Base of every error of the HubSpot client. Carries the status and the parsed body."""
 
     def __init__(
@@ -173,9 +177,13 @@ class HubSpotAuthError(HubSpotError):
 class HubSpotNotFound(HubSpotError):
     """404: the object does not exist (or the route is unknown)."""
 
+    kind = ErrorKind.PER_RECORD
+
 
 class HubSpotValidationError(HubSpotError):
     """A 4xx that retrying cannot fix: bad value, unknown or read-only property, batch too big."""
+
+    kind = ErrorKind.PER_RECORD
 
     @property
     def property_name(self) -> str | None:
@@ -197,6 +205,8 @@ class HubSpotConflict(HubSpotValidationError):
 class HubSpotRateLimited(HubSpotError):
     """A 429 that is not retried (DAILY) or still failing after the retries."""
 
+    kind = ErrorKind.RETRIABLE
+
     def __init__(self, message: str, *, policy: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.policy = policy
@@ -204,6 +214,12 @@ class HubSpotRateLimited(HubSpotError):
 
 class HubSpotTransientError(HubSpotError):
     """5xx, 423, 477 or a network failure that outlasted the retries."""
+
+    kind = ErrorKind.RETRIABLE
+
+
+class HubSpotRequestNotSent(HubSpotTransientError):
+    """The connection could not be made, so HubSpot never saw the request."""
 
 
 def is_conflict(status: int, body: ErrorBody) -> bool:

@@ -1,34 +1,32 @@
 """The single path every HubSpot call takes: auth, rate limit, send, map errors, retry.
 
-Retries follow ``retry.retry_delay_s``. A 429 holds the whole bucket (every concurrent call
-of the portal waits, not just this one). Network failures are retried only when the request
-could not have been applied (connect errors) or is idempotent, so a create is never sent
-twice after HubSpot may have received it.
+Retries run through stamina, deciding with ``retry.RetryDecider`` (as the Accredo client does
+with its own): a 429 holds the whole bucket (every concurrent call of the portal waits, not
+just this one); network failures are retried only when the request could not have been applied
+(connect errors) or is idempotent, so a create is never sent twice after HubSpot may have
+received it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+import stamina
 
 from accredo_hubspot.hubspot import paths
 from accredo_hubspot.hubspot.auth import Credentials
 from accredo_hubspot.hubspot.errors import (
     HubSpotAuthError,
     HubSpotError,
-    HubSpotRateLimited,
+    HubSpotRequestNotSent,
     HubSpotTransientError,
     error_from_response,
 )
 from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
-from accredo_hubspot.hubspot.retry import RetryPolicy, backoff_s, retry_delay_s
-
-log = logging.getLogger(__name__)
+from accredo_hubspot.hubspot.retry import RetryDecider, RetryPolicy
 
 Params = Mapping[str, str | int | bool | list[str]] | None
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "PATCH"})
@@ -64,13 +62,11 @@ class Requester:
         retry_policy: RetryPolicy,
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.limiter = limiter
         self._credentials = credentials
         self._policy = retry_policy
-        self._sleep = sleep
         self._rand = rand
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -119,86 +115,74 @@ class Requester:
         """Send until a 2xx (returned) or an error that is not retried (raised)."""
         method = method.upper()
         bucket = bucket_for(path)
-        safe_to_resend = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            token = await self._credentials.token(self._post_token_form)
-            slots = await self.limiter.acquire(bucket)
-            try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    params=_query(params),
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            except httpx.TransportError as exc:
-                self.limiter.done(slots)
-                delay = self._network_retry_delay_s(exc, attempt, safe_to_resend)
-                if delay is None:
-                    raise HubSpotTransientError(
-                        f"{type(exc).__name__}: {exc}", method=method, url=path
-                    ) from exc
-                log.warning("hubspot.network_retry path=%s attempt=%d", path, attempt)
-                await self._sleep(delay)
-                continue
-            self.limiter.done(slots)
-            self.limiter.observe(bucket, response.headers)
-            if response.is_success:
-                return response
-            error = error_from_response(
-                response.status_code,
-                response.content,
-                headers=response.headers,
-                method=method,
-                url=path,
-            )
-            if self._should_refresh(error, refreshed):
-                refreshed = True
-                await self._credentials.refresh(self._post_token_form, stale=token)
-                continue
-            delay = retry_delay_s(
-                error,
-                attempt,
+        retrying = stamina.retry_context(
+            on=RetryDecider(
                 self._policy,
-                window_clear_s=self.limiter.window_clear_s(bucket),
+                limiter=self.limiter,
+                bucket=bucket,
+                safe_to_resend=method in _IDEMPOTENT_METHODS if idempotent is None else idempotent,
                 rand=self._rand,
+            ),
+            attempts=self._policy.max_attempts,
+            timeout=None,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_authorised(method, path, params, body, bucket)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_authorised(
+        self, method: str, path: str, params: Params, body: Any, bucket: Bucket
+    ) -> httpx.Response:
+        """One attempt; an OAuth token HubSpot calls expired is renewed once and the call resent."""
+        token = await self._credentials.token(self._post_token_form)
+        try:
+            return await self._send_once(method, path, params, body, bucket, token)
+        except HubSpotAuthError as error:
+            if not self._should_refresh(error):
+                raise
+        await self._credentials.refresh(self._post_token_form, stale=token)
+        token = await self._credentials.token(self._post_token_form)
+        return await self._send_once(method, path, params, body, bucket, token)
+
+    async def _send_once(
+        self, method: str, path: str, params: Params, body: Any, bucket: Bucket, token: str
+    ) -> httpx.Response:
+        """One request within the rate limit: a 2xx answer, or the error it maps to."""
+        slots = await self.limiter.acquire(bucket)
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=_query(params),
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
             )
-            if delay is None:
-                raise error
-            self._log_retry(error, path, attempt, delay)
-            if isinstance(error, HubSpotRateLimited):
-                self.limiter.hold(bucket, delay)
-            else:
-                await self._sleep(delay)
-
-    def _network_retry_delay_s(
-        self, exc: httpx.TransportError, attempt: int, safe_to_resend: bool
-    ) -> float | None:
-        never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if attempt >= self._policy.max_attempts or not (never_sent or safe_to_resend):
-            return None
-        return backoff_s(attempt, self._policy, self._rand)
-
-    def _should_refresh(self, error: HubSpotError, refreshed: bool) -> bool:
-        """Only an OAuth token HubSpot calls expired is renewed (a 401 alone is no proof)."""
-        return (
-            not refreshed
-            and self._credentials.can_refresh
-            and error.status == 401
-            and error.category == "EXPIRED_AUTHENTICATION"
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise HubSpotRequestNotSent(
+                f"{type(exc).__name__}: {exc}", method=method, url=path
+            ) from exc
+        except httpx.TransportError as exc:
+            raise HubSpotTransientError(
+                f"{type(exc).__name__}: {exc}", method=method, url=path
+            ) from exc
+        finally:
+            self.limiter.done(slots)
+        self.limiter.observe(bucket, response.headers)
+        if response.is_success:
+            return response
+        raise error_from_response(
+            response.status_code,
+            response.content,
+            headers=response.headers,
+            method=method,
+            url=path,
         )
 
-    @staticmethod
-    def _log_retry(error: HubSpotError, path: str, attempt: int, delay_s: float) -> None:
-        policy = error.policy if isinstance(error, HubSpotRateLimited) else None
-        log.info(
-            "hubspot.retry status=%s policy=%s path=%s attempt=%d delay_s=%.2f",
-            error.status,
-            policy,
-            path,
-            attempt,
-            delay_s,
+    def _should_refresh(self, error: HubSpotError) -> bool:
+        """Only an OAuth token HubSpot calls expired is renewed (a 401 alone is no proof)."""
+        return (
+            self._credentials.can_refresh
+            and error.status == 401
+            and error.category == "EXPIRED_AUTHENTICATION"
         )

@@ -1,4 +1,5 @@
-"""When to retry a HubSpot call, and how long to wait: one pure function over the error.
+"""When to retry a HubSpot call, and how long to wait: one pure function over the error, and
+the stamina hook that applies it to one request (the Accredo client retries through stamina too).
 
 Policy (reference §2.5 and §3, after the Node SDK's retry decorator):
 
@@ -6,7 +7,12 @@ Policy (reference §2.5 and §3, after the Node SDK's retry decorator):
 * 429 per-second (search, "secondly limit"): about one second;
 * 429 ``DAILY``: never retried (it resets at the portal's midnight);
 * 5xx, 423 (2-s record lock), 477 (``Retry-After``): jittered exponential backoff;
+* a dropped connection: retried when the request never left (connect errors) or resending it is
+  harmless; a create HubSpot may have received is never sent again;
 * every other 4xx (validation, conflict, not found, auth): never retried.
+
+A 429 holds the whole bucket in the rate limiter, so every concurrent call of the portal waits
+out the window, not only the one that was refused.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from dataclasses import dataclass
 from accredo_hubspot.hubspot.errors import (
     HubSpotError,
     HubSpotRateLimited,
+    HubSpotRequestNotSent,
     HubSpotTransientError,
 )
+from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
 
 #: Wait after a 423 Locked (reference §2.5: "the lock lasts 2 s; wait >= 2 s").
 LOCKED_WAIT_S = 2.0
@@ -87,3 +95,55 @@ def _rate_limited_delay_s(
         return policy.ten_secondly_wait_s + jitter_s
     wait = policy.window_s if window_clear_s is None else min(window_clear_s, policy.window_s)
     return max(wait, policy.secondly_wait_s) + jitter_s
+
+
+class RetryDecider:
+    """stamina's ``on=`` hook for one request: ``False`` (raise now) or the seconds to wait.
+
+    ``safe_to_resend`` is false for a create: a connection dropped after sending it is not
+    retried, since HubSpot may have made the record.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        limiter: RateLimiter,
+        bucket: Bucket,
+        safe_to_resend: bool,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._policy = policy
+        self._limiter = limiter
+        self._bucket = bucket
+        self._safe_to_resend = safe_to_resend
+        self._rand = rand
+        self._attempts = 0
+
+    def __call__(self, exc: Exception) -> bool | float:
+        if not isinstance(exc, HubSpotError):
+            return False
+        self._attempts += 1
+        if _maybe_applied(exc) and not self._safe_to_resend:
+            return False
+        delay = retry_delay_s(
+            exc,
+            self._attempts,
+            self._policy,
+            window_clear_s=self._limiter.window_clear_s(self._bucket),
+            rand=self._rand,
+        )
+        if delay is None:
+            return False
+        if isinstance(exc, HubSpotRateLimited):
+            self._limiter.hold(self._bucket, delay)
+        return delay
+
+
+def _maybe_applied(exc: HubSpotError) -> bool:
+    """A connection lost after the request was sent: HubSpot may have acted on it."""
+    return (
+        isinstance(exc, HubSpotTransientError)
+        and exc.status is None
+        and not isinstance(exc, HubSpotRequestNotSent)
+    )

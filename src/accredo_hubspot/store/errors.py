@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from accredo_hubspot.errors import ConnectorError
+from sqlalchemy.exc import OperationalError
+
+from accredo_hubspot.errors import ConnectorError, ErrorKind
+
+#: SQLite's primary result codes for "another connection holds the lock" (extended codes keep
+#: them in the low byte).
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 
 
 def describe(exc: BaseException) -> str:
@@ -12,8 +18,28 @@ def describe(exc: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """Locked by another writer (SQLite) or not answering (PostgreSQL's OperationalError: the
+    connection refused or lost): a database that may answer when asked again."""
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in _SQLITE_BUSY_CODES
+
+
+def store_error(message: str, exc: BaseException) -> StoreError:
+    """The store's error for a database failure: retriable when the database may come back."""
+    return StoreUnavailable(message) if is_unavailable(exc) else StoreError(message)
+
+
 class StoreError(ConnectorError):
     """The state store cannot be opened, migrated, read or written."""
+
+
+class StoreUnavailable(StoreError):
+    """The database is locked or not answering; ``run`` waits and tries again."""
+
+    kind = ErrorKind.RETRIABLE
 
 
 class SchemaTooNewError(StoreError):
@@ -22,6 +48,8 @@ class SchemaTooNewError(StoreError):
 
 class LinkConflictError(StoreError):
     """A HubSpot record is already linked to another Accredo key of its record type."""
+
+    kind = ErrorKind.PER_RECORD
 
     def __init__(self, hubspot_id: str, linked_key: str, new_key: str) -> None:
         super().__init__(

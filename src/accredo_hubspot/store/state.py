@@ -29,7 +29,7 @@ from accredo_hubspot.store.engine import (
     safe_url,
     write_transaction,
 )
-from accredo_hubspot.store.errors import LinkConflictError, StoreError, describe
+from accredo_hubspot.store.errors import LinkConflictError, StoreError, describe, store_error
 from accredo_hubspot.store.migrations import migrate
 from accredo_hubspot.store.models import (
     AuditBatch,
@@ -121,7 +121,7 @@ class StateStore:
             with write_transaction(self._engine) as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"state store could not {what}: {describe(exc)}") from exc
+            raise store_error(f"state store could not {what}: {describe(exc)}", exc) from exc
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
@@ -129,7 +129,7 @@ class StateStore:
             with read_transaction(self._engine) as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"state store could not {what}: {describe(exc)}") from exc
+            raise store_error(f"state store could not {what}: {describe(exc)}", exc) from exc
 
     # -- links ------------------------------------------------------------------------------
 

@@ -17,9 +17,8 @@ from datetime import timedelta
 
 import structlog
 
-from accredo_hubspot.accredo.errors import AccredoError, AccredoTransientError
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.errors import HubSpotRateLimited, HubSpotTransientError
+from accredo_hubspot.errors import ClassifiedError, ErrorKind
 from accredo_hubspot.hubspot.models import (
     HubSpotObject,
 )
@@ -27,7 +26,7 @@ from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
-from accredo_hubspot.store import TO_HUBSPOT, StateStore
+from accredo_hubspot.store import TO_HUBSPOT, StateStore, StoreError
 from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
@@ -84,6 +83,7 @@ class LiveSync:
         self._config = config
         self._clock = clock
         self._writer = CompanyWriter(hubspot, store, config, clock)
+        self._unrecorded_error: str | None = None
 
     async def cycle(self) -> CycleReport:
         report = CycleReport()
@@ -165,14 +165,17 @@ class LiveSync:
             try:
                 report = await self.cycle()
                 failures = 0
+                self._record_error()
                 if report.processed:
                     log.info(
                         "synced",
                         customers=report.processed,
                         hubspot_calls=report.hubspot_calls,
                     )
-            except (AccredoTransientError, HubSpotTransientError, HubSpotRateLimited) as exc:
-                self._store.set_last_error(f"{type(exc).__name__}: {exc}")
+            except ClassifiedError as exc:  # anything else is a bug: let its traceback show
+                self._note_error(exc)
+                if exc.kind is not ErrorKind.RETRIABLE:
+                    raise
                 wait_s = OUTAGE_BACKOFF_S[min(failures, len(OUTAGE_BACKOFF_S) - 1)]
                 failures += 1
                 log.warning("outage; will retry", error=str(exc), wait_s=wait_s)
@@ -180,12 +183,25 @@ class LiveSync:
                     raise
                 await _sleep_unless(stop, wait_s)
                 continue
-            except AccredoError as exc:
-                self._store.set_last_error(f"{type(exc).__name__}: {exc}")
-                raise
             if once:
                 return
             await _sleep_unless(stop, interval_s - (time.monotonic() - started))
+
+    def _note_error(self, exc: ClassifiedError) -> None:
+        """Keep the error for ``status``, from either system or the store itself."""
+        self._unrecorded_error = f"{type(exc).__name__}: {exc}"
+        self._record_error()
+
+    def _record_error(self) -> None:
+        """Write the kept error; if the store is what failed, try again after the next cycle."""
+        if self._unrecorded_error is None:
+            return
+        try:
+            self._store.set_last_error(self._unrecorded_error)
+        except StoreError as exc:
+            log.warning("last error not recorded yet", error=str(exc))
+            return
+        self._unrecorded_error = None
 
     def _daily_refresh(self) -> None:
         """Days overdue and credit status move with the calendar: once a day (company time),
