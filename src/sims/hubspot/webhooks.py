@@ -21,6 +21,9 @@ JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
 
 MAX_EVENTS_PER_REQUEST = 100
+MAX_SUBSCRIPTIONS = 1000
+UNSUBSCRIBABLE = frozenset({"hs_lastmodifieddate", "num_unique_conversion_events"})
+"""Properties no ``propertyChange`` subscription may name (reference 11.2)."""
 FIRST_SUBSCRIPTION_ID = 1000
 USER_AGENT = (
     "HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client) "
@@ -53,7 +56,21 @@ class Subscription:
     def parse(index: int, text: str) -> Subscription:
         kind, _, prop = text.partition(":")
         prefix, _, event = kind.partition(".")
+        if prop in UNSUBSCRIBABLE:
+            raise SubscriptionRefused(f"{text}: HubSpot does not allow subscribing to {prop}")
         return Subscription(FIRST_SUBSCRIPTION_ID + index, prefix, event, prop or None)
+
+
+class SubscriptionRefused(ValueError):
+    """A subscription HubSpot would not create (reference 11.1, 11.2)."""
+
+
+def parse_subscriptions(texts: list[str]) -> list[Subscription]:
+    if len(texts) > MAX_SUBSCRIPTIONS:
+        raise SubscriptionRefused(
+            f"{len(texts)} subscriptions: an app has at most {MAX_SUBSCRIPTIONS}"
+        )
+    return [Subscription.parse(i, s) for i, s in enumerate(texts)]
 
 
 @dataclass
@@ -72,9 +89,7 @@ class WebhookDispatcher:
 
     def __init__(self, config: HubSpotSimConfig) -> None:
         self.config = config
-        self.subscriptions = [
-            Subscription.parse(i, s) for i, s in enumerate(config.webhook_subscriptions)
-        ]
+        self.subscriptions = parse_subscriptions(config.webhook_subscriptions)
         self.enabled = True
         self.deliveries: list[Delivery] = []
         self.pending: list[JsonDict] = []

@@ -156,3 +156,21 @@ def test_a_merged_away_email_still_finds_the_survivor(client: HubSpot) -> None:
         }
     )
     assert [(r.id, r.new) for r in upserted.results] == [(survivor.id, False)]
+
+
+def test_with_trace_ids_the_second_of_two_shared_emails_fails_alone(sim: Any) -> None:
+    answer = sim.http.post(
+        "/crm/v3/objects/contacts/batch/create",
+        json={
+            "inputs": [
+                {"properties": {"email": "pair@kauri.co.nz"}, "objectWriteTraceId": "a"},
+                {"properties": {"email": "PAIR@kauri.co.nz"}, "objectWriteTraceId": "b"},
+            ]
+        },
+    )
+    assert answer.status_code == 207
+    body = answer.json()
+    assert [r["objectWriteTraceId"] for r in body["results"]] == ["a"]
+    (error,) = body["errors"]
+    assert error["category"] == "CONFLICT"
+    assert error["context"] == {"objectWriteTraceId": ["b"]}

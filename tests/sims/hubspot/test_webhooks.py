@@ -15,6 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sims.hubspot.app import create_app
+from sims.hubspot.config import HubSpotSimConfig
+from sims.hubspot.webhooks import SubscriptionRefused
 from sims.serve import serve_in_thread
 
 SECRET = "client-secret-for-tests"
@@ -220,3 +223,16 @@ def test_gdpr_delete_and_restore_events(make_sim: Any, receiver: Any) -> None:
         ("contact.deletion", ids[1], "INTEGRATION"),
         ("contact.restore", ids[1], "CRM_UI"),
     ]
+
+
+@pytest.mark.parametrize(
+    "subscriptions",
+    [
+        ["company.propertyChange:hs_lastmodifieddate"],
+        ["contact.propertyChange:num_unique_conversion_events"],
+        [f"company.propertyChange:p{i}" for i in range(1001)],
+    ],
+)
+def test_subscriptions_hubspot_would_refuse(subscriptions: list[str]) -> None:
+    with pytest.raises(SubscriptionRefused):
+        create_app(HubSpotSimConfig(webhook_subscriptions=subscriptions))
