@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sims.accredo import ledger
 from sims.accredo.auth import GrantError
-from sims.accredo.company import BASE_CURRENCY, company_details, user_details
+from sims.accredo.company import BASE_CURRENCY, about, company_details, user_details
 from sims.accredo.config import SimConfig
 from sims.accredo.control import control_routes
 from sims.accredo.odata import ExpandItem, QueryError
@@ -278,6 +278,9 @@ class Api:
             return JSONResponse({"@odata.context": ctx, **details})
         if low == "company":
             return JSONResponse({"@odata.context": ctx, **company_details(sim.config.company)})
+        if low == "about":
+            edition = "Mercury" if "/mercury/" in request.url.path.lower() else "Saturn"
+            return JSONResponse({"@odata.context": ctx, **about(edition, sim.started)})
         raise SimError(404, "NotFound", f"{name} not found")
 
     async def collection(

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sims.accredo.company import API_USER_EMAIL
 from sims.accredo.config import SimConfig
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -95,7 +96,10 @@ class TokenStore:
             username, password = form.get("username"), form.get("password")
             if not username or not password:
                 raise GrantError(400, "invalid_request", "username and password are required.")
-            user_ok = str(username).upper() == self.config.username.upper()
+            # the user code, or that user's unique e-mail address (reference 2.1)
+            user_ok = str(username).upper() == self.config.username.upper() or (
+                str(username).lower() == API_USER_EMAIL
+            )
             if not user_ok or password != self.config.password:
                 raise GrantError(400, "invalid_grant", "Invalid username or password.")
             return self._issue(self.config.username.upper(), client_id)

@@ -6,9 +6,12 @@ string, so no macrons here). Values are the demo company's [assumed].
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 BASE_CURRENCY = "NZD"
+#: The e-mail address of the API (web service) user; it may log in with it (reference 2.1).
+API_USER_EMAIL = "sync@demo-supplies.co.nz"
 
 COMPANY: dict[str, str] = {
     "CompanyName": "Demo Supplies Ltd",
@@ -94,7 +97,7 @@ def user_details(login: str, api_user: str) -> dict[str, Any]:
         known = {
             "UserName": "Web service sync",
             "UserGroup": "WEB",
-            "EmailAddress": "sync@demo-supplies.co.nz",
+            "EmailAddress": API_USER_EMAIL,
         }
     out = {name: "" for name in _USER_FIELDS}
     out.update(
@@ -108,3 +111,34 @@ def user_details(login: str, api_user: str) -> dict[str, Any]:
         ModifiedTime="09:00:00",
     )
     return out
+
+
+#: The Web Service release the spec subset describes (reference 0: v7.0.13.109).
+VERSION = "7.0.13.109"
+
+
+def about(edition: str, started: datetime) -> dict[str, Any]:
+    """``/About`` (``About_Results``): the release, for clients that read ``Version``."""
+    up_s = int((datetime.now() - started).total_seconds())
+    return {
+        "Licensee": COMPANY["CompanyName"],
+        "SerialNo": 70013,
+        "Release": VERSION.rsplit(".", 1)[0],
+        "Product": f"Accredo {edition}",
+        "OS": "Windows Server 2022",
+        "Version": VERSION.rsplit(".", 1)[0],
+        "FullVersion": VERSION,
+        "Copyright": "Simulated Accredo Web Service",
+        "LoadPath": f"C:\\Accredo\\{edition}\\",
+        "SysPath": f"C:\\Accredo\\{edition}\\System\\",
+        "LinksPath": "",
+        "ImagePath": "",
+        "WorkerToken": "",
+        "WorkerRequestContext": "",
+        "WorkerStart": started.strftime("%Y-%m-%dT%H:%M:%S"),
+        "WorkerUpTime": f"{up_s // 3600:02d}:{up_s // 60 % 60:02d}:{up_s % 60:02d}",
+        "LiveLoggingEnabled": False,
+        "LiveLoggingTypes": [],
+        "FileLoggingEnabled": False,
+        "FileLoggingTypes": [],
+    }

@@ -159,6 +159,7 @@ class SimState:
         self.fault_rng = random.Random(config.seed)
         self.stats: Counter[str] = Counter()
         self.requests = 0
+        self.started = datetime.now()
         self.tracking: dict[str, TableTracking] = {}
         self._sub_fields = {
             "ARCustomer.Contact": definition_fields("ARCustomer_Contact"),
@@ -748,6 +749,10 @@ class SimState:
         )
         if not values.get("CustomerName"):
             raise ValidationFailed("CustomerName", "CustomerName is required.")
+        if values.get("PrimaryContactID"):
+            raise ValidationFailed(
+                "PrimaryContactID", "A new customer has no contacts yet; mark one IsPrimary."
+            )
         values.setdefault("CustomerGroupCode", DEFAULT_GROUP)
         self._check_refs(values)
         group = self.tables["ARCustomerGroup"].rows[values["CustomerGroupCode"]]
@@ -852,6 +857,16 @@ class SimState:
         if row.get("IsPrimary"):
             self._make_primary(row, user)
         return row
+
+    def _follow_primary_id(self, cust: Row, user: str) -> None:
+        """PrimaryContactID written on the customer: that contact alone is flagged primary."""
+        primary = cust.get("PrimaryContactID") or 0
+        for c in self.tables["ARContact"].rows_for("CustomerCode", cust["CustomerCode"]):
+            flag = c["ContactID"] == primary
+            changes = self._apply(c, {"IsPrimary": flag, "PrimaryContact": flag}, {})
+            if changes:
+                self._stamp_update("ARContact", c, user, True, changes)
+                self.log("ARCONTCT", c["ContactID"], "U", changes, user)
 
     def _clear_primary(self, contact: Row, user: str) -> None:
         """The primary contact stops being primary: the customer is left without one."""
@@ -1065,6 +1080,13 @@ class SimState:
                 raise ValidationFailed("BillToAccountCode", "A customer cannot bill to itself.")
             if values.get("Inactive") and not row.get("Inactive"):
                 self._check_can_inactivate(key)
+            primary = values.get("PrimaryContactID")
+            if primary:
+                contact = self.tables["ARContact"].get(primary)
+                if contact is None or contact["CustomerCode"] != key:
+                    raise ValidationFailed(
+                        "PrimaryContactID", f"Contact {primary} is not a contact of {key}."
+                    )
         if entity == "ARTransaction":
             for name in values:
                 if name not in TXN_EDITABLE and not name.startswith("Z_"):
@@ -1099,6 +1121,8 @@ class SimState:
                 self._make_primary(row, user)
             else:
                 self._clear_primary(row, user)
+        if entity == "ARCustomer" and "PrimaryContactID" in changes:
+            self._follow_primary_id(row, user)
         if entity == "ARCustomer" and "Inactive" in changes:
             for c in self.tables["ARContact"].rows_for("CustomerCode", key):
                 cchanges = self._apply(c, {"Inactive": row["Inactive"]}, {})

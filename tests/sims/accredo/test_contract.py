@@ -40,7 +40,7 @@ def schema_for(def_name: str) -> dict[str, Any]:
             props[name] = schema_for(p["$ref"].rsplit("/", 1)[-1])
             continue
         q = {k: v for k, v in p.items() if k in ("type", "maxLength", "items")}
-        if "items" in q:
+        if "items" in q and "$ref" in q["items"]:
             q["items"] = schema_for(q["items"]["$ref"].rsplit("/", 1)[-1])
         if q.get("type") == "object":  # DTFLD Old/NewValue: a simple value (reference 9.2)
             q = {"type": ["string", "number", "boolean", "null"], "maxLength": 120}
@@ -77,7 +77,7 @@ def check(def_name: str, body: dict[str, Any]) -> None:
         if name in body and len(set(codes)) == len(codes):
             assert body[name] in codes, f"{def_name}.{name} = {body[name]!r} is not a code"
     for nav, p in spec()["definitions"][def_name]["properties"].items():
-        if p.get("type") == "array" and isinstance(body.get(nav), list):
+        if p.get("type") == "array" and "$ref" in p["items"] and isinstance(body.get(nav), list):
             item_def = p["items"]["$ref"].rsplit("/", 1)[-1]
             for item in body[nav]:
                 check(item_def, item)

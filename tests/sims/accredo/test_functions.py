@@ -38,6 +38,41 @@ def test_company_has_the_spec_fields(sim: Sim, api: httpx.Client) -> None:
     assert body["CompanyName"] and body["GstNo"] and body["CountryCode"] == "NZ"
 
 
+def test_about_gives_the_release(api: httpx.Client) -> None:
+    body = api.get("/About").json()
+    check("About_Results", body)
+    assert body["FullVersion"] == "7.0.13.109" and body["Version"] == "7.0.13"
+    assert body["Product"].endswith("Saturn")
+
+
+def test_the_api_user_may_log_in_with_its_email_address(sim: Sim) -> None:
+    email = sim.http.post(
+        "/saturn/oauth2/v1/token",
+        json={
+            "grant_type": "password",
+            "client_id": sim.state.config.client_id,
+            "username": "Sync@Demo-Supplies.co.nz",
+            "password": sim.state.config.password,
+        },
+    )
+    assert email.status_code == 200, email.text
+    with sim.api() as api:
+        code = api.get("/User").json()
+    headers = {"Authorization": f"Bearer {email.json()['access_token']}"}
+    by_email = sim.http.get("/saturn/odata4/v1/Company('DEMO')/User", headers=headers).json()
+    assert by_email["LoginUserCode"] == code["LoginUserCode"] == "SYNC"
+    bad = sim.http.post(
+        "/saturn/oauth2/v1/token",
+        json={
+            "grant_type": "password",
+            "client_id": sim.state.config.client_id,
+            "username": "someone@demo-supplies.co.nz",
+            "password": sim.state.config.password,
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_grant"
+
+
 def test_system_date_moves_with_the_clock(sim: Sim, api: httpx.Client) -> None:
     assert api.get("/SystemDate").json()["SystemDate"] == "2025-06-30"
     assert sim.http.post("/_sim/clock/advance", json={"days": 3}).json() == {"date": "2025-07-03"}

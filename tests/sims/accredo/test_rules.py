@@ -149,3 +149,34 @@ def test_contacts_on_active_documents_stay_and_primary_can_be_cleared(
     assert customer(api, code)["PrimaryContactID"] == 0
     extra = sim.http.post("/_sim/contacts", json={"CustomerCode": code, "FirstName": "Tama"})
     assert api.delete(f"/ARContact({extra.json()['ContactID']})").status_code == 200
+
+
+def test_primary_contact_id_names_one_of_the_customers_contacts(
+    sim: Sim, api: httpx.Client
+) -> None:
+    cust = first_customer(api)
+    code = cust["CustomerCode"]
+    other = api.get("/ARContact", params={"$filter": f"CustomerCode ne '{code}'", "$top": "1"})
+    etag = {"If-Match": cust["@odata.etag"]}
+    path = f"/ARCustomer('{code}')"
+    stranger = other.json()["value"][0]["ContactID"]
+    assert target(api.patch(path, json={"PrimaryContactID": stranger}, headers=etag)) == (
+        "PrimaryContactID"
+    )
+    extra = sim.http.post("/_sim/contacts", json={"CustomerCode": code, "FirstName": "Tama"})
+    new_id = extra.json()["ContactID"]
+    etag = {"If-Match": customer(api, code)["@odata.etag"]}
+    r = api.patch(path, json={"PrimaryContactID": new_id}, headers=etag)
+    assert r.status_code == 200, r.text
+    flags = {
+        c["ContactID"]: c["IsPrimary"]
+        for c in api.get("/ARContact", params={"$filter": f"CustomerCode eq '{code}'"}).json()[
+            "value"
+        ]
+    }
+    assert flags[new_id] is True and sum(flags.values()) == 1
+    r = api.post(
+        "/ARCustomer",
+        json={"CustomerCode": "NEWCO9", "CustomerName": "New", "PrimaryContactID": new_id},
+    )
+    assert target(r) == "PrimaryContactID"
