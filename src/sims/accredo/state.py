@@ -511,10 +511,9 @@ class SimState:
             if entered is None:
                 msg = f"CustomerCode '{customer_code}' does not exist."
                 raise SimError(400, "ValidationFailed", msg, target="CustomerCode")
-            if kind == "I" and entered.get("CustomerType") == "P":
-                # a prospect takes quotes only (reference 10.1), at the screens as through the API
-                msg = f"Customer {customer_code} is a prospect (quotes only): no invoices."
-                raise SimError(400, "ValidationFailed", msg, target="CustomerCode")
+            if kind == "I":
+                # at the screens as through the API (reference 10.1 CustomerType)
+                self._check_customer_type(entered, "invoices")
             cust = entered
             bill_from = ""
             bill_to = entered.get("BillToAccountCode") or ""
@@ -960,6 +959,9 @@ class SimState:
         self._check_refs(values)
         cust = self.tables["ARCustomer"].rows[code]
         self._check_can_sell(cust, "orders")
+        contact = self.tables["ARContact"].get(values.get("ContactID") or 0)
+        if values.get("ContactID") and (contact is None or contact["CustomerCode"] != code):
+            raise ValidationFailed("ContactID", f"ContactID is not a contact of {code}.")
         for i, item in enumerate(navs.get("Line", [])):
             if item.get("LineType", "P") in PRODUCT_LINE_TYPES and not item.get("ProductCode"):
                 raise ValidationFailed(
@@ -1056,14 +1058,30 @@ class SimState:
                 raise ValidationFailed(key, f"{key} cannot be changed; it is set on creation.")
         return {k: v for k, v in body.items() if k != key}
 
+    def _check_customer_type(self, cust: Row, what: str) -> None:
+        """A prospect takes quotes only; a one-time customer a single invoice (reference 10.1)."""
+        code, ctype = cust["CustomerCode"], cust.get("CustomerType")
+        if ctype == "P":
+            raise SimError(
+                400,
+                "ValidationFailed",
+                f"Customer {code} is a prospect (quotes only): no {what}.",
+                target="CustomerCode",
+            )
+        if ctype == "O" and what == "invoices":
+            txns = self.tables["ARTransaction"].rows_for("CustomerCode", code)
+            if any(t.get("TransactionType") == "I" for t in txns):
+                raise SimError(
+                    400,
+                    "ValidationFailed",
+                    f"Customer {code} is a one-time customer and already has its invoice.",
+                    target="CustomerCode",
+                )
+
     def _check_can_sell(self, cust: Row, what: str) -> None:
         """Invoices and orders: not for a prospect (quotes only), nor when the customer or its
         Bill-To customer is on stop credit (reference 10.1 CustomerType, StopCredit)."""
-        code = cust["CustomerCode"]
-        if cust.get("CustomerType") == "P":
-            raise ValidationFailed(
-                "CustomerCode", f"Customer {code} is a prospect (quotes only): no {what}."
-            )
+        self._check_customer_type(cust, what)
         bill_to = self.tables["ARCustomer"].get(cust.get("BillToAccountCode") or "")
         for payer in (cust, bill_to):
             if payer is not None and payer.get("StopCredit"):
@@ -1105,6 +1123,10 @@ class SimState:
             hold = values.get("HoldAmount", row.get("HoldAmount", 0)) or 0
             if abs(hold) > abs(float(row.get("UnallocatedAmount") or 0)) + 0.005:
                 raise ValidationFailed("HoldAmount", "HoldAmount exceeds the unallocated amount.")
+        if entity == "OEOrder" and values.get("ContactID"):
+            contact = self.tables["ARContact"].get(values["ContactID"])
+            if contact is None or contact["CustomerCode"] != row["CustomerCode"]:
+                raise ValidationFailed("ContactID", "ContactID is not a contact of the customer.")
         if entity in ("ARContact", "ARMemo") and "CustomerCode" in values:
             self._require_ref("ARCustomer", "CustomerCode", values["CustomerCode"], False)
         old_code = row.get("CustomerCode")

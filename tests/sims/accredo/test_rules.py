@@ -180,3 +180,31 @@ def test_primary_contact_id_names_one_of_the_customers_contacts(
         json={"CustomerCode": "NEWCO9", "CustomerName": "New", "PrimaryContactID": new_id},
     )
     assert target(r) == "PrimaryContactID"
+
+
+def test_a_one_time_customer_gets_one_invoice(sim: Sim, api: httpx.Client) -> None:
+    made = sim.http.post(
+        "/_sim/customers",
+        json={"CustomerCode": "ONCE1", "CustomerName": "Hui catering", "CustomerType": "O"},
+    )
+    assert made.status_code == 200, made.text
+    item = {"items": [{"CustomerCode": "ONCE1", "Amount": 50}]}
+    assert sim.http.post("/_sim/post/invoices", json=item).status_code == 200
+    assert target(sim.http.post("/_sim/post/invoices", json=item)) == "CustomerCode"
+    assert sim.http.post("/_sim/post/receipts", json=item).status_code == 200
+
+
+def test_an_orders_contact_belongs_to_its_customer(api: httpx.Client) -> None:
+    cust = first_customer(api)
+    code = cust["CustomerCode"]
+    other = api.get("/ARContact", params={"$filter": f"CustomerCode ne '{code}'", "$top": "1"})
+    stranger = other.json()["value"][0]["ContactID"]
+    body = {"CustomerCode": code, "ContactID": stranger, "Line": [LINE]}
+    assert target(api.post("/OEOrder", json=body)) == "ContactID"
+    order = api.post("/OEOrder", json={**body, "ContactID": cust["PrimaryContactID"]}).json()
+    r = api.patch(
+        f"/OEOrder({order['DocumentID']})",
+        json={"ContactID": stranger},
+        headers={"If-Match": order["@odata.etag"]},
+    )
+    assert target(r) == "ContactID"
