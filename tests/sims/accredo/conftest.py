@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -57,11 +58,20 @@ def make_sim(customers: int = 200, **kw: Any) -> tuple[Any, SimConfig]:
     return create_app(config), config
 
 
+@contextmanager
+def running_sim(customers: int = 200) -> Iterator[Sim]:
+    """A simulator served on a loopback port; its server and client closed afterwards."""
+    app, _ = make_sim(customers)
+    with serve_in_thread(app) as server:
+        sim = Sim(server, app)
+        with sim.http:
+            yield sim
+
+
 @pytest.fixture(scope="module")
 def sim_server() -> Iterator[Sim]:
-    app, _ = make_sim()
-    with serve_in_thread(app) as server:
-        yield Sim(server, app)
+    with running_sim() as sim:
+        yield sim
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sims.serve import serve_in_thread
-from tests.sims.accredo.conftest import Sim, make_sim
+from tests.sims.accredo.conftest import Sim, running_sim
 
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[Sim]:
-    app, _ = make_sim(customers=5000)
-    with serve_in_thread(app) as server:
-        yield Sim(server, app)
+    with running_sim(customers=5000) as sim:
+        yield sim
 
 
 def follow(
