@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -58,7 +59,8 @@ def test_upsert_without_updates_keeps_the_first_value(store: StateStore) -> None
 
 def test_insert_many_keeps_nulls_and_order(store: StateStore) -> None:
     row = {"at": AT, "side": "hubspot", "record_type": "company", "remote_id": None, "reason": "r"}
-    rows = [{**row, "record_key": f"R{n}", "changes": f'{{"f":[null,"{n}"]}}'} for n in range(3)]
+    packed = [zlib.compress(f'{{"f":[null,"{n}"]}}'.encode()) for n in range(3)]
+    rows = [{**row, "record_key": f"R{n}", "changes": packed[n]} for n in range(3)]
     with store.engine.begin() as conn:
         insert_many(conn, tables.audit_log, rows)
         insert_many(conn, tables.audit_log, rows[:1])

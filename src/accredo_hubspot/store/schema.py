@@ -17,6 +17,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -151,7 +152,9 @@ dead_letters = Table(
     Index("ix_dead_letters_open", "resolved_at", "record_key"),
 )
 
-# One entry per record write: the fields written, as a JSON object {field: [old, new]}.
+# One entry per record write: the fields written, as a JSON object {field: [old, new]}, kept
+# zlib-compressed (a backfill's entry names every mapped field: ~1 KB of JSON, ~0.4 KB packed;
+# the audit is written often and read rarely).
 audit_log = Table(
     "audit_log",
     metadata,
@@ -162,7 +165,7 @@ audit_log = Table(
     Column("record_type", String(_TYPE), nullable=False),
     Column("record_key", String(_KEY), nullable=False),
     Column("remote_id", String(_KEY), nullable=True),
-    Column("changes", Text, nullable=False),
+    Column("changes", LargeBinary, nullable=False),
     Column("reason", String(_KEY), nullable=False),
     Index("ix_audit_log_record", "record_type", "record_key", "id"),
     Index("ix_audit_log_at", "at"),

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -164,10 +165,12 @@ SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def _plain(table: Table, row: Mapping[str, Any]) -> bool:
-    """Whether every column of ``row`` is text, a number or a UTC datetime (no JSON)."""
+    """Whether every column of ``row`` is text, bytes, a number or a UTC datetime (no JSON)."""
     for name in row:
         kind = table.c[name].type
-        if not isinstance(kind, String | Integer | Float | Numeric) and not _is_utc(kind):
+        if not isinstance(kind, String | Integer | Float | Numeric | LargeBinary) and not _is_utc(
+            kind
+        ):
             return False
     return True
 

@@ -13,6 +13,7 @@ record is kept whole.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from accredo_hubspot.store.migrations import migrate
 from accredo_hubspot.store.models import (
     AuditBatch,
     AuditEntry,
+    Changes,
     DeadLetter,
     DeadLetterRow,
     Direction,
@@ -551,7 +553,7 @@ class StateStore:
                     record_type=row.record_type,
                     record_key=row.record_key,
                     remote_id=row.remote_id,
-                    changes={f: (old, new) for f, (old, new) in json.loads(row.changes).items()},
+                    changes=_unpack_changes(row.changes),
                     reason=row.reason,
                 )
                 for row in conn.execute(query)
@@ -632,6 +634,15 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _pack_changes(changes: Changes) -> bytes:
+    """An audit entry's fields as stored: compact JSON {field: [old, new]}, zlib-compressed."""
+    return zlib.compress(_dumps(changes).encode())
+
+
+def _unpack_changes(packed: bytes) -> dict[str, tuple[str | None, str | None]]:
+    return {f: (old, new) for f, (old, new) in json.loads(zlib.decompress(packed)).items()}
+
+
 def _count(conn: Connection, table: Any, *where: Any) -> int:
     query = select(func.count()).select_from(table)
     if where:
@@ -688,7 +699,7 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "record_type": [entries.record_type] * count,
             "record_key": keys,
             "remote_id": remote_ids,
-            "changes": [_dumps(c) for c in changes],
+            "changes": [_pack_changes(c) for c in changes],
             "reason": [entries.reason] * count,
         }
     else:
@@ -698,7 +709,7 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "record_type": [e.record_type for e in entries],
             "record_key": [e.record_key for e in entries],
             "remote_id": [e.remote_id for e in entries],
-            "changes": [_dumps(e.changes) for e in entries],
+            "changes": [_pack_changes(e.changes) for e in entries],
             "reason": [e.reason for e in entries],
         }
     insert_columns(conn, schema.audit_log, columns)

@@ -9,6 +9,7 @@ a ``_new`` name, filled, and moved into place, so the same steps serve SQLite an
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,7 +105,7 @@ audit_log_new = sa.Table(
     sa.Column("record_type", sa.String(TYPE), nullable=False),
     sa.Column("record_key", sa.String(KEY), nullable=False),
     sa.Column("remote_id", sa.String(KEY), nullable=True),
-    sa.Column("changes", sa.Text, nullable=False),
+    sa.Column("changes", sa.LargeBinary, nullable=False),
     sa.Column("reason", sa.String(KEY), nullable=False),
     sa.PrimaryKeyConstraint("id", name="pk_audit_log"),
     sa.Index("ix_audit_log_record", "record_type", "record_key", "id"),
@@ -348,8 +349,9 @@ def _folded_audit(bind: sa.Connection) -> Iterator[dict[str, Any]]:
         yield {**current, "changes": _json(changes)}
 
 
-def _json(changes: dict[str, list[str | None]]) -> str:
-    return json.dumps(changes, ensure_ascii=False, separators=(",", ":"))
+def _json(changes: dict[str, list[str | None]]) -> bytes:
+    """The entry's fields as compact JSON, zlib-compressed."""
+    return zlib.compress(json.dumps(changes, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _pages(
