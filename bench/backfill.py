@@ -19,6 +19,7 @@ from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.setup import run_setup
+from accredo_hubspot.tasks import gather
 from bench.figures import BOUND_RATIO_TARGET, fewest_calls, rate_limit_bound_s
 from bench.harness import (
     RATE_LIMIT_PER_10S,
@@ -88,7 +89,7 @@ async def seed_existing(
             return await create_as_user(http, sims, properties)
 
     seeds = existing_companies(customers, conn.config, shared_keys=shared_keys)
-    await asyncio.gather(*(create(properties) for properties in seeds))
+    await gather(*(create(properties) for properties in seeds))
     return len(seeds)
 
 

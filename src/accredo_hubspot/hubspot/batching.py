@@ -24,12 +24,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from accredo_hubspot.errors import ErrorKind
 from accredo_hubspot.hubspot.errors import (
-    HubSpotNotFound,
+    HubSpotError,
     HubSpotValidationError,
     parse_error_body,
 )
 from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteFailure, WriteInput
+from accredo_hubspot.tasks import task_group
 
 WriteAction = Literal["create", "update", "upsert"]
 #: HubSpot's batch size limit (reference §4.1: "Batch inputs <= 100").
@@ -171,12 +173,9 @@ class BatchWriter:
     async def run(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
         groups, failures = group_inputs(self.action, inputs, self.id_property)
         self.outcome.failed.extend(failures)
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                for chunk in chunked(groups, self._batch_size):
-                    tasks.create_task(self._run_chunk(chunk))
-        except ExceptionGroup as group:  # a systemic error (auth, daily limit): raise the first
-            raise group.exceptions[0] from None
+        async with task_group() as tasks:  # a systemic error (auth, daily limit) stops them all
+            for chunk in chunked(groups, self._batch_size):
+                tasks.create_task(self._run_chunk(chunk))
         return self.outcome
 
     async def _run_chunk(self, chunk: list[_Group]) -> None:
@@ -184,26 +183,27 @@ class BatchWriter:
             await self._write(chunk)
 
     async def _write(self, chunk: list[_Group]) -> None:
-        """One call; on a whole-call 4xx, bisect (sequentially, inside this slot)."""
+        """One call; a per-record error of the whole call is bisected (sequentially, inside this
+        slot) down to the input it belongs to; retriable and fatal errors are raised."""
         self.outcome.calls += 1
         try:
             answer = await self._send(
                 [g.wire(self.action, self.id_property, trace_ids=self.trace_ids) for g in chunk]
             )
-        except HubSpotNotFound as exc:  # e.g. an unknown object type: no half can succeed
-            self._fail_all(chunk, exc)
-            return
-        except HubSpotValidationError as exc:
-            if len(chunk) == 1:
+        except HubSpotError as exc:
+            if exc.kind is not ErrorKind.PER_RECORD:
+                raise
+            # A 404 (e.g. an unknown object type) fails every half alike: no bisection.
+            if isinstance(exc, HubSpotValidationError) and len(chunk) > 1:
+                middle = len(chunk) // 2
+                await self._write(chunk[:middle])
+                await self._write(chunk[middle:])
+            else:
                 self._fail_all(chunk, exc)
-                return
-            middle = len(chunk) // 2
-            await self._write(chunk[:middle])
-            await self._write(chunk[middle:])
             return
         self._apply(chunk, answer)
 
-    def _fail_all(self, chunk: list[_Group], exc: HubSpotValidationError | HubSpotNotFound) -> None:
+    def _fail_all(self, chunk: list[_Group], exc: HubSpotError) -> None:
         property_name = exc.property_name if isinstance(exc, HubSpotValidationError) else None
         for group in chunk:
             failure = WriteFailure(
