@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import stamina.instrumentation
 import structlog
 
 from accredo_hubspot.logs import PER_REQUEST_LOGGERS, TRACE_LOGGERS
@@ -13,7 +14,8 @@ from accredo_hubspot.logs import PER_REQUEST_LOGGERS, TRACE_LOGGERS
 
 @contextmanager
 def restored_logging() -> Iterator[None]:
-    """structlog's defaults, the root logger's handlers and level, the libraries' levels."""
+    """structlog's and stamina's defaults, the root logger's handlers and level, the libraries'
+    levels."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     levels = {name: logging.getLogger(name).level for name in PER_REQUEST_LOGGERS + TRACE_LOGGERS}
@@ -21,6 +23,7 @@ def restored_logging() -> Iterator[None]:
         yield
     finally:
         structlog.reset_defaults()
+        stamina.instrumentation.set_on_retry_hooks(None)
         for handler in root.handlers[:]:
             if handler not in handlers:
                 root.removeHandler(handler)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+import stamina
 import structlog
 
 from accredo_hubspot import logs
@@ -67,6 +68,24 @@ def test_request_lines_only_at_debug(level: str) -> None:
     assert "httpx" not in loggers
     assert "uvicorn.error" in loggers and "asyncio" in loggers
     assert ("accredo_hubspot.sync.live" in loggers) == (level == "INFO")
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_each_retry_is_a_debug_line(level: str) -> None:
+    """Retries are per request; what outlasts them is logged by the caller (the run loop)."""
+    out = io.StringIO()
+    logs.configure(level, "json", stream=out)
+    for attempt in stamina.retry_context(on=ValueError, attempts=2, wait_initial=0, wait_jitter=0):
+        with attempt:
+            if attempt.num == 1:
+                raise ValueError("503 from the server")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    if level == "INFO":
+        assert lines == []
+    else:
+        (line,) = lines
+        assert line["event"] == "retry" and line["logger"] == "stamina"
+        assert line["caused_by"] == "503 from the server" and line["retry_num"] == 1
 
 
 def test_a_second_configure_replaces_the_first() -> None:

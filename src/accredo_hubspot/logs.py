@@ -4,8 +4,9 @@ standard-library loggers of httpx, httpcore, uvicorn and asyncio, all rendered b
 ``console`` is for people (aligned, coloured on a terminal); ``json`` is one object per line
 for log collectors. The level comes from the caller (a command-line option), else
 ``ACCREDO_HUBSPOT_LOG_LEVEL``, else the command's default; the format likewise from
-``ACCREDO_HUBSPOT_LOG_FORMAT``. httpx says every request at INFO; those lines are kept for
-DEBUG, so the default levels show one line per cycle that did something, none per request.
+``ACCREDO_HUBSPOT_LOG_FORMAT``. httpx says every request at INFO, and stamina every retry at
+WARNING; both are kept for DEBUG, so the default levels show one line per cycle that did
+something (or per outage), none per request.
 Tokens never reach a log line: the clients keep them out of what they log, and a last
 processor here masks bearer tokens and token paths in anything a library logs.
 """
@@ -18,6 +19,7 @@ import re
 import sys
 from typing import Literal, TextIO
 
+import stamina.instrumentation
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
@@ -120,7 +122,19 @@ def configure(
         logger = logging.getLogger(server)
         logger.handlers.clear()
         logger.propagate = True
+    stamina.instrumentation.set_on_retry_hooks([_log_retry])
     return chosen
+
+
+def _log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """One retry of one request, at DEBUG: what outlasts the retries is logged by its caller."""
+    structlog.get_logger("stamina").debug(
+        "retry",
+        caused_by=str(details.caused_by) or type(details.caused_by).__name__,
+        error=type(details.caused_by).__name__,
+        retry_num=details.retry_num,
+        wait_s=round(details.wait_for, 2),
+    )
 
 
 def _final(chosen: LogFormat, out: TextIO) -> list[Processor]:
