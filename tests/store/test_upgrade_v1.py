@@ -1,6 +1,7 @@
 """A state database made by the release before Alembic (tests/fixtures/state-v1.sqlite) is
 upgraded in place with nothing lost: links and how they were made, every shadow value, the
-cursors, the queued records, the dead letters, every audited field."""
+cursors, the queued records, the dead letters, every audited field. On PostgreSQL the same
+rows are loaded into a schema at revision 0001 first."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, create_engine, select
 
 from accredo_hubspot.store import TO_HUBSPOT, DeadLetter, StateStore
 from accredo_hubspot.store import schema as tables
-from accredo_hubspot.store.migrations import PAST_V1_VERSION, head_revision
+from accredo_hubspot.store.engine import create_store_engine
+from accredo_hubspot.store.migrations import PAST_V1_VERSION, V1_REVISION, head_revision, migrate
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "state-v1.sqlite"
 CO = "company"
@@ -32,7 +34,32 @@ def v1_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def v1_url(request: pytest.FixtureRequest, v1_copy: Path) -> str:
+    """The fixture's database as it was: the SQLite file, or its rows in a PostgreSQL schema
+    made by revision 0001 (ids and all)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{v1_copy}"
+    url = str(request.getfixturevalue("postgres_url"))
+    engine = create_store_engine(url)
+    source = create_engine(f"sqlite:///{v1_copy}")
+    try:
+        migrate(engine, target=V1_REVISION)
+        old = MetaData()
+        old.reflect(source)
+        with source.connect() as read, engine.begin() as write:
+            for table in old.sorted_tables:
+                if table.name != "schema_version":
+                    rows = [dict(row._mapping) for row in read.execute(select(table))]
+                    if rows:
+                        write.execute(table.insert(), rows)
+    finally:
+        source.dispose()
+        engine.dispose()
+    return url
+
+
+def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path, v1_url: str) -> None:
     links = _v1(v1_copy, "SELECT customer_code, company_id, via FROM links")
     shadows = _v1(v1_copy, "SELECT customer_code, property, value FROM shadows")
     cursors = _v1(v1_copy, "SELECT name, position FROM cursors")
@@ -47,7 +74,7 @@ def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path) -> None:
     meta = _v1(v1_copy, "SELECT key, value FROM meta")
     assert len(links) == 12 and len(shadows) > 300 and len(queued) == 2 and len(open_ids) == 1
 
-    with StateStore.open(f"sqlite:///{v1_copy}") as store:
+    with StateStore.open(v1_url) as store:
         assert store.revision == head_revision()
         assert store.get_links(CO) == {code: company for code, company, _via in links}
         shadow = store.get_shadows("hubspot", CO)
@@ -78,12 +105,12 @@ def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path) -> None:
     assert version == PAST_V1_VERSION
 
 
-def test_the_upgraded_database_takes_new_work(v1_copy: Path) -> None:
-    with StateStore.open(f"sqlite:///{v1_copy}") as store:
+def test_the_upgraded_database_takes_new_work(v1_url: str) -> None:
+    with StateStore.open(v1_url) as store:
         store.enqueue(TO_HUBSPOT, CO, ["NEW1", "MOUNTM"], "accredo change")
         assert store.pending(TO_HUBSPOT, CO, 10) == ["MOUNTM", "NGAITA", "NEW1"]
         store.add_dead_letters([DeadLetter(CO, "NEW1", "hubspot", "name", "too long")])
         ids = [letter.id for letter in store.list_dead_letters()]
         assert ids == sorted(set(ids)) and len(ids) == 2  # new ids follow the copied ones
-    with StateStore.open(f"sqlite:///{v1_copy}") as store:  # reopened: nothing more to migrate
+    with StateStore.open(v1_url) as store:  # reopened: nothing more to migrate
         assert store.queue_depth() == 3
