@@ -24,9 +24,9 @@ from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.mapping.config import FieldRule, MappingConfig
 from accredo_hubspot.runtime import Connector
-from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.companies import COMPANY_RECORD, source_value
 from accredo_hubspot.sync.live import LiveSync
-from accredo_hubspot.sync.planner import source_value, transform_value
+from accredo_hubspot.sync.planner import transform_value
 from accredo_hubspot.tasks import task_group
 from bench.figures import LIVE_P95_TARGET_S, Percentiles, percentiles
 from bench.harness import OBSERVER_TOKEN, BenchError, Sims, check, hubspot_stats

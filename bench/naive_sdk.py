@@ -30,7 +30,8 @@ from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import business_number
 from accredo_hubspot.runtime import Connector
-from accredo_hubspot.sync.planner import DesiredValuesError, desired_company_properties
+from accredo_hubspot.sync.companies import desired_company_properties
+from accredo_hubspot.sync.planner import DesiredValuesError
 from accredo_hubspot.sync.setup import run_setup
 from bench.harness import (
     CONNECTOR_TOKEN,

@@ -17,7 +17,7 @@ from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import StateStore
-from accredo_hubspot.sync.companies import Clock
+from accredo_hubspot.sync.pipeline import Clock
 
 if TYPE_CHECKING:
     from accredo_hubspot.sync.ports import AccredoSource, HubSpotProperties, HubSpotSink

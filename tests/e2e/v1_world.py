@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accredo_hubspot.sync.companies import Clock
+from accredo_hubspot.sync.pipeline import Clock
 from tests.e2e.world import World
 
 CUSTOMERS = 12

@@ -1,5 +1,6 @@
-"""``CompanyWriter`` against the HubSpot simulator and a state store on disk: it sends only what
-changed, upserts new companies by code, links first-time matches, and dead-letters per record."""
+"""The company spec through the write pipeline, against the simulators and a state store on
+disk: it sends only what changed, upserts new companies by code, links first-time matches, and
+dead-letters per record."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from typing import Any
 import httpx
 import pytest
 
+from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
 from accredo_hubspot.store import TO_HUBSPOT, StateStore
-from accredo_hubspot.sync.companies import COMPANY_RECORD, Clock, CompanyWriter, SyncReport
+from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec, target_of
 from accredo_hubspot.sync.matcher import MatchResult
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.setup import run_setup
+from sims.accredo.app import create_app as accredo_app
+from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
@@ -49,12 +54,20 @@ def sim() -> Iterator[BackgroundServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def accredo_sim() -> Iterator[BackgroundServer]:
+    with serve_in_thread(accredo_app(SimConfig(seed=5, customers=20))) as server:
+        yield server
+
+
 @dataclass
 class Rig:
     sim: BackgroundServer
+    accredo: AccredoClient
     hubspot: HubSpotClient
     store: StateStore
-    writer: CompanyWriter
+    spec: CompanySpec
+    pipeline: Pipeline[ARCustomer]
 
     def writes(self) -> int:
         count: int = httpx.get(f"{self.sim.url}/_sim/stats").json()["writes"]
@@ -79,21 +92,42 @@ class Rig:
         return company_id
 
     async def write(
-        self, customers: list[ARCustomer], matches: list[MatchResult], **kwargs: Any
+        self,
+        customers: list[ARCustomer],
+        matches: list[MatchResult],
+        *,
+        reason: str = "test",
+        baselines: dict[str, dict[str, str]] | None = None,
+        completed: list[str] | None = None,
+        pipeline: Pipeline[ARCustomer] | None = None,
     ) -> SyncReport:
-        return await self.writer.write(
-            customers, {}, matches, reason=kwargs.pop("reason", "test"), **kwargs
-        )
+        pipeline = pipeline or self.pipeline
+        targets = [target_of(m, (baselines or {}).get(m.code)) for m in matches]
+        records = self.spec.records(customers, {})
+        return await pipeline.write(records, targets, reason=reason, completed=completed or [])
+
+    def pipeline_on(self, store: StateStore) -> Pipeline[ARCustomer]:
+        spec = CompanySpec(self.accredo, self.hubspot, store, load_config(None), CLOCK)
+        return Pipeline(spec, store, CLOCK)
 
 
 @pytest.fixture
-async def rig(sim: BackgroundServer, tmp_path: Path) -> AsyncIterator[Rig]:
+async def rig(
+    sim: BackgroundServer, accredo_sim: BackgroundServer, tmp_path: Path
+) -> AsyncIterator[Rig]:
     httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
     config = load_config(None)
-    async with HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot:
+    async with (
+        HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot,
+        AccredoClient(
+            f"{accredo_sim.url}/saturn", "DEMO", "accredo-hubspot-demo", "SYNC",
+            "sync-demo-password",
+        ) as accredo,
+    ):  # fmt: skip
         await run_setup(hubspot, config)
         with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-            yield Rig(sim, hubspot, store, CompanyWriter(hubspot, store, config, CLOCK))
+            spec = CompanySpec(accredo, hubspot, store, config, CLOCK)
+            yield Rig(sim, accredo, hubspot, store, spec, Pipeline(spec, store, CLOCK))
 
 
 def new(code: str) -> MatchResult:
@@ -174,15 +208,14 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
     )
     # a second store, as after losing the state database: the company exists, no link
     other = StateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
-    writer = CompanyWriter(rig.hubspot, other, load_config(None), CLOCK)
     baseline = {k: v for k, v in current.items() if v}
     writes = rig.writes()
-    report = await writer.write(
+    report = await rig.write(
         [debtor("ACME")],
-        {},
         [MatchResult("ACME", company_id, "code", (company_id,))],
         reason="backfill",
         baselines={"ACME": baseline},
+        pipeline=rig.pipeline_on(other),
     )
     assert (report.linked, report.writes, report.calls) == (1, 0, 0)
     assert other.get_links(COMPANY_RECORD) == {"ACME": company_id}
@@ -233,3 +266,21 @@ async def test_completed_queue_entries_leave_on_commit(rig: Rig) -> None:
     rig.store.enqueue(TO_HUBSPOT, COMPANY_RECORD, ["ACME", "BETA"], "accredo change")
     await rig.write([debtor("ACME")], [new("ACME")], completed=["ACME"])
     assert rig.store.pending(TO_HUBSPOT, COMPANY_RECORD, 10) == ["BETA"]
+
+
+async def test_a_batch_of_keys_is_read_matched_written_and_then_quiet(rig: Rig) -> None:
+    codes = [c.CustomerCode async for c in rig.accredo.iter_customers(page_size=3)][:3]
+    rig.store.enqueue(TO_HUBSPOT, COMPANY_RECORD, codes, "accredo change")
+    report = await rig.pipeline.sync([*codes, "GONE99"], reason="test", completed=codes)
+    assert (report.created, report.failed) == (3, 0)
+    links = rig.store.get_links(COMPANY_RECORD)
+    assert sorted(links) == sorted(codes)
+    (customer,) = await rig.accredo.get_customers([codes[0]])
+    company = rig.company(links[codes[0]], CODE, "name", "accredo_credit_limit")
+    assert company[CODE] == codes[0]
+    assert company["accredo_credit_limit"] == f"{customer.CreditLimit:.2f}"
+    assert rig.store.pending(TO_HUBSPOT, COMPANY_RECORD, 10) == []
+    writes = rig.writes()
+    again = await rig.pipeline.sync(codes, reason="test")
+    assert (again.unchanged, again.writes, again.calls) == (3, 0, 0)
+    assert rig.writes() == writes

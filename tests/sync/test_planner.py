@@ -1,4 +1,5 @@
-"""Planning company writes: desired values, shadow diffs, idempotence, per-record problems."""
+"""Planning writes: desired values, shadow diffs, idempotence, per-record problems, and plain
+values that tell a field not read from a field cleared."""
 
 from __future__ import annotations
 
@@ -12,15 +13,25 @@ from hypothesis import strategies as st
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.mapping.config import load_config, parse_config
+from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
+from accredo_hubspot.sync.companies import (
+    company_rules,
+    company_values,
+    desired_company_properties,
+    target_of,
+)
 from accredo_hubspot.sync.matcher import MatchResult, Via
 from accredo_hubspot.sync.planner import (
-    CompanyPlans,
     DesiredValuesError,
-    desired_company_properties,
-    plan_companies,
-    plan_company,
-    plan_company_update,
+    Plans,
+    RuleSet,
+    compile_rules,
+    desired_values,
+    plan_record,
+    plan_records,
+    plan_update,
 )
+from accredo_hubspot.sync.records import ABSENT, Target
 
 CONFIG = load_config(None)
 TODAY = date(2026, 4, 5)
@@ -69,6 +80,22 @@ def desired(
     customer: ARCustomer, *, for_create: bool = False, now: datetime = NOW
 ) -> dict[str, str]:
     return desired_company_properties(customer, [], TODAY, now, CONFIG, for_create=for_create)
+
+
+def plan_company_update(want: Mapping[str, str], shadow: Mapping[str, str]) -> dict[str, str]:
+    return plan_update(want, shadow, SYNCED_AT_PROPERTY)
+
+
+def plan_companies(
+    matches: list[MatchResult],
+    customers: Mapping[str, ARCustomer],
+    shadows: Mapping[str, Mapping[str, str]],
+    *,
+    now: datetime,
+) -> Plans:
+    values = {code: company_values(c, [], TODAY, CONFIG) for code, c in customers.items()}
+    targets = [target_of(m) for m in matches]
+    return plan_records(company_rules(CONFIG), targets, values, shadows, now=now)
 
 
 def test_desired_values_for_an_update() -> None:
@@ -203,16 +230,8 @@ def run(
     matches: list[MatchResult],
     customers: list[ARCustomer],
     shadows: Mapping[str, Mapping[str, str]] | None = None,
-) -> CompanyPlans:
-    return plan_companies(
-        matches,
-        {c.CustomerCode: c for c in customers},
-        {},
-        shadows or {},
-        today=TODAY,
-        now=NOW,
-        config=CONFIG,
-    )
+) -> Plans:
+    return plan_companies(matches, {c.CustomerCode: c for c in customers}, shadows or {}, now=NOW)
 
 
 def test_plan_companies_sorts_creates_updates_unchanged_problems() -> None:
@@ -234,41 +253,93 @@ def test_plan_companies_sorts_creates_updates_unchanged_problems() -> None:
         match("NEW1", None, "new"),  # a duplicate is planned once
     ]
     plans = plan_companies(
-        matches,
-        {c.CustomerCode: c for c in customers},
-        {},
-        {"SAME1": same_shadow},
-        today=TODAY,
-        now=LATER,
-        config=CONFIG,
+        matches, {c.CustomerCode: c for c in customers}, {"SAME1": same_shadow}, now=LATER
     )
-    assert [p.code for p in plans.creates] == ["NEW1"]
+    assert [p.key for p in plans.creates] == ["NEW1"]
     create = plans.creates[0]
-    assert create.is_create and create.company_id is None
-    assert create.properties["name"] == "Ngāti Whātua Ōrākei O'Brien Ltd"
-    assert "accredo_last_payment_date" not in create.properties  # empty: not sent on create
-    assert [(p.code, p.company_id) for p in plans.updates] == [("UPD1", "11")]
-    assert "name" not in plans.updates[0].properties
+    assert create.is_create and create.remote_id is None
+    assert create.values["name"] == "Ngāti Whātua Ōrākei O'Brien Ltd"
+    assert "accredo_last_payment_date" not in create.values  # empty: not sent on create
+    assert [(p.key, p.remote_id) for p in plans.updates] == [("UPD1", "11")]
+    assert "name" not in plans.updates[0].values
     assert plans.unchanged == ["SAME1"]
-    problems = {(p.code, p.field) for p in plans.problems}
+    problems = {(p.key, p.field) for p in plans.problems}
     assert problems == {("AMB1", "match"), ("BAD1", "name"), ("GONE1", "record")}
-    amb = next(p for p in plans.problems if p.code == "AMB1")
+    amb = next(p for p in plans.problems if p.key == "AMB1")
     assert "5, 6" in amb.reason
-    bad = next(p for p in plans.problems if p.code == "BAD1")
+    bad = next(p for p in plans.problems if p.key == "BAD1")
     assert "longer than" in bad.reason
+    gone = next(p for p in plans.problems if p.key == "GONE1")
+    assert gone.reason == "debtor not found in Accredo"
 
 
 def test_plan_company_single() -> None:
     values = desired(debtor())
-    plan = plan_company(match("KIWI01", "9"), values, {})
-    assert plan is not None and not plan.is_create and plan.company_id == "9"
-    assert plan_company(match("KIWI01", "9"), values, plan.properties) is None
+    target = target_of(match("KIWI01", "9"))
+    plan = plan_record(target, values, {}, SYNCED_AT_PROPERTY)
+    assert plan is not None and not plan.is_create and plan.remote_id == "9"
+    assert plan_record(target, values, plan.values, SYNCED_AT_PROPERTY) is None
     with pytest.raises(ValueError, match="ambiguous"):
-        plan_company(MatchResult("X", None, "ambiguous"), values, {})
+        plan_record(Target("X", None, "ambiguous"), values, {}, SYNCED_AT_PROPERTY)
 
 
 def test_matched_company_first_sync_claims_it_with_the_code() -> None:
     plans = run([match("KIWI01", "77")], [debtor()])
     (update,) = plans.updates
-    assert update.properties["accredo_customer_code"] == "KIWI01"
-    assert update.properties["accredo_last_synced_at"] == "2026-04-05T01:30:00.000Z"
+    assert update.values["accredo_customer_code"] == "KIWI01"
+    assert update.values["accredo_last_synced_at"] == "2026-04-05T01:30:00.000Z"
+
+
+# -- plain values: "not read" is not "cleared" -------------------------------------------------
+
+TO_ACCREDO = parse_config(
+    '[[company_fields]]\nhubspot = "industry"\naccredo = "Z_Industry"\nmaster = "hubspot"\n'
+    'transform = "text"\n'
+    '[[company_fields]]\nhubspot = "accredo_credit_limit"\naccredo = "CreditLimit"\n'
+    'master = "accredo"\ntransform = "money"\n',
+    "x",
+)
+#: The HubSpot-mastered rule, compiled to write Accredo.
+INDUSTRY_RULES = RuleSet(
+    compile_rules(TO_ACCREDO.company_rules("hubspot"), "accredo", TO_ACCREDO.tz)
+)
+LINKED = Target("KIWI01", "KIWI01", "link")
+SHADOW = {"KIWI01": {"Z_Industry": "Retail"}}
+
+
+def plan_industry(values: dict[str, object]) -> Plans:
+    return plan_records(INDUSTRY_RULES, [LINKED], {"KIWI01": values}, SHADOW, now=NOW)
+
+
+@pytest.mark.parametrize("values", [{}, {"industry": ABSENT}])
+def test_a_hubspot_value_not_read_plans_nothing(values: dict[str, object]) -> None:
+    plans = plan_industry(values)
+    assert (plans.updates, plans.unchanged) == ([], ["KIWI01"])
+    assert desired_values("KIWI01", values, INDUSTRY_RULES, NOW, for_create=True) == {}
+
+
+@pytest.mark.parametrize("cleared", [None, ""])
+def test_a_hubspot_value_cleared_plans_a_clear(cleared: object) -> None:
+    (update,) = plan_industry({"industry": cleared}).updates
+    assert update.values == {"Z_Industry": ""}
+    assert update.remote_id == "KIWI01"
+
+
+def test_a_hubspot_value_changed_is_planned_for_the_accredo_field() -> None:
+    (update,) = plan_industry({"industry": "Farming", "accredo_credit_limit": "1"}).updates
+    assert update.values == {"Z_Industry": "Farming"}  # the Accredo-mastered rule is not here
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["industry", "other"]),
+        st.one_of(st.just(ABSENT), st.none(), st.text(max_size=5)),
+    )
+)
+def test_absent_values_never_reach_a_plan(values: dict[str, object]) -> None:
+    plans = plan_industry(values)
+    planned = {name for plan in plans.updates for name in plan.values}
+    if values.get("industry", ABSENT) is ABSENT:
+        assert planned == set()
+    else:
+        assert planned <= {"Z_Industry"}

@@ -24,13 +24,13 @@ from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
-    Clock,
-    CompanyWriter,
-    SyncReport,
+    CompanySpec,
     baseline_of,
     mapped_properties,
+    target_of,
 )
 from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 from accredo_hubspot.tasks import task_group
 
@@ -72,7 +72,8 @@ class Backfill:
         self._store = store
         self._config = config
         self._clock = clock
-        self._writer = CompanyWriter(hubspot, store, config, clock)
+        self._spec = CompanySpec(accredo, hubspot, store, config, clock)
+        self._pipeline = Pipeline(self._spec, store, clock)
         # Debtors matched, planned and written together: one Accredo page (larger chunks leave
         # fewer part-filled HubSpot batches behind).
         self._chunk_size = chunk_size or config.sync.accredo_page_size
@@ -157,19 +158,17 @@ class Backfill:
         open_by_code: dict[str, list[ARTransaction]],
         send_turn: asyncio.Lock,
     ) -> SyncReport:
-        codes = [normalise_code(c.CustomerCode) for c in chunk]
         names = mapped_properties(self._config)
-        baselines = {
-            m.code: baseline_of(current[m.company_id].properties, names)
-            for m in matches
+        targets = [
+            target_of(m, baseline_of(current[m.company_id].properties, names))
             if m.company_id is not None and m.company_id in current and m.via != "link"
-        }
-        return await self._writer.write(
-            chunk,
-            {code: open_by_code.get(code, []) for code in codes},
-            matches,
+            else target_of(m)
+            for m in matches
+        ]
+        return await self._pipeline.write(
+            self._spec.records(chunk, open_by_code),
+            targets,
             reason="backfill",
-            baselines=baselines,
             commit_in_thread=True,
             send_turn=send_turn,
         )

@@ -1,269 +1,145 @@
-"""The write step for debtors: plan against the shadow, write HubSpot batches, commit.
+"""The company record type: an Accredo debtor written to its HubSpot company.
 
-Shared by the backfill and the live loop. Given the current Accredo state of some debtors and
-where each belongs (``MatchResult``), it sends only the properties whose values changed,
-upserts new companies by the unique ``accredo_customer_code`` (DESIGN invariant 3), and
-records links, shadow values, audit entries and dead letters in one store transaction.
+The first ``RecordSpec`` of the write pipeline. Its source records are debtors with their open
+transactions, turned into plain values here at the edge (the fields the rules read, and the
+``derived.*`` financial values, computed with Accredo's business date); a live batch is matched
+by search (the backfill matches against a listing of every company, ``sync.backfill``); plans
+are written as HubSpot batch updates by id, and creates as upserts on the unique
+``accredo_customer_code`` (DESIGN invariant 3), so a retried create lands on the same company.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import BatchOutcome, WriteFailure, WriteInput
-from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteInput
+from accredo_hubspot.hubspot.search import in_requests
+from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig
+from accredo_hubspot.mapping.financials import compute_financials
+from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
-from accredo_hubspot.store import AuditBatch, DeadLetter, StateStore
-from accredo_hubspot.sync.matcher import MatchResult, normalise_code
-from accredo_hubspot.sync.planner import CompanyPlan, plan_companies
-from accredo_hubspot.sync.ports import HubSpotSink
-from accredo_hubspot.tasks import gather
+from accredo_hubspot.store import Side, StateStore
+from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.pipeline import Clock
+from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules, desired_values
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.records import SourceRecord, Target
+from accredo_hubspot.sync.spec import ApplyOutcome, Failure
+from accredo_hubspot.tasks import gather, task_group
 
+#: HubSpot's object type.
 COMPANIES = "companies"
 #: The state store's record type of a debtor and its company (key: the customer code).
 COMPANY_RECORD = "company"
 
 
-@dataclass
-class SyncReport:
-    """What one write step did; the figures the CLI, demo and benchmarks print."""
-
-    created: int = 0
-    updated: int = 0
-    linked: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    calls: int = 0
-    failures: list[str] = field(default_factory=list)
-
-    def add(self, other: SyncReport) -> None:
-        self.created += other.created
-        self.updated += other.updated
-        self.linked += other.linked
-        self.unchanged += other.unchanged
-        self.failed += other.failed
-        self.calls += other.calls
-        self.failures.extend(other.failures)
-
-    @property
-    def writes(self) -> int:
-        return self.created + self.updated
+def derived_values(
+    customer: ARCustomer,
+    open_transactions: Sequence[ARTransaction],
+    today: date,
+    config: MappingConfig,
+) -> dict[str, object]:
+    """The ``derived.*`` values a rule can name (see ``mapping.config.DERIVED_VALUES``)."""
+    financials = compute_financials(customer, open_transactions, today, config.near_limit_pct)
+    return {
+        "overdue_total": financials.overdue_total,
+        "days_overdue": financials.days_overdue,
+        "credit_status": financials.credit_status.value,
+        "utilisation_pct": financials.utilisation_pct,
+        "business_number": business_number(customer),
+        "domain": debtor_domain(customer, config.generic_email_domains),
+    }
 
 
-@dataclass(frozen=True)
-class Clock:
-    """Where the sync reads time: ``today`` is the date in the company's time zone."""
+def source_value(customer: ARCustomer, rule: FieldRule, derived: Mapping[str, object]) -> object:
+    """The Accredo value a rule reads: a derived value, a model field, or an extra field."""
+    if rule.is_derived:
+        return derived[rule.derived_name]
+    if rule.accredo in ARCustomer.model_fields:
+        return getattr(customer, rule.accredo)
+    return _extra_value(customer, rule.accredo)
 
-    now: Callable[[], datetime]
-    today: Callable[[], date]
+
+def _extra_value(customer: ARCustomer, name: str) -> object:
+    value = (customer.model_extra or {}).get(name)
+    if isinstance(value, float):  # an extra field parsed without Decimal: keep its JSON digits
+        return Decimal(repr(value))
+    return value
 
 
-class CompanyWriter:
-    """Plans and writes the company properties of a set of debtors, then commits the result."""
+def company_values(
+    customer: ARCustomer,
+    open_transactions: Sequence[ARTransaction],
+    today: date,
+    config: MappingConfig,
+) -> dict[str, object]:
+    """A debtor as plain values: every field its company rules read, and the ``derived.*``
+    values. A debtor is read whole, so no field is ``ABSENT``: one it lacks is ``None``."""
+    derived = derived_values(customer, open_transactions, today, config)
+    values: dict[str, object] = {DERIVED_PREFIX + name: v for name, v in derived.items()}
+    for name, declared in _fields_read(config):
+        values[name] = getattr(customer, name) if declared else _extra_value(customer, name)
+    return values
 
-    def __init__(
-        self, hubspot: HubSpotSink, store: StateStore, config: MappingConfig, clock: Clock
-    ) -> None:
-        self._hubspot = hubspot
-        self._store = store
-        self._config = config
-        self._clock = clock
 
-    async def write(
-        self,
-        customers: Sequence[ARCustomer],
-        open_transactions: Mapping[str, Sequence[ARTransaction]],
-        matches: Sequence[MatchResult],
-        *,
-        reason: str,
-        baselines: Mapping[str, Mapping[str, str]] | None = None,
-        completed: Sequence[str] = (),
-        commit_in_thread: bool = False,
-        send_turn: asyncio.Lock | None = None,
-    ) -> SyncReport:
-        """Write what changed for ``matches``; ``baselines`` are the current HubSpot values of
-        companies matched for the first time (they stand in for the shadow, so values that
-        already agree are not sent). ``completed`` queue entries leave the queue on commit.
-        ``commit_in_thread`` runs the store commit in a worker thread, so a caller with other
-        writes in flight (the backfill) keeps them moving while rows are stored. Writers
-        sharing a ``send_turn`` send their HubSpot calls one writer after another (in the order
-        they ask), so the first to finish its calls commits while the next one sends.
-        """
-        by_code = {normalise_code(c.CustomerCode): c for c in customers}
-        codes = [m.code for m in matches]
-        shadows = self._store.get_shadows("hubspot", COMPANY_RECORD, codes)
-        first_time = {m.code: m for m in matches if m.via not in ("link", "new", "ambiguous")}
-        for code, match in first_time.items():
-            baseline = (baselines or {}).get(code)
-            if baseline is not None and match.company_id is not None:
-                shadows[code] = dict(baseline)
-        now = self._clock.now()
-        plans = plan_companies(
-            matches,
-            by_code,
-            open_transactions,
-            shadows,
-            today=self._clock.today(),
-            now=now,
-            config=self._config,
-        )
-        sent = {p.code: p for p in [*plans.updates, *plans.creates]}
-        outcome = await self._send(list(sent.values()), send_turn)
-        final = dict(sent)
-        retry_of = {
-            f.key: retry
-            for f in outcome.failed
-            if (retry := _retry_without(f, sent.get(f.key))) is not None
-        }
-        refused = [f for f in outcome.failed if f.key in retry_of]
-        retries = list(retry_of.values())
-        if retries:
-            # One refused property (a custom field HubSpot rejects, say) must not hold back the
-            # record's other values: send them again without it; the property is dead-lettered.
-            again = await self._send(retries, send_turn)
-            final.update({p.code: p for p in retries})
-            retried = {p.code for p in retries}
-            outcome = BatchOutcome(
-                written={**outcome.written, **again.written},
-                failed=[f for f in outcome.failed if f.key not in retried] + again.failed,
-                calls=outcome.calls + again.calls,
+#: The fields each configuration's rules read, and whether ``ARCustomer`` declares them
+#: (resolved once per configuration object, not per debtor; configurations are few).
+_FIELDS_READ: dict[int, tuple[MappingConfig, tuple[tuple[str, bool], ...]]] = {}
+
+
+def _fields_read(config: MappingConfig) -> tuple[tuple[str, bool], ...]:
+    entry = _FIELDS_READ.get(id(config))
+    if entry is None or entry[0] is not config:
+        if len(_FIELDS_READ) > 64:
+            _FIELDS_READ.clear()
+        fields = tuple(
+            dict.fromkeys(
+                (rule.accredo, rule.accredo in ARCustomer.model_fields)
+                for rule in config.company_rules("accredo")
+                if not rule.is_derived
             )
-            failures = [*refused, *outcome.failed]
-        else:
-            failures = list(outcome.failed)
-        report = SyncReport(calls=outcome.calls)
-        commit = _Commit(now=now, reason=reason)
-        for plan in final.values():
-            base = {} if plan.is_create else shadows.get(plan.code, {})
-            commit.written(plan, outcome, base, report, first_time)
-        for code in plans.unchanged:
-            report.unchanged += 1
-            if code in first_time and first_time[code].company_id is not None:
-                commit.link(code, first_time[code].company_id or "", first_time[code].via)
-                commit.shadows[code] = shadows.get(code, {})
-                report.linked += 1
-        for failure in failures:
-            report.failed += 1
-            report.failures.append(f"{failure.key}: {failure.property_name}: {failure.message}")
-            refused_plan = sent.get(failure.key)
-            commit.dead_letters.append(
-                DeadLetter(
-                    COMPANY_RECORD,
-                    failure.key,
-                    "hubspot",
-                    failure.property_name,
-                    f"{failure.category}: {failure.message}",
-                    {
-                        "status": failure.status,
-                        "id": refused_plan.company_id if refused_plan else None,
-                        "properties": dict(refused_plan.properties) if refused_plan else {},
-                    },
-                )
-            )
-        for problem in plans.problems:
-            report.failed += 1
-            report.failures.append(f"{problem.code}: {problem.field}: {problem.reason}")
-            commit.dead_letters.append(
-                DeadLetter(
-                    COMPANY_RECORD, problem.code, "hubspot", problem.field, problem.reason, {}
-                )
-            )
-        record = functools.partial(
-            self._store.record_sync,
-            COMPANY_RECORD,
-            "hubspot",
-            links=commit.links,
-            via=commit.via,
-            shadows=commit.shadows,
-            audit=commit.audit,
-            completed=[*completed],
-            dead_letters=commit.dead_letters,
-            healed=[*commit.shadows],
         )
-        if commit_in_thread:
-            await asyncio.to_thread(record)
-        else:
-            record()
-        return report
-
-    async def _send(
-        self, plans: Sequence[CompanyPlan], send_turn: asyncio.Lock | None
-    ) -> BatchOutcome:
-        """Updates by id and creates by upsert on the customer code, as one outcome."""
-        updates = [WriteInput(p.code, p.company_id, p.properties) for p in plans if not p.is_create]
-        creates = [WriteInput(p.code, p.code, p.properties) for p in plans if p.is_create]
-        if send_turn is None:
-            updated, created = await gather(self._update(updates), self._upsert(creates))
-        else:
-            async with send_turn:
-                updated, created = await gather(self._update(updates), self._upsert(creates))
-        return BatchOutcome(
-            written={**updated.written, **created.written},
-            failed=[*updated.failed, *created.failed],
-            calls=updated.calls + created.calls,
-        )
-
-    async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
-        if not inputs:
-            return BatchOutcome()
-        return await self._hubspot.batch_update(COMPANIES, inputs)
-
-    async def _upsert(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
-        if not inputs:
-            return BatchOutcome()
-        return await self._hubspot.batch_upsert(COMPANIES, CUSTOMER_CODE_PROPERTY, inputs)
+        entry = _FIELDS_READ[id(config)] = (config, fields)
+    return entry[1]
 
 
-@dataclass
-class _Commit:
-    """What one write step hands to ``StateStore.record_sync``."""
+def company_rules(config: MappingConfig) -> RuleSet:
+    """The Accredo-mastered company rules, compiled to write HubSpot."""
+    return RuleSet(
+        compile_rules(config.company_rules("accredo"), "hubspot", config.tz),
+        key_field=CUSTOMER_CODE_PROPERTY,
+        stamp=SYNCED_AT_PROPERTY,
+        missing="debtor not found in Accredo",
+    )
 
-    now: datetime
-    reason: str
-    links: dict[str, str] = field(default_factory=dict)
-    via: dict[str, str] = field(default_factory=dict)
-    shadows: dict[str, dict[str, str]] = field(default_factory=dict)
-    audit: AuditBatch = field(init=False)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.audit = AuditBatch(self.now, "hubspot", COMPANY_RECORD, self.reason)
+def desired_company_properties(
+    customer: ARCustomer,
+    open_transactions: Sequence[ARTransaction],
+    today: date,
+    now: datetime,
+    config: MappingConfig,
+    *,
+    for_create: bool,
+) -> dict[str, str]:
+    """The HubSpot values a debtor's company should have now (``DesiredValuesError`` when
+    some cannot be transformed)."""
+    return desired_values(
+        normalise_code(customer.CustomerCode),
+        company_values(customer, open_transactions, today, config),
+        company_rules(config),
+        now,
+        for_create=for_create,
+    )
 
-    def link(self, code: str, company_id: str, via: str) -> None:
-        self.links[code] = company_id
-        self.via[code] = via
 
-    def written(
-        self,
-        plan: CompanyPlan,
-        outcome: BatchOutcome,
-        shadow: Mapping[str, str],
-        report: SyncReport,
-        first_time: Mapping[str, MatchResult],
-    ) -> None:
-        record = outcome.written.get(plan.code)
-        if record is None:
-            return
-        if plan.is_create:
-            report.created += 1
-            self.link(plan.code, record.id, "new")
-        else:
-            report.updated += 1
-            if plan.code in first_time:
-                self.link(plan.code, record.id, first_time[plan.code].via)
-                report.linked += 1
-        self.shadows[plan.code] = {**shadow, **plan.properties}
-        changes = {
-            name: (shadow.get(name), value)
-            for name, value in plan.properties.items()
-            if name != SYNCED_AT_PROPERTY
-        }
-        self.audit.rows.append((plan.code, record.id, changes))
+def target_of(match: MatchResult, baseline: Mapping[str, str] | None = None) -> Target:
+    """A debtor's match as the pipeline's target."""
+    return Target(match.code, match.company_id, match.via, match.candidates, match.reason, baseline)
 
 
 def baseline_of(properties: Mapping[str, str | None], names: Sequence[str]) -> dict[str, str]:
@@ -278,16 +154,111 @@ def mapped_properties(config: MappingConfig) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-#: What a retry must never leave out: the upsert key and the sync stamp alone are no write.
-_NOT_ALONE = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
+class CompanySpec:
+    """Debtors to HubSpot companies (``RecordSpec[ARCustomer]``)."""
 
+    record_type = COMPANY_RECORD
+    side: Side = "hubspot"
 
-def _retry_without(failure: WriteFailure, plan: CompanyPlan | None) -> CompanyPlan | None:
-    """The plan again without the one property HubSpot refused, if that leaves a write."""
-    name = failure.property_name
-    if plan is None or not name or name == CUSTOMER_CODE_PROPERTY or name not in plan.properties:
-        return None
-    rest = {k: v for k, v in plan.properties.items() if k != name}
-    if not set(rest) - _NOT_ALONE:
-        return None
-    return replace(plan, properties=rest)
+    def __init__(
+        self,
+        accredo: AccredoSource,
+        hubspot: HubSpotSink,
+        store: StateStore,
+        config: MappingConfig,
+        clock: Clock,
+    ) -> None:
+        self._accredo = accredo
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self.rules = company_rules(config)
+
+    def records(
+        self,
+        customers: Sequence[ARCustomer],
+        open_transactions: Mapping[str, Sequence[ARTransaction]],
+    ) -> list[SourceRecord[ARCustomer]]:
+        """Debtors as source records; ``open_transactions`` by customer code."""
+        today = self._clock.today()
+        records = []
+        for customer in customers:
+            code = normalise_code(customer.CustomerCode)
+            values = company_values(customer, open_transactions.get(code, ()), today, self._config)
+            records.append(SourceRecord(code, values, customer))
+        return records
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[ARCustomer]]:
+        async with task_group() as tasks:
+            reading = tasks.create_task(self._accredo.get_customers(keys))
+            transactions = await self._accredo.open_transactions(keys)
+        open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
+        for transaction in transactions:
+            open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
+        return self.records(reading.result(), open_by_code)
+
+    async def match(self, records: Sequence[SourceRecord[ARCustomer]]) -> list[Target]:
+        """The stored link, else a company found by search on the debtors' keys.
+
+        Live sync meets new debtors a few at a time, so a search per batch (by code, business
+        number and domain) is cheaper than listing every company.
+        """
+        customers = [r.origin for r in records]
+        links = self._store.get_links(COMPANY_RECORD, [r.key for r in records])
+        unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
+        found = await self._find_companies(unlinked) if unlinked else []
+        index = CompanyIndex.build(
+            found, self._config.nzbn_property, self._config.generic_email_domains
+        )
+        # A new debtor must not claim a company another debtor is linked to: match against
+        # every stored link (read only when someone is unlinked, which is rare once running).
+        claims = self._store.get_links(COMPANY_RECORD) if unlinked else links
+        current = {c.id: c for c in found}
+        names = mapped_properties(self._config)
+        targets = []
+        for match in match_all(customers, index, claims):
+            company = current.get(match.company_id or "")
+            first = company is not None and match.via != "link"
+            baseline = baseline_of(company.properties, names) if first and company else None
+            targets.append(target_of(match, baseline))
+        return targets
+
+    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
+        """Updates by id and creates by upsert on the customer code, as one outcome."""
+        updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
+        creates = [WriteInput(p.key, p.key, p.values) for p in plans if p.is_create]
+        updated, created = await gather(self._update(updates), self._upsert(creates))
+        outcome = ApplyOutcome(calls=updated.calls + created.calls)
+        for batch in (updated, created):
+            outcome.written.update({key: record.id for key, record in batch.written.items()})
+            outcome.failed.extend(
+                Failure(f.key, f.category, f.message, f.property_name, f.status)
+                for f in batch.failed
+            )
+        return outcome
+
+    async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_update(COMPANIES, inputs)
+
+    async def _upsert(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_upsert(COMPANIES, CUSTOMER_CODE_PROPERTY, inputs)
+
+    async def _find_companies(self, customers: Sequence[ARCustomer]) -> list[HubSpotObject]:
+        generic = self._config.generic_email_domains
+        keys = {
+            CUSTOMER_CODE_PROPERTY: [normalise_code(c.CustomerCode) for c in customers],
+            self._config.nzbn_property: [n for c in customers if (n := business_number(c))],
+            "domain": [d for c in customers if (d := debtor_domain(c, generic))],
+        }
+        found: dict[str, HubSpotObject] = {}
+        properties = mapped_properties(self._config)
+        for prop, values in keys.items():
+            for request in in_requests(prop, values, properties):
+                async for company in self._hubspot.search_all(COMPANIES, request):
+                    found[company.id] = company
+        return list(found.values())

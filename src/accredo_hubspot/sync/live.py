@@ -10,35 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.errors import ClassifiedError, ErrorKind
-from accredo_hubspot.hubspot.models import (
-    HubSpotObject,
-)
-from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.mapping.identity import business_number, debtor_domain
-from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
 from accredo_hubspot.store import TO_HUBSPOT, StateStore, StoreError
-from accredo_hubspot.sync.companies import (
-    COMPANIES,
-    COMPANY_RECORD,
-    Clock,
-    CompanyWriter,
-    SyncReport,
-    baseline_of,
-    mapped_properties,
-)
-from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
-from accredo_hubspot.tasks import task_group
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +65,7 @@ class LiveSync:
         self._store = store
         self._config = config
         self._clock = clock
-        self._writer = CompanyWriter(hubspot, store, config, clock)
+        self._pipeline = Pipeline(CompanySpec(accredo, hubspot, store, config, clock), store, clock)
         self._unrecorded_error: str | None = None
 
     async def cycle(self) -> CycleReport:
@@ -119,42 +102,9 @@ class LiveSync:
         return report
 
     async def process(self, codes: Sequence[str]) -> SyncReport:
-        """Bring these customers' current state to HubSpot; they leave the queue on commit."""
-        async with task_group() as tasks:
-            reading = tasks.create_task(self._accredo.get_customers(codes))
-            transactions = await self._accredo.open_transactions(codes)
-        customers = reading.result()
-        open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
-        for transaction in transactions:
-            open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
-        links = self._store.get_links(
-            COMPANY_RECORD, [normalise_code(c.CustomerCode) for c in customers]
-        )
-        unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
-        found = await self._find_companies(unlinked) if unlinked else []
-        index = CompanyIndex.build(
-            found, self._config.nzbn_property, self._config.generic_email_domains
-        )
-        # A new debtor must not claim a company another debtor is linked to: match against
-        # every stored link (read only when someone is unlinked, which is rare once running).
-        claims = self._store.get_links(COMPANY_RECORD) if unlinked else links
-        matches: list[MatchResult] = match_all(customers, index, claims)
-        current = {c.id: c for c in found}
-        names = mapped_properties(self._config)
-        baselines = {
-            m.code: baseline_of(current[m.company_id].properties, names)
-            for m in matches
-            if m.company_id in current and m.via != "link" and m.company_id is not None
-        }
-        # Codes no longer in Accredo (deleted, renamed) have nothing to send.
-        return await self._writer.write(
-            customers,
-            open_by_code,
-            matches,
-            reason="accredo change",
-            baselines=baselines,
-            completed=list(codes),
-        )
+        """Bring these customers' current state to HubSpot; they leave the queue on commit
+        (codes no longer in Accredo, deleted or renamed, have nothing to send)."""
+        return await self._pipeline.sync(codes, reason="accredo change", completed=list(codes))
 
     async def run(self, stop: asyncio.Event, *, once: bool = False) -> None:
         """Cycle every ``poll_interval_s`` until ``stop`` is set (after the batch in hand)."""
@@ -225,26 +175,6 @@ class LiveSync:
         if pruned:
             log.info("audit log pruned", entries=pruned, retention_days=days)
         self._store.set_meta(AUDIT_PRUNED_KEY, today)
-
-    async def _find_companies(self, customers: Sequence[ARCustomer]) -> list[HubSpotObject]:
-        """Candidate companies for debtors seen for the first time, by search.
-
-        Live sync meets new debtors a few at a time, so a search per batch (by code, business
-        number and domain) is cheaper than listing every company.
-        """
-        generic = self._config.generic_email_domains
-        keys = {
-            CUSTOMER_CODE_PROPERTY: [normalise_code(c.CustomerCode) for c in customers],
-            self._config.nzbn_property: [n for c in customers if (n := business_number(c))],
-            "domain": [d for c in customers if (d := debtor_domain(c, generic))],
-        }
-        found: dict[str, HubSpotObject] = {}
-        properties = mapped_properties(self._config)
-        for prop, values in keys.items():
-            for request in in_requests(prop, values, properties):
-                async for company in self._hubspot.search_all(COMPANIES, request):
-                    found[company.id] = company
-        return list(found.values())
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

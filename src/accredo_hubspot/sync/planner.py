@@ -1,10 +1,13 @@
-"""Planning company writes: from a debtor's current state to the fewest HubSpot changes.
+"""Planning writes: from a record's current values to the fewest changes on the side written.
 
-Pure: no I/O and no clock (``today`` and ``now`` are arguments). The desired values come from
-the mapping (Accredo-mastered rules only); the plan is what differs from the last-synced shadow,
-so a debtor whose values already match sends nothing (DESIGN "The flow of a change"; invariant 2,
-no echo loops). A record whose values cannot be transformed becomes a ``PlanProblem`` for the
-dead-letter list while the others are planned (invariant 5).
+Pure: no I/O, no clock (``now`` is an argument) and no wire models: a record is plain values
+(``sync.records``). The desired values come from the spec's rules (one master per field); the
+plan is what differs from the last-synced shadow of the side written, so a record whose values
+already match sends nothing (DESIGN "The flow of a change"; invariant 2, no echo loops). A
+value that was not read (``ABSENT``) plans nothing for its field, so a HubSpot property that
+was simply not read never blanks an Accredo field; one read empty plans a clear. A record whose
+values cannot be transformed becomes a ``PlanProblem`` for the dead-letter list while the
+others are planned (invariant 5).
 """
 
 from __future__ import annotations
@@ -12,16 +15,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.mapping.config import FieldRule, MappingConfig
-from accredo_hubspot.mapping.financials import compute_financials
-from accredo_hubspot.mapping.identity import business_number, debtor_domain
-from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
+from accredo_hubspot.mapping.config import FieldRule
 from accredo_hubspot.mapping.transforms import (
     TransformError,
     bool_value,
@@ -35,94 +33,102 @@ from accredo_hubspot.mapping.transforms import (
     percent,
     text,
 )
-from accredo_hubspot.sync.matcher import MatchResult, normalise_code
+from accredo_hubspot.store import Side
+from accredo_hubspot.sync.records import ABSENT, AMBIGUOUS, Target, Values
 
-#: ``PlanProblem.field`` for problems that concern the whole record rather than one property.
+#: ``PlanProblem.field`` for problems that concern the whole record rather than one field.
 MATCH_FIELD = "match"
 RECORD_FIELD = "record"
 
+Transform = Callable[[object], str]
+
 
 class DesiredValuesError(ConnectorError):
-    """Some of a debtor's values cannot be written; ``errors`` has one entry per property."""
+    """Some of a record's values cannot be written; ``errors`` has one entry per field."""
 
-    def __init__(self, code: str, errors: Sequence[TransformError], partial: dict[str, str]):
-        self.code = code
+    def __init__(self, key: str, errors: Sequence[TransformError], partial: dict[str, str]):
+        self.key = key
         self.errors = tuple(errors)
         self.partial = partial
         fields = ", ".join(error.field for error in self.errors)
-        super().__init__(f"debtor {code}: cannot transform {fields}")
+        super().__init__(f"record {key}: cannot transform {fields}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One mapped field in the direction written: ``target`` (on the side written) gets
+    ``transform`` of the source value ``source``; ``create_only`` rules only on creates."""
+
+    target: str
+    source: str
+    transform: Transform
+    create_only: bool = False
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """What the planner needs of a record type's mapping.
+
+    ``key_field`` (if any) is written with the record's key in every plan (the unique
+    property a create is upserted on, invariant 3). ``stamp`` (if any) gets ``now`` whenever
+    something else changes, and never alone. ``missing`` is the dead-letter reason of a
+    target whose source record was not found.
+    """
+
+    rules: tuple[Rule, ...]
+    key_field: str | None = None
+    stamp: str | None = None
+    missing: str = "record not found in its source"
+
+    @property
+    def managed(self) -> frozenset[str]:
+        """The fields the pipeline writes itself, which alone are no write."""
+        return frozenset(f for f in (self.key_field, self.stamp) if f is not None)
 
 
 @dataclass(frozen=True)
 class PlanProblem:
-    """Why one debtor (or one of its properties) cannot be written: a dead-letter entry."""
+    """Why one record (or one of its fields) cannot be written: a dead-letter entry."""
 
-    code: str
+    key: str
     field: str
     reason: str
 
 
 @dataclass(frozen=True)
-class CompanyPlan:
-    """The properties to write for one debtor: a create (no id yet) or an update."""
+class RecordPlan:
+    """The values to write for one record: a create (no id yet) or an update of ``target``."""
 
-    code: str
-    company_id: str | None
-    properties: dict[str, str]
-    is_create: bool
+    target: Target
+    values: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return self.target.key
+
+    @property
+    def remote_id(self) -> str | None:
+        return self.target.remote_id
+
+    @property
+    def is_create(self) -> bool:
+        return self.target.remote_id is None
 
 
 @dataclass
-class CompanyPlans:
-    """Every debtor of a run lands in exactly one of these."""
+class Plans:
+    """Every target of a batch lands in exactly one of these."""
 
-    creates: list[CompanyPlan] = field(default_factory=list)
-    updates: list[CompanyPlan] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # codes with nothing to send
+    creates: list[RecordPlan] = field(default_factory=list)
+    updates: list[RecordPlan] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # keys with nothing to send
     problems: list[PlanProblem] = field(default_factory=list)
 
 
-def derived_values(
-    customer: ARCustomer,
-    open_transactions: Sequence[ARTransaction],
-    today: date,
-    config: MappingConfig,
-) -> dict[str, object]:
-    """The ``derived.*`` values a rule can name (see ``mapping.config.DERIVED_VALUES``)."""
-    financials = compute_financials(customer, open_transactions, today, config.near_limit_pct)
-    return {
-        "overdue_total": financials.overdue_total,
-        "days_overdue": financials.days_overdue,
-        "credit_status": financials.credit_status.value,
-        "utilisation_pct": financials.utilisation_pct,
-        "business_number": business_number(customer),
-        "domain": debtor_domain(customer, config.generic_email_domains),
-    }
-
-
-def source_value(customer: ARCustomer, rule: FieldRule, derived: Mapping[str, object]) -> object:
-    """The Accredo value a rule reads: a derived value, a model field, or an extra field."""
-    if rule.is_derived:
-        return derived[rule.derived_name]
-    if rule.accredo in type(customer).model_fields:
-        return getattr(customer, rule.accredo)
-    value = (customer.model_extra or {}).get(rule.accredo)
-    if isinstance(value, float):  # an extra field parsed without Decimal: keep its JSON digits
-        return Decimal(repr(value))
-    return value
-
-
-def transform_value(rule: FieldRule, value: object, tz: ZoneInfo) -> str:
-    """Apply ``rule.transform`` to ``value``; errors name the HubSpot property."""
-    return transform_of(rule, tz)(value)
-
-
-Transform = Callable[[object], str]
-
-
-def transform_of(rule: FieldRule, tz: ZoneInfo) -> Transform:
-    """``rule.transform`` as a function of the value alone (the rule's options bound)."""
-    name = rule.hubspot
+def transform_of(rule: FieldRule, tz: ZoneInfo, name: str | None = None) -> Transform:
+    """``rule.transform`` as a function of the value alone (the rule's options bound); its
+    errors name ``name`` (default: the HubSpot property)."""
+    name = name or rule.hubspot
     match rule.transform:
         case "money":
             return functools.partial(money, field=name)
@@ -152,179 +158,129 @@ def transform_of(rule: FieldRule, tz: ZoneInfo) -> Transform:
     return unknown
 
 
-#: What one rule reads: a derived value's name, a declared ``ARCustomer`` field, or neither
-#: (an extra field, read through ``source_value``).
-_DERIVED, _FIELD, _OTHER = 0, 1, 2
+def transform_value(rule: FieldRule, value: object, tz: ZoneInfo) -> str:
+    """Apply ``rule.transform`` to ``value``; errors name the HubSpot property."""
+    return transform_of(rule, tz)(value)
 
 
-@dataclass(frozen=True)
-class _CompiledRule:
-    hubspot: str
-    kind: int
-    name: str  # the derived value's name or the field's
-    rule: FieldRule
-    transform: Transform
-    create_only: bool
-
-
-def _compile(config: MappingConfig) -> tuple[_CompiledRule, ...]:
-    tz = config.tz
-    compiled: list[_CompiledRule] = []
-    for rule in config.company_rules("accredo"):
-        if rule.is_derived:
-            kind, name = _DERIVED, rule.derived_name
-        elif rule.accredo in ARCustomer.model_fields:
-            kind, name = _FIELD, rule.accredo
+def compile_rules(field_rules: Sequence[FieldRule], side: Side, tz: ZoneInfo) -> tuple[Rule, ...]:
+    """Field rules as the planner uses them to write ``side``: HubSpot properties from
+    Accredo fields, or Accredo fields from HubSpot properties. Pass only the rules that the
+    other side masters (``MappingConfig.company_rules``)."""
+    compiled: list[Rule] = []
+    for rule in field_rules:
+        if side == "hubspot":
+            target, source = rule.hubspot, rule.accredo
         else:
-            kind, name = _OTHER, rule.accredo
+            target, source = rule.accredo, rule.hubspot
         compiled.append(
-            _CompiledRule(
-                rule.hubspot, kind, name, rule, transform_of(rule, tz), rule.write == "create"
-            )
+            Rule(target, source, transform_of(rule, tz, target), rule.write == "create")
         )
     return tuple(compiled)
 
 
-#: Compiled rules per configuration object (configurations are immutable and few).
-_COMPILED: dict[int, tuple[MappingConfig, tuple[_CompiledRule, ...]]] = {}
-
-
-def compiled_rules(config: MappingConfig) -> tuple[_CompiledRule, ...]:
-    """The Accredo-mastered rules of ``config`` with their readers and transforms resolved
-    once, instead of per debtor and rule."""
-    entry = _COMPILED.get(id(config))
-    if entry is None or entry[0] is not config:
-        if len(_COMPILED) > 64:
-            _COMPILED.clear()
-        entry = _COMPILED[id(config)] = (config, _compile(config))
-    return entry[1]
-
-
-def desired_company_properties(
-    customer: ARCustomer,
-    open_transactions: Sequence[ARTransaction],
-    today: date,
-    now: datetime,
-    config: MappingConfig,
-    *,
-    for_create: bool,
+def desired_values(
+    key: str, values: Values, rules: RuleSet, now: datetime, *, for_create: bool
 ) -> dict[str, str]:
-    """The HubSpot values the Accredo-mastered fields should have now.
+    """The values the mastered fields should have now on the side written.
 
-    Create-only rules are included only ``for_create``. Always includes the customer code (the
-    unique upsert key, invariant 3) and ``accredo_last_synced_at`` (``now``). Raises
-    ``DesiredValuesError`` listing every property that failed, with the values that did not.
+    Create-only rules are included only ``for_create``; a rule whose source value is
+    ``ABSENT`` is left out. Includes ``rules.key_field`` (the key) and ``rules.stamp``
+    (``now``). Raises ``DesiredValuesError`` listing every field that failed, with the values
+    that did not.
     """
-    code = normalise_code(customer.CustomerCode)
-    derived = derived_values(customer, open_transactions, today, config)
-    desired = {CUSTOMER_CODE_PROPERTY: code}
+    desired = {rules.key_field: key} if rules.key_field else {}
     errors: list[TransformError] = []
-    for rule in compiled_rules(config):
+    for rule in rules.rules:
         if rule.create_only and not for_create:
             continue
-        kind = rule.kind
-        if kind == _FIELD:
-            value = getattr(customer, rule.name)
-        elif kind == _DERIVED:
-            value = derived[rule.name]
-        else:
-            value = source_value(customer, rule.rule, derived)
+        value = values.get(rule.source, ABSENT)
+        if value is ABSENT:
+            continue
         try:
-            desired[rule.hubspot] = rule.transform(value)
+            desired[rule.target] = rule.transform(value)
         except TransformError as error:
             errors.append(error)
     if errors:
-        raise DesiredValuesError(code, errors, desired)
-    desired[SYNCED_AT_PROPERTY] = datetime_value(now, SYNCED_AT_PROPERTY)
+        raise DesiredValuesError(key, errors, desired)
+    if rules.stamp:
+        desired[rules.stamp] = datetime_value(now, rules.stamp)
     return desired
 
 
-def plan_company_update(desired: Mapping[str, str], shadow: Mapping[str, str]) -> dict[str, str]:
-    """Only the properties whose desired value differs from the last-synced shadow.
+def plan_update(
+    desired: Mapping[str, str], shadow: Mapping[str, str], stamp: str | None = None
+) -> dict[str, str]:
+    """Only the values that differ from the last-synced shadow.
 
-    A property missing from the shadow counts as empty, so empty values are never sent for a
-    property never written. ``accredo_last_synced_at`` is not compared; it is added only when
-    something else changes, so re-running with nothing changed sends nothing.
+    A field missing from the shadow counts as empty, so empty values are never sent for a
+    field never written. ``stamp`` is not compared; it is added only when something else
+    changes, so re-running with nothing changed sends nothing.
     """
     changed = {
         name: value
         for name, value in desired.items()
-        if name != SYNCED_AT_PROPERTY and (shadow.get(name) or "") != value
+        if name != stamp and (shadow.get(name) or "") != value
     }
-    if changed and SYNCED_AT_PROPERTY in desired:
-        changed[SYNCED_AT_PROPERTY] = desired[SYNCED_AT_PROPERTY]
+    if changed and stamp is not None and stamp in desired:
+        changed[stamp] = desired[stamp]
     return changed
 
 
-def plan_company(
-    match: MatchResult, desired: Mapping[str, str], shadow: Mapping[str, str]
-) -> CompanyPlan | None:
-    """One debtor's plan given its match, desired values and shadow; ``None``: nothing to send.
-
-    ``desired`` must have been computed ``for_create`` when the match is ``new``.
-    """
-    if match.via == "ambiguous":
-        raise ValueError(f"debtor {match.code}: an ambiguous match cannot be planned")
-    is_create = match.company_id is None
-    properties = plan_company_update(desired, {} if is_create else shadow)
-    if not properties:
-        return None
-    return CompanyPlan(match.code, match.company_id, properties, is_create)
+def plan_record(
+    target: Target, desired: Mapping[str, str], shadow: Mapping[str, str], stamp: str | None
+) -> RecordPlan | None:
+    """One record's plan given its target, desired values and shadow; ``None``: nothing to
+    send. ``desired`` must have been computed ``for_create`` when the target is new."""
+    if target.via == AMBIGUOUS:
+        raise ValueError(f"record {target.key}: an ambiguous match cannot be planned")
+    values = plan_update(desired, {} if target.remote_id is None else shadow, stamp)
+    return RecordPlan(target, values) if values else None
 
 
 def problems_of(error: DesiredValuesError) -> list[PlanProblem]:
     return [
-        PlanProblem(error.code, e.field, f"{e.reason} (value {e.value!r})") for e in error.errors
+        PlanProblem(error.key, e.field, f"{e.reason} (value {e.value!r})") for e in error.errors
     ]
 
 
-def plan_companies(
-    matches: Sequence[MatchResult],
-    customers: Mapping[str, ARCustomer],
-    open_transactions: Mapping[str, Sequence[ARTransaction]],
+def plan_records(
+    rules: RuleSet,
+    targets: Sequence[Target],
+    values: Mapping[str, Values],
     shadows: Mapping[str, Mapping[str, str]],
     *,
-    today: date,
     now: datetime,
-    config: MappingConfig,
-) -> CompanyPlans:
-    """Plan every matched debtor: creates, updates, the unchanged, and the problems.
+) -> Plans:
+    """Plan every target: creates, updates, the unchanged, and the problems.
 
-    Keys of ``customers``, ``open_transactions`` and ``shadows`` are customer codes (upper
-    case, as Accredo stores them). A debtor appearing twice is planned once (a duplicate id in
-    one HubSpot batch rejects the whole batch, pitfall 9).
+    ``values`` and ``shadows`` are keyed by record key. A record appearing twice is planned
+    once (a duplicate id in one HubSpot batch rejects the whole batch, pitfall 9).
     """
-    plans = CompanyPlans()
+    plans = Plans()
     seen: set[str] = set()
-    for match in matches:
-        if match.code in seen:
+    for target in targets:
+        key = target.key
+        if key in seen:
             continue
-        seen.add(match.code)
-        if match.via == "ambiguous":
-            candidates = ", ".join(match.candidates)
-            reason = f"ambiguous match ({match.reason}); candidates: {candidates}"
-            plans.problems.append(PlanProblem(match.code, MATCH_FIELD, reason))
+        seen.add(key)
+        if target.via == AMBIGUOUS:
+            candidates = ", ".join(target.candidates)
+            reason = f"ambiguous match ({target.reason}); candidates: {candidates}"
+            plans.problems.append(PlanProblem(key, MATCH_FIELD, reason))
             continue
-        customer = customers.get(match.code)
-        if customer is None:
-            reason = "debtor not found in Accredo"
-            plans.problems.append(PlanProblem(match.code, RECORD_FIELD, reason))
+        record = values.get(key)
+        if record is None:
+            plans.problems.append(PlanProblem(key, RECORD_FIELD, rules.missing))
             continue
         try:
-            desired = desired_company_properties(
-                customer,
-                open_transactions.get(match.code, ()),
-                today,
-                now,
-                config,
-                for_create=match.company_id is None,
-            )
+            desired = desired_values(key, record, rules, now, for_create=target.remote_id is None)
         except DesiredValuesError as error:
             plans.problems.extend(problems_of(error))
             continue
-        plan = plan_company(match, desired, shadows.get(match.code, {}))
+        plan = plan_record(target, desired, shadows.get(key, {}), rules.stamp)
         if plan is None:
-            plans.unchanged.append(match.code)
+            plans.unchanged.append(key)
         elif plan.is_create:
             plans.creates.append(plan)
         else:

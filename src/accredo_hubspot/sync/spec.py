@@ -1,0 +1,83 @@
+"""A record type, as the write pipeline sees it: a spec.
+
+Everything that differs between debtors and companies, contacts, invoices or orders lives in
+a spec; everything that is the same (plan against the shadow, resend without a refused field,
+re-read on a stale write, dead letters, the one commit) lives in ``sync.pipeline``. A spec
+says which side it writes, reads a batch of source records as plain values, finds where each
+goes, and writes plans in the fewest calls. ``sync.companies.CompanySpec`` is the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from accredo_hubspot.store import Side
+from accredo_hubspot.sync.planner import RecordPlan, RuleSet
+from accredo_hubspot.sync.records import SourceRecord, Target
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why one record was not written. ``field`` names the one field the other side refused,
+    when it says (the record is then sent once more without it)."""
+
+    key: str
+    category: str
+    message: str
+    field: str | None = None
+    status: int | None = None
+
+
+@dataclass
+class ApplyOutcome:
+    """What one ``apply`` did: every plan lands in exactly one of ``written`` (key -> the id
+    of the record written), ``failed`` or ``stale`` (the target changed since it was read, an
+    Accredo 412: the pipeline re-reads, re-plans and tries again)."""
+
+    written: dict[str, str] = field(default_factory=dict)
+    failed: list[Failure] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    calls: int = 0
+
+    def add(self, other: ApplyOutcome) -> None:
+        self.written.update(other.written)
+        self.failed.extend(other.failed)
+        self.stale.extend(other.stale)
+        self.calls += other.calls
+
+
+class RecordSpec(Protocol[T]):
+    """One record type in one direction. ``T`` is what its source records are read from."""
+
+    @property
+    def record_type(self) -> str:
+        """The state store's name for the type (links, shadows, queue, dead letters, audit)."""
+        ...
+
+    @property
+    def side(self) -> Side:
+        """The side written; shadows, audit and dead letters are that side's."""
+        ...
+
+    @property
+    def rules(self) -> RuleSet:
+        """The mapping rules of the fields the other side masters, compiled for ``side``."""
+        ...
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[T]]:
+        """The current source records of ``keys``, as plain values (keys not found are left
+        out)."""
+        ...
+
+    async def match(self, records: Sequence[SourceRecord[T]]) -> list[Target]:
+        """Where each record goes: its linked record, a record matched for the first time
+        (with its current values as ``baseline``), a new one, or an ambiguity."""
+        ...
+
+    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
+        """Write the plans (creates and updates) in as few calls as the side allows."""
+        ...
