@@ -5,6 +5,8 @@ schema the code declares."""
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,20 @@ def test_an_in_memory_sqlite_store_works() -> None:
     with StateStore.open("sqlite://") as store:
         store.put_links("company", {"ACME": "101"})
         assert store.status().links == 1
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(store_url: str) -> None:
+    """Several ``run`` processes started together on an empty database: one creates the schema
+    (on PostgreSQL the others wait on the advisory lock; on SQLite on the write lock), the rest
+    find it in place."""
+    start = threading.Barrier(4)
+
+    def opener(_: int) -> str | None:
+        start.wait()
+        with StateStore.open(store_url) as store:
+            return store.revision
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        revisions = list(pool.map(opener, range(4)))
+    assert revisions == [HEAD] * 4
+    assert _revision(store_url) == HEAD
