@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 Record = Mapping[str, Any]
@@ -153,6 +154,10 @@ class _Parser:
             return Operand(lambda r: value, "string", True)
         if tok.kind == "date":
             dvalue = tok.text
+            try:  # a real date (no 2025-02-30), as on write
+                date.fromisoformat(dvalue[:10])
+            except ValueError:
+                raise QueryError(f"'{dvalue}' is not a valid date in $filter") from None
             return Operand(lambda r: dvalue, "date", True)
         if tok.kind == "num":
             txt = tok.text.rstrip("mMdDfFlL")

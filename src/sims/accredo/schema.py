@@ -158,6 +158,7 @@ _ENTITIES = {
     "TABLE_COPRICE": ("PriceCode", False, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_ARADDR": ("AddressID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
     "TABLE_OELINE": ("LineID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
+    "TABLE_COEVENT": ("EventID", True, None, frozenset({"GET"}), frozenset({"GET"}), ()),
 }
 for _mod in ("AR", "IN", "OE"):
     _ENTITIES[f"TABLE_{_mod}DELTA"] = (
@@ -193,6 +194,18 @@ def _entity_fields(name: str) -> dict[str, FieldDef]:
         fields["DocumentID"] = FieldDef("DocumentID", "integer")
         fields["CustomerCode"] = _s("CustomerCode", 16)
         return fields
+    if name == "TABLE_COEVENT":
+        # reference 9.5: script events; served as an empty collection [assumed]
+        return {
+            f.name: f
+            for f in (
+                FieldDef("RecNo", "integer"),
+                FieldDef("EventID", "integer"),
+                FieldDef("Event", "string", max_length=64, unicode=False),
+                FieldDef("ScriptPath", "string", max_length=255, unicode=False),
+                FieldDef("Inactive", "boolean"),
+            )
+        }
     return definition_fields(name)
 
 

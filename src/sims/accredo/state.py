@@ -219,6 +219,7 @@ class SimState:
                 "INInvoice": Table("DocumentID", ("CustomerCode",)),
                 "OEOrder": Table("DocumentID", ("CustomerCode",)),
                 "TABLE_OELINE": Table("LineID", ("DocumentID",)),
+                "TABLE_COEVENT": Table("EventID"),
             }
             for mod in ("AR", "IN", "OE"):
                 t[f"TABLE_{mod}DELTA"] = Table("DeltaID")
@@ -726,7 +727,8 @@ class SimState:
         ent = self.entities[entity]
         code = self._key_from_body(ent, body)
         values, _ = clean_body(ent, body)
-        self._check_refs(values)
+        # the new record's own key is not a reference (a new ARSalesPerson names itself)
+        self._check_refs({k: v for k, v in values.items() if k != ent.key})
         row: Row = {**values, ent.key or "": code}
         self._create_stamps(entity, row, user)
         self.tables[entity].insert(row)

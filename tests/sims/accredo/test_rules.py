@@ -208,3 +208,31 @@ def test_an_orders_contact_belongs_to_its_customer(api: httpx.Client) -> None:
         headers={"If-Match": order["@odata.etag"]},
     )
     assert target(r) == "ContactID"
+
+
+def test_filter_dates_must_be_real_and_script_events_are_empty(api: httpx.Client) -> None:
+    r = api.get("/ARCustomer", params={"$filter": "DateOfLastSale ge 2025-02-30"})
+    assert r.status_code == 400 and "2025-02-30" in r.json()["error"]["message"]
+    assert api.get("/ARCustomer", params={"$filter": "DateOfLastSale ge 2025-02-28"}).is_success
+    events = api.get("/TABLE_COEVENT")
+    assert events.status_code == 200 and events.json()["value"] == []
+
+
+def test_a_new_sales_person_is_its_own_code(api: httpx.Client) -> None:
+    r = api.post(
+        "/ARSalesPerson",
+        json={
+            "SalesPersonCode": "new1",
+            "SalesPersonName": "Ngaio Walker",
+            "EmailAddress": "n@x.nz",
+        },
+    )
+    assert r.status_code == 200, r.text
+    made = r.json()
+    assert made["SalesPersonCode"] == "NEW1" and made["EmailAddress"] == "n@x.nz"
+    bad = api.patch(
+        "/ARSalesPerson('NEW1')",
+        json={"EmailAddress": "ngāio@x.nz"},
+        headers={"If-Match": made["@odata.etag"]},
+    )
+    assert target(bad) == "EmailAddress"
