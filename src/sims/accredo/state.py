@@ -445,6 +445,9 @@ class SimState:
         ):
             if fname in values:
                 self._require_ref(table, fname, values[fname], allow_empty=True)
+        currency = values.get("CurrencyCode")
+        if currency and currency not in fx.RATES:
+            raise ValidationFailed("CurrencyCode", f"Currency '{currency}' is not set up.")
 
     # ----- reads --------------------------------------------------------------------------
 

@@ -236,3 +236,16 @@ def test_a_new_sales_person_is_its_own_code(api: httpx.Client) -> None:
         headers={"If-Match": made["@odata.etag"]},
     )
     assert target(bad) == "EmailAddress"
+
+
+def test_a_currency_must_be_set_up(api: httpx.Client) -> None:
+    r = api.post(
+        "/ARCustomer",
+        json={"CustomerCode": "YEN1", "CustomerName": "Tokyo Traders", "CurrencyCode": "JPY"},
+    )
+    assert target(r) == "CurrencyCode"
+    r = api.post(
+        "/ARCustomer",
+        json={"CustomerCode": "USD1", "CustomerName": "Seattle Supply", "CurrencyCode": "usd"},
+    )
+    assert r.status_code == 200 and r.json()["CurrencyCode"] == "USD"
