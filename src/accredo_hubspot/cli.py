@@ -218,7 +218,7 @@ def run(
             loop.add_signal_handler(sig, stop.set)
         async with connect(settings, mapping) as conn:
             live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-            if not once:
+            if not once and not log_options.json:  # with json, stderr is for log lines
                 err_console.print(
                     f"live sync: polling every {mapping.sync.poll_interval_s:g} s (Ctrl-C to stop)"
                 )
