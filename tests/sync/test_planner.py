@@ -31,7 +31,7 @@ from accredo_hubspot.sync.planner import (
     plan_records,
     plan_update,
 )
-from accredo_hubspot.sync.records import ABSENT, Target
+from accredo_hubspot.sync.records import ABSENT, Target, values_read
 
 CONFIG = load_config(None)
 TODAY = date(2026, 4, 5)
@@ -343,3 +343,13 @@ def test_absent_values_never_reach_a_plan(values: dict[str, object]) -> None:
         assert planned == set()
     else:
         assert planned <= {"Z_Industry"}
+
+
+def test_a_hubspot_answer_without_the_property_is_absent_not_cleared() -> None:
+    answer: dict[str, str | None] = {"industry": None, "name": "Kiwi"}
+    assert values_read(answer, ["industry", "name"]) == {"industry": None, "name": "Kiwi"}
+    read = values_read({"name": "Kiwi"}, ["industry", "name"])
+    assert read == {"industry": ABSENT, "name": "Kiwi"}
+    assert plan_industry(read).updates == []  # not read: Accredo's value stays
+    (update,) = plan_industry(values_read(answer, ["industry"])).updates
+    assert update.values == {"Z_Industry": ""}  # read, and empty: cleared

@@ -11,7 +11,7 @@ eTag for Accredo writes) or a new one, or an ambiguity to report.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
@@ -32,6 +32,17 @@ ABSENT: Final = Absent.ABSENT
 
 #: One record's values: field -> value (``None`` or ``""``: read, and empty).
 Values = Mapping[str, object]
+
+
+def values_read(answer: Mapping[str, str | None], names: Iterable[str]) -> dict[str, object]:
+    """The values of ``names`` in a HubSpot answer's ``properties``, for a source record.
+
+    A property in the answer is read: its value, or ``None`` when it has none (cleared). One
+    the answer leaves out is ``ABSENT``, never "cleared": it was not asked for, an older answer
+    omitted it, or the answer is a webhook's one changed property (reference 4, 11).
+    """
+    return {name: answer.get(name, ABSENT) for name in names}
+
 
 #: How a target was found, besides the keys a spec matches on.
 LINK, NEW, AMBIGUOUS = "link", "new", "ambiguous"
