@@ -100,9 +100,6 @@ class Pipeline(Generic[T]):
         """
         spec = self.spec
         shadows = self._store.get_shadows(spec.side, spec.record_type, [t.key for t in targets])
-        for target in targets:
-            if target.is_first_match and target.baseline is not None:
-                shadows[target.key] = dict(target.baseline)
         now = self._clock.now()
         rounds = [await self._round(records, targets, shadows, now, send_turn)]
         for _ in range(STALE_RETRIES):
@@ -120,8 +117,8 @@ class Pipeline(Generic[T]):
         for done in rounds:
             commit.add(done, shadows, report, spec.rules)
         for key in rounds[-1].outcome.stale:
-            reason = f"changed in {spec.side} while being written, {STALE_RETRIES + 1} times"
-            commit.fail(Failure(key, "stale", reason), None, report)
+            why = f"changed in {spec.side} while being written, {STALE_RETRIES + 1} times"
+            commit.fail(Failure(key, "stale", why), None, report)
         record = functools.partial(
             self._store.record_sync,
             spec.record_type,
@@ -144,13 +141,16 @@ class Pipeline(Generic[T]):
         self,
         records: Sequence[SourceRecord[T]],
         targets: Sequence[Target],
-        shadows: Mapping[str, Mapping[str, str]],
+        shadows: dict[str, dict[str, str]],
         now: datetime,
         send_turn: asyncio.Lock | None,
     ) -> _Round:
         """Plan and apply once, and send a record whose one field was refused again without
         it: one refused property (a custom field HubSpot rejects, say) must not hold back the
-        record's other values."""
+        record's other values. A first match's current values stand in for its shadow."""
+        for target in targets:
+            if target.is_first_match and target.baseline is not None:
+                shadows[target.key] = dict(target.baseline)
         rules = self.spec.rules
         plans = plan_records(rules, targets, {r.key: r.values for r in records}, shadows, now=now)
         sent = {p.key: p for p in [*plans.updates, *plans.creates]}
