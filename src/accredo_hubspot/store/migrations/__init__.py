@@ -11,6 +11,7 @@ Append revisions, never edit an applied one.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -48,9 +49,15 @@ def _config(script_location: str) -> Config:
     return config
 
 
+@functools.lru_cache(maxsize=8)
+def _scripts(script_location: str) -> ScriptDirectory:
+    """The revision scripts, read once per process (loading them is most of a re-open)."""
+    return ScriptDirectory.from_config(_config(script_location))
+
+
 def head_revision(script_location: str = SCRIPTS) -> str:
     """The newest revision this release knows."""
-    head = ScriptDirectory.from_config(_config(script_location)).get_current_head()
+    head = _scripts(script_location).get_current_head()
     if head is None:
         raise StoreError(f"no schema revisions found in {script_location}")
     return head
@@ -76,7 +83,7 @@ def migrate(engine: Engine, script_location: str = SCRIPTS, *, target: str | Non
     it: tests use it to make an old database); return the revision now in place. Safe to call
     again."""
     config = _config(script_location)
-    scripts = ScriptDirectory.from_config(config)
+    scripts = _scripts(script_location)
     head = target or head_revision(script_location)
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
@@ -114,6 +121,6 @@ def migrate(engine: Engine, script_location: str = SCRIPTS, *, target: str | Non
 def _create_at_head(conn: Connection, scripts: ScriptDirectory, head: str) -> None:
     """An empty database gets the head schema in one step (Alembic's "create and stamp"); the
     revisions take an existing database to the same tables (a test compares the two)."""
-    schema.metadata.create_all(conn)
+    schema.metadata.create_all(conn, checkfirst=False)  # empty: a stray table is an error
     conn.execute(schema.schema_version.insert().values(id=1, version=PAST_V1_VERSION))
     MigrationContext.configure(conn).stamp(scripts, head)
