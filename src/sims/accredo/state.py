@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sims.accredo import fx, ledger, seed
@@ -1393,11 +1394,13 @@ _JOINED_CUSTOMER = (
 
 def _document_list(state: SimState, row: Row) -> Row:
     """A document header with its customer's, contact's, delivery and period columns."""
-    out = {k: v for k, v in row.items() if k != "Line"}
+    out = dict(row)
+    out.pop("Line", None)
     cust = state.tables["ARCustomer"].get(row.get("CustomerCode"))
     if cust is not None:
+        defaults = state.defaults["ARCustomer"]
         for name in _JOINED_CUSTOMER:
-            out[name] = cust.get(name, state.defaults["ARCustomer"].get(name))
+            out[name] = cust.get(name, defaults.get(name))
     contact = state.tables["ARContact"].get(row.get("ContactID") or -1)
     if contact is not None:
         out["ContactName"] = contact.get("FirstNameLastName", "")
@@ -1413,10 +1416,15 @@ def _document_list(state: SimState, row: Row) -> Row:
     out["ExchangeRateRaw"] = row.get("ExchangeRate", 1.0)
     period = row.get("PeriodID") or 0
     if period:
-        start = ledger.period_start(period)
-        out["YearNo"], out["PeriodNo"] = start.year, start.month
-        out["PeriodName"] = start.strftime("%b %Y")
+        out["YearNo"], out["PeriodNo"], out["PeriodName"] = _period_columns(period)
     return out
+
+
+@cache
+def _period_columns(period: int) -> tuple[int, int, str]:
+    """Year, month and name of a calendar-month period (list views read them per row)."""
+    start = ledger.period_start(period)
+    return start.year, start.month, start.strftime("%b %Y")
 
 
 def _invoice_list(state: SimState, row: Row) -> Row:
