@@ -198,7 +198,7 @@ async def run_latency_bench(
     each change did.
     """
     rng = random.Random(seed)
-    links = conn.store.get_links(COMPANY_RECORD)
+    links = await conn.store.get_links(COMPANY_RECORD)
     if len(links) < changes:
         raise BenchError(f"{changes} changes need {changes} linked debtors; {len(links)} linked")
     codes = rng.sample(sorted(links), changes)
@@ -239,7 +239,7 @@ async def run_latency_bench(
             stop_observer.set()
             await observing
             # Let the cycle in hand finish and the queue drain before the quiet spell.
-            while conn.store.queue_depth():
+            while await conn.store.queue_depth():
                 await asyncio.sleep(0.1)
             await asyncio.sleep(interval_s + 0.5)
             during = await hubspot_stats(http, sims)

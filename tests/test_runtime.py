@@ -33,7 +33,7 @@ async def test_connect_opens_both_clients_and_the_store_on_disk(
     async with connect(world.settings(database), config) as conn:
         assert database.is_file()
         assert conn.config is config
-        assert conn.store.link_count() == 0
+        assert await conn.store.link_count() == 0
         assert set(await conn.accredo.latest_delta_ids()) >= {"ARDELTA"}
         names = {p.name for p in await conn.hubspot.list_properties("companies")}
         assert "name" in names
@@ -49,13 +49,10 @@ async def test_connect_closes_the_store_when_the_block_fails(world: World, tmp_p
     database = tmp_path / "state.db"
     with pytest.raises(Boom):
         async with connect(world.settings(database), load_config(None)) as conn:
-            conn.store.set_meta("k", "v")
+            await conn.store.set_meta("k", "v")
             raise Boom
-    store = open_store(world.settings(database))
-    try:
-        assert store.get_meta("k") == "v"  # committed before the failure, file released
-    finally:
-        store.close()
+    async with await open_store(world.settings(database)) as store:
+        assert await store.get_meta("k") == "v"  # committed before the failure, file released
 
 
 def test_the_clock_reads_dates_in_the_company_time_zone() -> None:

@@ -235,8 +235,8 @@ def migrate() -> None:
 
     async def go() -> str:
         settings = load_settings(require_accredo=False, require_hubspot=False)
-        with open_store(settings) as store:
-            return store.revision or "-"
+        async with await open_store(settings) as store:
+            return store.sync.revision or "-"
 
     revision = run_command(go)
     console.print(f"state store schema at revision {revision}", highlight=False)
@@ -249,12 +249,9 @@ def status() -> None:
 
     async def go() -> None:
         settings = load_settings(require_accredo=False, require_hubspot=False)
-        store = open_store(settings)
-        try:
-            state = store.status()
-            letters = store.list_dead_letters(limit=5)
-        finally:
-            store.close()
+        async with await open_store(settings) as store:
+            state = await store.status()
+            letters = await store.list_dead_letters(limit=5)
         latest = await _latest_delta_ids(settings) if settings.accredo else None
         table = Table(title="accredo-hubspot status", show_header=False)
         table.add_row("database", settings.database_url_display)

@@ -302,7 +302,7 @@ async def _demo(
 
 
 async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient) -> None:
-    links = conn.store.get_links(COMPANY_RECORD)
+    links = await conn.store.get_links(COMPANY_RECORD)
     rng = random.Random(5)
     codes = rng.sample(sorted(links), 4)
     base = sims.accredo_url

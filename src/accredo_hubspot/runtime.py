@@ -16,7 +16,7 @@ from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.pipeline import Clock
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Connector:
 
     accredo: AccredoClient
     hubspot: HubSpotClient
-    store: StateStore
+    store: AsyncStateStore
     config: MappingConfig
     clock: Clock
 
@@ -81,14 +81,14 @@ def hubspot_client(settings: HubSpotSettings, *, rate_limit_per_10s: int = 190) 
     )
 
 
-def open_store(settings: Settings) -> StateStore:
-    return StateStore.open(settings.database_url.get_secret_value())
+async def open_store(settings: Settings) -> AsyncStateStore:
+    return await AsyncStateStore.open(settings.database_url.get_secret_value())
 
 
 @asynccontextmanager
 async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Connector]:
     """Open both clients and the store; close them all on the way out."""
-    store = open_store(settings)
+    store = await open_store(settings)
     try:
         async with (
             accredo_client(settings.require_accredo()) as accredo,
@@ -96,4 +96,4 @@ async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Co
         ):
             yield Connector(accredo, hubspot, store, config, company_clock(config))
     finally:
-        store.close()
+        await store.aclose()

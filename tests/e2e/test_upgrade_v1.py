@@ -52,14 +52,14 @@ async def test_an_upgraded_v1_database_backfills_nothing_and_live_sync_continues
             ).run()
             assert (report.debtors, report.unchanged, report.writes) == (12, 12, 0)
             assert world.hubspot_stats()["writes"] == writes_before
-            assert conn.store.get_cursors() == stored_cursors
+            assert conn.store.sync.get_cursors() == stored_cursors
 
             world.post_transaction("invoices", "NGATAT", 250.0)
             live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
             cycle = await live.cycle()
-            balance = conn.store.get_shadows("hubspot", COMPANY_RECORD, ["NGATAT"])["NGATAT"]
-            cursors = conn.store.get_cursors()
-            queue_depth = conn.store.queue_depth()
+            balance = conn.store.sync.get_shadows("hubspot", COMPANY_RECORD, ["NGATAT"])["NGATAT"]
+            cursors = conn.store.sync.get_cursors()
+            queue_depth = conn.store.sync.queue_depth()
         in_hubspot = world.companies(["accredo_balance_total"])[links["NGATAT"]]
     assert cycle.delta_rows > 0, "the cycle read the rows after the stored cursors"
     assert cycle.processed == 3  # the two records queued in the fixture, and NGATAT

@@ -101,11 +101,11 @@ async def test_cursors_start_where_the_backfill_started_and_are_kept_after(
 ) -> None:
     before = await conn.accredo.latest_delta_ids()
     await backfill(conn).run()
-    assert conn.store.get_cursors() == before
-    world.post_transaction("invoices", sorted(conn.store.get_links(COMPANY_RECORD))[0], 10.0)
+    assert conn.store.sync.get_cursors() == before
+    world.post_transaction("invoices", sorted(conn.store.sync.get_links(COMPANY_RECORD))[0], 10.0)
     await backfill(conn).run()
     # a later backfill does not move the cursors past changes live sync has not yet read
-    assert conn.store.get_cursors() == before
+    assert conn.store.sync.get_cursors() == before
     assert await conn.accredo.latest_delta_ids() != before
 
 
@@ -114,11 +114,11 @@ async def test_dying_between_the_write_and_the_commit_creates_nothing_twice(
 ) -> None:
     with pytest.raises(CrashAfterWrite.Died):
         await backfill(conn, CrashAfterWrite(conn.hubspot, after_calls=2)).run()
-    linked_before = len(conn.store.get_links(COMPANY_RECORD))
+    linked_before = len(conn.store.sync.get_links(COMPANY_RECORD))
     written = len(world.companies(["name"]))
     assert written > linked_before  # HubSpot holds companies the store never recorded
 
-    links_at_rerun = conn.store.get_links(COMPANY_RECORD)
+    links_at_rerun = conn.store.sync.get_links(COMPANY_RECORD)
     report = await backfill(conn).run()
     links = links_with_via(tmp_path / "state.db")
     companies = world.companies(["accredo_customer_code"])
@@ -145,11 +145,11 @@ async def test_a_debtor_sharing_a_domain_with_a_linked_one_is_created_by_a_later
 
     add("HUIA1", "a@huia.nz")
     await backfill(conn).run()
-    assert "HUIA1" in conn.store.get_links(COMPANY_RECORD)
+    assert "HUIA1" in conn.store.sync.get_links(COMPANY_RECORD)
     add("HUIA2", "b@huia.nz")  # a second branch, opened later
     again = await backfill(conn).run()
     assert again.failed == 0, again.failures
-    assert "HUIA2" in conn.store.get_links(COMPANY_RECORD)
+    assert "HUIA2" in conn.store.sync.get_links(COMPANY_RECORD)
 
 
 def _linked_once(world: World, database: Path) -> None:
@@ -227,7 +227,7 @@ async def _two_accounts_one_nzbn(world: World, conn: Connector, *, second_later:
         await backfill(conn).run()
     add("ZKOWHAI2")
     report = await backfill(conn).run()
-    links = conn.store.get_links(COMPANY_RECORD)
+    links = conn.store.sync.get_links(COMPANY_RECORD)
     return ("ZKOWHAI2" in links, links.get("ZKOWHAI2") == links.get("ZKOWHAI"), report.failed)
 
 

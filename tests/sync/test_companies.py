@@ -19,7 +19,7 @@ from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
-from accredo_hubspot.store import TO_HUBSPOT, StateStore
+from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StateStore
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec, target_of
 from accredo_hubspot.sync.matcher import MatchResult
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
@@ -106,7 +106,7 @@ class Rig:
         records = self.spec.records(customers, {})
         return await pipeline.write(records, targets, reason=reason, completed=completed or [])
 
-    def pipeline_on(self, store: StateStore) -> Pipeline[ARCustomer]:
+    def pipeline_on(self, store: AsyncStateStore) -> Pipeline[ARCustomer]:
         spec = CompanySpec(self.accredo, self.hubspot, store, load_config(None), CLOCK)
         return Pipeline(spec, store, CLOCK)
 
@@ -125,9 +125,10 @@ async def rig(
         ) as accredo,
     ):  # fmt: skip
         await run_setup(hubspot, config)
-        with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-            spec = CompanySpec(accredo, hubspot, store, config, CLOCK)
-            yield Rig(sim, accredo, hubspot, store, spec, Pipeline(spec, store, CLOCK))
+        store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+        async with AsyncStateStore(store) as offloaded:
+            spec = CompanySpec(accredo, hubspot, offloaded, config, CLOCK)
+            yield Rig(sim, accredo, hubspot, store, spec, Pipeline(spec, offloaded, CLOCK))
 
 
 def new(code: str) -> MatchResult:
@@ -207,7 +208,7 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
         company_id, *rig.store.get_shadows("hubspot", COMPANY_RECORD, ["ACME"])["ACME"]
     )
     # a second store, as after losing the state database: the company exists, no link
-    other = StateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
+    other = await AsyncStateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
     baseline = {k: v for k, v in current.items() if v}
     writes = rig.writes()
     report = await rig.write(
@@ -218,9 +219,9 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
         pipeline=rig.pipeline_on(other),
     )
     assert (report.linked, report.writes, report.calls) == (1, 0, 0)
-    assert other.get_links(COMPANY_RECORD) == {"ACME": company_id}
+    assert await other.get_links(COMPANY_RECORD) == {"ACME": company_id}
     assert rig.writes() == writes
-    other.close()
+    await other.aclose()
 
 
 async def test_a_first_time_match_gets_only_what_differs(rig: Rig) -> None:

@@ -90,7 +90,7 @@ async def test_first_cycle_without_a_backfill_only_stores_cursors(
     requests = world.hubspot_stats()["requests"]
     report = await live.cycle()
     assert report.processed == 0
-    assert set(conn.store.get_cursors()) >= {"ARDELTA"}
+    assert set(conn.store.sync.get_cursors()) >= {"ARDELTA"}
     assert world.hubspot_stats()["requests"] == requests
 
 
@@ -105,7 +105,7 @@ async def test_a_burst_on_one_debtor_is_one_job_and_one_write(synced: Synced) ->
     (customer,) = await synced.conn.accredo.get_customers([code])
     company = synced.company(code, "accredo_balance_total", "accredo_last_invoice_date")
     assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
-    audit = synced.conn.store.list_audit(COMPANY_RECORD, code)
+    audit = synced.conn.store.sync.list_audit(COMPANY_RECORD, code)
     fields = {f for a in audit if a.reason == "accredo change" for f in a.changes}
     assert fields >= {"accredo_balance_total"}
 
@@ -115,8 +115,8 @@ async def test_the_change_feed_state_is_kept_with_the_cursors(synced: Synced) ->
     code = sorted(synced.links())[4]
     synced.world.post_transaction("invoices", code, 12.5)
     await synced.live.cycle()
-    state = synced.conn.store.get_feed_state(ACCREDO_FEED)
-    cursors = synced.conn.store.get_cursors()
+    state = synced.conn.store.sync.get_feed_state(ACCREDO_FEED)
+    cursors = synced.conn.store.sync.get_cursors()
     assert state is not None
     assert max(state["seen"]["ARDELTA"]) == cursors["ARDELTA"]
     restarted = LiveSync(
@@ -128,11 +128,11 @@ async def test_the_change_feed_state_is_kept_with_the_cursors(synced: Synced) ->
     )
     report = await restarted.cycle()  # re-reads the overlap below the cursor, follows nothing
     assert (report.queued, report.processed) == (0, 0)
-    assert synced.conn.store.get_feed_state(ACCREDO_FEED) == state
+    assert synced.conn.store.sync.get_feed_state(ACCREDO_FEED) == state
 
 
 async def test_run_prunes_the_audit_log_once_a_day(synced: Synced) -> None:
-    store = synced.conn.store
+    store = synced.conn.store.sync
     old = synced.conn.clock.now() - timedelta(days=store_retention(synced) + 1)
     entry = AuditEntry(old, "hubspot", COMPANY_RECORD, "OLD", None, {"a": (None, "1")}, "x")
     store.add_audit([entry])
@@ -242,13 +242,13 @@ async def test_a_quiet_cycle_calls_hubspot_not_at_all(synced: Synced) -> None:
 async def test_the_daily_refresh_rechecks_everyone_but_sends_only_changes(synced: Synced) -> None:
     await synced.live.cycle()  # first cycle of the day notes the date
     today = synced.conn.clock.today()
-    synced.conn.store.set_meta(DAILY_REFRESH_KEY, (today - timedelta(days=1)).isoformat())
+    synced.conn.store.sync.set_meta(DAILY_REFRESH_KEY, (today - timedelta(days=1)).isoformat())
     writes = synced.world.hubspot_stats()["writes"]
     report = await synced.live.cycle()
     assert report.processed == DEBTORS
     assert report.writes is not None and report.writes.writes == 0
     assert synced.world.hubspot_stats()["writes"] == writes
-    assert synced.conn.store.get_meta(DAILY_REFRESH_KEY) == today.isoformat()
+    assert synced.conn.store.sync.get_meta(DAILY_REFRESH_KEY) == today.isoformat()
 
 
 async def test_run_finishes_when_stop_is_set(synced: Synced) -> None:
@@ -273,7 +273,7 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
     try:
         accredo_faults(error_rate=1.0)
         world.post_transaction("invoices", code, 777.77)  # happens while the API is down
-        await _until(lambda: synced.conn.store.get_last_error() is not None, 30)
+        await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
         accredo_faults(error_rate=0.0)
         (customer,) = [c for c in await synced.conn.accredo.get_customers([code])]
         expected = cents(customer.BalanceTotal)
@@ -287,7 +287,7 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
         accredo_faults(error_rate=0.0)
         stop.set()
         await asyncio.wait_for(task, timeout=10)
-    last_error = synced.conn.store.get_last_error() or ""
+    last_error = synced.conn.store.sync.get_last_error() or ""
     assert last_error  # the outage is on record for `status`
     assert "sync-demo-password" not in last_error
 
@@ -358,7 +358,7 @@ async def test_a_locked_state_store_is_waited_out_and_put_on_record(
                 lambda: any(e["event"] == "last error not recorded yet" for e in events), 30
             )
             holder.execute("ROLLBACK")
-            await _until(lambda: synced.conn.store.get_last_error() is not None, 30)
+            await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
             (customer,) = await synced.conn.accredo.get_customers([code])
             expected = cents(customer.BalanceTotal)
             await _until(

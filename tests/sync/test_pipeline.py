@@ -20,7 +20,7 @@ import pytest
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.errors import PreconditionFailed
 from accredo_hubspot.mapping.config import parse_config
-from accredo_hubspot.store import Side, StateStore
+from accredo_hubspot.store import AsyncStateStore, Side, StateStore
 from accredo_hubspot.sync.pipeline import STALE_RETRIES, Clock, Pipeline
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.records import LINK, SourceRecord, Target, Values
@@ -108,9 +108,10 @@ async def rig(sim: BackgroundServer, tmp_path: Path) -> AsyncIterator[Rig]:
         f"{sim.url}/saturn", "DEMO", "accredo-hubspot-demo", "SYNC", "sync-demo-password"
     ) as accredo:
         code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=5)]
-        with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+        async with AsyncStateStore(store) as offloaded:
             spec = IndustrySpec(accredo)
-            yield Rig(sim, accredo, store, spec, Pipeline(spec, store, CLOCK), code)
+            yield Rig(sim, accredo, store, spec, Pipeline(spec, offloaded, CLOCK), code)
 
 
 async def test_a_value_read_is_patched_with_the_records_etag_and_shadowed(rig: Rig) -> None:

@@ -1,6 +1,7 @@
 """State store: links, shadow values, cursors, queue, dead letters, audit, inbox, leases
 (SQLAlchemy Core, migrated with Alembic)."""
 
+from accredo_hubspot.store.aio import AsyncStateStore
 from accredo_hubspot.store.errors import LinkConflictError, SchemaTooNewError, StoreError
 from accredo_hubspot.store.models import (
     TO_ACCREDO,
@@ -21,6 +22,7 @@ __all__ = [
     "SINGLE_WORKER",
     "TO_ACCREDO",
     "TO_HUBSPOT",
+    "AsyncStateStore",
     "AuditBatch",
     "AuditEntry",
     "DeadLetter",

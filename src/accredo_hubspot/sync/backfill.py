@@ -20,7 +20,7 @@ import structlog
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
@@ -61,7 +61,7 @@ class Backfill:
         self,
         accredo: AccredoSource,
         hubspot: HubSpotSink,
-        store: StateStore,
+        store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
         *,
@@ -80,13 +80,13 @@ class Backfill:
         self._links: dict[str, str] = {}
 
     async def run(self, progress: Progress | None = None) -> BackfillReport:
-        if not self._store.get_cursors():
+        if not await self._store.get_cursors():
             # Live sync starts from here: anything that changes during the backfill is
             # picked up again by the change feed (re-reading current state is harmless).
-            self._store.set_cursors(await self._accredo.latest_delta_ids())
+            await self._store.set_cursors(await self._accredo.latest_delta_ids())
         async with task_group() as tasks:
             report = await self._run(tasks, progress)
-        self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
+        await self._store.set_meta("backfill_completed_at", self._clock.now().isoformat())
         log.info("backfill finished", debtors=report.debtors, calls=report.calls)
         return report
 
@@ -112,7 +112,7 @@ class Backfill:
             progress(0, total())
         # Every link, stored or made in this run: a company claimed by one debtor (in any
         # chunk, or by an earlier run) is never matched to a second one.
-        self._links = self._store.get_links(COMPANY_RECORD)
+        self._links = await self._store.get_links(COMPANY_RECORD)
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         send_turn = asyncio.Lock()
 
@@ -169,7 +169,6 @@ class Backfill:
             self._spec.records(chunk, open_by_code),
             targets,
             reason="backfill",
-            commit_in_thread=True,
             send_turn=send_turn,
         )
 

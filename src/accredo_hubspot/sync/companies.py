@@ -22,7 +22,7 @@ from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingCon
 from accredo_hubspot.mapping.financials import compute_financials
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
-from accredo_hubspot.store import Side, StateStore
+from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules, desired_values
@@ -164,7 +164,7 @@ class CompanySpec:
         self,
         accredo: AccredoSource,
         hubspot: HubSpotSink,
-        store: StateStore,
+        store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
     ) -> None:
@@ -205,7 +205,7 @@ class CompanySpec:
         number and domain) is cheaper than listing every company.
         """
         customers = [r.origin for r in records]
-        links = self._store.get_links(COMPANY_RECORD, [r.key for r in records])
+        links = await self._store.get_links(COMPANY_RECORD, [r.key for r in records])
         unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
         found = await self._find_companies(unlinked) if unlinked else []
         index = CompanyIndex.build(
@@ -213,7 +213,7 @@ class CompanySpec:
         )
         # A new debtor must not claim a company another debtor is linked to: match against
         # every stored link (read only when someone is unlinked, which is rare once running).
-        claims = self._store.get_links(COMPANY_RECORD) if unlinked else links
+        claims = await self._store.get_links(COMPANY_RECORD) if unlinked else links
         current = {c.id: c for c in found}
         names = mapped_properties(self._config)
         targets = []

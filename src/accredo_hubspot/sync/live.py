@@ -18,7 +18,7 @@ import structlog
 
 from accredo_hubspot.errors import ClassifiedError, ErrorKind
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.store import TO_HUBSPOT, StateStore, StoreError
+from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StoreError
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
@@ -56,7 +56,7 @@ class LiveSync:
         self,
         accredo: AccredoSource,
         hubspot: HubSpotSink,
-        store: StateStore,
+        store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
     ) -> None:
@@ -70,18 +70,18 @@ class LiveSync:
 
     async def cycle(self) -> CycleReport:
         report = CycleReport()
-        cursors = self._store.get_cursors()
+        cursors = await self._store.get_cursors()
         if not cursors:
             # Never backfilled: start from now; older history is the backfill's job.
-            self._store.set_cursors(await self._accredo.latest_delta_ids())
+            await self._store.set_cursors(await self._accredo.latest_delta_ids())
             return report
-        self._daily_refresh()
-        self._daily_audit_prune()
-        state = self._store.get_feed_state(ACCREDO_FEED)
+        await self._daily_refresh()
+        await self._daily_audit_prune()
+        state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
         if batch.customer_codes or batch.cursors != cursors or batch.state != (state or {}):
-            self._store.enqueue_and_advance(
+            await self._store.enqueue_and_advance(
                 TO_HUBSPOT,
                 COMPANY_RECORD,
                 batch.customer_codes,
@@ -92,7 +92,7 @@ class LiveSync:
             report.queued = len(batch.customer_codes)
         if batch.unresolved:
             log.info("delta rows not followed", rows=batch.unresolved[:20])
-        while codes := self._store.pending(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
+        while codes := await self._store.pending(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
             result = await self.process(codes)
             report.processed += len(codes)
             if report.writes is None:
@@ -115,7 +115,7 @@ class LiveSync:
             try:
                 report = await self.cycle()
                 failures = 0
-                self._record_error()
+                await self._record_error()
                 if report.processed:
                     log.info(
                         "synced",
@@ -123,7 +123,7 @@ class LiveSync:
                         hubspot_calls=report.hubspot_calls,
                     )
             except ClassifiedError as exc:  # anything else is a bug: let its traceback show
-                self._note_error(exc)
+                await self._note_error(exc)
                 if exc.kind is not ErrorKind.RETRIABLE:
                     raise
                 wait_s = OUTAGE_BACKOFF_S[min(failures, len(OUTAGE_BACKOFF_S) - 1)]
@@ -137,44 +137,44 @@ class LiveSync:
                 return
             await _sleep_unless(stop, interval_s - (time.monotonic() - started))
 
-    def _note_error(self, exc: ClassifiedError) -> None:
+    async def _note_error(self, exc: ClassifiedError) -> None:
         """Keep the error for ``status``, from either system or the store itself."""
         self._unrecorded_error = f"{type(exc).__name__}: {exc}"
-        self._record_error()
+        await self._record_error()
 
-    def _record_error(self) -> None:
+    async def _record_error(self) -> None:
         """Write the kept error; if the store is what failed, try again after the next cycle."""
         if self._unrecorded_error is None:
             return
         try:
-            self._store.set_last_error(self._unrecorded_error)
+            await self._store.set_last_error(self._unrecorded_error)
         except StoreError as exc:
             log.warning("last error not recorded yet", error=str(exc))
             return
         self._unrecorded_error = None
 
-    def _daily_refresh(self) -> None:
+    async def _daily_refresh(self) -> None:
         """Days overdue and credit status move with the calendar: once a day (company time),
         queue every linked debtor so those values are recomputed."""
         today = self._clock.today().isoformat()
-        last = self._store.get_meta(DAILY_REFRESH_KEY)
+        last = await self._store.get_meta(DAILY_REFRESH_KEY)
         if last == today:
             return
         if last is not None:
-            linked = list(self._store.get_links(COMPANY_RECORD))
-            self._store.enqueue(TO_HUBSPOT, COMPANY_RECORD, linked, "daily refresh")
-        self._store.set_meta(DAILY_REFRESH_KEY, today)
+            linked = list(await self._store.get_links(COMPANY_RECORD))
+            await self._store.enqueue(TO_HUBSPOT, COMPANY_RECORD, linked, "daily refresh")
+        await self._store.set_meta(DAILY_REFRESH_KEY, today)
 
-    def _daily_audit_prune(self) -> None:
+    async def _daily_audit_prune(self) -> None:
         """Once a day, delete audit entries older than ``sync.audit_retention_days``."""
         today = self._clock.today().isoformat()
-        if self._store.get_meta(AUDIT_PRUNED_KEY) == today:
+        if await self._store.get_meta(AUDIT_PRUNED_KEY) == today:
             return
         days = self._config.sync.audit_retention_days
-        pruned = self._store.prune_audit(self._clock.now() - timedelta(days=days))
+        pruned = await self._store.prune_audit(self._clock.now() - timedelta(days=days))
         if pruned:
             log.info("audit log pruned", entries=pruned, retention_days=days)
-        self._store.set_meta(AUDIT_PRUNED_KEY, today)
+        await self._store.set_meta(AUDIT_PRUNED_KEY, today)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

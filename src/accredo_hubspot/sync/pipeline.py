@@ -12,13 +12,12 @@ store transaction. A record that lands heals its open dead letters.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from accredo_hubspot.store import AuditBatch, DeadLetter, Side, StateStore
+from accredo_hubspot.store import AsyncStateStore, AuditBatch, DeadLetter, Side
 from accredo_hubspot.sync.planner import Plans, RecordPlan, RuleSet, plan_records
 from accredo_hubspot.sync.records import SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure, RecordSpec
@@ -67,7 +66,7 @@ class Pipeline(Generic[T]):
     """Runs one record type's spec: ``sync`` a batch of keys, or ``write`` records already
     read and matched (the backfill streams and matches its own)."""
 
-    def __init__(self, spec: RecordSpec[T], store: StateStore, clock: Clock) -> None:
+    def __init__(self, spec: RecordSpec[T], store: AsyncStateStore, clock: Clock) -> None:
         self.spec = spec
         self._store = store
         self._clock = clock
@@ -88,18 +87,19 @@ class Pipeline(Generic[T]):
         *,
         reason: str,
         completed: Sequence[str] = (),
-        commit_in_thread: bool = False,
         send_turn: asyncio.Lock | None = None,
     ) -> SyncReport:
         """Plan, apply and record what changed for ``targets``.
 
-        ``commit_in_thread`` runs the store commit in a worker thread, so a caller with other
-        writes in flight (the backfill) keeps them moving while rows are stored. Pipelines
+        The store commit runs off the event loop, so a caller with other writes in flight (the
+        backfill) keeps them moving while rows are stored. Pipelines
         sharing a ``send_turn`` send their calls one after another (in the order they ask), so
         the first to finish its calls commits while the next one sends.
         """
         spec = self.spec
-        shadows = self._store.get_shadows(spec.side, spec.record_type, [t.key for t in targets])
+        shadows = await self._store.get_shadows(
+            spec.side, spec.record_type, [t.key for t in targets]
+        )
         now = self._clock.now()
         rounds = [await self._round(records, targets, shadows, now, send_turn)]
         for _ in range(STALE_RETRIES):
@@ -119,8 +119,7 @@ class Pipeline(Generic[T]):
         for key in rounds[-1].outcome.stale:
             why = f"changed in {spec.side} while being written, {STALE_RETRIES + 1} times"
             commit.fail(Failure(key, "stale", why), None, report)
-        record = functools.partial(
-            self._store.record_sync,
+        await self._store.record_sync(
             spec.record_type,
             spec.side,
             links=commit.links,
@@ -131,10 +130,6 @@ class Pipeline(Generic[T]):
             dead_letters=commit.dead_letters,
             healed=[*commit.shadows],
         )
-        if commit_in_thread:
-            await asyncio.to_thread(record)
-        else:
-            record()
         return report
 
     async def _round(

@@ -1,0 +1,121 @@
+"""``AsyncStateStore``: the state store as async code uses it, off the event loop.
+
+The store is synchronous (SQLAlchemy Core); a commit of a large batch takes long enough to
+stall every HTTP call, poll and (later) webhook request sharing the loop. Each method here runs
+its ``StateStore`` twin in the store's own threads and awaits the result, so the loop keeps
+answering while rows are written. The store's threads belong to it: SQLite gets one (one
+writer is the rule, and calls keep their order), PostgreSQL a few.
+
+A caller cancelled while its call runs does not stop the call: the transaction commits or
+rolls back whole, as if the process had stopped there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+from accredo_hubspot.store.state import Clock, StateStore, utc_now
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Store threads on PostgreSQL (reads overlap a commit; several connections in the pool).
+POSTGRES_THREADS = 4
+
+
+def _offloaded(
+    method: Callable[Concatenate[StateStore, P], T],
+) -> Callable[Concatenate[AsyncStateStore, P], Coroutine[Any, Any, T]]:
+    """``StateStore.method`` as a coroutine method running in the store's threads."""
+
+    async def call(self: AsyncStateStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.run(method, self.sync, *args, **kwargs)
+
+    call.__name__ = method.__name__
+    call.__doc__ = method.__doc__
+    return call
+
+
+class AsyncStateStore:
+    """Every ``StateStore`` method as a coroutine; ``sync`` is the store itself (for code with
+    no event loop: scripts, tests inspecting state)."""
+
+    def __init__(self, store: StateStore) -> None:
+        """Wrap an open store; ``aclose`` closes it."""
+        self.sync = store
+        threads = POSTGRES_THREADS if store.supports_several_workers else 1
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="state-store")
+
+    @classmethod
+    async def open(cls, url: str, *, clock: Clock = utc_now) -> Self:
+        """``StateStore.open`` (connect, create or migrate) in a thread, wrapped."""
+        return cls(await asyncio.to_thread(StateStore.open, url, clock=clock))
+
+    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(*args, **kwargs)`` in the store's threads (with this task's context vars, so
+        log lines keep their bound fields)."""
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    @property
+    def supports_several_workers(self) -> bool:
+        return self.sync.supports_several_workers
+
+    async def aclose(self) -> None:
+        """Wait for calls in flight, then release every connection."""
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        self.sync.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    get_links = _offloaded(StateStore.get_links)
+    get_links_by_hubspot_id = _offloaded(StateStore.get_links_by_hubspot_id)
+    put_links = _offloaded(StateStore.put_links)
+    link_count = _offloaded(StateStore.link_count)
+    get_shadows = _offloaded(StateStore.get_shadows)
+    put_shadows = _offloaded(StateStore.put_shadows)
+    get_cursors = _offloaded(StateStore.get_cursors)
+    set_cursors = _offloaded(StateStore.set_cursors)
+    get_feed_state = _offloaded(StateStore.get_feed_state)
+    enqueue = _offloaded(StateStore.enqueue)
+    enqueue_and_advance = _offloaded(StateStore.enqueue_and_advance)
+    claim = _offloaded(StateStore.claim)
+    complete = _offloaded(StateStore.complete)
+    release = _offloaded(StateStore.release)
+    pending = _offloaded(StateStore.pending)
+    queue_depth = _offloaded(StateStore.queue_depth)
+    oldest_pending_age_s = _offloaded(StateStore.oldest_pending_age_s)
+    acquire_lease = _offloaded(StateStore.acquire_lease)
+    release_lease = _offloaded(StateStore.release_lease)
+    add_inbox = _offloaded(StateStore.add_inbox)
+    take_inbox = _offloaded(StateStore.take_inbox)
+    mark_inbox_processed = _offloaded(StateStore.mark_inbox_processed)
+    get_meta = _offloaded(StateStore.get_meta)
+    set_meta = _offloaded(StateStore.set_meta)
+    set_last_error = _offloaded(StateStore.set_last_error)
+    get_last_error = _offloaded(StateStore.get_last_error)
+    add_dead_letters = _offloaded(StateStore.add_dead_letters)
+    list_dead_letters = _offloaded(StateStore.list_dead_letters)
+    dead_letter_count = _offloaded(StateStore.dead_letter_count)
+    resolve_dead_letters = _offloaded(StateStore.resolve_dead_letters)
+    add_audit = _offloaded(StateStore.add_audit)
+    list_audit = _offloaded(StateStore.list_audit)
+    prune_audit = _offloaded(StateStore.prune_audit)
+    record_sync = _offloaded(StateStore.record_sync)
+    status = _offloaded(StateStore.status)
