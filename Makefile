@@ -24,8 +24,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Branch coverage of the connector and the simulators (the commands the tests start included),
+# printed after the tests: files not fully covered, then the TOTAL.
 unit: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --cov=accredo_hubspot --cov=sims --cov-branch --cov-report=term
 
 test: lint typecheck unit
 
@@ -33,4 +35,4 @@ bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage .coverage.*
