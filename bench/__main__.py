@@ -1,7 +1,8 @@
 """``python -m bench [--quick]``: every benchmark in one run, then a summary with the targets.
 
-One pair of simulator processes serves the whole run: the backfill benchmark, then live
-latency on the portal the backfill built, then the baseline on a reset HubSpot portal.
+One pair of simulator processes serves the backfill benchmark, then live latency on the portal
+the backfill built, then the baseline on a reset HubSpot portal. The footprint run has a larger
+pair of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import accredo_client, connect
 from bench.backfill import BackfillFigures, print_backfill, run_backfill_bench
-from bench.figures import BOUND_RATIO_TARGET, LIVE_P95_TARGET_S, verdict
+from bench.figures import BOUND_RATIO_TARGET, LIVE_P95_TARGET_S, RSS_TARGET_MB, verdict
+from bench.footprint import (
+    FOOTPRINT_DEBTORS,
+    FootprintFigures,
+    print_footprint,
+    run_footprint_bench,
+)
 from bench.harness import bench_settings, simulators
 from bench.latency import LatencyFigures, print_latency, run_latency_bench
 from bench.naive_sdk import BaselineFigures, print_baseline, run_baseline
@@ -31,12 +38,13 @@ class Sizes:
     debtors: int
     baseline_debtors: int
     changes: int
+    footprint_debtors: int
 
 
-FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=200)
+FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=200, footprint_debtors=FOOTPRINT_DEBTORS)
 #: Wide enough that no figure line wraps (the output is meant to be pasted into reports).
 CONSOLE_WIDTH = 132
-QUICK = Sizes(debtors=2_000, baseline_debtors=100, changes=50)
+QUICK = Sizes(debtors=2_000, baseline_debtors=100, changes=50, footprint_debtors=5_000)
 
 
 async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> None:
@@ -60,7 +68,9 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
                 print_latency(console, latency)
                 baseline = await run_baseline(conn, sims, http, sizes.baseline_debtors, console)
                 print_baseline(console, baseline)
-    print_summary(console, backfill, baseline, latency, time.monotonic() - started)
+        footprint = await run_footprint_bench(sizes.footprint_debtors, work, console)
+        print_footprint(console, footprint)
+    print_summary(console, backfill, baseline, latency, footprint, time.monotonic() - started)
 
 
 def print_summary(
@@ -68,6 +78,7 @@ def print_summary(
     backfill: BackfillFigures,
     baseline: BaselineFigures,
     latency: LatencyFigures,
+    footprint: FootprintFigures,
     total_s: float,
 ) -> None:
     ours_per_debtor_s = backfill.wall_s / backfill.debtors
@@ -91,6 +102,11 @@ def print_summary(
         f"   target p95 < {LIVE_P95_TARGET_S:g} s: {verdict(latency.target_met)}",
         f"idle      {latency.idle_calls} HubSpot calls in {latency.idle_s:.1f} s without changes"
         f"   target 0: {verdict(latency.idle_target_met)}",
+        f"footprint {footprint.debtors:,} debtors: peak resident {footprint.peak_rss_mb:.0f} MB "
+        f"({footprint.rss_ratio:.2f}x the {RSS_TARGET_MB} MB target: "
+        f"{verdict(footprint.rss_ratio < 1)}), state "
+        f"{footprint.state_bytes_per_debtor / 1024:.2f} KB/debtor ({footprint.state_ratio:.2f}x "
+        f"the 2 KB target: {verdict(footprint.state_ratio < 1)})",
         f"(whole run {total_s:.0f} s)",
     ]
     console.rule("[bold]summary")
@@ -104,8 +120,9 @@ def main() -> None:
         "--quick",
         action="store_true",
         help=f"a fast check: {QUICK.debtors:,} debtors, {QUICK.baseline_debtors} baseline "
-        f"debtors, {QUICK.changes} changes (default: {FULL.debtors:,}, "
-        f"{FULL.baseline_debtors}, {FULL.changes})",
+        f"debtors, {QUICK.changes} changes, {QUICK.footprint_debtors:,} in the footprint run "
+        f"(default: {FULL.debtors:,}, {FULL.baseline_debtors}, {FULL.changes}, "
+        f"{FULL.footprint_debtors:,})",
     )
     parser.add_argument(
         "--shared-keys",

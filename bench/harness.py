@@ -37,6 +37,8 @@ OBSERVER_TOKEN = "pat-na1-99999999-8888-7777-6666-555555555555"
 #: HubSpot's burst limit for a Professional private app (requests per 10 s); the simulator's
 #: default, and the figure the rate-limit bound is computed from.
 RATE_LIMIT_PER_10S = 190
+#: Debtors the Accredo simulator generates per second at start, at the least (busy machine).
+SIM_DEBTORS_PER_S = 10_000 / 60
 #: One debtor in ``SEED_EVERY`` already exists in HubSpot before a backfill.
 SEED_EVERY = 4
 
@@ -57,10 +59,15 @@ class HubSpotStats:
 
 def simulators(customers: int, log_dir: Path) -> AbstractContextManager[Sims]:
     """Both simulators as subprocesses (the demo's launcher). HubSpot enforces its default 190
-    requests per 10 s per token and accepts two tokens: the connector's and the observer's."""
+    requests per 10 s per token and accepts two tokens: the connector's and the observer's.
+    The Accredo simulator generates its debtors before it answers: a minute per 10,000 is
+    allowed on a busy machine."""
     hubspot_args = ["--rate-limit", str(RATE_LIMIT_PER_10S)]
     hubspot_args += ["--token", CONNECTOR_TOKEN, "--token", OBSERVER_TOKEN]
-    return demo.simulators(customers, log_dir, hubspot_args=hubspot_args)
+    start_timeout_s = max(demo.START_TIMEOUT_S, customers / SIM_DEBTORS_PER_S)
+    return demo.simulators(
+        customers, log_dir, hubspot_args=hubspot_args, start_timeout_s=start_timeout_s
+    )
 
 
 def bench_settings(sims: Sims, database: Path) -> Settings:

@@ -126,7 +126,11 @@ def _script(name: str) -> str:
 
 @contextmanager
 def simulators(
-    customers: int, log_dir: Path, *, hubspot_args: Sequence[str] = ("--seed", "7")
+    customers: int,
+    log_dir: Path,
+    *,
+    hubspot_args: Sequence[str] = ("--seed", "7"),
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[Sims]:
     """Start both simulators on free loopback ports; stop them on the way out.
 
@@ -144,7 +148,8 @@ def simulators(
             log = (log_dir / f"sim-{index}.log").open("wb")
             processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
         sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
-        _wait_ready([f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"], log_dir)
+        urls = [f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"]
+        _wait_ready(urls, log_dir, start_timeout_s)
         yield sims
     finally:
         for process in processes:
@@ -156,8 +161,8 @@ def simulators(
                 process.kill()
 
 
-def _wait_ready(urls: list[str], log_dir: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def _wait_ready(urls: list[str], log_dir: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
     for url in urls:
         while True:
             try:
