@@ -17,10 +17,15 @@ import pytest
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.client import HubSpotClient
-from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.mapping.properties import SYNCED_AT_PROPERTY
 from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StateStore
-from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec, target_of
+from accredo_hubspot.sync.companies import (
+    COMPANY_RECORD,
+    CompanySpec,
+    customer_fields,
+    target_of,
+)
 from accredo_hubspot.sync.matcher import MatchResult
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.setup import run_setup
@@ -285,3 +290,19 @@ async def test_a_batch_of_keys_is_read_matched_written_and_then_quiet(rig: Rig) 
     again = await rig.pipeline.sync(codes, reason="test")
     assert (again.unchanged, again.writes, again.calls) == (3, 0, 0)
     assert rig.writes() == writes
+
+
+def test_customer_fields_are_the_models_and_the_mappings_custom_ones(tmp_path: Path) -> None:
+    """What a backfill asks Accredo for (``$select``): everything the sync reads, no more."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        default_config_text()
+        + '\n[[company_fields]]\nhubspot = "industry_code"\naccredo = "Z_Industry"\n'
+        'master = "accredo"\ntransform = "text"\nwrite = "always"\n',
+        encoding="utf-8",
+    )
+    fields = customer_fields(load_config(site))
+    assert {"CustomerCode", "CreditLimit", "BusinessNo", "WebAddress", "Z_Industry"} <= set(fields)
+    assert not {"Contact", "DeliveryAddress", "etag"} & set(fields)
+    assert not [f for f in fields if f.startswith("derived.")]
+    assert len(fields) == len(set(fields))

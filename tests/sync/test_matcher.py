@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.transforms import gs1_check_digit
-from accredo_hubspot.sync.matcher import CompanyIndex, match_all, match_debtor
+from accredo_hubspot.sync.matcher import CompanyIndex, company_keys, match_all, match_debtor
 
 GENERIC = ("gmail.com", "xtra.co.nz")
 NZBN_A = "9429041000014"
@@ -25,7 +25,10 @@ def debtor(code: str = "KIWI01", **fields: object) -> ARCustomer:
 
 
 def index(*companies: HubSpotObject, nzbn_property: str = "nzbn") -> CompanyIndex:
-    return CompanyIndex.build(companies, nzbn_property, GENERIC)
+    kept = {c.id: company_keys(c, list(c.properties)) for c in companies}
+    return CompanyIndex.build(
+        {cid: keys for cid, keys in kept.items() if keys is not None}, nzbn_property, GENERIC
+    )
 
 
 def test_stored_link_wins() -> None:
@@ -201,3 +204,17 @@ def test_match_all_never_links_one_company_twice(rows: list[tuple[str, str]]) ->
     assert len(linked) == len(set(linked))
     for result in results:
         assert (result.company_id is None) == (result.via in ("new", "ambiguous"))
+
+
+def test_company_keys_keep_only_the_set_values_of_the_named_properties() -> None:
+    """A backfill keeps this much of each company, not the record (the footprint)."""
+    listed = HubSpotObject(
+        id="7",
+        properties={"nzbn": NZBN_A, "domain": "kiwi.nz", "name": "", "phone": "09 555 0100"},
+    )
+    assert company_keys(listed, ["nzbn", "domain", "name", "website"]) == {
+        "nzbn": NZBN_A,
+        "domain": "kiwi.nz",
+    }
+    gone = HubSpotObject(id="8", properties={"nzbn": NZBN_A}, archived=True)
+    assert company_keys(gone, ["nzbn"]) is None

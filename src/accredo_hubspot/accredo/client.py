@@ -226,9 +226,15 @@ class AccredoClient:
 
     # ------------------------------------------------------------------ AccredoSource
 
-    async def iter_customers(self, *, page_size: int = 1000) -> AsyncIterator[ARCustomer]:
-        """Every debtor in ``CustomerCode`` order, streamed page by page."""
-        records = self.iter_entities("ARCustomer", orderby=["CustomerCode"], page_size=page_size)
+    async def iter_customers(
+        self, *, page_size: int = 1000, fields: Sequence[str] = ()
+    ) -> AsyncIterator[ARCustomer]:
+        """Every debtor in ``CustomerCode`` order, streamed page by page; with ``fields``, only
+        those (and the code) are read (``$select``)."""
+        select = list(dict.fromkeys(["CustomerCode", *fields])) if fields else []
+        records = self.iter_entities(
+            "ARCustomer", select=select, orderby=["CustomerCode"], page_size=page_size
+        )
         async for record in records:
             yield ARCustomer.model_validate(record)
 
@@ -261,10 +267,14 @@ class AccredoClient:
         self, first_code: str, last_code: str
     ) -> AsyncIterator[ARTransaction]:
         """Open AR transactions of the customers whose codes run from ``first_code`` to
-        ``last_code``, in one range query: for debtors read in code order, a page of them."""
+        ``last_code``, in one range query: for debtors read in code order, a page of them.
+        Only the model's fields are read: a backfill holds thousands at once."""
         in_range = F("CustomerCode").ge(first_code) & F("CustomerCode").le(last_code)
         records = self.iter_entities(
-            "ARTransaction", filter=in_range & F("UnallocatedAmount").ne(0), page_size=2000
+            "ARTransaction",
+            filter=in_range & F("UnallocatedAmount").ne(0),
+            select=ARTransaction.declared_fields(),
+            page_size=2000,
         )
         async for record in records:
             yield ARTransaction.model_validate(record)

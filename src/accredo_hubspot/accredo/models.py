@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -19,6 +19,14 @@ class AccredoRecord(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     etag: str | None = Field(default=None, alias="@odata.etag")
+
+    #: Declared fields Accredo returns only with ``$expand`` (reference §5).
+    EXPAND_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def declared_fields(cls) -> list[str]:
+        """The fields the model names, as ``$select`` takes them (no eTag, no expand-only)."""
+        return [name for name in cls.model_fields if name != "etag" and name not in cls.EXPAND_ONLY]
 
     def custom_fields(self) -> dict[str, Any]:
         """The site's ``Z_`` custom fields, as returned."""
@@ -42,6 +50,8 @@ class ARCustomerContact(AccredoRecord):
 
 class ARCustomer(AccredoRecord):
     """A debtor (``ARCustomer``). Balances are Accredo's period balances (reference 10.1)."""
+
+    EXPAND_ONLY: ClassVar[frozenset[str]] = frozenset({"Contact", "DeliveryAddress"})
 
     CustomerCode: str
     CustomerName: str | None = None

@@ -12,24 +12,29 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
     CompanySpec,
-    baseline_of,
+    customer_fields,
     mapped_properties,
     target_of,
 )
-from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.matcher import (
+    CompanyIndex,
+    MatchResult,
+    company_keys,
+    match_all,
+    normalise_code,
+)
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 from accredo_hubspot.tasks import task_group
@@ -98,12 +103,11 @@ class Backfill:
         # are listed.
         chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
         tasks.create_task(self._read_chunks(chunks, tasks))
-        companies = [c async for c in self._list_companies()]
-        report.companies_listed = len(companies)
+        current = await self._known_companies()
+        report.companies_listed = len(current)
         index = CompanyIndex.build(
-            companies, self._config.nzbn_property, self._config.generic_email_domains
+            current, self._config.nzbn_property, self._config.generic_email_domains
         )
-        current = {c.id: c for c in companies}
 
         def total() -> int | None:
             return total_task.result() if total_task.done() else None
@@ -154,13 +158,12 @@ class Backfill:
         self,
         chunk: Sequence[ARCustomer],
         matches: Sequence[MatchResult],
-        current: dict[str, HubSpotObject],
+        current: dict[str, dict[str, str]],
         open_by_code: dict[str, list[ARTransaction]],
         send_turn: asyncio.Lock,
     ) -> SyncReport:
-        names = mapped_properties(self._config)
         targets = [
-            target_of(m, baseline_of(current[m.company_id].properties, names))
+            target_of(m, current[m.company_id])
             if m.company_id is not None and m.company_id in current and m.via != "link"
             else target_of(m)
             for m in matches
@@ -177,7 +180,8 @@ class Backfill:
     ) -> None:
         chunk: list[ARCustomer] = []
         page_size = self._config.sync.accredo_page_size
-        async for customer in self._accredo.iter_customers(page_size=page_size):
+        fields = customer_fields(self._config)
+        async for customer in self._accredo.iter_customers(page_size=page_size, fields=fields):
             chunk.append(customer)
             if len(chunk) >= self._chunk_size:
                 await out.put(self._chunk(chunk, tasks))
@@ -203,8 +207,14 @@ class Backfill:
             grouped[normalise_code(transaction.CustomerCode)].append(transaction)
         return grouped
 
-    def _list_companies(self) -> AsyncIterator[HubSpotObject]:
-        return self._hubspot.iter_objects(COMPANIES, mapped_properties(self._config))
+    async def _known_companies(self) -> dict[str, dict[str, str]]:
+        """HubSpot's companies, listed page by page; only their keys are kept."""
+        names = mapped_properties(self._config)
+        return {
+            company.id: keys
+            async for company in self._hubspot.iter_objects(COMPANIES, names)
+            if (keys := company_keys(company, names)) is not None
+        }
 
 
 @dataclass

@@ -16,14 +16,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
-from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteInput
+from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig
 from accredo_hubspot.mapping.financials import compute_financials
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
 from accredo_hubspot.store import AsyncStateStore, Side
-from accredo_hubspot.sync.matcher import CompanyIndex, MatchResult, match_all, normalise_code
+from accredo_hubspot.sync.matcher import (
+    CompanyIndex,
+    MatchResult,
+    company_keys,
+    match_all,
+    normalise_code,
+)
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules, desired_values
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
@@ -142,9 +148,11 @@ def target_of(match: MatchResult, baseline: Mapping[str, str] | None = None) -> 
     return Target(match.code, match.company_id, match.via, match.candidates, match.reason, baseline)
 
 
-def baseline_of(properties: Mapping[str, str | None], names: Sequence[str]) -> dict[str, str]:
-    """A company's current values of the mapped properties, as a shadow (empty for unset)."""
-    return {name: properties.get(name) or "" for name in names if properties.get(name)}
+def customer_fields(config: MappingConfig) -> list[str]:
+    """Every debtor field the sync reads: the model's own and the mapping's custom ones."""
+    names = ARCustomer.declared_fields()
+    names += [rule.accredo for rule in config.company_fields if not rule.is_derived]
+    return list(dict.fromkeys(names))
 
 
 def mapped_properties(config: MappingConfig) -> list[str]:
@@ -207,21 +215,17 @@ class CompanySpec:
         customers = [r.origin for r in records]
         links = await self._store.get_links(COMPANY_RECORD, [r.key for r in records])
         unlinked = [c for c in customers if normalise_code(c.CustomerCode) not in links]
-        found = await self._find_companies(unlinked) if unlinked else []
+        found = await self._find_companies(unlinked) if unlinked else {}
         index = CompanyIndex.build(
             found, self._config.nzbn_property, self._config.generic_email_domains
         )
         # A new debtor must not claim a company another debtor is linked to: match against
         # every stored link (read only when someone is unlinked, which is rare once running).
         claims = await self._store.get_links(COMPANY_RECORD) if unlinked else links
-        current = {c.id: c for c in found}
-        names = mapped_properties(self._config)
         targets = []
         for match in match_all(customers, index, claims):
-            company = current.get(match.company_id or "")
-            first = company is not None and match.via != "link"
-            baseline = baseline_of(company.properties, names) if first and company else None
-            targets.append(target_of(match, baseline))
+            company = found.get(match.company_id or "")
+            targets.append(target_of(match, company if match.via != "link" else None))
         return targets
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
@@ -248,17 +252,19 @@ class CompanySpec:
             return BatchOutcome()
         return await self._hubspot.batch_upsert(COMPANIES, CUSTOMER_CODE_PROPERTY, inputs)
 
-    async def _find_companies(self, customers: Sequence[ARCustomer]) -> list[HubSpotObject]:
+    async def _find_companies(self, customers: Sequence[ARCustomer]) -> dict[str, dict[str, str]]:
+        """Candidate companies for new debtors, by search; only their keys are kept."""
         generic = self._config.generic_email_domains
         keys = {
             CUSTOMER_CODE_PROPERTY: [normalise_code(c.CustomerCode) for c in customers],
             self._config.nzbn_property: [n for c in customers if (n := business_number(c))],
             "domain": [d for c in customers if (d := debtor_domain(c, generic))],
         }
-        found: dict[str, HubSpotObject] = {}
+        found: dict[str, dict[str, str]] = {}
         properties = mapped_properties(self._config)
         for prop, values in keys.items():
             for request in in_requests(prop, values, properties):
                 async for company in self._hubspot.search_all(COMPANIES, request):
-                    found[company.id] = company
-        return list(found.values())
+                    if (kept := company_keys(company, properties)) is not None:
+                        found[company.id] = kept
+        return found

@@ -74,31 +74,29 @@ class CompanyIndex:
     @classmethod
     def build(
         cls,
-        companies: Iterable[HubSpotObject],
+        companies: Mapping[str, Mapping[str, str]],
         nzbn_property: str,
         generic_domains: Collection[str] = (),
     ) -> CompanyIndex:
+        """The index of ``companies`` (id -> ``company_keys``)."""
         generic = frozenset(d.lower() for d in generic_domains)
         numbers: dict[str, list[str]] = defaultdict(list)
         codes: dict[str, list[str]] = defaultdict(list)
         domains: dict[str, list[str]] = defaultdict(list)
         code_of: dict[str, str] = {}
-        for company in companies:
-            if company.archived:
-                continue
-            props = company.properties
+        for company_id, props in companies.items():
             raw_number = props.get(nzbn_property)
             number = normalise_nzbn(raw_number) or normalise_abn(raw_number)
             if number is not None:
-                _add(numbers, number, company.id)
+                _add(numbers, number, company_id)
             code = props.get(CUSTOMER_CODE_PROPERTY)
             if code and code.strip():
-                _add(codes, normalise_code(code), company.id)
-                code_of[company.id] = normalise_code(code)
+                _add(codes, normalise_code(code), company_id)
+                code_of[company_id] = normalise_code(code)
             for prop in DOMAIN_PROPERTIES:
                 domain = web_domain(props.get(prop))
                 if domain is not None and not is_generic(domain, generic):
-                    _add(domains, domain, company.id)
+                    _add(domains, domain, company_id)
         return cls(_freeze(numbers), _freeze(codes), _freeze(domains), code_of, generic)
 
     def __len__(self) -> int:
@@ -108,6 +106,15 @@ class CompanyIndex:
             for i in _ids(table)
         }
         return len(ids)
+
+
+def company_keys(company: HubSpotObject, names: Sequence[str]) -> dict[str, str] | None:
+    """What a run keeps of a HubSpot company: the set values of ``names`` (the mapped
+    properties: the match keys, and the baseline a first write is planned against), or None
+    for an archived one. Whole records of every company would not fit a large portal."""
+    if company.archived:
+        return None
+    return {name: value for name in names if (value := company.properties.get(name))}
 
 
 def _add(table: dict[str, list[str]], key: str, company_id: str) -> None:

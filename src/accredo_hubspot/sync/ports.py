@@ -24,8 +24,11 @@ from accredo_hubspot.shared import ChangeBatch, FeedState
 
 
 class AccredoSource(Protocol):
-    def iter_customers(self, *, page_size: int = 1000) -> AsyncIterator[ARCustomer]:
-        """Every debtor, streamed page by page (with ``@odata.nextLink``)."""
+    def iter_customers(
+        self, *, page_size: int = 1000, fields: Sequence[str] = ()
+    ) -> AsyncIterator[ARCustomer]:
+        """Every debtor, streamed page by page (with ``@odata.nextLink``); only ``fields`` (and
+        the code) when given."""
         ...
 
     async def get_customers(self, codes: Sequence[str]) -> list[ARCustomer]:
