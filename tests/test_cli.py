@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -21,9 +22,18 @@ import pytest
 from typer.testing import CliRunner
 
 from accredo_hubspot.cli import app
+from accredo_hubspot.hubspot.signatures import sign_v3
 from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.store import StateStore
-from tests.e2e.world import CLI, World, links_with_via, run_cli, running_world
+from sims.serve import free_port
+from tests.e2e.world import (
+    CLI,
+    WEBHOOK_SECRET,
+    World,
+    links_with_via,
+    run_cli,
+    running_world,
+)
 from tests.logging_reset import restored_logging
 
 SECRET_PASSWORD = "sync-demo-password"
@@ -465,3 +475,79 @@ def test_a_refused_hubspot_token_stops_run_and_status_shows_why(
     assert code == 0
     assert re.search(r"last error\W+HubSpotAuthError: 401", out), out
     assert wrong_token not in out + err
+
+
+# -- run serves the web app ----------------------------------------------------------------------
+
+
+def _webhook_post(url: str, secret: str) -> httpx.Response:
+    body = json.dumps(
+        [{"eventId": 7, "occurredAt": 1, "subscriptionType": "company.creation", "objectId": 9}]
+    ).encode()
+    stamp = int(time.time() * 1000)
+    headers = {
+        "X-HubSpot-Signature-v3": sign_v3(secret, "POST", url, body, stamp),
+        "X-HubSpot-Request-Timestamp": str(stamp),
+    }
+    return httpx.post(url, content=body, headers=headers)
+
+
+def _serving(base: str, process: subprocess.Popen[str]) -> bool:
+    assert process.poll() is None, process.communicate()
+    try:
+        return httpx.get(f"{base}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("secret", [WEBHOOK_SECRET, None], ids=["webhooks-on", "webhooks-off"])
+def test_run_serves_webhooks_beside_the_sync_and_stops_with_it(
+    fresh: World, tmp_path: Path, secret: str | None
+) -> None:
+    database = tmp_path / "state.db"
+    base = f"http://127.0.0.1:{free_port()}"
+    env = {**fresh.env(database), "ACCREDO_HUBSPOT_LISTEN": base.removeprefix("http://")}
+    if secret is None:
+        del env["HUBSPOT_CLIENT_SECRET"]
+    StateStore.open(f"sqlite:///{database}").close()
+    with running_cli(["run"], env, tmp_path) as process:
+        _wait_for(lambda: _serving(base, process))
+        answer = _webhook_post(f"{base}/webhooks/hubspot", WEBHOOK_SECRET)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    with StateStore.open(f"sqlite:///{database}") as store:
+        stored = [e.payload["eventId"] for e in store.take_inbox("hubspot")]
+    if secret is None:
+        assert answer.status_code == 401
+        assert stored == []
+        assert err.count("webhooks off") == 1, err
+    else:
+        assert answer.status_code == 204
+        assert stored == [7]
+        assert "webhooks off" not in err
+    assert f"webhooks at {base}/webhooks/hubspot" in err
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/healthz")
+    assert WEBHOOK_SECRET not in out + err
+
+
+def test_run_on_a_port_in_use_stops_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        env = {
+            "ACCREDO_BASE_URL": "http://127.0.0.1:9/saturn",
+            "ACCREDO_COMPANY": "DEMO",
+            "ACCREDO_CLIENT_ID": "c",
+            "ACCREDO_USERNAME": "u",
+            "ACCREDO_PASSWORD": SECRET_PASSWORD,
+            "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,
+            "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+        }
+        code, _, err = invoke(["run", "--listen", listen], env, tmp_path)
+    assert code == 1
+    assert err.strip().startswith(f"error: cannot listen on {listen}"), err
+    assert len(err.strip().splitlines()) == 1, err

@@ -33,6 +33,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "store": ("store", *NEUTRAL),
     "mapping": ("mapping", "accredo.models", "hubspot.models", *NEUTRAL),
     "sync": ("sync", "mapping", "store", *CLIENT_CONTRACT, *NEUTRAL),
+    # The web app checks signatures and parses deliveries (pure), and writes the inbox.
+    "web": (
+        "web",
+        "store",
+        "hubspot.signatures",
+        "hubspot.webhooks",
+        "hubspot.models",
+        "hubspot.errors",
+        *NEUTRAL,
+    ),
 }
 
 

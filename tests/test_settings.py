@@ -18,6 +18,7 @@ from accredo_hubspot.settings import (
 PASSWORD = "s3cret-Accredo-pw"
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 DB_PASSWORD = "db-pa55word"
+CLIENT_SECRET = "3f2a9c1e-client-secret"
 
 
 def full_env(**overrides: str) -> dict[str, str]:
@@ -49,7 +50,18 @@ def test_a_full_environment_loads_with_defaults() -> None:
     assert accredo.ca_bundle is None
     assert hubspot.access_token.get_secret_value() == TOKEN
     assert hubspot.base_url == DEFAULT_HUBSPOT_BASE_URL
+    assert hubspot.client_secret is None  # no webhooks: polling carries the sync
     assert settings.database_url.get_secret_value() == DEFAULT_DATABASE_URL
+
+
+def test_the_app_client_secret_is_a_secret() -> None:
+    settings = load_settings(full_env(HUBSPOT_CLIENT_SECRET=CLIENT_SECRET))
+    secret = settings.require_hubspot().client_secret
+    assert secret is not None and secret.get_secret_value() == CLIENT_SECRET
+    assert CLIENT_SECRET not in _shown(settings)
+    message = _error(full_env(HUBSPOT_CLIENT_SECRET="two words"))
+    assert "HUBSPOT_CLIENT_SECRET contains blanks" in message
+    assert "two words" not in message
 
 
 def test_explicit_endpoints_database_and_ca_bundle(tmp_path: Path) -> None:

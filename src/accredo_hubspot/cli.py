@@ -6,6 +6,7 @@ Every command exits non-zero with a one-line reason on failure; secrets never re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from accredo_hubspot import logs
 from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ClassifiedError, ConfigError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
-from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store
+from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
 from accredo_hubspot.settings import Settings, load_settings
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
+from accredo_hubspot.tasks import task_group
+from accredo_hubspot.web import DEFAULT_LISTEN, WEBHOOK_PATH, Listen, bound_url, listening, serve
 
 DEFAULT_CONFIG = Path("accredo-hubspot.toml")
 
@@ -206,8 +209,23 @@ def backfill(config: ConfigOption = None) -> None:
 def run(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Drain what is pending and exit")] = False,
+    listen: Annotated[
+        str,
+        typer.Option(
+            envvar="ACCREDO_HUBSPOT_LISTEN",
+            help="HOST:PORT of the web app (webhooks, health); not with --once.",
+        ),
+    ] = DEFAULT_LISTEN,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The public URL HubSpot posts webhooks to, as it signs them (behind a proxy). "
+            "Default: the URL a request arrives at."
+        ),
+    ] = None,
 ) -> None:
-    """Live sync: poll Accredo's change tracking and bring each change to HubSpot."""
+    """Live sync: poll Accredo's change tracking and bring each change to HubSpot; serve the
+    web app that takes HubSpot's webhooks."""
 
     async def go() -> None:
         settings = load_settings()
@@ -216,13 +234,20 @@ def run(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with connect(settings, mapping) as conn:
-            live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-            if not once and not log_options.json:  # with json, stderr is for log lines
-                err_console.print(
-                    f"live sync: polling every {mapping.sync.poll_interval_s:g} s (Ctrl-C to stop)"
-                )
-            await live.run(stop, once=once)
+        with contextlib.ExitStack() as bound:
+            sock = None if once else bound.enter_context(listening(Listen.parse(listen)))
+            async with connect(settings, mapping) as conn, task_group() as group:
+                live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+                if sock is not None:
+                    app = web_app(settings.require_hubspot(), conn.store, webhook_url=webhook_url)
+                    group.create_task(serve(app, sock, stop))
+                    if not log_options.json:  # with json, stderr is for log lines
+                        err_console.print(
+                            f"live sync: polling every {mapping.sync.poll_interval_s:g} s, "
+                            f"webhooks at {bound_url(sock)}{WEBHOOK_PATH} (Ctrl-C to stop)"
+                        )
+                await live.run(stop, once=once)
+                stop.set()  # the web app stops with the sync
 
     configure_logging("WARNING" if once else "INFO")
     run_command(go)

@@ -12,15 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+import structlog
+from starlette.applications import Starlette
+
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.pipeline import Clock
+from accredo_hubspot.web import WebhookReceiver, create_app
 
 if TYPE_CHECKING:
     from accredo_hubspot.sync.ports import AccredoSource, HubSpotProperties, HubSpotSink
+
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -97,3 +104,23 @@ async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Co
             yield Connector(accredo, hubspot, store, config, company_clock(config))
     finally:
         await store.aclose()
+
+
+def web_app(
+    settings: HubSpotSettings, store: AsyncStateStore, *, webhook_url: str | None
+) -> Starlette:
+    """The web app ``run`` serves; without a client secret it refuses every webhook, and says
+    once that polling carries the sync."""
+    secret = settings.client_secret
+    if secret is None:
+        log.warning(
+            "webhooks off: HUBSPOT_CLIENT_SECRET is not set, so every webhook is refused "
+            "and polling carries the sync"
+        )
+    # The sync does not read the inbox yet; when it does, its wake-up is ``on_events``.
+    receiver = WebhookReceiver(
+        store,
+        None if secret is None else secret.get_secret_value(),
+        webhook_url=webhook_url,
+    )
+    return create_app(receiver)

@@ -31,6 +31,7 @@ ACCREDO_PASSWORD = "ACCREDO_PASSWORD"
 ACCREDO_CA_BUNDLE = "ACCREDO_CA_BUNDLE"
 HUBSPOT_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"
 HUBSPOT_BASE_URL = "HUBSPOT_BASE_URL"
+HUBSPOT_CLIENT_SECRET = "HUBSPOT_CLIENT_SECRET"
 DATABASE_URL = "ACCREDO_HUBSPOT_DATABASE_URL"
 
 #: HubSpot's public API root (hubspot-api.md: "Base URL").
@@ -53,6 +54,7 @@ EXPECTED: dict[str, str] = {
     ACCREDO_CA_BUNDLE: "the path of a PEM file with the Accredo server's CA certificate(s)",
     HUBSPOT_ACCESS_TOKEN: "a HubSpot private app access token",
     HUBSPOT_BASE_URL: f"the HubSpot API root, e.g. {DEFAULT_HUBSPOT_BASE_URL}",
+    HUBSPOT_CLIENT_SECRET: "the client secret of the HubSpot app that sends webhooks",
     DATABASE_URL: (
         "an SQLAlchemy URL of a SQLite or PostgreSQL database, e.g. "
         "sqlite:///accredo-hubspot.db or postgresql+psycopg://user@host/dbname"
@@ -88,6 +90,7 @@ class HubSpotSettings:
 
     access_token: Secret
     base_url: str = DEFAULT_HUBSPOT_BASE_URL  # no trailing slash
+    client_secret: Secret | None = None  # signs webhooks; None: every webhook is refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,10 +194,17 @@ def _load_hubspot(reader: _Reader, *, required: bool) -> HubSpotSettings | None:
         if required:
             reader.missing(HUBSPOT_ACCESS_TOKEN)
         return None
+    client_secret = reader.get(HUBSPOT_CLIENT_SECRET)
+    if client_secret is not None and any(ch.isspace() for ch in client_secret):
+        reader.wrong(HUBSPOT_CLIENT_SECRET, "contains blanks")
     if any(ch.isspace() for ch in token):
         reader.wrong(HUBSPOT_ACCESS_TOKEN, "contains blanks")
         return None
-    return HubSpotSettings(access_token=Secret(token), base_url=base_url)
+    return HubSpotSettings(
+        access_token=Secret(token),
+        base_url=base_url,
+        client_secret=None if client_secret is None else Secret(client_secret),
+    )
 
 
 def _load_database_url(reader: _Reader) -> Secret:

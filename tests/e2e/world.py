@@ -33,6 +33,7 @@ CLIENT_ID = "accredo-hubspot-demo"
 USERNAME = "SYNC"
 PASSWORD = "sync-demo-password"
 TOKEN = DEMO_TOKEN
+WEBHOOK_SECRET = "client-secret-of-the-hubspot-app"
 CLI = str(Path(sys.executable).parent / "accredo-hubspot")
 
 
@@ -75,6 +76,8 @@ class World:
                 "HUBSPOT_ACCESS_TOKEN": TOKEN,
                 "HUBSPOT_BASE_URL": self.hubspot.url,
                 "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{database}",
+                "ACCREDO_HUBSPOT_LISTEN": "127.0.0.1:0",  # a free port: tests run side by side
+                "HUBSPOT_CLIENT_SECRET": WEBHOOK_SECRET,  # webhooks on, as with a public URL
                 "COLUMNS": "200",
             }
         )

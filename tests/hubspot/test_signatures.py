@@ -9,10 +9,12 @@ import hmac
 import pytest
 
 from accredo_hubspot.hubspot.signatures import (
+    V3Refusal,
     normalize_v3_uri,
     sign_v1,
     sign_v2,
     sign_v3,
+    v3_refusal,
     verify_request,
     verify_v1,
     verify_v2,
@@ -147,3 +149,26 @@ def test_verify_request_prefers_v3_and_handles_missing_headers() -> None:
     assert not verify_request(SECRET, "POST", URI, body, {}, now_s=TS_MS / 1000)
     v1_only = {"X-HubSpot-Signature": sign_v1(SECRET, body), "X-HubSpot-Signature-Version": "v1"}
     assert verify_request(SECRET, "POST", URI, body, v1_only)
+
+
+def test_v3_refusal_names_why_and_accepts_only_v3() -> None:
+    """The web app's check: a fresh v3 signature passes; each failure is told apart for the
+    log; a valid v1 signature alone is refused (it signs no timestamp, so it replays)."""
+    body = V1_BODY.encode()
+    good = {
+        "X-HubSpot-Signature-v3": independent_v3(SECRET, "POST", URI, body, TS_MS),
+        "X-HubSpot-Request-Timestamp": str(TS_MS),
+    }
+    now_s = TS_MS / 1000 + 10
+
+    def refusal(headers: dict[str, str], *, at_s: float = now_s) -> V3Refusal | None:
+        return v3_refusal(SECRET, "POST", URI, body, headers, now_s=at_s)
+
+    assert refusal(good) is None
+    assert refusal({}) is V3Refusal.UNSIGNED
+    v1_only = {"X-HubSpot-Signature": sign_v1(SECRET, body), "X-HubSpot-Signature-Version": "v1"}
+    assert refusal(v1_only) is V3Refusal.UNSIGNED
+    assert refusal({**good, "X-HubSpot-Request-Timestamp": "soon"}) is V3Refusal.BAD_TIMESTAMP
+    assert refusal(good, at_s=TS_MS / 1000 + 301) is V3Refusal.STALE
+    forged = {**good, "X-HubSpot-Signature-v3": sign_v3("other", "POST", URI, body, TS_MS)}
+    assert refusal(forged) is V3Refusal.BAD_SIGNATURE

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from accredo_hubspot.hubspot.errors import HubSpotValidationError
-from accredo_hubspot.hubspot.webhooks import dedupe_key, parse_webhook_events
+from accredo_hubspot.hubspot.webhooks import dedupe_key, inbox_key, parse_webhook_events
 
 DELIVERY = [
     {
@@ -76,7 +76,33 @@ def test_retries_share_a_dedupe_key() -> None:
     assert dedupe_key(first) == dedupe_key(again)
 
 
-@pytest.mark.parametrize("raw", [b"not json", b'"text"', b'[{"eventId": 1}]'])
+def test_inbox_keys_hold_a_redelivery_once_and_keep_events_sharing_an_id() -> None:
+    """A redelivery (same eventId, next attempt) has the same key; association changes carry
+    no objectId, so two of them in one millisecond differ only by their eventId."""
+    association = {
+        "eventId": 7,
+        "portalId": 33,
+        "occurredAt": 1,
+        "subscriptionType": "contact.associationChange",
+        "fromObjectId": 1,
+        "toObjectId": 2,
+    }
+    redelivery = dict(DELIVERY[1], attemptNumber=3)
+    sibling = dict(association, eventId=8, toObjectId=3)
+    first, again, assoc, other = parse_webhook_events(
+        json.dumps([DELIVERY[1], redelivery, association, sibling])
+    )
+
+    assert inbox_key(first) == inbox_key(again)
+    assert inbox_key(assoc) != inbox_key(other)
+    assert inbox_key(first) != inbox_key(assoc)
+    long_name = parse_webhook_events(json.dumps(dict(DELIVERY[1], propertyName="p" * 300)))[0]
+    assert len(inbox_key(long_name)) <= 255
+
+
+@pytest.mark.parametrize(
+    "raw", [b"not json", b'"text"', b'[{"eventId": 1}]', b"[1, 2]", b'{"events": []}']
+)
 def test_malformed_bodies_raise(raw: bytes) -> None:
     """Non-JSON, non-arrays and events without type/time are refused."""
     with pytest.raises(HubSpotValidationError):

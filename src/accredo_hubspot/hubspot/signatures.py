@@ -18,6 +18,8 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Mapping
+from enum import StrEnum
 
 #: Maximum age of a v3 request (reference §11.5: 5 minutes; the SDK uses 300 s).
 MAX_TIMESTAMP_AGE_S = 300
@@ -121,6 +123,46 @@ def verify_v3(
     if not timestamp_is_fresh(timestamp_ms, now_s=now, max_age_s=max_age_s):
         return False
     return _equal(sign_v3(client_secret, method, uri, body, timestamp_ms), signature)
+
+
+class V3Refusal(StrEnum):
+    """Why a request fails the v3 check: for the log line, never for the answer's body."""
+
+    UNSIGNED = "unsigned"  # no v3 signature or no timestamp
+    BAD_TIMESTAMP = "bad timestamp"  # not epoch milliseconds
+    STALE = "stale"  # outside the 5-minute window
+    BAD_SIGNATURE = "bad signature"
+
+
+def v3_refusal(
+    client_secret: str,
+    method: str,
+    uri: str,
+    body: str | bytes,
+    headers: Mapping[str, str],
+    *,
+    now_s: float | None = None,
+) -> V3Refusal | None:
+    """None if the request carries a valid, fresh v3 signature; else why not.
+
+    Only v3 counts here: v1 and v2 sign no timestamp, so a captured request could be replayed
+    forever. ``headers`` keys are matched case-insensitively.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    signature = lowered.get(HEADER_SIGNATURE_V3.lower())
+    timestamp = lowered.get(HEADER_TIMESTAMP.lower())
+    if not signature or not timestamp:
+        return V3Refusal.UNSIGNED
+    try:
+        timestamp_ms = int(timestamp.strip())
+    except ValueError:
+        return V3Refusal.BAD_TIMESTAMP
+    now = time.time() if now_s is None else now_s
+    if not timestamp_is_fresh(timestamp_ms, now_s=now):
+        return V3Refusal.STALE
+    if not verify_v3(client_secret, method, uri, body, signature, timestamp_ms, now_s=now):
+        return V3Refusal.BAD_SIGNATURE
+    return None
 
 
 def verify_request(
