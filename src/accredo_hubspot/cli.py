@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from accredo_hubspot import logs
 from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ClassifiedError, ConfigError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
+from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
 from accredo_hubspot.settings import Settings, load_settings
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
@@ -251,6 +253,37 @@ def run(
 
     configure_logging("WARNING" if once else "INFO")
     run_command(go)
+
+
+@app.command()
+def webhooks(
+    config: ConfigOption = None,
+    webhook_url: Annotated[
+        str,
+        typer.Option(
+            help="The public https URL HubSpot posts to: run's /webhooks/hubspot behind your "
+            "proxy (the app's targetUrl)."
+        ),
+    ] = f"http://{DEFAULT_LISTEN}{WEBHOOK_PATH}",
+) -> None:
+    """Print the webhooks-hsmeta.json of a HubSpot project app: the subscriptions the mapping
+    needs, nothing more (reads only the configuration)."""
+    configure_logging()
+    if not webhook_url.startswith(("http://", "https://")):
+        err_console.print(f"error: --webhook-url must be an http(s) URL, got {webhook_url!r}")
+        raise typer.Exit(1)
+    try:
+        document = webhooks_hsmeta(resolve_config(config), webhook_url)
+    except ConfigError as exc:
+        err_console.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(document, indent=2))
+    if not webhook_url.startswith("https://"):
+        err_console.print(
+            "note: HubSpot posts only to a public https:// URL; give yours with --webhook-url "
+            "(this one suits the HubSpot simulator)",
+            highlight=False,
+        )
 
 
 @app.command()

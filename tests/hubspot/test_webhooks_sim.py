@@ -47,7 +47,11 @@ async def test_simulator_deliveries_verify_and_parse() -> None:
     with serve_in_thread(recording_receiver(received)) as receiver:
         target = f"{receiver.url}/hooks/hubspot"
         with hubspot_sim(
-            webhook_url=target, webhook_secret=SECRET, webhook_batch_window_ms=20, app_id=777
+            webhook_url=target,
+            webhook_secret=SECRET,
+            webhook_batch_window_ms=20,
+            app_id=777,
+            webhook_subscriptions=["company.creation"],
         ) as server:
             async with HubSpotClient(
                 sim_token(), base_url=server.url, retry_policy=FAST_RETRY

@@ -179,12 +179,8 @@ def verify_request(
     ``headers`` keys are matched case-insensitively.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
-    v3 = lowered.get(HEADER_SIGNATURE_V3.lower())
-    if v3 is not None:
-        timestamp = lowered.get(HEADER_TIMESTAMP.lower())
-        if timestamp is None:
-            return False
-        return verify_v3(client_secret, method, uri, body, v3, timestamp, now_s=now_s)
+    if HEADER_SIGNATURE_V3.lower() in lowered:
+        return v3_refusal(client_secret, method, uri, body, lowered, now_s=now_s) is None
     legacy = lowered.get(HEADER_SIGNATURE.lower())
     if legacy is None:
         return False

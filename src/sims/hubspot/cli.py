@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +11,7 @@ import uvicorn
 
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.hubspot.subscriptions import SubscriptionRefused, WebhookComponent, read_hsmeta
 
 cli = typer.Typer(add_completion=False, help="A local HubSpot CRM API v3/v4 simulator.")
 
@@ -28,7 +31,17 @@ def serve(
         int, Opt("--indexing-delay-ms", help="Delay before writes show in search.")
     ] = 1000,
     seed: Annotated[int | None, Opt("--seed", help="Seed demo data.")] = None,
-    webhook_url: Annotated[str | None, Opt("--webhook-url", help="Webhook target URL.")] = None,
+    webhook_subscriptions: Annotated[
+        Path | None,
+        Opt(
+            "--webhook-subscriptions",
+            help="A project app's webhooks-hsmeta.json: only its active subscriptions are "
+            "sent, to its targetUrl. Without it no webhook is sent.",
+        ),
+    ] = None,
+    webhook_url: Annotated[
+        str | None, Opt("--webhook-url", help="Target URL instead of the file's targetUrl.")
+    ] = None,
     webhook_secret: Annotated[
         str | None, Opt("--webhook-secret", help="Client secret that signs webhooks.")
     ] = None,
@@ -41,6 +54,7 @@ def serve(
 ) -> None:
     """Serve the simulator until interrupted."""
     tokens = list(token) if token else [DEMO_TOKEN]
+    hooks = _webhook_component(webhook_subscriptions)
     config = HubSpotSimConfig(
         token=tokens,
         portal_id=portal_id,
@@ -49,8 +63,10 @@ def serve(
         search_rate_limit=search_rate_limit,
         indexing_delay_ms=indexing_delay_ms,
         seed=seed,
-        webhook_url=webhook_url,
+        webhook_url=webhook_url or (hooks.target_url if hooks else None),
         webhook_secret=webhook_secret,
+        webhook_subscriptions=hooks.subscriptions if hooks else [],
+        webhook_max_concurrent=hooks.max_concurrent_requests if hooks else 10,
         error_rate=error_rate,
         storm_429_rate=storm_429_rate,
         latency_ms=latency_ms,
@@ -60,6 +76,19 @@ def serve(
     typer.echo(f"Token: {tokens[0]}")
     typer.echo(f"Control surface: http://{host}:{port}/_sim/stats")
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+
+
+def _webhook_component(path: Path | None) -> WebhookComponent | None:
+    """The subscriptions file, read as HubSpot reads it on upload; a refusal stops the start."""
+    if path is None:
+        return None
+    try:
+        return read_hsmeta(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:  # SubscriptionRefused and JSON errors included
+        kind = "refused" if isinstance(exc, SubscriptionRefused) else "unreadable"
+        raise typer.BadParameter(
+            f"{path}: {kind}: {exc}", param_hint="--webhook-subscriptions"
+        ) from exc
 
 
 def main() -> None:

@@ -11,23 +11,6 @@ from dataclasses import dataclass, field
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 """The documented demo token: it looks like a real private-app token and is accepted by default."""
 
-DEFAULT_WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = (
-    *(
-        f"{obj}.{event}"
-        for obj in ("company", "contact", "deal")
-        for event in (
-            "creation",
-            "propertyChange",
-            "deletion",
-            "merge",
-            "associationChange",
-            "restore",
-        )
-    ),
-    "contact.privacyDeletion",
-)
-"""Every CRM event type the connector cares about, for the three standard objects."""
-
 WEBHOOK_RETRY_DELAYS_S: tuple[float, ...] = (
     60.0,
     300.0,
@@ -66,9 +49,8 @@ class HubSpotSimConfig:
     seed: int | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    webhook_subscriptions: list[str] = field(
-        default_factory=lambda: list(DEFAULT_WEBHOOK_SUBSCRIPTIONS)
-    )
+    webhook_subscriptions: list[str] = field(default_factory=list)
+    """Short forms (``sims.hubspot.subscriptions``); none by default, so nothing is sent."""
     webhook_batch_window_ms: int = 1000
     webhook_retry_delays_s: tuple[float, ...] = WEBHOOK_RETRY_DELAYS_S
     webhook_timeout_s: float = 5.0

@@ -159,6 +159,7 @@ async def webhook_log(ctx: Ctx) -> Response:
                     "id": s.id,
                     "subscriptionType": s.subscription_type,
                     "propertyName": s.property_name,
+                    "objectType": s.object_type,
                 }
                 for s in hooks.subscriptions
             ],

@@ -1,6 +1,6 @@
-"""Webhook events and their delivery (reference section 11): subscriptions from the config,
-events batched per POST (a JSON array of at most 100), v1 and v3 signatures, retries with
-``attemptNumber`` on connection failures, timeouts and any 4xx or 5xx."""
+"""Webhook events and their delivery (reference section 11): only subscribed events (see
+``subscriptions``), batched per POST (a JSON array of at most 100), v1 and v3 signatures,
+retries with ``attemptNumber`` on connection failures, timeouts and any 4xx or 5xx."""
 
 from __future__ import annotations
 
@@ -15,16 +15,13 @@ import httpx
 from sims.hubspot.config import HubSpotSimConfig
 from sims.hubspot.events import Change
 from sims.hubspot.signing import signature_v1, signature_v3
+from sims.hubspot.subscriptions import Subscription, parse_subscriptions
 from sims.hubspot.timeutil import now_ms
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
 
 MAX_EVENTS_PER_REQUEST = 100
-MAX_SUBSCRIPTIONS = 1000
-UNSUBSCRIBABLE = frozenset({"hs_lastmodifieddate", "num_unique_conversion_events"})
-"""Properties no ``propertyChange`` subscription may name (reference 11.2)."""
-FIRST_SUBSCRIPTION_ID = 1000
 USER_AGENT = (
     "HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client) "
     "- WebhooksExecutorDaemon-executor"
@@ -37,40 +34,6 @@ GENERIC_ASSOCIATION_FIELDS = (
     "fromObjectTypeId",
     "toObjectTypeId",
 )
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """``contact.propertyChange`` (every property) or ``contact.propertyChange:email``."""
-
-    id: int
-    object_prefix: str
-    event: str
-    property_name: str | None
-
-    @property
-    def subscription_type(self) -> str:
-        return f"{self.object_prefix}.{self.event}"
-
-    @staticmethod
-    def parse(index: int, text: str) -> Subscription:
-        kind, _, prop = text.partition(":")
-        prefix, _, event = kind.partition(".")
-        if prop in UNSUBSCRIBABLE:
-            raise SubscriptionRefused(f"{text}: HubSpot does not allow subscribing to {prop}")
-        return Subscription(FIRST_SUBSCRIPTION_ID + index, prefix, event, prop or None)
-
-
-class SubscriptionRefused(ValueError):
-    """A subscription HubSpot would not create (reference 11.1, 11.2)."""
-
-
-def parse_subscriptions(texts: list[str]) -> list[Subscription]:
-    if len(texts) > MAX_SUBSCRIPTIONS:
-        raise SubscriptionRefused(
-            f"{len(texts)} subscriptions: an app has at most {MAX_SUBSCRIPTIONS}"
-        )
-    return [Subscription.parse(i, s) for i, s in enumerate(texts)]
 
 
 @dataclass
@@ -107,11 +70,8 @@ class WebhookDispatcher:
         if not self.active:
             return
         for sub in self.subscriptions:
-            if sub.event != change.kind or sub.object_prefix != change.object_type.webhook_prefix:
-                continue
-            if sub.property_name and sub.property_name != change.property_name:
-                continue
-            self.pending.append(self._event(sub, change))
+            if sub.covers(change.kind, change.object_type, change.property_name):
+                self.pending.append(self._event(sub, change))
         if self._wake is not None:
             self._wake.set()
 
@@ -128,7 +88,7 @@ class WebhookDispatcher:
         }
         if change.kind != "associationChange":
             event["objectId"] = change.object_id
-        if change.object_type.is_custom:
+        if sub.is_generic:
             event["objectTypeId"] = change.object_type.type_id
         if change.kind in CHANGE_FLAGS:
             event["changeFlag"] = CHANGE_FLAGS[change.kind]
@@ -136,7 +96,7 @@ class WebhookDispatcher:
             event["propertyName"] = change.property_name
             event["propertyValue"] = change.property_value or ""
         extra = dict(change.extra)
-        if change.kind == "associationChange" and not change.object_type.is_custom:
+        if change.kind == "associationChange" and not sub.is_generic:
             for name in GENERIC_ASSOCIATION_FIELDS:
                 extra.pop(name, None)
         event.update(extra)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from sims.hubspot.app import create_app
 from sims.hubspot.config import HubSpotSimConfig
-from sims.hubspot.webhooks import SubscriptionRefused
+from sims.hubspot.subscriptions import SubscriptionRefused, read_hsmeta
 from sims.serve import serve_in_thread
 
 SECRET = "client-secret-for-tests"
@@ -72,7 +72,8 @@ def _hooked(make_sim: Any, url: str, **more: Any) -> Any:
 
 def test_events_are_signed_batched_and_sourced(make_sim: Any, receiver: Any) -> None:
     target, url = receiver
-    with _hooked(make_sim, url) as sim:
+    subs = ["company.creation", "company.propertyChange:name"]
+    with _hooked(make_sim, url, webhook_subscriptions=subs) as sim:
         made = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
         company = made.json()["id"]
         sim.http.patch(f"/crm/v3/objects/companies/{company}", json={"properties": {"name": "b"}})
@@ -112,7 +113,8 @@ def test_events_are_signed_batched_and_sourced(make_sim: Any, receiver: Any) -> 
 
 def test_batches_hold_at_most_100_events(make_sim: Any, receiver: Any) -> None:
     target, url = receiver
-    with _hooked(make_sim, url, webhook_batch_window_ms=300) as sim:
+    subs = ["company.creation"]
+    with _hooked(make_sim, url, webhook_batch_window_ms=300, webhook_subscriptions=subs) as sim:
         for chunk in range(2):
             inputs = [{"properties": {"name": f"{chunk}-{i}"}} for i in range(75)]
             answer = sim.http.post(
@@ -128,7 +130,7 @@ def test_batches_hold_at_most_100_events(make_sim: Any, receiver: Any) -> None:
 def test_failed_delivery_is_retried_with_attempt_number(make_sim: Any, receiver: Any) -> None:
     target, url = receiver
     target.statuses = [500, 400]
-    with _hooked(make_sim, url) as sim:
+    with _hooked(make_sim, url, webhook_subscriptions=["contact.creation"]) as sim:
         sim.http.post("/crm/v3/objects/contacts", json={"properties": {"email": "r@x.nz"}})
         events = target.wait_for(3)
         log = sim.http.get("/_sim/webhooks").json()
@@ -139,7 +141,12 @@ def test_failed_delivery_is_retried_with_attempt_number(make_sim: Any, receiver:
 
 def test_merge_association_and_deletion_events(make_sim: Any, receiver: Any) -> None:
     target, url = receiver
-    with _hooked(make_sim, url) as sim:
+    subs = [
+        f"{obj}.{event}"
+        for obj in ("company", "contact")
+        for event in ("creation", "deletion", "merge", "associationChange")
+    ]
+    with _hooked(make_sim, url, webhook_subscriptions=subs) as sim:
         ids = [
             sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": n}}).json()[
                 "id"
@@ -236,3 +243,132 @@ def test_gdpr_delete_and_restore_events(make_sim: Any, receiver: Any) -> None:
 def test_subscriptions_hubspot_would_refuse(subscriptions: list[str]) -> None:
     with pytest.raises(SubscriptionRefused):
         create_app(HubSpotSimConfig(webhook_subscriptions=subscriptions))
+
+
+@pytest.mark.parametrize(
+    "subscriptions",
+    [
+        ["company.propertyChange"],  # HubSpot needs the property (reference 11.2)
+        ["company.creation:name"],
+        ["company.creation@contact"],
+        ["invoice.creation"],
+        ["company.sneeze"],
+    ],
+)
+def test_subscriptions_hubspot_does_not_offer(subscriptions: list[str]) -> None:
+    with pytest.raises(SubscriptionRefused):
+        create_app(HubSpotSimConfig(webhook_subscriptions=subscriptions))
+
+
+def test_without_subscriptions_nothing_is_sent(make_sim: Any, receiver: Any) -> None:
+    """Like HubSpot: an app with a target URL but no subscriptions gets no webhook."""
+    target, url = receiver
+    with _hooked(make_sim, url) as sim:
+        made = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
+        sim.http.patch(f"/_sim/objects/companies/{made.json()['id']}", json={"properties": {}})
+        sim.http.delete(f"/crm/v3/objects/companies/{made.json()['id']}")
+        time.sleep(0.2)  # several batch windows: anything queued would have gone
+        log = sim.http.get("/_sim/webhooks").json()
+    assert target.calls == []
+    assert (log["pending"], log["deliveries"], log["subscriptions"]) == (0, [], [])
+
+
+def hsmeta(**subscriptions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "uid": "webhooks",
+        "type": "webhooks",
+        "config": {
+            "settings": {"targetUrl": "https://example.com/webhook", "maxConcurrentRequests": 8},
+            "subscriptions": subscriptions,
+        },
+    }
+
+
+def test_a_project_app_file_gives_its_active_subscriptions() -> None:
+    """The documented example shape (reference 11.1): all three arrays; paused entries and
+    entries without ``active`` (new subscriptions start paused) send nothing."""
+    component = read_hsmeta(
+        hsmeta(
+            crmObjects=[
+                {
+                    "subscriptionType": "object.propertyChange",
+                    "objectType": "contact",
+                    "propertyName": "firstname",
+                    "active": True,
+                },
+                {"subscriptionType": "object.creation", "objectType": "deal", "active": False},
+            ],
+            legacyCrmObjects=[
+                {
+                    "subscriptionType": "contact.propertyChange",
+                    "propertyName": "lastname",
+                    "active": True,
+                },
+                {"subscriptionType": "contact.deletion", "active": True},
+                {"subscriptionType": "deal.deletion"},
+            ],
+            hubEvents=[{"subscriptionType": "contact.privacyDeletion", "active": True}],
+        )
+    )
+    assert component.target_url == "https://example.com/webhook"
+    assert component.max_concurrent_requests == 8
+    assert component.subscriptions == [
+        "object.propertyChange@contact:firstname",
+        "contact.propertyChange:lastname",
+        "contact.deletion",
+        "contact.privacyDeletion",
+    ]
+    bare = read_hsmeta(hsmeta()["config"])  # webhooks.json of earlier project apps
+    assert bare.subscriptions == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        hsmeta(crmObjects=[{"subscriptionType": "object.creation", "active": True}]),
+        hsmeta(
+            crmObjects=[
+                {"subscriptionType": "contact.creation", "objectType": "contact", "active": True}
+            ]
+        ),
+        hsmeta(legacyCrmObjects=[{"subscriptionType": "contact.privacyDeletion", "active": True}]),
+        hsmeta(legacyCrmObjects=[{"subscriptionType": "company.propertyChange", "active": True}]),
+        hsmeta(hubEvents=[{"subscriptionType": "contact.creation", "active": True}]),
+        hsmeta(legacyCrmObjects=[{"active": True}]),
+        {**hsmeta(), "type": "app"},
+        {"config": {"settings": {}, "subscriptions": {}}, "type": "webhooks"},
+        {"settings": {"targetUrl": "ftp://x"}, "subscriptions": {}},
+        {"settings": {"targetUrl": "https://x", "maxConcurrentRequests": 5}, "subscriptions": {}},
+        [],
+    ],
+)
+def test_a_file_hubspot_would_refuse_is_refused(document: Any) -> None:
+    with pytest.raises(SubscriptionRefused):
+        read_hsmeta(document)
+
+
+def test_generic_subscriptions_name_their_object_type(make_sim: Any, receiver: Any) -> None:
+    """``crmObjects`` entries: ``object.*`` events with ``objectTypeId`` for the named type."""
+    target, url = receiver
+    subs = ["object.propertyChange@contact:firstname", "object.creation@0-3"]
+    with _hooked(make_sim, url, webhook_subscriptions=subs) as sim:
+        contact = sim.http.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": "g@x.nz"}}
+        ).json()["id"]
+        sim.http.patch(
+            f"/crm/v3/objects/contacts/{contact}",
+            json={"properties": {"firstname": "Aroha", "lastname": "Ngata"}},
+        )
+        deal = sim.http.post(
+            "/crm/v3/objects/deals",
+            json={"properties": {"dealname": "d", "dealstage": "appointmentscheduled"}},
+        ).json()["id"]
+        events = target.wait_for(2)
+        time.sleep(0.15)
+        events = target.events()
+    seen = [(e["subscriptionType"], e["objectTypeId"], e.get("propertyName")) for e in events]
+    assert seen == [
+        ("object.propertyChange", "0-1", "firstname"),
+        ("object.creation", "0-3", None),
+    ]
+    assert [e["objectId"] for e in events] == [int(contact), int(deal)]

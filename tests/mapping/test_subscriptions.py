@@ -1,0 +1,59 @@
+"""The webhook subscriptions the mapping needs (``webhooks-hsmeta.json``), from the
+configuration alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from accredo_hubspot.mapping.config import MappingConfigError, default_config_text, parse_config
+from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
+
+TARGET = "https://sync.example.co.nz/webhooks/hubspot"
+HUBSPOT_MASTERED = """
+[[company_fields]]
+hubspot = "{name}"
+accredo = "{field}"
+master = "hubspot"
+transform = "text"
+"""
+
+
+def config_with(*fields: tuple[str, str]) -> str:
+    extra = "".join(HUBSPOT_MASTERED.format(name=n, field=f) for n, f in fields)
+    return default_config_text() + extra
+
+
+def subscriptions(text: str) -> list[tuple[str, str | None]]:
+    document = webhooks_hsmeta(parse_config(text, "test.toml"), TARGET)
+    subs = document["config"]["subscriptions"]
+    assert subs["crmObjects"] == []
+    entries = subs["legacyCrmObjects"] + subs["hubEvents"]
+    assert all(entry["active"] is True for entry in entries)  # else deployed paused
+    return [(e["subscriptionType"], e.get("propertyName")) for e in entries]
+
+
+def test_the_default_mapping_needs_record_events_and_no_property_changes() -> None:
+    """The default masters every company field in Accredo: no propertyChange is needed."""
+    document = webhooks_hsmeta(parse_config(default_config_text(), "default"), TARGET)
+    assert (document["type"], document["config"]["settings"]) == (
+        "webhooks",
+        {"targetUrl": TARGET, "maxConcurrentRequests": 10},
+    )
+    found = subscriptions(default_config_text())
+    assert not [s for s in found if s[0].endswith("propertyChange")]
+    for obj in ("company", "contact", "deal"):
+        for event in ("creation", "deletion", "merge", "restore", "associationChange"):
+            assert (f"{obj}.{event}", None) in found
+    assert ("contact.privacyDeletion", None) in found
+    assert len(found) == len(set(found)) == 16
+
+
+def test_one_property_change_per_hubspot_mastered_field() -> None:
+    found = subscriptions(config_with(("industry", "Category1"), ("type", "Category2")))
+    changes = [s for s in found if s[0].endswith("propertyChange")]
+    assert changes == [("company.propertyChange", "industry"), ("company.propertyChange", "type")]
+
+
+def test_a_field_hubspot_sends_no_webhook_for_is_named() -> None:
+    with pytest.raises(MappingConfigError, match="hs_lastmodifieddate"):
+        subscriptions(config_with(("hs_lastmodifieddate", "Category1")))
