@@ -40,7 +40,7 @@ def test_resolve_orders_dedupes_and_moves_cursors() -> None:
     ]
     inv = [row(40, "INHEAD", "7")]
     oe = [row(70, "OEHEAD", "8"), row(71, "OEHEAD", "8", "U")]
-    found = {
+    found: dict[str, dict[int, dict[str, object]]] = {
         "ARTransaction": {
             100: {"CustomerCode": "BETA", "BillFromAccountCode": "ALPHA"},
             101: {"CustomerCode": "ZETA", "BillFromAccountCode": None},
