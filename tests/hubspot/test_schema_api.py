@@ -25,7 +25,7 @@ def wanted(**kw: object) -> PropertyCreate:
         "description": "Price tier",
         "options": [PropertyOption(label="A", value="a")],
     }
-    return PropertyCreate(**{**base, **kw})  # type: ignore[arg-type]
+    return PropertyCreate(**{**base, **kw})
 
 
 def test_identical_needs_no_update() -> None:
