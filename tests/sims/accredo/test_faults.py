@@ -38,8 +38,8 @@ def test_5xx_and_429(sim: Sim, api: httpx.Client) -> None:
     assert r.status_code == 429 and r.headers["Retry-After"] == "1"
     assert r.json()["error"]["code"] == "RateLimitExceeded"
     set_faults(sim, rate_limit_429_rate=0.5)
-    statuses = [api.get("/ARSalesPerson").status_code for _ in range(40)]
-    assert 0 < statuses.count(429) < 40 and statuses.count(200) > 0
+    series = [api.get("/ARSalesPerson").status_code for _ in range(40)]
+    assert 0 < series.count(429) < 40 and series.count(200) > 0
 
 
 def test_requests_per_minute_limit(sim: Sim, api: httpx.Client) -> None:
