@@ -327,7 +327,8 @@ async def test_a_change_reaches_the_company_a_linked_one_was_merged_into(synced:
     survivor = answer.json()["id"]
     world.post_transaction("invoices", code, 55.55)
     report = await synced.live.cycle()
-    assert report.writes is not None and report.writes.failed == 0, report.writes.failures
+    assert report.writes is not None
+    assert report.writes.failed == 0, report.writes.failures
     (customer,) = await synced.conn.accredo.get_customers([code])
     company = world.companies(["accredo_balance_total", "accredo_customer_code"])[survivor]
     assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
