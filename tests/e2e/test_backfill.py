@@ -25,6 +25,7 @@ from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import World, cents, links_with_via, run_cli, running_world
+from tests.narrow import known
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +96,7 @@ async def _backfill(world: World, database: Path) -> Backfilled:
         expected_via: dict[str, str] = {}
         for c in with_nzbn:
             existing[c.CustomerCode] = world.user_creates_company(
-                {"name": c.CustomerName.replace(" Ltd", ""), "nzbn": debtor_nzbn(c) or ""}
+                {"name": known(c.CustomerName).replace(" Ltd", ""), "nzbn": debtor_nzbn(c) or ""}
             )
             expected_via[c.CustomerCode] = "nzbn"
         for c in with_code:
@@ -106,13 +107,13 @@ async def _backfill(world: World, database: Path) -> Backfilled:
         for c in with_domain:
             domain = debtor_email_domain(c, generic) or ""
             existing[c.CustomerCode] = world.user_creates_company(
-                {"name": c.CustomerName.upper(), "domain": domain}
+                {"name": known(c.CustomerName).upper(), "domain": domain}
             )
             expected_via[c.CustomerCode] = "email_domain"
         (twin,) = ambiguous
         twins = [
             world.user_creates_company(
-                {"name": f"{twin.CustomerName} #{i}", "nzbn": twin.BusinessNo}
+                {"name": f"{twin.CustomerName} #{i}", "nzbn": known(twin.BusinessNo)}
             )
             for i in (1, 2)
         ]
@@ -208,7 +209,8 @@ def test_existing_companies_keep_what_their_users_typed(backfilled: Backfilled) 
     companies = backfilled.world.companies(["name"])
     for code, company_id in backfilled.existing.items():
         if backfilled.expected_via[code] == "email_domain":
-            assert companies[company_id]["name"] == backfilled.customers[code].CustomerName.upper()
+            typed = known(backfilled.customers[code].CustomerName).upper()
+            assert companies[company_id]["name"] == typed
 
 
 def test_second_backfill_sends_no_writes(backfilled: Backfilled) -> None:

@@ -24,6 +24,7 @@ from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore
 from tests.e2e.world import CLI, World, links_with_via, run_cli, running_world
+from tests.narrow import known
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +103,7 @@ def rerun(tmp_path_factory: pytest.TempPathFactory) -> Rerun:
         existing = {}
         for customer in [c for c in customers if debtor_nzbn(c)][:PRE_EXISTING]:
             existing[customer.CustomerCode] = world.user_creates_company(
-                {"name": customer.CustomerName, "nzbn": customer.BusinessNo}
+                {"name": known(customer.CustomerName), "nzbn": known(customer.BusinessNo)}
             )
         StateStore.open(f"sqlite:///{database}").close()  # schema in place before polling
         world.hubspot_faults(latency_ms=LATENCY_MS)

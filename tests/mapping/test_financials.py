@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
 
 import pytest
 from hypothesis import given
@@ -18,10 +17,10 @@ from accredo_hubspot.mapping.financials import (
     is_open_debit,
     utilisation_pct,
 )
+from tests.narrow import known
 
 TODAY = date(2026, 6, 15)
 D = Decimal
-T = TypeVar("T")
 
 
 def customer(**fields: object) -> ARCustomer:
@@ -48,12 +47,6 @@ def tran(
         HoldAmount=D(hold),
         DueDate=due,
     )
-
-
-def known(value: T | None) -> T:
-    """A field the test's own transactions always set."""
-    assert value is not None
-    return value
 
 
 def days_ago(n: int) -> date:
