@@ -533,21 +533,48 @@ def test_run_serves_webhooks_beside_the_sync_and_stops_with_it(
     assert WEBHOOK_SECRET not in out + err
 
 
+#: Settings that load; nothing answers at them (the commands below stop before any call).
+UNREACHED = {
+    "ACCREDO_BASE_URL": "http://127.0.0.1:9/saturn",
+    "ACCREDO_COMPANY": "DEMO",
+    "ACCREDO_CLIENT_ID": "c",
+    "ACCREDO_USERNAME": "u",
+    "ACCREDO_PASSWORD": SECRET_PASSWORD,
+    "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,
+}
+
+
 def test_run_on_a_port_in_use_stops_in_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         listen = f"127.0.0.1:{taken.getsockname()[1]}"
-        env = {
-            "ACCREDO_BASE_URL": "http://127.0.0.1:9/saturn",
-            "ACCREDO_COMPANY": "DEMO",
-            "ACCREDO_CLIENT_ID": "c",
-            "ACCREDO_USERNAME": "u",
-            "ACCREDO_PASSWORD": SECRET_PASSWORD,
-            "HUBSPOT_ACCESS_TOKEN": SECRET_TOKEN,
-            "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-        }
+        env = {**UNREACHED, "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
         code, _, err = invoke(["run", "--listen", listen], env, tmp_path)
     assert code == 1
     assert err.strip().startswith(f"error: cannot listen on {listen}"), err
     assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("command", ["run", "webhooks"])
+def test_a_webhook_url_that_is_not_a_url_stops_in_one_line(command: str, tmp_path: Path) -> None:
+    env = {**UNREACHED, "ACCREDO_HUBSPOT_LISTEN": "127.0.0.1:0"}
+    code, out, err = invoke([command, "--webhook-url", "sync.example.co.nz/hook"], env, tmp_path)
+    assert code == 1
+    assert err.strip().startswith("error: --webhook-url must be an absolute http(s) URL"), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert out == ""
+
+
+def test_webhooks_prints_the_app_file_and_nothing_else(tmp_path: Path) -> None:
+    """Only the configuration is read: no setting, no network; stdout is the file alone."""
+    public = "https://sync.example.co.nz/webhooks/hubspot"
+    code, out, err = invoke(["webhooks", "--webhook-url", public], {}, tmp_path)
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["type"] == "webhooks"
+    assert document["config"]["settings"]["targetUrl"] == public
+    assert err == ""  # an https URL needs no note
+    code, out, err = invoke(["webhooks"], {}, tmp_path)
+    assert json.loads(out)["config"]["settings"]["targetUrl"].startswith("http://127.0.0.1:8400")
+    assert "HubSpot posts only to a public https:// URL" in err

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from accredo_hubspot import logs
 from accredo_hubspot.accredo.errors import AccredoError
-from accredo_hubspot.errors import ClassifiedError, ConfigError
+from accredo_hubspot.errors import ClassifiedError, ConfigError, ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
@@ -32,7 +32,15 @@ from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
-from accredo_hubspot.web import DEFAULT_LISTEN, WEBHOOK_PATH, Listen, bound_url, listening, serve
+from accredo_hubspot.web import (
+    DEFAULT_LISTEN,
+    WEBHOOK_PATH,
+    Listen,
+    bound_url,
+    checked_webhook_url,
+    listening,
+    serve,
+)
 
 DEFAULT_CONFIG = Path("accredo-hubspot.toml")
 
@@ -232,6 +240,7 @@ def run(
     async def go() -> None:
         settings = load_settings()
         mapping = resolve_config(config)
+        public_url = None if webhook_url is None else checked_webhook_url(webhook_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -241,7 +250,7 @@ def run(
             async with connect(settings, mapping) as conn, task_group() as group:
                 live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
                 if sock is not None:
-                    app = web_app(settings.require_hubspot(), conn.store, webhook_url=webhook_url)
+                    app = web_app(settings.require_hubspot(), conn.store, webhook_url=public_url)
                     group.create_task(serve(app, sock, stop))
                     if not log_options.json:  # with json, stderr is for log lines
                         err_console.print(
@@ -269,12 +278,9 @@ def webhooks(
     """Print the webhooks-hsmeta.json of a HubSpot project app: the subscriptions the mapping
     needs, nothing more (reads only the configuration)."""
     configure_logging()
-    if not webhook_url.startswith(("http://", "https://")):
-        err_console.print(f"error: --webhook-url must be an http(s) URL, got {webhook_url!r}")
-        raise typer.Exit(1)
     try:
-        document = webhooks_hsmeta(resolve_config(config), webhook_url)
-    except ConfigError as exc:
+        document = webhooks_hsmeta(resolve_config(config), checked_webhook_url(webhook_url))
+    except ConnectorError as exc:
         err_console.print(f"error: {exc}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     typer.echo(json.dumps(document, indent=2))

@@ -11,3 +11,7 @@ class WebError(ConnectorError):
 
 class ListenError(WebError):
     """``--listen`` names an address that cannot be parsed or bound (fatal: a person acts)."""
+
+
+class WebhookUrlError(WebError):
+    """``--webhook-url`` is not an absolute http(s) URL."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import structlog
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from accredo_hubspot.hubspot.errors import HubSpotValidationError
 from accredo_hubspot.hubspot.signatures import v3_refusal
 from accredo_hubspot.hubspot.webhooks import inbox_key, parse_event, webhook_payloads
+from accredo_hubspot.web.errors import WebhookUrlError
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +36,17 @@ MAX_BODY_BYTES = 1 << 20
 
 #: The only words a refusal says, by status.
 REFUSALS = {401: "unauthorized", 400: "bad request", 413: "payload too large"}
+
+
+def checked_webhook_url(text: str) -> str:
+    """``text`` if it is an absolute http(s) URL (what HubSpot posts to and signs)."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookUrlError(
+            "--webhook-url must be an absolute http(s) URL such as "
+            f"https://sync.example.co.nz/webhooks/hubspot; got {text!r}"
+        )
+    return text.strip()
 
 
 class InboxWriter(Protocol):
