@@ -1,4 +1,6 @@
-"""Suite-wide: a test that leaves a socket, a connection or a file open fails itself.
+"""Suite-wide: a test that leaves a socket, a connection or a file open fails itself; and the
+state-store fixtures (defined in tests/store/conftest.py: a fresh SQLite file, a PostgreSQL
+schema of its own, skipped with the reason when no server answers) for every directory.
 
 Warnings are errors (pyproject's ``filterwarnings``); collecting garbage after each test makes a
 leaked object's ``ResourceWarning`` land on the test that leaked it, not on a later one when the
@@ -11,6 +13,10 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+
+from tests.store.conftest import postgres_url, sqlite_url, store_url
+
+__all__ = ["postgres_url", "sqlite_url", "store_url"]
 
 
 @pytest.fixture(autouse=True)

@@ -25,11 +25,13 @@ from accredo_hubspot.cli import app
 from accredo_hubspot.hubspot.signatures import sign_v3
 from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.worker import SQLITE_WORKER_LEASE, new_owner_id
 from sims.serve import free_port
 from tests.e2e.world import (
     CLI,
     WEBHOOK_SECRET,
     World,
+    dead_owner,
     links_with_via,
     run_cli,
     running_world,
@@ -226,6 +228,27 @@ def test_migrate_upgrades_a_v1_database_and_says_the_revision(tmp_path: Path) ->
         assert store.link_count("company") == 12
     code, out, _ = invoke(["migrate"], env, tmp_path)  # again: nothing to do, same answer
     assert code == 0 and f"revision {head_revision()}" in out
+
+
+def test_run_on_sqlite_beside_another_live_worker_says_so_in_one_line(
+    fresh: World, tmp_path: Path
+) -> None:
+    database = tmp_path / "state.db"
+    env = fresh.env(database)
+    other = new_owner_id()  # this very process: alive
+    with StateStore.open(f"sqlite:///{database}") as store:
+        assert store.acquire_lease(SQLITE_WORKER_LEASE, other, 600)
+    code, _, err = invoke(["run", "--once"], env, tmp_path)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert other in err and "SQLite allows one worker" in err
+    with StateStore.open(f"sqlite:///{database}") as store:  # that worker died instead
+        store.release_lease(SQLITE_WORKER_LEASE, other)
+        assert store.acquire_lease(SQLITE_WORKER_LEASE, dead_owner(), 600)
+    code, _, err = invoke(["run", "--once"], env, tmp_path)
+    assert code == 0, err
+    with StateStore.open(f"sqlite:///{database}") as store:
+        assert store.lease_holder(SQLITE_WORKER_LEASE) is None  # given up on the way out
 
 
 # -- run stops on SIGTERM ------------------------------------------------------------------------

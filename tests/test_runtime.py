@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
+from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
+from accredo_hubspot.mapping.config import (
+    SyncSettings,
+    default_config_text,
+    load_config,
+    parse_config,
+)
 from accredo_hubspot.runtime import (
+    HUBSPOT_HEADROOM,
     accredo_client,
     company_clock,
     connect,
@@ -76,3 +84,22 @@ def test_clients_never_show_their_secrets(world: World, tmp_path: Path) -> None:
     assert TOKEN not in repr(hubspot)
     assert PASSWORD not in repr(accredo)
     assert PASSWORD not in repr(settings) and TOKEN not in repr(settings)
+
+
+def test_the_hubspot_client_paces_itself_to_the_sites_share_of_the_limits(
+    world: World, tmp_path: Path
+) -> None:
+    """Several processes share one app's limits: each takes the share its configuration says."""
+    settings = world.settings(tmp_path / "state.db")
+    share = SyncSettings(hubspot_requests_per_10s=63, hubspot_searches_per_s=1)
+    limiter = hubspot_client(settings.require_hubspot(), share).rate_limiter
+    default = hubspot_client(settings.require_hubspot()).rate_limiter
+
+    def calls(limiter: RateLimiter) -> tuple[int, int]:
+        return (
+            limiter.budget(Bucket.GENERAL).max_calls,
+            limiter.budget(Bucket.SEARCH).max_calls,
+        )
+
+    assert calls(limiter) == (math.floor(63 * HUBSPOT_HEADROOM), 1)
+    assert calls(default) == (math.floor(190 * HUBSPOT_HEADROOM), math.floor(5 * HUBSPOT_HEADROOM))

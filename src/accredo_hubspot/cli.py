@@ -162,7 +162,7 @@ def setup(config: ConfigOption = None) -> None:
     async def go() -> None:
         settings = load_settings(require_accredo=False)
         mapping = resolve_config(config)
-        async with hubspot_client(settings.require_hubspot()) as hubspot:
+        async with hubspot_client(settings.require_hubspot(), mapping.sync) as hubspot:
             report = await run_setup(hubspot, mapping)
         console.print(
             f"property group [bold]{report.group}[/bold]: {len(report.properties)} properties "
@@ -235,7 +235,10 @@ def run(
     ] = None,
 ) -> None:
     """Live sync: poll Accredo's change tracking and bring each change to HubSpot; serve the
-    web app that takes HubSpot's webhooks."""
+    web app that takes HubSpot's webhooks.
+
+    Several run processes may share one PostgreSQL state store (they share the queue; one polls
+    at a time); on SQLite one runs at a time."""
 
     async def go() -> None:
         settings = load_settings()
@@ -249,15 +252,20 @@ def run(
             sock = None if once else bound.enter_context(listening(Listen.parse(listen)))
             async with connect(settings, mapping) as conn, task_group() as group:
                 live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+
+                def started() -> None:  # on SQLite, not before it holds the store
+                    if sock is not None and not log_options.json:  # json: stderr is for logs
+                        err_console.print(
+                            f"live sync: polling every {mapping.sync.poll_interval_s:g} s as "
+                            f"worker {live.worker.owner}, webhooks at {bound_url(sock)}"
+                            f"{WEBHOOK_PATH} (Ctrl-C to stop)",
+                            highlight=False,
+                        )
+
                 if sock is not None:
                     app = web_app(settings.require_hubspot(), conn.store, webhook_url=public_url)
                     group.create_task(serve(app, sock, stop))
-                    if not log_options.json:  # with json, stderr is for log lines
-                        err_console.print(
-                            f"live sync: polling every {mapping.sync.poll_interval_s:g} s, "
-                            f"webhooks at {bound_url(sock)}{WEBHOOK_PATH} (Ctrl-C to stop)"
-                        )
-                await live.run(stop, once=once)
+                await live.run(stop, once=once, started=started)
                 stop.set()  # the web app stops with the sync
 
     configure_logging("WARNING" if once else "INFO")

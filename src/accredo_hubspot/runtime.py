@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
-from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.config import MappingConfig, SyncSettings
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.pipeline import Clock
@@ -79,11 +79,14 @@ def accredo_client(settings: AccredoSettings) -> AccredoClient:
 HUBSPOT_HEADROOM = 0.95
 
 
-def hubspot_client(settings: HubSpotSettings, *, rate_limit_per_10s: int = 190) -> HubSpotClient:
+def hubspot_client(settings: HubSpotSettings, budget: SyncSettings | None = None) -> HubSpotClient:
+    """A client pacing itself to ``budget`` (this process's share of the portal's limits)."""
+    budget = budget or SyncSettings()
     return HubSpotClient(
         settings.access_token.get_secret_value(),
         base_url=settings.base_url,
-        rate_limit_per_10s=rate_limit_per_10s,
+        rate_limit_per_10s=budget.hubspot_requests_per_10s,
+        search_per_s=budget.hubspot_searches_per_s,
         headroom=HUBSPOT_HEADROOM,
     )
 
@@ -99,7 +102,7 @@ async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Co
     try:
         async with (
             accredo_client(settings.require_accredo()) as accredo,
-            hubspot_client(settings.require_hubspot()) as hubspot,
+            hubspot_client(settings.require_hubspot(), config.sync) as hubspot,
         ):
             yield Connector(accredo, hubspot, store, config, company_clock(config))
     finally:

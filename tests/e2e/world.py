@@ -8,6 +8,7 @@ through SQLite on disk.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -203,3 +204,10 @@ def run_cli(
         timeout=timeout_s,
         check=False,
     )
+
+
+def dead_owner() -> str:
+    """A worker owner id (``host:pid:tag``) of a process of this host that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return f"{socket.gethostname()}:{child.pid}:dead00"

@@ -44,6 +44,8 @@ def test_built_in_default_loads_with_documented_settings() -> None:
     assert config.sync.poll_interval_s == 1.0
     assert config.sync.accredo_page_size == 2000
     assert config.sync.audit_retention_days == 90
+    assert config.sync.worker_lease_s == 30.0
+    assert (config.sync.hubspot_requests_per_10s, config.sync.hubspot_searches_per_s) == (190, 5)
     assert config.near_limit_pct == Decimal(90)
     assert {"gmail.com", "xtra.co.nz", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com"} <= (
         config.generic_email_domains
@@ -133,6 +135,9 @@ def test_one_accredo_field_feeding_two_properties_is_fine() -> None:
         ("[sync]\naccredo_page_size = 0\n", r"accredo_page_size: .* from 1 to 10000"),
         ("[sync]\naudit_retention_days = 0\n", r"audit_retention_days: .* from 1 to"),
         ("[sync]\npol_interval_s = 1\n", r"\[sync\]: unknown key 'pol_interval_s'"),
+        ("[sync]\nworker_lease_s = 0\n", r"sync.worker_lease_s: expected a number greater"),
+        ("[sync]\nhubspot_requests_per_10s = 0\n", r"hubspot_requests_per_10s: .* from 1 to"),
+        ("[sync]\nhubspot_searches_per_s = 1.5\n", r"hubspot_searches_per_s"),
         ("[credit]\nnear_limit_pct = 150\n", r"near_limit_pct"),
         ('[matching]\ngeneric_email_domains = "gmail.com"\n', r"expected a list"),
         ('timezone = "Mars/Olympus"\n', r"timezone: expected an IANA"),

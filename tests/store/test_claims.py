@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, QueueEntry, StateStore
@@ -112,3 +114,28 @@ def test_one_owner_holds_a_lease_until_it_lapses(timed_store: StateStore, clock:
     assert not store.acquire_lease("poll:accredo", "p1", 10)
     store.release_lease("poll:accredo", "p2")
     assert store.acquire_lease("poll:accredo", "p1", 10)
+
+
+def test_a_worker_renews_the_claims_it_still_holds(
+    timed_store: StateStore, clock: StepClock
+) -> None:
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1", "C2"], "delta")
+    claimed = store.claim("w1", 10, 30)
+    clock.advance(25)
+    assert store.renew_claims("w1", claimed, 30) == 2  # now until t+55
+    clock.advance(25)
+    assert store.claim("w2", 10, 30) == []  # would have lapsed at t+30 without the renewal
+    clock.advance(10)
+    assert _keys(store.claim("w2", 1, 30)) == ["C1"]  # lapsed: w2 takes one
+    assert store.renew_claims("w1", claimed, 30) == 1  # w1 still holds the other only
+    assert store.claim("w2", 10, 30) == [QueueEntry(TO_HUBSPOT, CO, "C1")]
+
+
+def test_the_lease_holder_is_known(timed_store: StateStore, clock: StepClock) -> None:
+    store = timed_store
+    assert store.lease_holder("worker") is None
+    store.acquire_lease("worker", "host:12:ab", 10)
+    assert store.lease_holder("worker") == ("host:12:ab", clock.now + timedelta(seconds=10))
+    clock.advance(11)
+    assert store.lease_holder("worker") == ("host:12:ab", clock.now - timedelta(seconds=1))

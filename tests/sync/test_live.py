@@ -18,7 +18,7 @@ import structlog
 
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector, connect
-from accredo_hubspot.store import AuditEntry
+from accredo_hubspot.store import TO_HUBSPOT, AuditEntry
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.live import (
@@ -28,6 +28,7 @@ from accredo_hubspot.sync.live import (
     LiveSync,
 )
 from accredo_hubspot.sync.setup import run_setup
+from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE
 from sims.accredo.checkdigits import gs1_check_digit
 from tests.e2e.world import TOKEN, World, cents, links_with_via, run_cli, running_world
 
@@ -119,6 +120,7 @@ async def test_the_change_feed_state_is_kept_with_the_cursors(synced: Synced) ->
     cursors = synced.conn.store.sync.get_cursors()
     assert state is not None
     assert max(state["seen"]["ARDELTA"]) == cursors["ARDELTA"]
+    await synced.live.worker.stop()  # the process ends: its lease on the feed goes with it
     restarted = LiveSync(
         synced.conn.accredo,
         synced.conn.hubspot,
@@ -384,3 +386,20 @@ async def test_a_locked_state_store_is_waited_out_and_put_on_record(
     assert re.search(
         r"last error\W+StoreUnavailable: state store could not .*locked", status.stdout
     ), status.stdout
+
+
+async def test_a_worker_without_the_feeds_lease_drains_but_does_not_poll(synced: Synced) -> None:
+    """Several processes: one polls Accredo at a time; every one drains the queue."""
+    store = synced.conn.store
+    polled, queued = sorted(synced.links())[10:12]
+    assert await store.acquire_lease(ACCREDO_POLL_LEASE, "elsewhere:1:leader", 600)
+    synced.world.post_transaction("invoices", polled, 77.0)
+    cursors = await store.get_cursors()
+    await store.enqueue(TO_HUBSPOT, COMPANY_RECORD, [queued], "accredo change")
+    report = await synced.live.cycle()
+    assert (report.delta_rows, report.queued, report.processed) == (0, 0, 1)
+    assert await store.get_cursors() == cursors  # the change is the leader's to read
+    assert await store.queue_depth() == 0
+    await store.release_lease(ACCREDO_POLL_LEASE, "elsewhere:1:leader")
+    report = await synced.live.cycle()  # the leader is gone: this one polls now
+    assert (report.queued, report.processed) == (1, 1)

@@ -105,6 +105,9 @@ class SyncSettings:
     poll_interval_s: float = 1.0
     accredo_page_size: int = 2000
     audit_retention_days: int = 90
+    worker_lease_s: float = 30.0
+    hubspot_requests_per_10s: int = 190
+    hubspot_searches_per_s: int = 5
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,18 @@ class _Parser:
         )
 
     def sync(self, table: Mapping[str, Any]) -> SyncSettings:
-        self.keys(table, "[sync]", {"poll_interval_s", "accredo_page_size", "audit_retention_days"})
+        self.keys(
+            table,
+            "[sync]",
+            {
+                "poll_interval_s",
+                "accredo_page_size",
+                "audit_retention_days",
+                "worker_lease_s",
+                "hubspot_requests_per_10s",
+                "hubspot_searches_per_s",
+            },
+        )
         defaults = SyncSettings()
         page = self.integer(
             table,
@@ -264,6 +278,31 @@ class _Parser:
                     defaults.audit_retention_days,
                     1,
                     100_000,
+                ),
+            ),
+            worker_lease_s=self.positive_number(
+                table, "worker_lease_s", "sync.worker_lease_s", defaults.worker_lease_s
+            ),
+            hubspot_requests_per_10s=cast(
+                int,
+                self.integer(
+                    table,
+                    "hubspot_requests_per_10s",
+                    "sync.hubspot_requests_per_10s",
+                    defaults.hubspot_requests_per_10s,
+                    1,
+                    10_000,
+                ),
+            ),
+            hubspot_searches_per_s=cast(
+                int,
+                self.integer(
+                    table,
+                    "hubspot_searches_per_s",
+                    "sync.hubspot_searches_per_s",
+                    defaults.hubspot_searches_per_s,
+                    1,
+                    100,
                 ),
             ),
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, or_
+from sqlalchemy import Connection, delete, or_, select
 
 from accredo_hubspot.store import schema
 from accredo_hubspot.store.sql import insert_for
@@ -33,3 +33,11 @@ def acquire(conn: Connection, now: datetime, name: str, owner: str, lease_s: flo
 def release(conn: Connection, name: str, owner: str) -> None:
     """Give the lease up (only its holder can)."""
     conn.execute(delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.owner == owner))
+
+
+def holder(conn: Connection, name: str) -> tuple[str, datetime] | None:
+    """Who holds (or last held) the lease ``name``, and until when; None if nobody."""
+    row = conn.execute(
+        select(_LEASES.c.owner, _LEASES.c.expires_at).where(_LEASES.c.name == name)
+    ).first()
+    return None if row is None else (row.owner, row.expires_at)

@@ -102,6 +102,21 @@ def complete(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> Non
         conn.execute(_release(match, owner))
 
 
+def renew(
+    conn: Connection, now: datetime, owner: str, entries: Iterable[QueueEntry], lease_s: float
+) -> int:
+    """Extend ``owner``'s claims on ``entries`` to ``now + lease_s``; returns how many it
+    still held (a claim whose lease ran out and that another worker took is not renewed)."""
+    q = _QUEUE.c
+    expires = now + timedelta(seconds=lease_s)
+    return sum(
+        conn.execute(
+            update(_QUEUE).where(match, q.claimed_by == owner).values(lease_expires_at=expires)
+        ).rowcount
+        for match in _matching(entries)
+    )
+
+
 def release(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> None:
     """Give back entries ``owner`` claimed, unfinished, for any worker to claim."""
     for match in _matching(entries):

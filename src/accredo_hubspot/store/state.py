@@ -362,6 +362,12 @@ class StateStore:
         with self._writing("complete queued work") as conn:
             queue.complete(conn, owner, entries)
 
+    def renew_claims(self, owner: str, entries: Sequence[QueueEntry], lease_s: float) -> int:
+        """Extend ``owner``'s claims on ``entries`` by ``lease_s`` from now (a worker whose
+        batch outlasts the lease); returns how many it still held."""
+        with self._writing("renew claims") as conn:
+            return queue.renew(conn, self._clock(), owner, entries, lease_s)
+
     def release(self, owner: str, entries: Sequence[QueueEntry]) -> None:
         """Give claimed records back, unfinished."""
         with self._writing("release queued work") as conn:
@@ -403,6 +409,12 @@ class StateStore:
     def release_lease(self, name: str, owner: str) -> None:
         with self._writing("release a lease") as conn:
             leases.release(conn, name, owner)
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
+        """The owner of the lease ``name`` and when it runs out (perhaps already); None when
+        nobody holds it."""
+        with self._reading("read a lease") as conn:
+            return leases.holder(conn, name)
 
     # -- inbox ------------------------------------------------------------------------------
 

@@ -4,13 +4,16 @@ Each cycle reads the delta rows after the stored cursors (the client follows tra
 rows to their customers), queues the customers and moves the cursors in one transaction
 (DESIGN invariant 4), then drains the queue: re-read the current records, plan against the
 shadow, write only what changed. A cycle in which nothing changed makes no HubSpot call.
+
+Several ``run`` processes may share one PostgreSQL store (``worker``): only the one holding
+Accredo's leader lease polls; every one drains, claiming records with a lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +25,7 @@ from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StoreError
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE, Worker, WorkerConflictError
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +54,7 @@ class CycleReport:
 
 
 class LiveSync:
-    """The ``run`` loop. ``cycle`` does one poll and drains the queue."""
+    """The ``run`` loop of one worker. ``cycle`` polls (when this worker leads) and drains."""
 
     def __init__(
         self,
@@ -59,7 +63,12 @@ class LiveSync:
         store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
+        *,
+        owner: str | None = None,
     ) -> None:
+        """``owner`` names this worker in the store's claims and leases (default: a new
+        ``host:pid:random``)."""
+        self.worker = Worker(store, config.sync.worker_lease_s, owner)
         self._accredo = accredo
         self._hubspot = hubspot
         self._store = store
@@ -69,12 +78,30 @@ class LiveSync:
         self._unrecorded_error: str | None = None
 
     async def cycle(self) -> CycleReport:
+        """Poll Accredo if this process leads its change feed, then drain the queue (every
+        process drains: claims keep each record with one worker at a time)."""
         report = CycleReport()
+        await self.worker.check()
+        if await self.worker.lead(ACCREDO_POLL_LEASE):
+            await self._poll(report)
+        while entries := await self.worker.claim(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
+            async with self.worker.holding(entries):
+                result = await self.process([entry.key for entry in entries])
+            report.processed += len(entries)
+            if report.writes is None:
+                report.writes = result
+            else:
+                report.writes.add(result)
+        return report
+
+    async def _poll(self, report: CycleReport) -> None:
+        """Read Accredo's change rows after the cursors; queue their customers and move the
+        cursors in one transaction. Also the once-a-day chores (one process does them)."""
         cursors = await self._store.get_cursors()
         if not cursors:
             # Never backfilled: start from now; older history is the backfill's job.
             await self._store.set_cursors(await self._accredo.latest_delta_ids())
-            return report
+            return
         await self._daily_refresh()
         await self._daily_audit_prune()
         state = await self._store.get_feed_state(ACCREDO_FEED)
@@ -92,27 +119,42 @@ class LiveSync:
             report.queued = len(batch.customer_codes)
         if batch.unresolved:
             log.info("delta rows not followed", rows=batch.unresolved[:20])
-        while codes := await self._store.pending(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
-            result = await self.process(codes)
-            report.processed += len(codes)
-            if report.writes is None:
-                report.writes = result
-            else:
-                report.writes.add(result)
-        return report
 
     async def process(self, codes: Sequence[str]) -> SyncReport:
         """Bring these customers' current state to HubSpot; they leave the queue on commit
         (codes no longer in Accredo, deleted or renamed, have nothing to send)."""
-        return await self._pipeline.sync(codes, reason="accredo change", completed=list(codes))
+        return await self._pipeline.sync(
+            codes, reason="accredo change", completed=list(codes), owner=self.worker.owner
+        )
 
-    async def run(self, stop: asyncio.Event, *, once: bool = False) -> None:
-        """Cycle every ``poll_interval_s`` until ``stop`` is set (after the batch in hand)."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        once: bool = False,
+        started: Callable[[], None] | None = None,
+    ) -> None:
+        """Cycle every ``poll_interval_s`` until ``stop`` is set (after the batch in hand),
+        then give up this worker's leases. ``started`` is called once the worker has started:
+        on SQLite, once it holds the store (beside another live worker it refuses to,
+        ``WorkerConflictError``)."""
+        try:
+            await self._run(stop, once=once, started=started)
+        finally:
+            await self.worker.stop()
+
+    async def _run(
+        self, stop: asyncio.Event, *, once: bool, started: Callable[[], None] | None
+    ) -> None:
         interval_s = self._config.sync.poll_interval_s
         failures = 0
         while not stop.is_set():
-            started = time.monotonic()
+            cycle_started = time.monotonic()
             try:
+                if not self.worker.started:  # in the loop: a busy store is waited out
+                    await self.worker.start()
+                    if started is not None:
+                        started()
                 report = await self.cycle()
                 failures = 0
                 await self._record_error()
@@ -122,6 +164,8 @@ class LiveSync:
                         customers=report.processed,
                         hubspot_calls=report.hubspot_calls,
                     )
+            except WorkerConflictError:  # not this store's error to record: its worker is fine
+                raise
             except ClassifiedError as exc:  # anything else is a bug: let its traceback show
                 await self._note_error(exc)
                 if exc.kind is not ErrorKind.RETRIABLE:
@@ -135,7 +179,7 @@ class LiveSync:
                 continue
             if once:
                 return
-            await _sleep_unless(stop, interval_s - (time.monotonic() - started))
+            await _sleep_unless(stop, interval_s - (time.monotonic() - cycle_started))
 
     async def _note_error(self, exc: ClassifiedError) -> None:
         """Keep the error for ``status``, from either system or the store itself."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from accredo_hubspot.store import AsyncStateStore, AuditBatch, DeadLetter, Side
+from accredo_hubspot.store import SINGLE_WORKER, AsyncStateStore, AuditBatch, DeadLetter, Side
 from accredo_hubspot.sync.planner import Plans, RecordPlan, RuleSet, plan_records
 from accredo_hubspot.sync.records import SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure, RecordSpec
@@ -72,13 +72,18 @@ class Pipeline(Generic[T]):
         self._clock = clock
 
     async def sync(
-        self, keys: Sequence[str], *, reason: str, completed: Sequence[str] = ()
+        self,
+        keys: Sequence[str],
+        *,
+        reason: str,
+        completed: Sequence[str] = (),
+        owner: str = SINGLE_WORKER,
     ) -> SyncReport:
-        """Bring these records' current state across; ``completed`` leave the queue on commit
-        (keys no longer in the source have nothing to send)."""
+        """Bring these records' current state across; ``completed`` (claimed by ``owner``)
+        leave the queue on commit (keys no longer in the source have nothing to send)."""
         records = await self.spec.fetch(keys)
         targets = await self.spec.match(records)
-        return await self.write(records, targets, reason=reason, completed=completed)
+        return await self.write(records, targets, reason=reason, completed=completed, owner=owner)
 
     async def write(
         self,
@@ -87,6 +92,7 @@ class Pipeline(Generic[T]):
         *,
         reason: str,
         completed: Sequence[str] = (),
+        owner: str = SINGLE_WORKER,
         send_turn: asyncio.Lock | None = None,
     ) -> SyncReport:
         """Plan, apply and record what changed for ``targets``.
@@ -127,6 +133,7 @@ class Pipeline(Generic[T]):
             shadows=commit.shadows,
             audit=commit.audit,
             completed=[*completed],
+            owner=owner,
             dead_letters=commit.dead_letters,
             healed=[*commit.shadows],
         )

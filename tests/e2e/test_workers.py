@@ -1,0 +1,177 @@
+"""End to end on PostgreSQL: two ``accredo-hubspot run`` processes share one state store.
+
+2,000 debtors change in Accredo; one process (the leader) reads the change feed and queues
+them, both drain the queue, each holding a batch of its own (claims never overlap). One is
+killed with SIGKILL while it holds its batch; the other takes that batch over once the lease
+runs out (``worker_lease_s``, two seconds here). Every change reaches HubSpot, and every debtor is
+recorded written exactly once: a record handled by both processes at once would be written
+and recorded twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from accredo_hubspot.mapping.config import default_config_text
+from accredo_hubspot.runtime import accredo_client
+from accredo_hubspot.store import StateStore, schema
+from tests.e2e.world import CLI, World, cents, run_cli, running_world
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+DEBTORS = 2000
+#: Short leases so the survivor takes the killed worker's batch over within seconds.
+LEASE_S = 2
+#: Slow HubSpot down so a batch is still in hand when the kill lands.
+LATENCY_MS = 100
+DEADLINE_S = 120.0
+
+
+def site_config(tmp_path: Path) -> Path:
+    text = default_config_text()
+    text = re.sub(r"(?m)^worker_lease_s = .*$", f"worker_lease_s = {LEASE_S}", text)
+    text = re.sub(r"(?m)^poll_interval_s = .*$", "poll_interval_s = 0.2", text)
+    assert f"worker_lease_s = {LEASE_S}" in text
+    path = tmp_path / "site.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@contextmanager
+def workers(
+    env: dict[str, str], config: Path, logs: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Two ``run`` processes; any still running at the end is killed."""
+    with ExitStack() as stack:
+        processes = []
+        for n in (1, 2):
+            log = stack.enter_context((logs / f"run{n}.log").open("wb"))
+            processes.append(
+                subprocess.Popen(
+                    [CLI, "run", "--config", str(config)],
+                    env=env,
+                    cwd=logs,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+            )
+        try:
+            yield processes
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                process.wait(timeout=10)
+
+
+def claims_by_pid(store: StateStore) -> dict[int, set[str]]:
+    """Queued records each process holds now, by the pid in its owner id."""
+    queue = schema.work_queue.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(queue.claimed_by, queue.record_key).where(queue.claimed_by.is_not(None))
+        ).all()
+    held: dict[int, set[str]] = {}
+    for owner, key in rows:
+        held.setdefault(int(owner.split(":")[1]), set()).add(key)
+    return held
+
+
+def writes_recorded(store: StateStore) -> dict[str, int]:
+    """How many writes of a live change the audit log holds, per debtor."""
+    audit = schema.audit_log.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(audit.record_key, func.count())
+            .where(audit.reason == "accredo change")
+            .group_by(audit.record_key)
+        ).all()
+    return {key: int(count) for key, count in rows}
+
+
+async def accredo_balances(world: World, tmp_path: Path) -> dict[str, str]:
+    """Every debtor's balance as HubSpot should show it (read from Accredo's API)."""
+    settings = world.settings(tmp_path / "unused.db").require_accredo()
+    async with accredo_client(settings) as accredo:
+        return {c.CustomerCode: cents(c.BalanceTotal) async for c in accredo.iter_customers()}
+
+
+def _wait(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_two_workers_share_the_queue_and_one_takes_over_from_a_killed_one(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    config = site_config(tmp_path)
+    with running_world(customers=DEBTORS) as world, StateStore.open(postgres_url) as store:
+        env = {**world.env(tmp_path / "unused.db"), "ACCREDO_HUBSPOT_DATABASE_URL": postgres_url}
+        for command in (["setup"], ["backfill", "--config", str(config)]):
+            done = run_cli(command, env, tmp_path, timeout_s=300)
+            assert done.returncode == 0, done.stderr
+        codes = sorted(store.get_links("company"))
+        assert len(codes) == DEBTORS
+        world.hubspot_faults(latency_ms=LATENCY_MS)
+        with workers(env, config, tmp_path) as (first, second):
+            # Both running: the leader has polled (leases taken), then every debtor changes.
+            _wait(lambda: store.lease_holder("poll:accredo") is not None, "a leader")
+            answer = httpx.post(
+                f"{world.accredo.url}/_sim/post/invoices",
+                json={
+                    "items": [
+                        {"CustomerCode": code, "Amount": 100 + n / 100}
+                        for n, code in enumerate(codes)
+                    ]
+                },
+                timeout=120,
+            )
+            answer.raise_for_status()
+            held: dict[int, set[str]] = {}
+
+            def both_hold_a_batch() -> bool:
+                held.clear()
+                held.update(claims_by_pid(store))
+                return len(held) == 2
+
+            _wait(both_hold_a_batch, "both workers holding a batch at once")
+            assert not held[first.pid] & held[second.pid]
+            victim, survivor = first, second
+            victim.send_signal(signal.SIGKILL)  # mid-batch: its claims are in hand
+            victim.wait(timeout=10)
+            killed_batch = claims_by_pid(store).get(victim.pid, set())
+            # Done when every debtor's write is recorded (the queue also empties between the
+            # leader's polls, before the feed is read to its end).
+            _wait(lambda: len(writes_recorded(store)) == DEBTORS, "every change written")
+            _wait(lambda: store.queue_depth() == 0, "the queue to drain")
+            assert survivor.poll() is None, "the survivor kept running"
+            survivor.send_signal(signal.SIGTERM)
+            survivor_exit = survivor.wait(timeout=30)
+        world.hubspot_faults(latency_ms=0)
+        writes = writes_recorded(store)
+        balances = asyncio.run(accredo_balances(world, tmp_path))
+        links = store.get_links("company")
+        companies = world.companies(["accredo_balance_total"])
+    assert killed_batch, "the kill landed while the victim held a batch"
+    assert survivor_exit == 0
+    # None lost: every debtor's change reached HubSpot, the killed batch's too.
+    assert {code: companies[links[code]]["accredo_balance_total"] for code in codes} == {
+        code: balances[code] for code in codes
+    }
+    # None handled by both at once: each debtor's write recorded once (two workers writing a
+    # record together would both record it).
+    assert writes == dict.fromkeys(codes, 1)
