@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from accredo_hubspot.mapping.config import default_config_text
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore, schema
+from accredo_hubspot.store.models import TO_HUBSPOT
 from tests.e2e.world import CLI, World, cents, run_cli, running_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -127,20 +128,22 @@ def test_two_workers_share_the_queue_and_one_takes_over_from_a_killed_one(
         codes = sorted(store.get_links("company"))
         assert len(codes) == DEBTORS
         world.hubspot_faults(latency_ms=LATENCY_MS)
+        # Every debtor changes, and all 2,000 are queued before the workers start: both then
+        # claim a batch at once, whatever the timing of the leader's first poll (which finds
+        # the same changes and coalesces them into the queue or finds them written).
+        answer = httpx.post(
+            f"{world.accredo.url}/_sim/post/invoices",
+            json={
+                "items": [
+                    {"CustomerCode": code, "Amount": 100 + n / 100} for n, code in enumerate(codes)
+                ]
+            },
+            timeout=120,
+        )
+        answer.raise_for_status()
+        store.enqueue(TO_HUBSPOT, "company", codes, "accredo change")
+        assert store.queue_depth() == DEBTORS
         with workers(env, config, tmp_path) as (first, second):
-            # Both running: the leader has polled (leases taken), then every debtor changes.
-            _wait(lambda: store.lease_holder("poll:accredo") is not None, "a leader")
-            answer = httpx.post(
-                f"{world.accredo.url}/_sim/post/invoices",
-                json={
-                    "items": [
-                        {"CustomerCode": code, "Amount": 100 + n / 100}
-                        for n, code in enumerate(codes)
-                    ]
-                },
-                timeout=120,
-            )
-            answer.raise_for_status()
             held: dict[int, set[str]] = {}
 
             def both_hold_a_batch() -> bool:
