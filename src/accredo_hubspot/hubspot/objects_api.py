@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from accredo_hubspot.hubspot import paths
 from accredo_hubspot.hubspot.batching import (
     MAX_BATCH_SIZE,
@@ -206,7 +208,7 @@ class ObjectsAPI:
             response = await self._requester.request(
                 "POST", path, body={"inputs": items}, idempotent=action != "create"
             )
-            return BatchCallResult.from_json(response.status_code, response.json())
+            return BatchCallResult.from_json(response.status_code, orjson.loads(response.content))
 
         writer = BatchWriter(
             action,

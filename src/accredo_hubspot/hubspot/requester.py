@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+import orjson
 import stamina
 
 from accredo_hubspot.hubspot import paths
@@ -101,7 +102,7 @@ class Requester:
         response = await self.request(method, path, params=params, body=body, idempotent=idempotent)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        return orjson.loads(response.content)
 
     async def request(
         self,
@@ -155,8 +156,8 @@ class Requester:
                 method,
                 path,
                 params=_query(params),
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
+                content=None if body is None else orjson.dumps(body),
+                headers=_headers(token, body),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise HubSpotRequestNotSent(
@@ -186,3 +187,10 @@ class Requester:
             and error.status == 401
             and error.category == "EXPIRED_AUTHENTICATION"
         )
+
+
+def _headers(token: str, body: Any) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return headers
