@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from accredo_hubspot import logs
+from accredo_hubspot import logs, views
 from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ClassifiedError, ConfigError, ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
@@ -29,7 +29,9 @@ from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
 from accredo_hubspot.settings import Settings, load_settings
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
+from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.plan_rows import plan_rows, skipped
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import (
@@ -213,6 +215,39 @@ def backfill(config: ConfigOption = None) -> None:
     )
     for line in report.failures[:10]:
         console.print(f"  dead letter: {line}", highlight=False)
+
+
+@app.command()
+def plan(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="A JSON list of {side, record, action, field, old, new, why}."),
+    ] = False,
+) -> None:
+    """Dry run: the writes a backfill would make now, field by field, for both systems
+    (writes nothing: not HubSpot, not Accredo, not the state store)."""
+
+    async def go() -> list[Commit]:
+        settings = load_settings()
+        async with connect(settings, resolve_config(config)) as conn:
+            return await plan_backfill(
+                conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+            )
+
+    configure_logging()
+    commits = run_command(go)
+    rows = plan_rows(commits)
+    if as_json:
+        typer.echo(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
+    else:
+        console.print(views.plan_table(rows))
+    for letter in skipped(commits):
+        err_console.print(
+            f"not written: {letter.record_key} {letter.field or ''}: {letter.reason}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()

@@ -1,0 +1,159 @@
+"""A dry run: the real runners, reading for real and writing nowhere.
+
+``accredo-hubspot plan`` runs the backfill itself, so what it lists cannot drift from what a
+backfill does: the same reads, matching, planning and commit step. Only the two ends that write
+are swapped: ``RecordingSink`` answers HubSpot writes as written without sending them, and
+``DryRunStore`` reads the real state store while keeping every commit to itself. The commits
+it keeps (links, the audit rows with old and new values, dead letters) are what a real run
+would have stored; ``sync.plan_rows`` turns them into the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar, cast
+
+from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, SearchRequest, WriteInput
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.pipeline import Clock
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Store methods a dry run may call: they only read.
+READS = frozenset(
+    {
+        "get_links",
+        "get_links_by_hubspot_id",
+        "link_count",
+        "get_shadows",
+        "get_cursors",
+        "get_feed_state",
+        "get_meta",
+        "get_last_error",
+        "list_dead_letters",
+        "dead_letter_count",
+        "list_audit",
+        "queue_depth",
+        "oldest_pending_age_s",
+        "lease_holder",
+        "status",
+    }
+)
+#: Bookkeeping writes of a run that a dry run simply leaves out (cursors, progress marks).
+SKIPPED = frozenset({"set_cursors", "set_meta", "set_last_error"})
+
+
+class DryRunWriteError(ConnectorError):
+    """A dry run tried to write something it does not know how to keep to itself (a bug)."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit step a real run would have made (``StateStore.record_sync``'s arguments)."""
+
+    record_type: str
+    side: Side
+    links: Mapping[str, str]
+    via: Mapping[str, str]
+    audit: Sequence[AuditEntry]
+    dead_letters: Sequence[DeadLetter]
+
+
+class DryRunStore(AsyncStateStore):
+    """The real store for reads; commits are kept in ``commits``, never written."""
+
+    def __init__(self, store: AsyncStateStore) -> None:
+        super().__init__(store.sync)
+        self.commits: list[Commit] = []
+
+    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        name = getattr(fn, "__name__", "")
+        if name == "record_sync":
+            self.commits.append(_commit(args, kwargs))
+            return cast(T, None)
+        if name in SKIPPED:
+            return cast(T, None)
+        if name not in READS:
+            raise DryRunWriteError(f"a dry run may not call the state store's {name}")
+        return await super().run(fn, *args, **kwargs)
+
+    async def aclose(self) -> None:
+        """Stop this view's thread; the real store stays open (its owner closes it)."""
+        self._executor.shutdown(wait=True)
+
+
+def _commit(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Commit:
+    """``record_sync(store, record_type, side, *, links, via, audit, dead_letters, ...)``."""
+    record_type, side = args[1:3]  # args[0] is the StateStore the call was bound to
+    audit = kwargs.get("audit", ())
+    entries = audit.entries() if isinstance(audit, AuditBatch) else list(audit)
+    return Commit(
+        record_type,
+        side,
+        dict(kwargs.get("links") or {}),
+        dict(kwargs.get("via") or {}),
+        entries,
+        list(kwargs.get("dead_letters") or ()),
+    )
+
+
+@dataclass
+class RecordingSink:
+    """A ``HubSpotSink`` that reads through ``hubspot`` and answers every write as written,
+    sending nothing. A create is answered with a placeholder id, ``new:KEY``."""
+
+    hubspot: HubSpotSink
+    writes: list[tuple[str, WriteInput]] = field(default_factory=list)
+
+    def iter_objects(
+        self, object_type: str, properties: Sequence[str]
+    ) -> AsyncIterator[HubSpotObject]:
+        return self.hubspot.iter_objects(object_type, properties)
+
+    def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
+        return self.hubspot.search_all(object_type, request)
+
+    async def get_properties(self, object_type: str) -> list[dict[str, Any]]:
+        return await self.hubspot.get_properties(object_type)
+
+    async def batch_upsert(
+        self, object_type: str, id_property: str, inputs: Sequence[WriteInput]
+    ) -> BatchOutcome:
+        return self._answer("upsert", inputs)
+
+    async def batch_update(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        return self._answer("update", inputs)
+
+    async def batch_create(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        return self._answer("create", inputs)
+
+    def _answer(self, action: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        for item in inputs:
+            self.writes.append((action, item))
+            record_id = item.id if action == "update" and item.id else f"new:{item.key}"
+            outcome.written[item.key] = HubSpotObject(id=record_id, properties=item.properties)
+        return outcome
+
+
+async def plan_backfill(
+    accredo: AccredoSource,
+    hubspot: HubSpotSink,
+    store: AsyncStateStore,
+    config: MappingConfig,
+    clock: Clock,
+) -> list[Commit]:
+    """What a backfill would commit now: the backfill itself, run against the recording
+    sink and a dry-run view of the store."""
+    view = DryRunStore(store)
+    try:
+        await Backfill(accredo, RecordingSink(hubspot), view, config, clock).run()
+    finally:
+        await view.aclose()
+    return view.commits

@@ -1,0 +1,117 @@
+"""End to end: ``plan --json`` lists exactly the writes the backfill after it makes, and makes
+none itself (the simulators' counters and the state store prove it)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from accredo_hubspot.mapping.identity import debtor_nzbn
+from accredo_hubspot.store import StateStore
+from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
+from tests.e2e.world import World, links_with_via, running_world
+from tests.logging_reset import restored_logging
+
+pytestmark = pytest.mark.slow
+
+DEBTORS = 40
+CODE = "accredo_customer_code"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    with restored_logging():
+        yield
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with running_world(customers=DEBTORS) as running:
+        yield running
+
+
+def _writes(rows: list[dict[str, Any]]) -> set[tuple[str, str, str | None]]:
+    return {(row["record"], row["field"], row["new"]) for row in rows}
+
+
+def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = world.env(database)
+    customers = asyncio.run(prepare(world, database))
+    # A HubSpot user already has one debtor's company (found by NZBN), with another limit.
+    known = next(c for c in customers if debtor_nzbn(c) and c.CreditLimit)
+    company_id = world.user_creates_company(
+        {"name": known.CustomerName, "nzbn": debtor_nzbn(known) or "", "accredo_credit_limit": "1"}
+    )
+    reset_stats(world)
+
+    rows = invoke_json(["plan"], env, tmp_path)
+
+    assert world.hubspot_stats()["writes"] == 0
+    accredo_routes = httpx.get(f"{world.accredo.url}/_sim/stats").json()["by_route"]
+    token_calls = ("POST token", "DELETE")  # signing in and out is no write
+    assert [r for r in accredo_routes if not r.startswith(("GET", *token_calls))] == []
+    with StateStore.open(f"sqlite:///{database}") as store:
+        state = store.status()
+        assert (state.links, state.cursors, state.queue_depth) == (0, {}, 0)
+        assert store.list_audit() == []
+        assert store.get_meta("backfill_completed_at") is None
+    assert {frozenset(row) for row in rows} == {
+        frozenset({"side", "record", "action", "field", "old", "new", "why"})
+    }
+    assert {row["side"] for row in rows} == {"hubspot"}
+    by_record = {row["record"]: row["action"] for row in rows}
+    assert len(by_record) == DEBTORS
+    assert by_record.pop(known.CustomerCode) == "update"
+    assert set(by_record.values()) == {"create"}
+    limit = next(
+        r
+        for r in rows
+        if r["record"] == known.CustomerCode and r["field"] == "accredo_credit_limit"
+    )
+    assert limit["old"] == "1" and limit["new"] != "1"
+    assert "nzbn" in limit["why"]
+
+    code, _, err = invoke(["backfill"], env, tmp_path)
+    assert code == 0, err
+
+    with StateStore.open(f"sqlite:///{database}") as store:
+        audit = store.list_audit(limit=10_000)
+    written = {(e.record_key, name, new) for e in audit for name, (_, new) in e.changes.items()}
+    assert written == _writes(rows)
+    links = links_with_via(database)
+    assert links[known.CustomerCode] == (company_id, "nzbn")
+    companies = world.companies(sorted({row["field"] for row in rows}))
+    for row in rows:
+        assert companies[links[row["record"]][0]][row["field"]] == (row["new"] or None), row
+    created = {code for code, (_, via) in links.items() if via == "new"}
+    assert created == {row["record"] for row in rows if row["action"] == "create"}
+
+
+def test_plan_after_a_change_lists_only_that_change(world: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = world.env(database)
+    customers = asyncio.run(prepare(world, database))
+    assert invoke(["backfill"], env, tmp_path)[0] == 0
+    assert invoke_json(["plan"], env, tmp_path) == []
+    code = customers[3].CustomerCode
+    world.edit_customer(code, {"CreditLimit": 12345.5})
+    reset_stats(world)
+
+    (row,) = invoke_json(["plan"], env, tmp_path)
+
+    assert world.hubspot_stats()["writes"] == 0
+    assert (row["record"], row["action"], row["field"], row["new"]) == (
+        code,
+        "update",
+        "accredo_credit_limit",
+        "12345.50",
+    )
+    assert row["why"] == "Accredo's value differs from the value last written"
+    _, out, _ = invoke(["plan"], env, tmp_path)
+    assert "12345.50" in out and code in out
