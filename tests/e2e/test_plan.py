@@ -46,7 +46,11 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
     # A HubSpot user already has one debtor's company (found by NZBN), with another limit.
     known = next(c for c in customers if debtor_nzbn(c) and c.CreditLimit)
     company_id = world.user_creates_company(
-        {"name": known.CustomerName, "nzbn": debtor_nzbn(known) or "", "accredo_credit_limit": "1"}
+        {
+            "name": known.CustomerName or "",
+            "nzbn": debtor_nzbn(known) or "",
+            "accredo_credit_limit": "1",
+        }
     )
     reset_stats(world)
 
