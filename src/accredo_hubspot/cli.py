@@ -27,7 +27,7 @@ from accredo_hubspot.errors import ClassifiedError, ConfigError, ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
-from accredo_hubspot.settings import Settings, load_settings
+from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.live import LiveSync
@@ -41,6 +41,7 @@ from accredo_hubspot.web import (
     bound_url,
     checked_webhook_url,
     listening,
+    require_token_beyond_loopback,
     serve,
 )
 
@@ -258,7 +259,8 @@ def run(
         str,
         typer.Option(
             envvar="ACCREDO_HUBSPOT_LISTEN",
-            help="HOST:PORT of the web app (webhooks, health); not with --once.",
+            help="HOST:PORT of the web app (webhooks, health, status page, metrics); not with "
+            "--once. Beyond loopback it needs ACCREDO_HUBSPOT_STATUS_TOKEN.",
         ),
     ] = DEFAULT_LISTEN,
     webhook_url: Annotated[
@@ -285,8 +287,17 @@ def run(
             loop.add_signal_handler(sig, stop.set)
         with contextlib.ExitStack() as bound:
             sock = None if once else bound.enter_context(listening(Listen.parse(listen)))
+            if sock is not None:
+                require_token_beyond_loopback(sock, STATUS_TOKEN, settings.status_token is not None)
             async with connect(settings, mapping) as conn, task_group() as group:
-                live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+                live = LiveSync(
+                    conn.accredo,
+                    conn.hubspot,
+                    conn.store,
+                    conn.config,
+                    conn.clock,
+                    metrics=conn.metrics,
+                )
 
                 def started() -> None:  # on SQLite, not before it holds the store
                     if sock is not None and not log_options.json:  # json: stderr is for logs
@@ -298,7 +309,7 @@ def run(
                         )
 
                 if sock is not None:
-                    app = web_app(settings.require_hubspot(), conn.store, webhook_url=public_url)
+                    app = web_app(settings, conn, webhook_url=public_url)
                     group.create_task(serve(app, sock, stop))
                 await live.run(stop, once=once, started=started)
                 stop.set()  # the web app stops with the sync

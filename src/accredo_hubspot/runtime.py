@@ -18,10 +18,11 @@ from starlette.applications import Starlette
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.mapping.config import MappingConfig, SyncSettings
+from accredo_hubspot.metrics import Metrics
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.pipeline import Clock
-from accredo_hubspot.web import WebhookReceiver, create_app
+from accredo_hubspot.web import StatusSource, WebhookReceiver, create_app
 
 if TYPE_CHECKING:
     from accredo_hubspot.sync.ports import AccredoSource, HubSpotProperties, HubSpotSink
@@ -39,6 +40,7 @@ class Connector:
     store: AsyncStateStore
     config: MappingConfig
     clock: Clock
+    metrics: Metrics
 
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ def company_clock(config: MappingConfig) -> Clock:
     return Clock(now=now, today=today)
 
 
-def accredo_client(settings: AccredoSettings) -> AccredoClient:
+def accredo_client(settings: AccredoSettings, metrics: Metrics | None = None) -> AccredoClient:
+    """A client reporting its answers to ``metrics`` (when given)."""
     return AccredoClient(
         settings.base_url,
         settings.company,
@@ -71,6 +74,7 @@ def accredo_client(settings: AccredoSettings) -> AccredoClient:
         settings.username,
         settings.password.get_secret_value(),
         ca_bundle=settings.ca_bundle,
+        on_response=None if metrics is None else metrics.response_hook("accredo"),
     )
 
 
@@ -79,8 +83,11 @@ def accredo_client(settings: AccredoSettings) -> AccredoClient:
 HUBSPOT_HEADROOM = 0.95
 
 
-def hubspot_client(settings: HubSpotSettings, budget: SyncSettings | None = None) -> HubSpotClient:
-    """A client pacing itself to ``budget`` (this process's share of the portal's limits)."""
+def hubspot_client(
+    settings: HubSpotSettings, budget: SyncSettings | None = None, metrics: Metrics | None = None
+) -> HubSpotClient:
+    """A client pacing itself to ``budget`` (this process's share of the portal's limits),
+    reporting its answers to ``metrics`` (when given)."""
     budget = budget or SyncSettings()
     return HubSpotClient(
         settings.access_token.get_secret_value(),
@@ -88,6 +95,7 @@ def hubspot_client(settings: HubSpotSettings, budget: SyncSettings | None = None
         rate_limit_per_10s=budget.hubspot_requests_per_10s,
         search_per_s=budget.hubspot_searches_per_s,
         headroom=HUBSPOT_HEADROOM,
+        on_response=None if metrics is None else metrics.response_hook("hubspot"),
     )
 
 
@@ -97,24 +105,32 @@ async def open_store(settings: Settings) -> AsyncStateStore:
 
 @asynccontextmanager
 async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Connector]:
-    """Open both clients and the store; close them all on the way out."""
+    """Open both clients and the store, with the process's metrics; close them all on the way
+    out."""
+    metrics = Metrics()
     store = await open_store(settings)
     try:
         async with (
-            accredo_client(settings.require_accredo()) as accredo,
-            hubspot_client(settings.require_hubspot(), config.sync) as hubspot,
+            accredo_client(settings.require_accredo(), metrics) as accredo,
+            hubspot_client(settings.require_hubspot(), config.sync, metrics) as hubspot,
         ):
-            yield Connector(accredo, hubspot, store, config, company_clock(config))
+            yield Connector(accredo, hubspot, store, config, company_clock(config), metrics)
     finally:
         await store.aclose()
 
 
-def web_app(
-    settings: HubSpotSettings, store: AsyncStateStore, *, webhook_url: str | None
-) -> Starlette:
+def web_app(settings: Settings, conn: Connector, *, webhook_url: str | None) -> Starlette:
     """The web app ``run`` serves; without a client secret it refuses every webhook, and says
-    once that polling carries the sync."""
-    secret = settings.client_secret
+    once that polling carries the sync. ``/status`` and ``/metrics`` need the status token
+    when one is set."""
+    status = StatusSource(
+        conn.store,
+        conn.metrics,
+        accredo_latest=conn.accredo.latest_delta_ids,
+        hubspot_probe=lambda: conn.hubspot.get_page("companies", limit=1),
+    )
+    token = None if settings.status_token is None else settings.status_token.get_secret_value()
+    secret = settings.require_hubspot().client_secret
     if secret is None:
         log.warning(
             "webhooks off: HUBSPOT_CLIENT_SECRET is not set, so every webhook is refused "
@@ -122,8 +138,8 @@ def web_app(
         )
     # The sync does not read the inbox yet; when it does, its wake-up is ``on_events``.
     receiver = WebhookReceiver(
-        store,
+        conn.store,
         None if secret is None else secret.get_secret_value(),
         webhook_url=webhook_url,
     )
-    return create_app(receiver)
+    return create_app(receiver, status, status_token=token)

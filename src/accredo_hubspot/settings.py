@@ -33,6 +33,9 @@ HUBSPOT_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"
 HUBSPOT_BASE_URL = "HUBSPOT_BASE_URL"
 HUBSPOT_CLIENT_SECRET = "HUBSPOT_CLIENT_SECRET"
 DATABASE_URL = "ACCREDO_HUBSPOT_DATABASE_URL"
+STATUS_TOKEN = "ACCREDO_HUBSPOT_STATUS_TOKEN"
+#: Shortest status token accepted: a guessable one guards nothing.
+MIN_STATUS_TOKEN_CHARS = 16
 
 #: HubSpot's public API root (hubspot-api.md: "Base URL").
 DEFAULT_HUBSPOT_BASE_URL = "https://api.hubapi.com"
@@ -55,6 +58,11 @@ EXPECTED: dict[str, str] = {
     HUBSPOT_ACCESS_TOKEN: "a HubSpot private app access token",
     HUBSPOT_BASE_URL: f"the HubSpot API root, e.g. {DEFAULT_HUBSPOT_BASE_URL}",
     HUBSPOT_CLIENT_SECRET: "the client secret of the HubSpot app that sends webhooks",
+    STATUS_TOKEN: (
+        f"a random token of at least {MIN_STATUS_TOKEN_CHARS} characters without blanks that "
+        "callers of /status and /metrics send as 'Authorization: Bearer <token>', e.g. the "
+        "output of: openssl rand -hex 32"
+    ),
     DATABASE_URL: (
         "an SQLAlchemy URL of a SQLite or PostgreSQL database, e.g. "
         "sqlite:///accredo-hubspot.db or postgresql+psycopg://user@host/dbname"
@@ -100,6 +108,7 @@ class Settings:
     accredo: AccredoSettings | None
     hubspot: HubSpotSettings | None
     database_url: Secret
+    status_token: Secret | None = None  # guards /status and /metrics; needed beyond loopback
 
     @property
     def database_url_display(self) -> str:
@@ -134,9 +143,12 @@ def load_settings(
     accredo = _load_accredo(reader, required=require_accredo)
     hubspot = _load_hubspot(reader, required=require_hubspot)
     database_url = _load_database_url(reader)
+    status_token = _load_status_token(reader)
     if reader.problems:
         raise ConfigError("; ".join(reader.problems))
-    return Settings(accredo=accredo, hubspot=hubspot, database_url=database_url)
+    return Settings(
+        accredo=accredo, hubspot=hubspot, database_url=database_url, status_token=status_token
+    )
 
 
 class _Reader:
@@ -217,6 +229,19 @@ def _load_database_url(reader: _Reader) -> Secret:
     if url.get_backend_name() not in _DATABASE_BACKENDS:
         reader.wrong(DATABASE_URL, f"uses an unsupported database ({url.get_backend_name()})")
     return Secret(raw)
+
+
+def _load_status_token(reader: _Reader) -> Secret | None:
+    token = reader.get(STATUS_TOKEN)
+    if token is None:
+        return None
+    if any(ch.isspace() for ch in token):
+        reader.wrong(STATUS_TOKEN, "contains blanks")
+        return None
+    if len(token) < MIN_STATUS_TOKEN_CHARS:
+        reader.wrong(STATUS_TOKEN, f"is shorter than {MIN_STATUS_TOKEN_CHARS} characters")
+        return None
+    return Secret(token)
 
 
 def _http_url(reader: _Reader, name: str, value: str, *, service_root: bool) -> str | None:

@@ -5,8 +5,11 @@ The clients return these; the sync's ports (``sync/ports.py``) name them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 #: The change feed's state between polls, as JSON-ready data (see ``LateRowWindow.state``):
 #: the caller keeps it with the cursors and hands it back on the next poll.
@@ -22,3 +25,21 @@ class ChangeBatch:
     rows_seen: int = 0
     unresolved: list[str] = field(default_factory=list)  # rows that could not be followed
     state: FeedState = field(default_factory=dict)  # to keep with the cursors, for the next poll
+
+
+#: Told the status code of every HTTP answer a client receives: how the process's metrics count
+#: requests and 429s per system while the clients know nothing of metrics (``metrics.py``).
+ResponseHook = Callable[[int], None]
+
+
+def http_event_hooks(
+    hook: ResponseHook | None,
+) -> dict[str, list[Callable[[httpx.Response], Awaitable[None]]]]:
+    """``hook`` as the ``event_hooks`` of an ``httpx.AsyncClient`` (none when ``hook`` is None)."""
+    if hook is None:
+        return {}
+
+    async def answered(response: httpx.Response) -> None:
+        hook(response.status_code)
+
+    return {"response": [answered]}

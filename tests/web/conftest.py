@@ -16,12 +16,14 @@ import httpx
 import pytest
 
 from accredo_hubspot.hubspot.signatures import sign_v3
+from accredo_hubspot.metrics import Metrics
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import (
     INBOX_SOURCE,
     WEBHOOK_PATH,
     Listen,
+    StatusSource,
     WebhookReceiver,
     bound_url,
     create_app,
@@ -48,9 +50,28 @@ class Served:
         return [event.payload for event in self.store.sync.take_inbox(INBOX_SOURCE)]
 
 
+async def _no_change_tables() -> dict[str, int]:
+    return {}
+
+
+async def _answers() -> None:
+    return None
+
+
+def quiet_status(store: AsyncStateStore) -> StatusSource:
+    """A status source for tests of the webhooks: Accredo has no change rows, HubSpot answers
+    (tests/web/test_status.py serves the page against the simulators)."""
+    return StatusSource(store, Metrics(), accredo_latest=_no_change_tables, hubspot_probe=_answers)
+
+
 @asynccontextmanager
 async def served(
-    store: AsyncStateStore, secret: str | None, *, webhook_url: str | None = None
+    store: AsyncStateStore,
+    secret: str | None,
+    *,
+    webhook_url: str | None = None,
+    status: StatusSource | None = None,
+    status_token: str | None = None,
 ) -> AsyncIterator[Served]:
     """The app on ``127.0.0.1:0`` until the block ends; then stopped as ``run`` stops it."""
     wakes: list[float] = []
@@ -63,7 +84,8 @@ async def served(
     stop = asyncio.Event()
     with listening(Listen("127.0.0.1", 0)) as sock:
         async with task_group() as group:
-            group.create_task(serve(create_app(receiver), sock, stop))
+            app = create_app(receiver, status or quiet_status(store), status_token=status_token)
+            group.create_task(serve(app, sock, stop))
             try:
                 yield Served(bound_url(sock), store, wakes)
             finally:

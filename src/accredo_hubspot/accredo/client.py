@@ -57,7 +57,7 @@ from accredo_hubspot.accredo.query import (
     with_query,
 )
 from accredo_hubspot.accredo.retry import RetryDecider, RetryPolicy
-from accredo_hubspot.shared import ChangeBatch, FeedState
+from accredo_hubspot.shared import ChangeBatch, FeedState, ResponseHook, http_event_hooks
 from accredo_hubspot.tasks import gather
 
 log = structlog.get_logger(__name__)
@@ -80,7 +80,8 @@ class AccredoClient:
 
     ``base_url`` is the service root, e.g. ``https://host:6570/saturn`` (reference §1: taken whole
     from configuration). ``ca_bundle`` is a PEM file for servers with their own certificate;
-    TLS is always verified. ``transport`` replaces the network (tests).
+    TLS is always verified. ``transport`` replaces the network (tests). ``on_response`` is told
+    the status of every answer (the process's metrics).
     """
 
     def __init__(
@@ -98,6 +99,7 @@ class AccredoClient:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         max_url_chars: int = MAX_URL_CHARS,
+        on_response: ResponseHook | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -118,6 +120,7 @@ class AccredoClient:
             verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
             transport=transport,
             headers={"Accept": "application/json", "OData-Version": "4.0"},
+            event_hooks=http_event_hooks(on_response),
         )
         self._tokens = TokenManager(
             self._http,

@@ -19,6 +19,7 @@ from accredo_hubspot.hubspot.ratelimit import RateLimiter
 from accredo_hubspot.hubspot.requester import Requester
 from accredo_hubspot.hubspot.retry import RetryPolicy
 from accredo_hubspot.hubspot.schema_api import SchemaAPI
+from accredo_hubspot.shared import ResponseHook
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -30,6 +31,7 @@ class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
     ``rate_limiter`` to every client of one portal so they share its budget.
     ``write_trace_ids=False`` sends batch writes without ``objectWriteTraceId`` (then a bad
     input fails its call with a 400 and is isolated by bisection instead of a 207).
+    ``on_response`` is told the status of every answer (the process's metrics).
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
         retry_policy: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         write_trace_ids: bool = True,
+        on_response: ResponseHook | None = None,
     ) -> None:
         credentials: Credentials
         if oauth is not None:
@@ -68,6 +71,7 @@ class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
             retry_policy=retry_policy or RetryPolicy(),
             timeout_s=timeout_s,
             transport=transport,
+            on_response=on_response,
         )
         self._auth_kind = "oauth" if oauth is not None else "bearer"
 

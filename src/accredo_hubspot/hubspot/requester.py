@@ -28,6 +28,7 @@ from accredo_hubspot.hubspot.errors import (
 )
 from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
 from accredo_hubspot.hubspot.retry import RetryDecider, RetryPolicy
+from accredo_hubspot.shared import ResponseHook, http_event_hooks
 
 Params = Mapping[str, str | int | bool | list[str]] | None
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "PATCH"})
@@ -64,6 +65,7 @@ class Requester:
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
         rand: Callable[[], float] = random.random,
+        on_response: ResponseHook | None = None,
     ) -> None:
         self.limiter = limiter
         self._credentials = credentials
@@ -74,6 +76,7 @@ class Requester:
             timeout=timeout_s,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "accredo-hubspot"},
+            event_hooks=http_event_hooks(on_response),
         )
 
     async def aclose(self) -> None:

@@ -4,6 +4,7 @@
 from accredo_hubspot.store.aio import AsyncStateStore
 from accredo_hubspot.store.errors import LinkConflictError, SchemaTooNewError, StoreError
 from accredo_hubspot.store.models import (
+    MATCH_FIELD,
     TO_ACCREDO,
     TO_HUBSPOT,
     AuditBatch,
@@ -13,12 +14,15 @@ from accredo_hubspot.store.models import (
     Direction,
     InboxEvent,
     QueueEntry,
+    QueueState,
     Side,
+    StoreOverview,
     StoreStatus,
 )
 from accredo_hubspot.store.state import SINGLE_WORKER, StateStore
 
 __all__ = [
+    "MATCH_FIELD",
     "SINGLE_WORKER",
     "TO_ACCREDO",
     "TO_HUBSPOT",
@@ -31,9 +35,11 @@ __all__ = [
     "InboxEvent",
     "LinkConflictError",
     "QueueEntry",
+    "QueueState",
     "SchemaTooNewError",
     "Side",
     "StateStore",
     "StoreError",
+    "StoreOverview",
     "StoreStatus",
 ]

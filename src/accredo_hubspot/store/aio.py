@@ -121,3 +121,5 @@ class AsyncStateStore:
     prune_audit = _offloaded(StateStore.prune_audit)
     record_sync = _offloaded(StateStore.record_sync)
     status = _offloaded(StateStore.status)
+    overview = _offloaded(StateStore.overview)
+    ping = _offloaded(StateStore.ping)

@@ -16,6 +16,10 @@ TO_HUBSPOT: Direction = "to_hubspot"
 TO_ACCREDO: Direction = "to_accredo"
 DIRECTIONS: frozenset[str] = frozenset(get_args(Direction))
 
+#: The ``field`` of a dead letter that stands for an ambiguous match (a record with several
+#: candidates on the other side, never linked or written until a person decides).
+MATCH_FIELD = "match"
+
 #: Field -> (old value, new value) of one record write.
 Changes = Mapping[str, tuple[str | None, str | None]]
 
@@ -115,11 +119,13 @@ class AuditBatch:
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
-    """A queued record: which way it goes, its record type and its key."""
+    """A queued record: which way it goes, its record type and its key; a claimed one also
+    says when its change was first seen (queued), for the sync's latency."""
 
     direction: Direction
     record_type: str
     key: str
+    seen_at: datetime | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -149,3 +155,33 @@ class StoreStatus:
     last_error: str | None
     last_sync_at: datetime | None
     oldest_pending_age_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    """The work queue of one direction: records waiting, and how long the oldest has."""
+
+    depth: int
+    oldest_age_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOverview:
+    """What the status page and the metrics read from the store, in one transaction.
+
+    ``dead_letters`` and ``matches`` are the open letters, oldest first, up to the limit asked
+    for; ``dead_letter_count`` and ``match_count`` count them all (matches are the letters whose
+    field is ``MATCH_FIELD``, the dead letters the others). ``last_sync`` is when a batch of
+    each direction was last recorded, ``writes`` the records written to each side since the
+    time asked for (from the audit log, every process's).
+    """
+
+    queues: dict[Direction, QueueState]
+    last_sync: dict[Direction, datetime]
+    writes: dict[Side, int]
+    cursors: dict[str, int]
+    dead_letters: list[DeadLetterRow]
+    dead_letter_count: int
+    matches: list[DeadLetterRow]
+    match_count: int
+    last_error: str | None

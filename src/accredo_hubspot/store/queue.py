@@ -69,7 +69,9 @@ def claim(
         return []
     q = _QUEUE.c
     claimable = or_(q.claimed_by.is_(None), q.claimed_by == owner, q.lease_expires_at < now)
-    query = select(q.id, q.direction, q.record_type, q.record_key).where(claimable)
+    query = select(q.id, q.direction, q.record_type, q.record_key, q.first_enqueued_at).where(
+        claimable
+    )
     if direction is not None:
         query = query.where(q.direction == direction)
     if record_type is not None:
@@ -86,7 +88,10 @@ def claim(
             .where(q.id.in_(chunk))
             .values(claimed_by=owner, lease_expires_at=expires, claimed_count=q.enqueue_count)
         )
-    return [QueueEntry(row.direction, row.record_type, row.record_key) for row in rows]
+    return [
+        QueueEntry(row.direction, row.record_type, row.record_key, row.first_enqueued_at)
+        for row in rows
+    ]
 
 
 def complete(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> None:

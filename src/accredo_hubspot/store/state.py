@@ -23,7 +23,7 @@ import orjson
 from sqlalchemy import Connection, Engine, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from accredo_hubspot.store import inbox, leases, queue, schema
+from accredo_hubspot.store import inbox, leases, overview, queue, schema
 from accredo_hubspot.store.engine import (
     create_store_engine,
     read_transaction,
@@ -42,6 +42,7 @@ from accredo_hubspot.store.models import (
     InboxEvent,
     QueueEntry,
     Side,
+    StoreOverview,
     StoreStatus,
     direction_to,
 )
@@ -465,19 +466,7 @@ class StateStore:
         table = schema.dead_letters
         query = select(table).where(table.c.resolved_at.is_(None)).order_by(table.c.id).limit(limit)
         with self._reading("read dead letters") as conn:
-            return [
-                DeadLetterRow(
-                    id=row.id,
-                    created_at=row.created_at,
-                    record_type=row.record_type,
-                    record_key=row.record_key,
-                    side=cast(Side, row.side),
-                    field=row.field,
-                    reason=row.reason,
-                    payload=row.payload,
-                )
-                for row in conn.execute(query)
-            ]
+            return [overview.dead_letter_row(row) for row in conn.execute(query)]
 
     def dead_letter_count(self) -> int:
         table = schema.dead_letters
@@ -613,7 +602,9 @@ class StateStore:
             self._add_dead_letters(conn, dead_letters)
             entries = [QueueEntry(direction, record_type, key) for key in completed]
             queue.complete(conn, owner, entries)
-            _set_meta(conn, LAST_SYNC_AT_KEY, self._clock().isoformat())
+            synced_at = self._clock().isoformat()
+            _set_meta(conn, LAST_SYNC_AT_KEY, synced_at)
+            _set_meta(conn, overview.last_sync_key(direction), synced_at)
             self._write_links(conn, record_type, links, via or {})
 
     # -- status -----------------------------------------------------------------------------
@@ -635,6 +626,35 @@ class StateStore:
                 last_sync_at=None if last_sync is None else datetime.fromisoformat(last_sync),
                 oldest_pending_age_s=queue.oldest_age_s(conn, self._clock()),
             )
+
+    def overview(self, writes_since: datetime, letters: int = 50) -> StoreOverview:
+        """The status page's reading, in one transaction: the queue and last sync of each
+        direction, records written to each side since ``writes_since``, cursors, up to
+        ``letters`` open dead letters and ambiguous matches with their counts, the last
+        error."""
+        with self._reading("read the overview") as conn:
+            dead_letters, dead_letter_count = overview.open_letters(
+                conn, matches=False, limit=letters
+            )
+            matches, match_count = overview.open_letters(conn, matches=True, limit=letters)
+            positions = select(schema.cursors.c.name, schema.cursors.c.position)
+            return StoreOverview(
+                queues=overview.queues(conn, self._clock()),
+                last_sync=overview.last_syncs(conn),
+                writes=overview.writes_since(conn, writes_since),
+                cursors={n: int(p) for n, p in conn.execute(positions)},
+                dead_letters=dead_letters,
+                dead_letter_count=dead_letter_count,
+                matches=matches,
+                match_count=match_count,
+                last_error=_get_meta(conn, LAST_ERROR_KEY),
+            )
+
+    def ping(self) -> None:
+        """Ask the database a trivial question (``readyz``); a ``StoreError`` if it cannot
+        answer."""
+        with self._reading("answer") as conn:
+            conn.execute(select(1)).scalar_one()
 
 
 def _unique(codes: Sequence[str]) -> list[str]:

@@ -21,7 +21,8 @@ import structlog
 
 from accredo_hubspot.errors import ClassifiedError, ErrorKind
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StoreError
+from accredo_hubspot.metrics import Metrics
+from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, QueueEntry, StoreError
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
@@ -65,9 +66,10 @@ class LiveSync:
         clock: Clock,
         *,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``owner`` names this worker in the store's claims and leases (default: a new
-        ``host:pid:random``)."""
+        ``host:pid:random``); ``metrics`` is told how long each change took to cross."""
         self.worker = Worker(store, config.sync.worker_lease_s, owner)
         self._accredo = accredo
         self._hubspot = hubspot
@@ -76,6 +78,7 @@ class LiveSync:
         self._clock = clock
         self._pipeline = Pipeline(CompanySpec(accredo, hubspot, store, config, clock), store, clock)
         self._unrecorded_error: str | None = None
+        self._metrics = metrics
 
     async def cycle(self) -> CycleReport:
         """Poll Accredo if this process leads its change feed, then drain the queue (every
@@ -87,6 +90,7 @@ class LiveSync:
         while entries := await self.worker.claim(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
             async with self.worker.holding(entries):
                 result = await self.process([entry.key for entry in entries])
+            self._observe(TO_HUBSPOT, entries, result)
             report.processed += len(entries)
             if report.writes is None:
                 report.writes = result
@@ -119,6 +123,13 @@ class LiveSync:
             report.queued = len(batch.customer_codes)
         if batch.unresolved:
             log.info("delta rows not followed", rows=batch.unresolved[:20])
+
+    def _observe(self, direction: str, entries: Sequence[QueueEntry], result: SyncReport) -> None:
+        """Latency, change seen to written, of the records brought across (not those that
+        failed: their change is not on the other side)."""
+        if self._metrics is not None:
+            seen = [e.seen_at for e in entries if e.key not in result.failed_keys]
+            self._metrics.synced(direction, seen, self._clock.now())
 
     async def process(self, codes: Sequence[str]) -> SyncReport:
         """Bring these customers' current state to HubSpot; they leave the queue on commit

@@ -39,6 +39,7 @@ class SyncReport:
     failed: int = 0
     calls: int = 0
     failures: list[str] = field(default_factory=list)
+    failed_keys: set[str] = field(default_factory=set)  # records not (wholly) brought across
 
     def add(self, other: SyncReport) -> None:
         self.created += other.created
@@ -48,6 +49,7 @@ class SyncReport:
         self.failed += other.failed
         self.calls += other.calls
         self.failures.extend(other.failures)
+        self.failed_keys.update(other.failed_keys)
 
     @property
     def writes(self) -> int:
@@ -249,6 +251,7 @@ class _Commit:
         for problem in done.plans.problems:
             report.failed += 1
             report.failures.append(f"{problem.key}: {problem.field}: {problem.reason}")
+            report.failed_keys.add(problem.key)
             self.dead_letters.append(
                 DeadLetter(
                     self.record_type, problem.key, self.side, problem.field, problem.reason, {}
@@ -281,6 +284,7 @@ class _Commit:
     def fail(self, failure: Failure, plan: RecordPlan | None, report: SyncReport) -> None:
         report.failed += 1
         report.failures.append(f"{failure.key}: {failure.field}: {failure.message}")
+        report.failed_keys.add(failure.key)
         self.dead_letters.append(
             DeadLetter(
                 self.record_type,

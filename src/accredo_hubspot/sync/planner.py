@@ -33,11 +33,11 @@ from accredo_hubspot.mapping.transforms import (
     percent,
     text,
 )
-from accredo_hubspot.store import Side
+from accredo_hubspot.store import MATCH_FIELD, Side
 from accredo_hubspot.sync.records import ABSENT, AMBIGUOUS, Target, Values
 
-#: ``PlanProblem.field`` for problems that concern the whole record rather than one field.
-MATCH_FIELD = "match"
+#: ``PlanProblem.field`` for problems that concern the whole record rather than one field
+#: (``MATCH_FIELD``, the store's name for an ambiguous match, is the other).
 RECORD_FIELD = "record"
 
 Transform = Callable[[object], str]

@@ -1,8 +1,30 @@
-"""The connector's web app: HubSpot's webhooks into the inbox, and a health check."""
+"""The connector's web app: HubSpot's webhooks into the inbox; health, readiness, the status
+page and Prometheus metrics."""
 
-from accredo_hubspot.web.app import HEALTH_PATH, WEBHOOK_PATH, create_app
-from accredo_hubspot.web.errors import ListenError, WebError, WebhookUrlError
-from accredo_hubspot.web.server import DEFAULT_LISTEN, Listen, bound_url, listening, serve
+from accredo_hubspot.web.app import (
+    HEALTH_PATH,
+    METRICS_PATH,
+    READY_PATH,
+    STATUS_PATH,
+    WEBHOOK_PATH,
+    create_app,
+)
+from accredo_hubspot.web.errors import (
+    ListenError,
+    StatusTokenMissingError,
+    WebError,
+    WebhookUrlError,
+)
+from accredo_hubspot.web.server import (
+    DEFAULT_LISTEN,
+    Listen,
+    bound_url,
+    is_loopback,
+    listening,
+    require_token_beyond_loopback,
+    serve,
+)
+from accredo_hubspot.web.status import StatusSource
 from accredo_hubspot.web.webhooks import (
     INBOX_SOURCE,
     InboxWriter,
@@ -14,16 +36,23 @@ __all__ = [
     "DEFAULT_LISTEN",
     "HEALTH_PATH",
     "INBOX_SOURCE",
+    "METRICS_PATH",
+    "READY_PATH",
+    "STATUS_PATH",
     "WEBHOOK_PATH",
     "InboxWriter",
     "Listen",
     "ListenError",
+    "StatusSource",
+    "StatusTokenMissingError",
     "WebError",
     "WebhookReceiver",
     "WebhookUrlError",
     "bound_url",
     "checked_webhook_url",
     "create_app",
+    "is_loopback",
     "listening",
+    "require_token_beyond_loopback",
     "serve",
 ]

@@ -1,27 +1,81 @@
-"""The connector's ASGI app: HubSpot's webhooks in, a health check out."""
+"""The connector's ASGI app: HubSpot's webhooks in; health, readiness, status and metrics out.
+
+``/status`` and ``/metrics`` show the sync's state (records, errors), so with a status token
+they answer only a request carrying ``Authorization: Bearer <token>``; ``run`` refuses to listen
+beyond loopback without one. ``/healthz`` and ``/readyz`` are for probes and say nothing of
+records.
+"""
 
 from __future__ import annotations
 
+import hmac
+
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from accredo_hubspot.web.page import render
+from accredo_hubspot.web.status import StatusSource
 from accredo_hubspot.web.webhooks import WebhookReceiver
 
 WEBHOOK_PATH = "/webhooks/hubspot"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+STATUS_PATH = "/status"
+METRICS_PATH = "/metrics"
 
 
-def create_app(receiver: WebhookReceiver) -> Starlette:
-    """``POST /webhooks/hubspot`` and ``GET /healthz``."""
+def create_app(
+    receiver: WebhookReceiver, status: StatusSource, *, status_token: str | None
+) -> Starlette:
+    """The routes; ``status_token`` None leaves ``/status`` and ``/metrics`` open (loopback)."""
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "webhooks": receiver.enabled})
+
+    async def readyz(_request: Request) -> Response:
+        answers = await status.readiness()
+        down = [name for name, why in answers.items() if why is not None]
+        body = {
+            "status": "ready" if not down else f"not ready: {', '.join(down)} did not answer",
+            **{name: why or "ok" for name, why in answers.items()},
+        }
+        return JSONResponse(body, status_code=503 if down else 200)
+
+    async def status_page(request: Request) -> Response:
+        if refusal := _refusal(request, status_token):
+            return refusal
+        page = render(await status.snapshot())
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    async def metrics(request: Request) -> Response:
+        if refusal := _refusal(request, status_token):
+            return refusal
+        await status.refresh_metrics()
+        return Response(status.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[
             Route(WEBHOOK_PATH, receiver.handle, methods=["POST"]),
             Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(READY_PATH, readyz, methods=["GET"]),
+            Route(STATUS_PATH, status_page, methods=["GET"]),
+            Route(METRICS_PATH, metrics, methods=["GET"]),
         ]
+    )
+
+
+def _refusal(request: Request, token: str | None) -> Response | None:
+    """A 401 unless no token is needed or the request carries it."""
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    return JSONResponse(
+        {"status": "error", "message": "unauthorized"},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
     )

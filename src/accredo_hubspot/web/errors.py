@@ -15,3 +15,8 @@ class ListenError(WebError):
 
 class WebhookUrlError(WebError):
     """``--webhook-url`` is not an absolute http(s) URL."""
+
+
+class StatusTokenMissingError(WebError):
+    """``--listen`` is beyond loopback and no status token guards ``/status`` and ``/metrics``
+    (fatal: set ``ACCREDO_HUBSPOT_STATUS_TOKEN`` or listen on loopback)."""

@@ -9,6 +9,7 @@ the command at start with one line, not a traceback from inside the server.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 from collections.abc import Generator, Iterator
@@ -20,7 +21,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from accredo_hubspot.tasks import task_group
-from accredo_hubspot.web.errors import ListenError
+from accredo_hubspot.web.errors import ListenError, StatusTokenMissingError
 
 DEFAULT_LISTEN = "127.0.0.1:8400"
 #: How long a stopping server waits for requests in hand before it drops them.
@@ -73,6 +74,27 @@ def bound_url(sock: socket.socket) -> str:
     """``http://host:port`` of a bound socket (the port the system chose for port 0)."""
     host, port = sock.getsockname()[:2]
     return f"http://{Listen(host, port)}"
+
+
+def is_loopback(sock: socket.socket) -> bool:
+    """Whether ``sock`` is bound to a loopback address (reachable from this host only)."""
+    host = str(sock.getsockname()[0]).partition("%")[0]
+    address = ipaddress.ip_address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def require_token_beyond_loopback(sock: socket.socket, token_env: str, token_set: bool) -> None:
+    """Refuse to serve the status page and metrics beyond loopback without a token."""
+    if token_set or is_loopback(sock):
+        return
+    host, port = sock.getsockname()[:2]
+    raise StatusTokenMissingError(
+        f"--listen {Listen(str(host), int(port))} is reachable from other hosts, and /status "
+        f"and /metrics show the sync's records: set {token_env} (callers then send "
+        f"'Authorization: Bearer <token>') or listen on 127.0.0.1"
+    )
 
 
 class _Server(uvicorn.Server):
