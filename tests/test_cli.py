@@ -579,6 +579,17 @@ def test_run_on_a_port_in_use_stops_in_one_line(tmp_path: Path) -> None:
     assert len(err.strip().splitlines()) == 1, err
 
 
+def test_run_beyond_loopback_without_a_status_token_stops_in_one_line(tmp_path: Path) -> None:
+    env = {**UNREACHED, "ACCREDO_HUBSPOT_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
+    code, out, err = invoke(["run", "--listen", "0.0.0.0:0"], env, tmp_path)
+    assert code == 1
+    assert err.strip().startswith("error: --listen 0.0.0.0:"), err
+    assert "set ACCREDO_HUBSPOT_STATUS_TOKEN" in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert out == ""
+    assert not (tmp_path / "state.db").exists()  # refused before anything was opened
+
+
 @pytest.mark.parametrize("command", ["run", "webhooks"])
 def test_a_webhook_url_that_is_not_a_url_stops_in_one_line(command: str, tmp_path: Path) -> None:
     env = {**UNREACHED, "ACCREDO_HUBSPOT_LISTEN": "127.0.0.1:0"}

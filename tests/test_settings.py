@@ -64,6 +64,20 @@ def test_the_app_client_secret_is_a_secret() -> None:
     assert "two words" not in message
 
 
+def test_the_status_token_is_an_optional_secret_of_some_length() -> None:
+    assert load_settings(full_env()).status_token is None
+    token = "0123456789abcdef-status"
+    settings = load_settings(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN=token))
+    assert settings.status_token is not None
+    assert settings.status_token.get_secret_value() == token
+    assert token not in _shown(settings)
+    short = _error(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN="letmein"))
+    assert "ACCREDO_HUBSPOT_STATUS_TOKEN is shorter than 16 characters" in short
+    assert "letmein" not in short
+    blank = _error(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN="two words but long enough"))
+    assert "ACCREDO_HUBSPOT_STATUS_TOKEN contains blanks" in blank
+
+
 def test_explicit_endpoints_database_and_ca_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")

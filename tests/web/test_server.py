@@ -4,12 +4,21 @@ stop that ends the server and frees the port."""
 from __future__ import annotations
 
 import socket
+from contextlib import ExitStack
 
 import httpx
 import pytest
 
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.web import HEALTH_PATH, Listen, ListenError, listening
+from accredo_hubspot.web import (
+    HEALTH_PATH,
+    Listen,
+    ListenError,
+    StatusTokenMissingError,
+    is_loopback,
+    listening,
+    require_token_beyond_loopback,
+)
 from tests.web.conftest import SECRET, served
 
 
@@ -54,3 +63,25 @@ async def test_stopping_ends_the_server_and_frees_the_port(store: AsyncStateStor
     host, port = app.url.removeprefix("http://").split(":")
     with listening(Listen(host, int(port))):  # free again
         pass
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("::", False)],
+)
+def test_loopback_is_told_from_the_bound_address(host: str, loopback: bool) -> None:
+    with ExitStack() as stack:
+        try:
+            sock = stack.enter_context(listening(Listen(host, 0)))
+        except ListenError as exc:  # no IPv6 on this host
+            pytest.skip(str(exc))
+        assert is_loopback(sock) is loopback
+
+
+def test_beyond_loopback_a_token_is_required_and_named() -> None:
+    with listening(Listen("0.0.0.0", 0)) as sock:
+        with pytest.raises(StatusTokenMissingError, match="set ACCREDO_HUBSPOT_STATUS_TOKEN"):
+            require_token_beyond_loopback(sock, "ACCREDO_HUBSPOT_STATUS_TOKEN", token_set=False)
+        require_token_beyond_loopback(sock, "ACCREDO_HUBSPOT_STATUS_TOKEN", token_set=True)
+    with listening(Listen("127.0.0.1", 0)) as sock:
+        require_token_beyond_loopback(sock, "ACCREDO_HUBSPOT_STATUS_TOKEN", token_set=False)
