@@ -90,7 +90,7 @@ async def test_the_page_shows_the_sync_its_dead_letters_and_matches(
     assert "BETA02" in html and "candidates: 501, 502" in html
     for table in ("ARDELTA", "INDELTA", "OEDELTA"):
         assert table in html
-    assert "to hubspot" in html and "to accredo" in html
+    assert "to HubSpot" in html and "to Accredo" in html
     assert "needs attention" in html
 
 

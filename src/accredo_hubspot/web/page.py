@@ -5,15 +5,17 @@ Pure: a ``Snapshot`` in, a document out. Every value from a record or an error i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from html import escape
 
+from accredo_hubspot.metrics import Percentiles
 from accredo_hubspot.store import DeadLetterRow
-from accredo_hubspot.web.status import Snapshot
+from accredo_hubspot.web.status import DirectionStatus, Snapshot
 
 #: Seconds between the page's own reloads.
 REFRESH_S = 10
+_DIRECTION_NAMES = {"to_hubspot": "to HubSpot", "to_accredo": "to Accredo"}
 
 _STYLE = """
 :root { color-scheme: light dark; --ok: #1a7f37; --warn: #b35900; --bad: #c62828; }
@@ -29,9 +31,12 @@ h2 { font-size: 1.05rem; margin: 20px 0 6px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #8884; vertical-align: top; }
-th { font-weight: 600; white-space: nowrap; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.reason { overflow-wrap: anywhere; }
+th { font-weight: 600; }
+tr:first-child th { white-space: nowrap; }
+td.n { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.letter { padding: 6px 0; border-bottom: 1px solid #8884; }
+.letter .meta { display: inline; }
+.reason { overflow-wrap: anywhere; font-size: .9rem; }
 .empty { color: GrayText; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; font-size: .85rem; }
 code { font-size: .85rem; }
@@ -86,34 +91,23 @@ def _overall(snap: Snapshot) -> tuple[str, str]:
 
 
 def _directions(snap: Snapshot) -> str:
-    rows = []
-    for d in snap.directions:
-        latency = (
-            "-"
-            if d.latency is None
-            else f"{_seconds(d.latency.p50_s)} / {_seconds(d.latency.p95_s)} ({d.latency.samples})"
-        )
-        oldest = "-" if d.queue.oldest_age_s is None else _seconds(d.queue.oldest_age_s)
-        rows.append(
-            _row(
-                [
-                    escape(d.direction.replace("_", " ")),
-                    _n(d.queue.depth),
-                    _n(oldest),
-                    _ago(d.last_sync, snap.at),
-                    _n(latency),
-                    _n(d.writes_last_minute),
-                ]
-            )
-        )
-    head = [
-        "direction",
-        "queued",
-        "oldest queued",
-        "last sync",
-        "latency p50 / p95, last hour",
-        "writes / min",
+    """One column per direction, one row per figure: three columns fit a phone."""
+    ds = snap.directions
+
+    def latency(d: DirectionStatus, pick: Callable[[Percentiles], float]) -> str:
+        return "-" if d.latency is None else _seconds(pick(d.latency))
+
+    figures: list[tuple[str, Callable[[DirectionStatus], str]]] = [
+        ("queued", lambda d: _n(d.queue.depth)),
+        ("oldest queued", lambda d: _n(_age(d.queue.oldest_age_s))),
+        ("last sync", lambda d: f"<td>{_ago(d.last_sync, snap.at)}</td>"),
+        ("latency p50, 1 h", lambda d: _n(latency(d, lambda p: p.p50_s))),
+        ("latency p95, 1 h", lambda d: _n(latency(d, lambda p: p.p95_s))),
+        ("changes timed, 1 h", lambda d: _n(d.latency.samples if d.latency else 0)),
+        ("records written, 1 min", lambda d: _n(d.writes_last_minute)),
     ]
+    rows = [_row([f"<th>{escape(label)}</th>", *(cell(d) for d in ds)]) for label, cell in figures]
+    head = ["", *(_DIRECTION_NAMES.get(d.direction, d.direction) for d in ds)]
     return _section("sync", "Sync", _table(head, rows))
 
 
@@ -129,7 +123,7 @@ def _tables(snap: Snapshot) -> str:
         )
         for t in snap.tables
     ]
-    body = _table(["change table", "cursor (DeltaID)", "newest in Accredo", "rows behind"], rows)
+    body = _table(["table", "cursor", "newest", "rows behind"], rows)
     if snap.accredo_problem:
         body += f'<p class="reason">{escape(snap.accredo_problem)}</p>'
     return _section("lag", "Accredo change tables", body)
@@ -153,24 +147,22 @@ def _letters(
     now: datetime,
     hint: str,
 ) -> str:
+    """Each letter as a short block (record, field, when; then the reason in full): a table of
+    long reasons does not fit a phone."""
     if not letters:
         return _section(anchor, f"{title} (0)", '<p class="empty">none</p>')
-    rows = [
-        _row(
-            [
-                _n(letter.id),
-                escape(letter.record_key),
-                escape(letter.side),
-                escape(letter.field or ""),
-                f'<span class="reason">{escape(letter.reason)}</span>',
-                _ago(letter.created_at, now),
-            ]
-        )
+    items = [
+        '<div class="letter">'
+        f"<div><b>{escape(letter.record_key)}</b> "
+        f"<code>{escape(letter.field or 'record')}</code> "
+        f'<span class="meta">#{letter.id}, to {escape(letter.side)}, '
+        f"{_ago(letter.created_at, now)}</span></div>"
+        f'<div class="reason">{escape(letter.reason)}</div>'
+        "</div>"
         for letter in letters
     ]
     more = f"; the oldest {len(letters)} shown" if count > len(letters) else ""
-    body = _table(["id", "record", "side", "field", "reason", "since"], rows)
-    body += f'<p class="meta">{count} open{more}. <code>{escape(hint)}</code></p>'
+    body = "".join(items) + f'<p class="meta">{count} open{more}. <code>{escape(hint)}</code></p>'
     return _section(anchor, f"{title} ({count})", body)
 
 
@@ -190,11 +182,16 @@ def _table(head: Iterable[str], rows: Sequence[str]) -> str:
 
 def _row(cells: Iterable[str]) -> str:
     """A table row of cells already escaped (or marked up)."""
-    return "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in cells) + "</tr>"
+    marked = (c if c.startswith(("<td", "<th")) else f"<td>{c}</td>" for c in cells)
+    return "<tr>" + "".join(marked) + "</tr>"
 
 
 def _n(value: object) -> str:
     return f'<td class="n">{escape(str(value))}</td>'
+
+
+def _age(seconds: float | None) -> str:
+    return "-" if seconds is None else _seconds(seconds)
 
 
 def _seconds(value: float) -> str:

@@ -43,6 +43,14 @@ class TableLag:
     cursor: int | None
     latest: int | None
 
+    @classmethod
+    def of(cls, table: str, cursor: int | None, latest: int | None) -> TableLag:
+        """The newest ``DeltaID`` is at least the cursor: one read up to ``LAG_TTL_S`` ago may
+        be older than a cursor read just now."""
+        if latest is not None and cursor is not None:
+            latest = max(latest, cursor)
+        return cls(table, cursor, latest)
+
     @property
     def behind(self) -> int | None:
         if self.latest is None:
@@ -101,7 +109,7 @@ class StatusSource:
         latest = await self._latest_delta_ids()
         known = latest if isinstance(latest, dict) else {}
         names = sorted({*overview.cursors, *known})
-        tables = [TableLag(n, overview.cursors.get(n), known.get(n)) for n in names]
+        tables = [TableLag.of(n, overview.cursors.get(n), known.get(n)) for n in names]
         directions = [
             DirectionStatus(
                 direction,
