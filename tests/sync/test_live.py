@@ -403,3 +403,26 @@ async def test_a_worker_without_the_feeds_lease_drains_but_does_not_poll(synced:
     await store.release_lease(ACCREDO_POLL_LEASE, "elsewhere:1:leader")
     report = await synced.live.cycle()  # the leader is gone: this one polls now
     assert (report.queued, report.processed) == (1, 1)
+
+
+async def test_each_change_brought_across_is_timed_and_a_failed_one_is_not(
+    synced: Synced,
+) -> None:
+    """The latency histogram counts records written, from their change first seen (queued);
+    a record that could not be written (its value refused) is not on the other side."""
+    conn = synced.conn
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, metrics=conn.metrics
+    )
+    links = synced.links()
+    good, bad = sorted(links)[5:7]
+    gone = f"{synced.world.hubspot.url}/_sim/objects/companies/{links[bad][0]}"
+    httpx.delete(gone).raise_for_status()  # a HubSpot user deletes the company of ``bad``
+    for code in (good, bad):
+        synced.world.post_transaction("invoices", code, 150.0)
+    report = await live.cycle()
+    assert report.processed == 2
+    assert report.writes is not None and report.writes.failed_keys == {bad}
+    timed = conn.metrics.percentiles(TO_HUBSPOT)
+    assert timed is not None and timed.samples == 1
+    assert timed.p50_s >= 0
