@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 import httpx
@@ -173,3 +174,21 @@ async def test_with_a_token_status_and_metrics_need_it(world: World, tmp_path: P
             assert (await get(f"{url}{path}", token=TOKEN)).status_code == 200
         for path in (HEALTH_PATH, READY_PATH):  # probes carry no token
             assert (await get(f"{url}{path}")).status_code == 200
+
+
+async def test_a_store_that_does_not_answer_is_said_and_the_page_still_loads(
+    world: World, tmp_path: Path
+) -> None:
+    database = tmp_path / "state.db"
+    async with served(world.settings(database)) as (url, _conn):
+        with closing(sqlite3.connect(database)) as broken:  # a table lost under the store
+            broken.execute("DROP TABLE work_queue")
+            broken.commit()
+        page = await get(f"{url}{STATUS_PATH}")
+        metrics = await get(f"{url}{METRICS_PATH}")
+    assert page.status_code == 503
+    assert "The state store did not answer" in page.text
+    assert "work_queue" in page.text  # the database's own words
+    assert '<meta http-equiv="refresh"' in page.text  # it keeps trying
+    assert metrics.status_code == 503
+    assert metrics.text.startswith("state store did not answer")

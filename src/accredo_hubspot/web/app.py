@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hmac
 
+import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from accredo_hubspot.web.page import render
+from accredo_hubspot.store import StoreError
+from accredo_hubspot.web.page import render, render_unavailable
 from accredo_hubspot.web.status import StatusSource
 from accredo_hubspot.web.webhooks import WebhookReceiver
 
@@ -25,6 +27,8 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 STATUS_PATH = "/status"
 METRICS_PATH = "/metrics"
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -47,13 +51,21 @@ def create_app(
     async def status_page(request: Request) -> Response:
         if refusal := _refusal(request, status_token):
             return refusal
-        page = render(await status.snapshot())
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        try:
+            page, code = render(await status.snapshot()), 200
+        except StoreError as exc:  # the page still loads, and says so
+            log.warning("status page without the state store", error=str(exc))
+            page, code = render_unavailable(f"The state store did not answer: {exc}"), 503
+        return HTMLResponse(page, status_code=code, headers={"Cache-Control": "no-store"})
 
     async def metrics(request: Request) -> Response:
         if refusal := _refusal(request, status_token):
             return refusal
-        await status.refresh_metrics()
+        try:
+            await status.refresh_metrics()
+        except StoreError as exc:  # a failed scrape alerts; stale gauges would not
+            log.warning("metrics without the state store", error=str(exc))
+            return PlainTextResponse(f"state store did not answer: {exc}\n", status_code=503)
         return Response(status.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(

@@ -48,12 +48,7 @@ def render(snap: Snapshot) -> str:
     store = snap.store
     state, label = _overall(snap)
     parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta http-equiv="refresh" content="{REFRESH_S}">',
-        "<title>accredo-hubspot status</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        *_head(),
         f'<h1>accredo-hubspot <span class="badge {state}" id="overall">{label}</span></h1>',
         f'<p class="meta">as of {_time(snap.at)}; refreshes every {REFRESH_S} s</p>',
         _directions(snap),
@@ -79,6 +74,29 @@ def render(snap: Snapshot) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def render_unavailable(reason: str) -> str:
+    """The page when there is nothing to show but why (it keeps reloading)."""
+    return "\n".join(
+        [
+            *_head(),
+            '<h1>accredo-hubspot <span class="badge bad" id="overall">error</span></h1>',
+            f'<p class="reason">{escape(reason)}</p>',
+            "</body></html>",
+        ]
+    )
+
+
+def _head() -> list[str]:
+    return [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="refresh" content="{REFRESH_S}">',
+        "<title>accredo-hubspot status</title>",
+        f"<style>{_STYLE}</style></head><body>",
+    ]
 
 
 def _overall(snap: Snapshot) -> tuple[str, str]:
