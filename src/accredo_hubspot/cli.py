@@ -28,10 +28,16 @@ from accredo_hubspot.mapping.config import MappingConfig, default_config_text, l
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
 from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
+from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
+from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
+from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.pipeline import SyncReport
 from accredo_hubspot.sync.plan_rows import plan_rows, skipped
+from accredo_hubspot.sync.reconcile import Reconcile, ReconcileReport
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import (
@@ -249,6 +255,235 @@ def plan(
             highlight=False,
             markup=False,
         )
+
+
+@app.command()
+def reconcile(
+    config: ConfigOption = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Write the master's values where they drifted.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="A JSON object: counts per field, the drift, the repair."),
+    ] = False,
+) -> None:
+    """Compare both sides field by field through the mapping (only what each master owns)
+    and report the drift; --repair writes the master's values (batched, rate-limited)."""
+
+    async def go() -> ReconcileReport:
+        settings = load_settings()
+        async with connect(settings, resolve_config(config)) as conn:
+            return await Reconcile(
+                conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+            ).run(repair=repair)
+
+    configure_logging()
+    report = run_command(go)
+    if as_json:
+        typer.echo(json.dumps(views.reconcile_json(report, repaired=repair), indent=2))
+    else:
+        for table in views.reconcile_tables(report, repaired=repair):
+            console.print(table)
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="The debtor's customer code")],
+    field: Annotated[
+        str | None, typer.Argument(help="One property: its every write, newest first")
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="A JSON list of {field, side, old, new, source, read_at, written_at, call, "
+            "reason}.",
+        ),
+    ] = False,
+) -> None:
+    """Where each value on the debtor's company came from: the change (delta table and
+    DeltaID, webhook event, reconcile), when it was read, when and in which call it was
+    written, the old and the new value (from the audit log)."""
+    configure_logging()
+
+    async def go() -> list[AuditEntry]:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        async with await open_store(settings) as store:
+            return await store.list_audit(COMPANY_RECORD, normalise_code(code), limit=10_000)
+
+    entries = run_command(go)
+    if not entries:
+        err_console.print(f"error: no audit entries for {normalise_code(code)}", highlight=False)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(views.explain_json(entries, field), indent=2, ensure_ascii=False))
+    else:
+        console.print(views.explain_table(normalise_code(code), entries, field))
+
+
+letters_app = typer.Typer(
+    name="dead-letters", help="Records the sync could not write: list, show, replay, discard."
+)
+app.add_typer(letters_app)
+
+
+@letters_app.command("list")
+def letters_list() -> None:
+    """Open dead letters, oldest first."""
+    configure_logging()
+
+    async def go() -> list[DeadLetterRow]:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        async with await open_store(settings) as store:
+            return await store.list_dead_letters(limit=10_000)
+
+    console.print(views.letters_table(run_command(go)))
+
+
+@letters_app.command("show")
+def letters_show(letter_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """One dead letter: record, side, field, reason and the payload that was refused."""
+    configure_logging()
+
+    async def go() -> DeadLetterRow | None:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        async with await open_store(settings) as store:
+            return await store.get_dead_letter(letter_id)
+
+    letter = run_command(go)
+    if letter is None:
+        err_console.print(f"error: no dead letter {letter_id}", highlight=False)
+        raise typer.Exit(1)
+    console.print(views.letter_table(letter))
+
+
+@letters_app.command("replay")
+def letters_replay(
+    letter_id: Annotated[int | None, typer.Argument(metavar="[ID]")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Every open dead letter")] = False,
+    settings_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="PROPERTY=VALUE",
+            help="Write VALUE instead of the mapped value of PROPERTY, this once (repeatable).",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the record of a dead letter again, from its current state; a replay that fails
+    stays open with the new reason."""
+    configure_logging()
+    if (letter_id is None) == (not replay_all):
+        err_console.print("error: give one dead letter ID, or --all", highlight=False)
+        raise typer.Exit(2)
+    overrides = _parse_settings(settings_ or [])
+
+    async def go() -> list[ReplayResult]:
+        settings = load_settings()
+        async with connect(settings, resolve_config(config)) as conn:
+            fixes = Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+            if letter_id is not None:
+                return [await fixes.replay(letter_id, overrides)]
+            results = []
+            for letter in await conn.store.list_dead_letters(limit=100_000):
+                current = await conn.store.get_dead_letter(letter.id)
+                if current is not None and current.resolved_at is None:  # a replay closes
+                    results.append(await fixes.replay(letter.id, overrides))  # its neighbours
+            return results
+
+    results = run_command(go)
+    for result in results:
+        outcome = "landed" if result.landed else f"still open: {result.reason}"
+        console.print(
+            f"dead letter {result.letter_id} ({result.record_key}): {outcome}",
+            highlight=False,
+            markup=False,
+        )
+    if any(not result.landed for result in results):
+        raise typer.Exit(1)
+
+
+@letters_app.command("discard")
+def letters_discard(
+    letter_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log)")],
+) -> None:
+    """Close a dead letter without writing anything."""
+    configure_logging()
+
+    async def go() -> DeadLetterRow:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        async with await open_store(settings) as store:
+            return await discard_letter(store, letter_id, reason)
+
+    letter = run_command(go)
+    console.print(
+        f"dead letter {letter.id} ({letter.record_key}) discarded", highlight=False, markup=False
+    )
+
+
+matches_app = typer.Typer(
+    name="matches", help="Debtors whose HubSpot company is ambiguous: list, resolve."
+)
+app.add_typer(matches_app)
+
+
+@matches_app.command("list")
+def matches_list() -> None:
+    """Ambiguous matches waiting for a decision, oldest first."""
+    configure_logging()
+
+    async def go() -> list[AmbiguousMatch]:
+        settings = load_settings(require_accredo=False, require_hubspot=False)
+        async with await open_store(settings) as store:
+            return await store.list_ambiguous_matches(limit=10_000)
+
+    console.print(views.matches_table(run_command(go)))
+
+
+@matches_app.command("resolve")
+def matches_resolve(
+    code: Annotated[str, typer.Argument(help="The debtor's customer code")],
+    company: Annotated[
+        str | None, typer.Option("--company", metavar="ID", help="Link to this company")
+    ] = None,
+    new: Annotated[bool, typer.Option("--new", help="Give the debtor a new company")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Decide an ambiguous match: link the debtor to a company, or a new one; the choice is
+    audited and the debtor is written at once."""
+    configure_logging()
+    if (company is None) == (not new):
+        err_console.print("error: give --company ID or --new", highlight=False)
+        raise typer.Exit(2)
+
+    async def go() -> SyncReport:
+        settings = load_settings()
+        async with connect(settings, resolve_config(config)) as conn:
+            fixes = Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+            return await fixes.resolve_match(code, company)
+
+    report = run_command(go)
+    if report.failed:
+        for line in report.failures:
+            err_console.print(f"not written: {line}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    what = f"company {company}" if company else "a new company"
+    console.print(f"{normalise_code(code)} linked to {what} and written", highlight=False)
+
+
+def _parse_settings(items: list[str]) -> dict[str, str]:
+    """``--set PROPERTY=VALUE`` options as a mapping; a malformed one stops the command."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            err_console.print(f"error: --set {item}: expected PROPERTY=VALUE", highlight=False)
+            raise typer.Exit(2)
+        out[name.strip()] = value
+    return out
 
 
 @app.command()

@@ -25,6 +25,8 @@ class ChangeBatch:
     rows_seen: int = 0
     unresolved: list[str] = field(default_factory=list)  # rows that could not be followed
     state: FeedState = field(default_factory=dict)  # to keep with the cursors, for the next poll
+    #: Customer code -> the last change row that named it ("ARDELTA DeltaID 57 (ARTRAN 12)").
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 #: Told the status code of every HTTP answer a client receives: how the process's metrics count

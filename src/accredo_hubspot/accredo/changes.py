@@ -137,6 +137,7 @@ def resolve(
     an unknown AccountFile are ignored. Tables are reported in ``DELTA_TABLES`` order.
     """
     codes: dict[str, None] = {}
+    sources: dict[str, str] = {}
     unresolved: dict[str, None] = {}
     new_cursors = {table: cursors.get(table, 0) for table in DELTA_TABLES}
     new_cursors.update({t: c for t, c in cursors.items() if t not in new_cursors})
@@ -149,6 +150,7 @@ def resolve(
             new_cursors[table] = max(new_cursors.get(table, 0), row.DeltaID)
             for code in _customers_of(row, found):
                 codes[code] = None
+                sources[code] = change_source(table, row)
             if _is_unresolved(row, found):
                 unresolved[unresolved_label(row)] = None
     return ChangeBatch(
@@ -157,7 +159,13 @@ def resolve(
         rows_seen=rows_seen,
         unresolved=list(unresolved),
         state=dict(state or {}),
+        sources=sources,
     )
+
+
+def change_source(table: str, row: DeltaRow) -> str:
+    """A change row as an audit entry's source: ``ARDELTA DeltaID 57 (ARTRAN 12)``."""
+    return f"{table} DeltaID {row.DeltaID} ({row.AccountFile} {row.AccountCode})"
 
 
 def _record_of(

@@ -46,12 +46,13 @@ class BatchCallResult:
     status: int
     results: list[HubSpotObject]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    call: str = ""  # which call this was: method, path and HubSpot's correlation id
 
     @classmethod
-    def from_json(cls, status: int, data: Mapping[str, Any]) -> BatchCallResult:
+    def from_json(cls, status: int, data: Mapping[str, Any], call: str = "") -> BatchCallResult:
         results = [HubSpotObject.model_validate(r) for r in data.get("results") or []]
         errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
-        return cls(status=status, results=results, errors=errors)
+        return cls(status=status, results=results, errors=errors, call=call)
 
 
 #: Sends one call's ``inputs`` (already in wire form); raises ``HubSpotError`` on a non-2xx.
@@ -232,12 +233,12 @@ class BatchWriter:
             if owner is None:
                 unmatched.append(record)
                 continue
-            self._written(owner, record)
+            self._written(owner, record, answer.call)
             del pending[owner.trace_id]
         # Results without a trace id or key, in input order [assumed: HubSpot keeps the order].
         if self.action == "create" and len(unmatched) == len(pending):
             for group, record in zip(list(pending.values()), unmatched, strict=True):
-                self._written(group, record)
+                self._written(group, record, answer.call)
                 del pending[group.trace_id]
         for group in pending.values():
             failure = WriteFailure(
@@ -245,9 +246,11 @@ class BatchWriter:
             )
             self.outcome.failed.extend(_failures_for(group, failure))
 
-    def _written(self, group: _Group, record: HubSpotObject) -> None:
+    def _written(self, group: _Group, record: HubSpotObject, call: str) -> None:
         for key in group.keys:
             self.outcome.written[key] = record
+            if call:
+                self.outcome.call_of[key] = call
 
     def _groups_named_by(
         self, error: Mapping[str, Any], pending: Mapping[str, _Group]

@@ -59,6 +59,7 @@ class BatchOutcome:
     written: dict[str, HubSpotObject] = field(default_factory=dict)  # key -> record
     failed: list[WriteFailure] = field(default_factory=list)
     calls: int = 0
+    call_of: dict[str, str] = field(default_factory=dict)  # key -> the call that wrote it
 
 
 class _Wire(BaseModel):

@@ -208,7 +208,10 @@ class ObjectsAPI:
             response = await self._requester.request(
                 "POST", path, body={"inputs": items}, idempotent=action != "create"
             )
-            return BatchCallResult.from_json(response.status_code, orjson.loads(response.content))
+            correlation = response.headers.get("x-hubspot-correlation-id")
+            call = f"POST {path}" + (f" (correlation id {correlation})" if correlation else "")
+            body = orjson.loads(response.content)
+            return BatchCallResult.from_json(response.status_code, body, call)
 
         writer = BatchWriter(
             action,

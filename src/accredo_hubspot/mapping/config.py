@@ -108,6 +108,7 @@ class SyncSettings:
     worker_lease_s: float = 30.0
     hubspot_requests_per_10s: int = 190
     hubspot_searches_per_s: int = 5
+    reconcile_interval_h: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,14 @@ class _Parser:
             raise self.fail(where, f"expected a number greater than 0, got {value!r}")
         return float(value)
 
+    def non_negative_number(
+        self, table: Mapping[str, Any], key: str, where: str, default: float
+    ) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.fail(where, f"expected a number, 0 or more, got {value!r}")
+        return float(value)
+
     def property_name(self, name: str, where: str) -> None:
         if not PROPERTY_NAME.fullmatch(name):
             raise self.fail(
@@ -253,6 +262,7 @@ class _Parser:
                 "worker_lease_s",
                 "hubspot_requests_per_10s",
                 "hubspot_searches_per_s",
+                "reconcile_interval_h",
             },
         )
         defaults = SyncSettings()
@@ -304,6 +314,12 @@ class _Parser:
                     1,
                     100,
                 ),
+            ),
+            reconcile_interval_h=self.non_negative_number(
+                table,
+                "reconcile_interval_h",
+                "sync.reconcile_interval_h",
+                defaults.reconcile_interval_h,
             ),
         )
 

@@ -61,6 +61,7 @@ class DeadLetterRow:
     field: str | None
     reason: str
     payload: dict[str, Any]
+    resolved_at: datetime | None = None
 
     def letter(self) -> DeadLetter:
         """The dead letter as it was added, for a replay."""
@@ -80,6 +81,9 @@ class AuditEntry:
     remote_id: str | None
     changes: Changes
     reason: str
+    source: str | None = None  # the change it carried: a DeltaID, a webhook event, ...
+    read_at: datetime | None = None  # when the record written was read from its source
+    call: str | None = None  # the call that wrote it
 
     def __post_init__(self) -> None:
         _check_side(self.side)
@@ -102,6 +106,9 @@ class AuditBatch:
     record_type: str
     reason: str
     rows: list[AuditRow] = dataclasses.field(default_factory=list)
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)  # key -> its change
+    calls: dict[str, str] = dataclasses.field(default_factory=dict)  # key -> the call
+    read_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _check_side(self.side)
@@ -112,7 +119,18 @@ class AuditBatch:
     def entries(self) -> list[AuditEntry]:
         """The rows as ``AuditEntry`` values."""
         return [
-            AuditEntry(self.at, self.side, self.record_type, key, remote_id, changes, self.reason)
+            AuditEntry(
+                self.at,
+                self.side,
+                self.record_type,
+                key,
+                remote_id,
+                changes,
+                self.reason,
+                self.sources.get(key),
+                self.read_at,
+                self.calls.get(key),
+            )
             for key, remote_id, changes in self.rows
         ]
 
@@ -126,6 +144,7 @@ class QueueEntry:
     record_type: str
     key: str
     seen_at: datetime | None = dataclasses.field(default=None, compare=False)
+    source: str | None = dataclasses.field(default=None, compare=False)  # what queued it
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -142,6 +161,19 @@ class InboxEvent:
     received_at: datetime
     payload: Any
     processed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmbiguousMatch:
+    """A record whose match is ambiguous, waiting for an operator (``matches resolve``): its
+    open dead letter, the candidates and why."""
+
+    letter_id: int
+    record_type: str
+    record_key: str
+    candidates: tuple[str, ...]
+    reason: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ def dead_letter_row(row: Any) -> DeadLetterRow:
         field=row.field,
         reason=row.reason,
         payload=row.payload,
+        resolved_at=row.resolved_at,
     )
 
 

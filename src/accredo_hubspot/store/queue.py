@@ -10,7 +10,7 @@ SQLite the write transaction (``BEGIN IMMEDIATE``) serialises claims, and one wo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Update, and_, delete, func, or_, select, update
@@ -29,8 +29,10 @@ def enqueue(
     record_type: str,
     keys: Sequence[str],
     reason: str,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
-    """Queue records; one already queued keeps its place and counts the new change."""
+    """Queue records; one already queued keeps its place and counts the new change.
+    ``sources`` names the change behind each key (its audit entry's source)."""
     QueueEntry(direction, record_type, "")  # checks the direction
     rows = [
         {
@@ -41,6 +43,7 @@ def enqueue(
             "first_enqueued_at": now,
             "last_enqueued_at": now,
             "enqueue_count": 1,
+            "source": (sources or {}).get(key),
         }
         for key in dict.fromkeys(keys)
     ]
@@ -49,7 +52,7 @@ def enqueue(
         _QUEUE,
         rows,
         keys=["direction", "record_type", "record_key"],
-        update=["reason", "last_enqueued_at"],
+        update=["reason", "last_enqueued_at", "source"],
         set_=lambda _new: {"enqueue_count": _QUEUE.c.enqueue_count + 1},
     )
 
@@ -69,9 +72,9 @@ def claim(
         return []
     q = _QUEUE.c
     claimable = or_(q.claimed_by.is_(None), q.claimed_by == owner, q.lease_expires_at < now)
-    query = select(q.id, q.direction, q.record_type, q.record_key, q.first_enqueued_at).where(
-        claimable
-    )
+    query = select(
+        q.id, q.direction, q.record_type, q.record_key, q.first_enqueued_at, q.source
+    ).where(claimable)
     if direction is not None:
         query = query.where(q.direction == direction)
     if record_type is not None:
@@ -89,7 +92,9 @@ def claim(
             .values(claimed_by=owner, lease_expires_at=expires, claimed_count=q.enqueue_count)
         )
     return [
-        QueueEntry(row.direction, row.record_type, row.record_key, row.first_enqueued_at)
+        QueueEntry(
+            row.direction, row.record_type, row.record_key, row.first_enqueued_at, row.source
+        )
         for row in rows
     ]
 

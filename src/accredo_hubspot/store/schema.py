@@ -126,6 +126,7 @@ work_queue = Table(
     Column("claimed_count", Integer, nullable=True),
     Column("claimed_by", String(_KEY), nullable=True),
     Column("lease_expires_at", UTCDateTime(), nullable=True),
+    Column("source", String(_KEY), nullable=True),  # the change that last queued it
     UniqueConstraint("direction", "record_type", "record_key", name="uq_work_queue_record"),
 )
 
@@ -167,6 +168,11 @@ audit_log = Table(
     Column("remote_id", String(_KEY), nullable=True),
     Column("changes", LargeBinary, nullable=False),
     Column("reason", String(_KEY), nullable=False),
+    # Provenance: the change carried (a DeltaID, a webhook event, reconcile, an operator), when
+    # the record was read, and the call that wrote it.
+    Column("source", String(_KEY), nullable=True),
+    Column("read_at", UTCDateTime(), nullable=True),
+    Column("call", String(_KEY), nullable=True),
     Index("ix_audit_log_record", "record_type", "record_key", "id"),
     Index("ix_audit_log_at", "at"),
 )

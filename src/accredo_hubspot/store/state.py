@@ -33,6 +33,8 @@ from accredo_hubspot.store.engine import (
 from accredo_hubspot.store.errors import LinkConflictError, StoreError, describe, store_error
 from accredo_hubspot.store.migrations import migrate
 from accredo_hubspot.store.models import (
+    MATCH_FIELD,
+    AmbiguousMatch,
     AuditBatch,
     AuditEntry,
     Changes,
@@ -307,11 +309,17 @@ class StateStore:
     # -- work queue -------------------------------------------------------------------------
 
     def enqueue(
-        self, direction: Direction, record_type: str, keys: Sequence[str], reason: str
+        self,
+        direction: Direction,
+        record_type: str,
+        keys: Sequence[str],
+        reason: str,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
-        """Queue records for sync; a record already queued keeps its place (coalesced)."""
+        """Queue records for sync; a record already queued keeps its place (coalesced).
+        ``sources`` names the change behind each key, for its audit entry."""
         with self._writing("enqueue work") as conn:
-            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason)
+            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason, sources)
 
     def enqueue_and_advance(
         self,
@@ -321,14 +329,15 @@ class StateStore:
         reason: str,
         cursors: Mapping[str, int],
         feed_states: Mapping[str, Mapping[str, Any]] | None = None,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
         """Queue records and move the cursors past the changes that named them, atomically,
-        with the change feed's own state.
+        with the change feed's own state (``sources``: the change behind each key).
 
         DESIGN invariant 4: a cursor moves only after the work it covers is durably queued.
         """
         with self._writing("enqueue work and advance cursors") as conn:
-            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason)
+            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason, sources)
             self._set_cursors(conn, cursors)
             self._set_feed_states(conn, feed_states or {})
 
@@ -461,12 +470,52 @@ class StateStore:
         with self._writing("write dead letters") as conn:
             self._add_dead_letters(conn, items)
 
-    def list_dead_letters(self, limit: int = 100) -> list[DeadLetterRow]:
-        """Unresolved dead letters, oldest first."""
+    def list_dead_letters(
+        self, limit: int = 100, *, record_key: str | None = None, field: str | None = None
+    ) -> list[DeadLetterRow]:
+        """Unresolved dead letters, oldest first: all, or one record's, or one field's."""
         table = schema.dead_letters
-        query = select(table).where(table.c.resolved_at.is_(None)).order_by(table.c.id).limit(limit)
+        query = select(table).where(table.c.resolved_at.is_(None))
+        if record_key is not None:
+            query = query.where(table.c.record_key == record_key)
+        if field is not None:
+            query = query.where(table.c.field == field)
+        query = query.order_by(table.c.id).limit(limit)
         with self._reading("read dead letters") as conn:
             return [overview.dead_letter_row(row) for row in conn.execute(query)]
+
+    def get_dead_letter(self, letter_id: int) -> DeadLetterRow | None:
+        """One dead letter, open or closed (None: no such letter)."""
+        table = schema.dead_letters
+        with self._reading("read a dead letter") as conn:
+            row = conn.execute(select(table).where(table.c.id == letter_id)).one_or_none()
+        return None if row is None else overview.dead_letter_row(row)
+
+    def update_dead_letter(
+        self, letter_id: int, reason: str, payload: Mapping[str, Any] | None = None
+    ) -> None:
+        """Give a letter a new reason (and payload), open: a replay that failed again."""
+        table = schema.dead_letters
+        values: dict[str, Any] = {"reason": reason, "resolved_at": None}
+        if payload is not None:
+            values["payload"] = dict(payload)
+        with self._writing("update a dead letter") as conn:
+            conn.execute(update(table).where(table.c.id == letter_id).values(**values))
+
+    def list_ambiguous_matches(self, limit: int = 100) -> list[AmbiguousMatch]:
+        """Records whose match is ambiguous and waits for an operator, oldest first (their
+        open dead letters on the field ``match``)."""
+        return [
+            AmbiguousMatch(
+                letter.id,
+                letter.record_type,
+                letter.record_key,
+                tuple(str(c) for c in letter.payload.get("candidates") or ()),
+                letter.reason,
+                letter.created_at,
+            )
+            for letter in self.list_dead_letters(limit, field=MATCH_FIELD)
+        ]
 
     def dead_letter_count(self) -> int:
         table = schema.dead_letters
@@ -556,6 +605,9 @@ class StateStore:
                     remote_id=row.remote_id,
                     changes=_unpack_changes(row.changes),
                     reason=row.reason,
+                    source=row.source,
+                    read_at=row.read_at,
+                    call=row.call,
                 )
                 for row in conn.execute(query)
             ]
@@ -740,6 +792,9 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "remote_id": remote_ids,
             "changes": [_pack_changes(c) for c in changes],
             "reason": [entries.reason] * count,
+            "source": [entries.sources.get(key) for key in keys],
+            "read_at": [entries.read_at] * count,
+            "call": [entries.calls.get(key) for key in keys],
         }
     else:
         columns = {
@@ -750,6 +805,9 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "remote_id": [e.remote_id for e in entries],
             "changes": [_pack_changes(e.changes) for e in entries],
             "reason": [e.reason for e in entries],
+            "source": [e.source for e in entries],
+            "read_at": [e.read_at for e in entries],
+            "call": [e.call for e in entries],
         }
     insert_columns(conn, schema.audit_log, columns)
 

@@ -236,6 +236,7 @@ class CompanySpec:
         outcome = ApplyOutcome(calls=updated.calls + created.calls)
         for batch in (updated, created):
             outcome.written.update({key: record.id for key, record in batch.written.items()})
+            outcome.call_of.update(batch.call_of)
             outcome.failed.extend(
                 Failure(f.key, f.category, f.message, f.property_name, f.status)
                 for f in batch.failed

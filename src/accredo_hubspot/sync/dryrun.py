@@ -37,6 +37,8 @@ READS = frozenset(
         "get_meta",
         "get_last_error",
         "list_dead_letters",
+        "get_dead_letter",
+        "list_ambiguous_matches",
         "dead_letter_count",
         "list_audit",
         "queue_depth",

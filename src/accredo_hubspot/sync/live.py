@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -26,6 +26,7 @@ from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, QueueEntry, Store
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.reconcile import Reconcile
 from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE, Worker, WorkerConflictError
 
 log = structlog.get_logger(__name__)
@@ -36,6 +37,8 @@ DRAIN_BATCH = 500
 OUTAGE_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 DAILY_REFRESH_KEY = "daily_refresh_date"
 AUDIT_PRUNED_KEY = "audit_pruned_date"
+#: When ``run`` last reconciled by itself (``sync.reconcile_interval_h``).
+RECONCILED_AT_KEY = "reconciled_at"
 #: The Accredo change feed's name in the store (its state beside the cursors).
 ACCREDO_FEED = "accredo"
 
@@ -89,7 +92,8 @@ class LiveSync:
             await self._poll(report)
         while entries := await self.worker.claim(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
             async with self.worker.holding(entries):
-                result = await self.process([entry.key for entry in entries])
+                sources = {e.key: e.source for e in entries if e.source is not None}
+                result = await self.process([entry.key for entry in entries], sources)
             self._observe(TO_HUBSPOT, entries, result)
             report.processed += len(entries)
             if report.writes is None:
@@ -108,6 +112,7 @@ class LiveSync:
             return
         await self._daily_refresh()
         await self._daily_audit_prune()
+        await self._scheduled_reconcile()
         state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
@@ -119,6 +124,7 @@ class LiveSync:
                 "accredo change",
                 batch.cursors,
                 {ACCREDO_FEED: batch.state},
+                batch.sources,
             )
             report.queued = len(batch.customer_codes)
         if batch.unresolved:
@@ -131,11 +137,18 @@ class LiveSync:
             seen = [e.seen_at for e in entries if e.key not in result.failed_keys]
             self._metrics.synced(direction, seen, self._clock.now())
 
-    async def process(self, codes: Sequence[str]) -> SyncReport:
+    async def process(
+        self, codes: Sequence[str], sources: Mapping[str, str] | None = None
+    ) -> SyncReport:
         """Bring these customers' current state to HubSpot; they leave the queue on commit
-        (codes no longer in Accredo, deleted or renamed, have nothing to send)."""
+        (codes no longer in Accredo, deleted or renamed, have nothing to send). ``sources``
+        names the change behind each code, for the audit."""
         return await self._pipeline.sync(
-            codes, reason="accredo change", completed=list(codes), owner=self.worker.owner
+            codes,
+            reason="accredo change",
+            completed=list(codes),
+            owner=self.worker.owner,
+            sources=sources,
         )
 
     async def run(
@@ -219,6 +232,32 @@ class LiveSync:
             linked = list(await self._store.get_links(COMPANY_RECORD))
             await self._store.enqueue(TO_HUBSPOT, COMPANY_RECORD, linked, "daily refresh")
         await self._store.set_meta(DAILY_REFRESH_KEY, today)
+
+    async def _scheduled_reconcile(self) -> None:
+        """Every ``sync.reconcile_interval_h`` (0: never), compare both sides and repair the
+        drift (a missed change, an outage, a hand edit heals). The first interval starts when
+        the first ``run`` polls."""
+        interval_h = self._config.sync.reconcile_interval_h
+        if interval_h <= 0:
+            return
+        now = self._clock.now()
+        last = await self._store.get_meta(RECONCILED_AT_KEY)
+        if last is None:
+            await self._store.set_meta(RECONCILED_AT_KEY, now.isoformat())
+            return
+        if now - datetime.fromisoformat(last) < timedelta(hours=interval_h):
+            return
+        report = await Reconcile(
+            self._accredo, self._hubspot, self._store, self._config, self._clock
+        ).run(repair=True)
+        await self._store.set_meta(RECONCILED_AT_KEY, now.isoformat())
+        log.info(
+            "reconciled",
+            compared=report.compared,
+            drifted=len(report.records()),
+            fields=report.counts(),
+            repaired=report.repaired.writes,
+        )
 
     async def _daily_audit_prune(self) -> None:
         """Once a day, delete audit entries older than ``sync.audit_retention_days``."""

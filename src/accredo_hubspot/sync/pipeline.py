@@ -80,12 +80,25 @@ class Pipeline(Generic[T]):
         reason: str,
         completed: Sequence[str] = (),
         owner: str = SINGLE_WORKER,
+        sources: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
     ) -> SyncReport:
         """Bring these records' current state across; ``completed`` (claimed by ``owner``)
-        leave the queue on commit (keys no longer in the source have nothing to send)."""
+        leave the queue on commit (keys no longer in the source have nothing to send).
+        ``sources`` and ``overrides`` are as for ``write``."""
+        read_at = self._clock.now()
         records = await self.spec.fetch(keys)
         targets = await self.spec.match(records)
-        return await self.write(records, targets, reason=reason, completed=completed, owner=owner)
+        return await self.write(
+            records,
+            targets,
+            reason=reason,
+            completed=completed,
+            owner=owner,
+            sources=sources,
+            read_at=read_at,
+            overrides=overrides,
+        )
 
     async def write(
         self,
@@ -96,8 +109,18 @@ class Pipeline(Generic[T]):
         completed: Sequence[str] = (),
         owner: str = SINGLE_WORKER,
         send_turn: asyncio.Lock | None = None,
+        current: Mapping[str, Mapping[str, str]] | None = None,
+        sources: Mapping[str, str] | None = None,
+        read_at: datetime | None = None,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
     ) -> SyncReport:
         """Plan, apply and record what changed for ``targets``.
+
+        ``current`` (key -> the values the side written holds now, as a reconcile read them)
+        is planned against instead of the shadow, so drift is sent. ``sources`` (key -> the
+        change behind it) and ``read_at`` (when the records were read) go to the audit;
+        ``overrides`` (key -> field -> value) are an operator's values written instead of
+        the mapped ones.
 
         The store commit runs off the event loop, so a caller with other writes in flight (the
         backfill) keeps them moving while rows are stored. Pipelines
@@ -108,19 +131,28 @@ class Pipeline(Generic[T]):
         shadows = await self._store.get_shadows(
             spec.side, spec.record_type, [t.key for t in targets]
         )
+        shadows.update({key: dict(values) for key, values in (current or {}).items()})
         now = self._clock.now()
-        rounds = [await self._round(records, targets, shadows, now, send_turn)]
+        rounds = [await self._round(records, targets, shadows, now, send_turn, overrides)]
         for _ in range(STALE_RETRIES):
             stale = rounds[-1].outcome.stale
             if not stale:
                 break
             fresh = await spec.fetch(stale)
             rounds.append(
-                await self._round(fresh, await spec.match(fresh), shadows, now, send_turn)
+                await self._round(
+                    fresh, await spec.match(fresh), shadows, now, send_turn, overrides
+                )
             )
-        commit = _Commit(
-            spec.record_type, spec.side, AuditBatch(now, spec.side, spec.record_type, reason)
+        audit = AuditBatch(
+            now,
+            spec.side,
+            spec.record_type,
+            reason,
+            sources=dict(sources or {}),
+            read_at=read_at or now,
         )
+        commit = _Commit(spec.record_type, spec.side, audit)
         report = SyncReport()
         for done in rounds:
             commit.add(done, shadows, report, spec.rules)
@@ -148,6 +180,7 @@ class Pipeline(Generic[T]):
         shadows: dict[str, dict[str, str]],
         now: datetime,
         send_turn: asyncio.Lock | None,
+        overrides: Mapping[str, Mapping[str, str]] | None,
     ) -> _Round:
         """Plan and apply once, and send a record whose one field was refused again without
         it: one refused property (a custom field HubSpot rejects, say) must not hold back the
@@ -156,7 +189,14 @@ class Pipeline(Generic[T]):
             if target.is_first_match and target.baseline is not None:
                 shadows[target.key] = dict(target.baseline)
         rules = self.spec.rules
-        plans = plan_records(rules, targets, {r.key: r.values for r in records}, shadows, now=now)
+        plans = plan_records(
+            rules,
+            targets,
+            {r.key: r.values for r in records},
+            shadows,
+            now=now,
+            overrides=overrides,
+        )
         sent = {p.key: p for p in [*plans.updates, *plans.creates]}
         outcome = await self._apply(list(sent.values()), send_turn)
         done = _Round({t.key: t for t in targets}, plans, sent, dict(sent), outcome, [])
@@ -239,6 +279,8 @@ class _Commit:
             if remote_id is not None:
                 base = {} if plan.is_create else shadows.get(plan.key, {})
                 self.written(plan, remote_id, base, report, rules.stamp)
+                if (call := done.outcome.call_of.get(plan.key)) is not None:
+                    self.audit.calls[plan.key] = call
         for key in done.plans.unchanged:
             report.unchanged += 1
             target = done.targets[key]
@@ -252,9 +294,10 @@ class _Commit:
             report.failed += 1
             report.failures.append(f"{problem.key}: {problem.field}: {problem.reason}")
             report.failed_keys.add(problem.key)
+            payload = {"candidates": list(problem.candidates)} if problem.candidates else {}
             self.dead_letters.append(
                 DeadLetter(
-                    self.record_type, problem.key, self.side, problem.field, problem.reason, {}
+                    self.record_type, problem.key, self.side, problem.field, problem.reason, payload
                 )
             )
 

@@ -93,6 +93,7 @@ class PlanProblem:
     key: str
     field: str
     reason: str
+    candidates: tuple[str, ...] = ()  # an ambiguous match's candidates
 
 
 @dataclass(frozen=True)
@@ -180,19 +181,29 @@ def compile_rules(field_rules: Sequence[FieldRule], side: Side, tz: ZoneInfo) ->
 
 
 def desired_values(
-    key: str, values: Values, rules: RuleSet, now: datetime, *, for_create: bool
+    key: str,
+    values: Values,
+    rules: RuleSet,
+    now: datetime,
+    *,
+    for_create: bool,
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The values the mastered fields should have now on the side written.
 
     Create-only rules are included only ``for_create``; a rule whose source value is
-    ``ABSENT`` is left out. Includes ``rules.key_field`` (the key) and ``rules.stamp``
-    (``now``). Raises ``DesiredValuesError`` listing every field that failed, with the values
-    that did not.
+    ``ABSENT`` is left out; a rule whose target is in ``overrides`` (an operator's corrected
+    value, ``dead-letters replay --set``) takes that value instead. Includes
+    ``rules.key_field`` (the key) and ``rules.stamp`` (``now``). Raises
+    ``DesiredValuesError`` listing every field that failed, with the values that did not.
     """
     desired = {rules.key_field: key} if rules.key_field else {}
     errors: list[TransformError] = []
     for rule in rules.rules:
         if rule.create_only and not for_create:
+            continue
+        if overrides and rule.target in overrides:
+            desired[rule.target] = overrides[rule.target]
             continue
         value = values.get(rule.source, ABSENT)
         if value is ABSENT:
@@ -251,10 +262,12 @@ def plan_records(
     shadows: Mapping[str, Mapping[str, str]],
     *,
     now: datetime,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Plans:
     """Plan every target: creates, updates, the unchanged, and the problems.
 
-    ``values`` and ``shadows`` are keyed by record key. A record appearing twice is planned
+    ``values``, ``shadows`` and ``overrides`` (values an operator set) are keyed by record
+    key. A record appearing twice is planned
     once (a duplicate id in one HubSpot batch rejects the whole batch, pitfall 9).
     """
     plans = Plans()
@@ -267,14 +280,21 @@ def plan_records(
         if target.via == AMBIGUOUS:
             candidates = ", ".join(target.candidates)
             reason = f"ambiguous match ({target.reason}); candidates: {candidates}"
-            plans.problems.append(PlanProblem(key, MATCH_FIELD, reason))
+            plans.problems.append(PlanProblem(key, MATCH_FIELD, reason, target.candidates))
             continue
         record = values.get(key)
         if record is None:
             plans.problems.append(PlanProblem(key, RECORD_FIELD, rules.missing))
             continue
         try:
-            desired = desired_values(key, record, rules, now, for_create=target.remote_id is None)
+            desired = desired_values(
+                key,
+                record,
+                rules,
+                now,
+                for_create=target.remote_id is None,
+                overrides=(overrides or {}).get(key),
+            )
         except DesiredValuesError as error:
             plans.problems.extend(problems_of(error))
             continue

@@ -36,15 +36,18 @@ class Failure:
 class ApplyOutcome:
     """What one ``apply`` did: every plan lands in exactly one of ``written`` (key -> the id
     of the record written), ``failed`` or ``stale`` (the target changed since it was read, an
-    Accredo 412: the pipeline re-reads, re-plans and tries again)."""
+    Accredo 412: the pipeline re-reads, re-plans and tries again). ``call_of`` names the call
+    that wrote each record, when the side says (its audit entry's ``call``)."""
 
     written: dict[str, str] = field(default_factory=dict)
     failed: list[Failure] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     calls: int = 0
+    call_of: dict[str, str] = field(default_factory=dict)  # key -> the call that wrote it
 
     def add(self, other: ApplyOutcome) -> None:
         self.written.update(other.written)
+        self.call_of.update(other.call_of)
         self.failed.extend(other.failed)
         self.stale.extend(other.stale)
         self.calls += other.calls

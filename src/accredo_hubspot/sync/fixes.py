@@ -1,0 +1,177 @@
+"""What an operator does about what the sync could not do by itself: replay or discard a dead
+letter, and resolve an ambiguous match.
+
+Each goes through the write pipeline at once (a replay re-reads the record's current state,
+with ``--set`` values standing in for the mapped ones), and each action leaves an audit entry
+of its own (no fields; source ``operator``), so ``explain`` shows who decided what. A replay
+that fails again keeps its letter open, with the new reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.store import MATCH_FIELD, AsyncStateStore, AuditEntry, DeadLetterRow
+from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
+from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.records import NEW, Target
+
+#: The ``source`` of the audit entries of operators' actions.
+OPERATOR = "operator"
+#: How a link an operator chose was made (``links.via``).
+OPERATOR_VIA = "operator"
+
+
+class FixError(ConnectorError):
+    """The operator's request cannot be carried out (no such letter, no such match, ...)."""
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """How one replay ended: landed (its letter closed) or still open with ``reason``."""
+
+    letter_id: int
+    record_key: str
+    landed: bool
+    reason: str
+    report: SyncReport
+
+
+class Fixes:
+    """The operator's actions on dead letters and ambiguous matches of debtors."""
+
+    def __init__(
+        self,
+        accredo: AccredoSource,
+        hubspot: HubSpotSink,
+        store: AsyncStateStore,
+        config: MappingConfig,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._spec = CompanySpec(accredo, hubspot, store, config, clock)
+        self._pipeline = Pipeline(self._spec, store, clock)
+
+    @property
+    def writable(self) -> frozenset[str]:
+        """The fields a ``--set`` may name: those the mapping writes."""
+        rules = self._spec.rules
+        return frozenset(rule.target for rule in rules.rules) | rules.managed
+
+    async def replay(self, letter_id: int, overrides: Mapping[str, str]) -> ReplayResult:
+        """Write the letter's record again from its current state (``overrides``: field ->
+        the value to write instead of the mapped one, this once)."""
+        letter = await open_letter(self._store, letter_id)
+        unknown = sorted(set(overrides) - self.writable)
+        if unknown:
+            raise FixError(
+                f"--set {', '.join(unknown)}: not a field the mapping writes to {letter.side}"
+            )
+        key = letter.record_key
+        before = {row.id for row in await self._store.list_dead_letters(record_key=key)}
+        source = f"dead letter {letter_id}"
+        report = await self._pipeline.sync(
+            [key],
+            reason=f"{source} replayed",
+            sources={key: source},
+            overrides={key: dict(overrides)} if overrides else None,
+        )
+        after = await self._store.list_dead_letters(record_key=key)
+        new = [row for row in after if row.id not in before]
+        still_open = any(row.id == letter_id for row in after)
+        if report.failed or new:
+            reason = "; ".join(row.reason for row in new) or letter.reason
+            payload = next((row.payload for row in new if row.field == letter.field), None)
+            await self._store.update_dead_letter(letter_id, reason, payload)
+            await self._store.resolve_dead_letters([row.id for row in new])
+            landed = False
+        else:
+            if still_open:  # nothing left to send: the other side already agrees
+                await self._store.resolve_dead_letters([letter_id])
+            reason = "landed"
+            landed = True
+        details = f" with {_settings(overrides)}" if overrides else ""
+        outcome = "landed" if landed else f"failed again: {reason}"
+        action = f"{source} replayed{details}: {outcome}"
+        await audit_action(self._store, letter, action, self._clock.now())
+        return ReplayResult(letter_id, key, landed, reason, report)
+
+    async def resolve_match(self, code: str, company_id: str | None) -> SyncReport:
+        """Link the debtor ``code`` to ``company_id`` (``None``: a new company) and write it
+        now; the match's letter closes when the write lands."""
+        key = normalise_code(code)
+        letters = [
+            row
+            for row in await self._store.list_dead_letters(record_key=key)
+            if row.field == MATCH_FIELD and row.record_type == COMPANY_RECORD
+        ]
+        if not letters:
+            raise FixError(f"no ambiguous match of {key} is waiting for a decision")
+        if company_id is not None:
+            holder = await self._store.get_links_by_hubspot_id(COMPANY_RECORD, [company_id])
+            if holder.get(company_id, key) != key:
+                raise FixError(
+                    f"company {company_id} is already linked to debtor {holder[company_id]}"
+                )
+        records = await self._spec.fetch([key])
+        if not records:
+            raise FixError(f"debtor {key} was not found in Accredo")
+        target = Target(key, company_id, OPERATOR_VIA if company_id else NEW)
+        choice = f"company {company_id}" if company_id else "a new company"
+        source = f"match resolved by operator: {choice}"
+        read_at = self._clock.now()
+        report = await self._pipeline.write(
+            records, [target], reason=source, sources={key: source}, read_at=read_at
+        )
+        outcome = "written" if not report.failed else "failed: " + "; ".join(report.failures)
+        await audit_action(self._store, letters[0], f"{source}; {outcome}", self._clock.now())
+        return report
+
+
+def _settings(overrides: Mapping[str, str]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in overrides.items())
+
+
+async def open_letter(store: AsyncStateStore, letter_id: int) -> DeadLetterRow:
+    """The open letter ``letter_id`` of a record type handled here, or why not."""
+    letter = await store.get_dead_letter(letter_id)
+    if letter is None:
+        raise FixError(f"no dead letter {letter_id}")
+    if letter.resolved_at is not None:
+        raise FixError(f"dead letter {letter_id} is already closed")
+    if letter.record_type != COMPANY_RECORD:
+        raise FixError(
+            f"dead letter {letter_id} is a {letter.record_type}: only company letters "
+            "can be handled here yet"
+        )
+    return letter
+
+
+async def discard_letter(
+    store: AsyncStateStore, letter_id: int, reason: str, now: datetime | None = None
+) -> DeadLetterRow:
+    """Close a letter without writing anything; ``reason`` goes to the audit."""
+    if not reason.strip():
+        raise FixError("a discard needs a reason (--reason TEXT)")
+    letter = await open_letter(store, letter_id)
+    await store.resolve_dead_letters([letter_id])
+    reason = f"dead letter {letter_id} discarded: {reason.strip()}"
+    await audit_action(store, letter, reason, now or datetime.now(UTC))
+    return letter
+
+
+async def audit_action(
+    store: AsyncStateStore, letter: DeadLetterRow, reason: str, now: datetime
+) -> None:
+    """An operator's action on a record, as an audit entry without fields."""
+    entry = AuditEntry(
+        now, letter.side, letter.record_type, letter.record_key, None, {}, reason, source=OPERATOR
+    )
+    await store.add_audit([entry])

@@ -1,0 +1,118 @@
+"""Reconcile: compare both sides through the mapping now, and with ``repair`` heal the drift.
+
+The convergence pass (DESIGN invariant 6): a missed webhook, an outage or a hand edit of a
+field its master owns leaves the other side wrong, and the shadow (what was last written) no
+longer says so. Every debtor is read (page by page, with its open transactions, as the
+backfill reads them) and every linked company listed once; ``sync.drift`` compares them. A
+repair writes the drifted records through the write pipeline, planned against what HubSpot
+holds now instead of the shadow, so exactly the drifted values are sent, in batches of 100
+within the rate limits, and audited with the source ``reconcile``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.store import AsyncStateStore
+from accredo_hubspot.sync.companies import (
+    COMPANIES,
+    COMPANY_RECORD,
+    CompanySpec,
+    customer_fields,
+)
+from accredo_hubspot.sync.drift import DriftReport, compare, compared_fields
+from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
+from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.records import LINK, Target
+
+#: The source named in the audit of a repair.
+RECONCILE_SOURCE = "reconcile"
+
+
+@dataclass
+class ReconcileReport(DriftReport):
+    """The drift found and, after a repair, what was written."""
+
+    repaired: SyncReport = field(default_factory=SyncReport)
+
+
+class Reconcile:
+    """One reconcile pass of debtors and their companies."""
+
+    def __init__(
+        self,
+        accredo: AccredoSource,
+        hubspot: HubSpotSink,
+        store: AsyncStateStore,
+        config: MappingConfig,
+        clock: Clock,
+    ) -> None:
+        self._accredo = accredo
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self._spec = CompanySpec(accredo, hubspot, store, config, clock)
+        self._pipeline = Pipeline(self._spec, store, clock)
+
+    async def run(self, *, repair: bool = False) -> ReconcileReport:
+        report = ReconcileReport()
+        links = await self._store.get_links(COMPANY_RECORD)
+        companies = await self._linked_companies(set(links.values()))
+        rules = self._spec.rules
+        async for customers, open_by_code in self._debtors():
+            records = {r.key: r for r in self._spec.records(customers, open_by_code)}
+            held = {key: companies.get(links[key]) for key in records if key in links}
+            now = self._clock.now()
+            drifted = compare(
+                report, "hubspot", {k: r.values for k, r in records.items()}, held, rules, now
+            )
+            if repair and drifted:
+                current = {k: {n: v or "" for n, v in (held[k] or {}).items()} for k in drifted}
+                report.repaired.add(
+                    await self._pipeline.write(
+                        [records[k] for k in drifted],
+                        [Target(k, links[k], LINK) for k in drifted],
+                        reason=RECONCILE_SOURCE,
+                        current=current,
+                        sources=dict.fromkeys(drifted, RECONCILE_SOURCE),
+                        read_at=now,
+                    )
+                )
+        return report
+
+    async def _linked_companies(self, ids: set[str]) -> dict[str, Mapping[str, str | None]]:
+        """The compared properties of every linked company, listed once (archived: left out)."""
+        names = compared_fields(self._spec.rules)
+        return {
+            company.id: company.properties
+            async for company in self._hubspot.iter_objects(COMPANIES, names)
+            if company.id in ids and not company.archived
+        }
+
+    async def _debtors(
+        self,
+    ) -> AsyncIterator[tuple[list[ARCustomer], dict[str, list[ARTransaction]]]]:
+        """Debtors a page at a time, each page with its open transactions."""
+        page_size = self._config.sync.accredo_page_size
+        chunk: list[ARCustomer] = []
+        fields = customer_fields(self._config)
+        async for customer in self._accredo.iter_customers(page_size=page_size, fields=fields):
+            chunk.append(customer)
+            if len(chunk) >= page_size:
+                yield chunk, await self._open_transactions(chunk)
+                chunk = []
+        if chunk:
+            yield chunk, await self._open_transactions(chunk)
+
+    async def _open_transactions(self, chunk: list[ARCustomer]) -> dict[str, list[ARTransaction]]:
+        grouped: dict[str, list[ARTransaction]] = defaultdict(list)
+        first, last = chunk[0].CustomerCode, chunk[-1].CustomerCode
+        async for transaction in self._accredo.iter_open_transactions_between(first, last):
+            grouped[normalise_code(transaction.CustomerCode)].append(transaction)
+        return grouped

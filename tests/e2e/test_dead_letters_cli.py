@@ -1,0 +1,113 @@
+"""End to end: the ``dead-letters`` commands. A letter is listed and shown with its payload;
+a replay that fails again stays open with the new reason; corrected with ``--set`` and
+replayed, it lands; a discard closes a letter; every action is in the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from accredo_hubspot.mapping.config import default_config_text
+from accredo_hubspot.store import StateStore
+from tests.e2e.operate import invoke, prepare
+from tests.e2e.world import World, links_with_via, running_world
+from tests.logging_reset import restored_logging
+
+pytestmark = pytest.mark.slow
+
+PROPERTY = "accredo_industry_code"
+EXTRA_RULE = f"""
+[[company_fields]]
+hubspot = "{PROPERTY}"
+accredo = "Z_Industry"
+master = "accredo"
+transform = "text"
+write = "always"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    with restored_logging():
+        yield
+
+
+def _open(database: Path) -> StateStore:
+    return StateStore.open(f"sqlite:///{database}")
+
+
+def test_a_dead_letter_corrected_and_replayed_lands(tmp_path: Path) -> None:
+    with running_world(customers=12) as world:
+        _dead_letter_story(world, tmp_path)
+
+
+def _dead_letter_story(world: World, tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    env = world.env(database)
+    site = tmp_path / "site.toml"
+    site.write_text(default_config_text() + EXTRA_RULE, encoding="utf-8")
+    customers = asyncio.run(prepare(world, database))
+    world.create_property(
+        {
+            "name": PROPERTY,
+            "label": "Industry code",
+            "type": "number",
+            "fieldType": "number",
+            "groupName": "companyinformation",
+        }
+    )
+    bad, other = customers[3].CustomerCode, customers[4].CustomerCode
+    world.edit_customer(bad, {"Z_Industry": "Retail"})
+    world.edit_customer(other, {"Z_Industry": "Wholesale"})
+    assert invoke(["backfill", "--config", str(site)], env, tmp_path)[0] == 0
+    with _open(database) as store:
+        letter, neighbour = store.list_dead_letters()
+    assert (letter.record_key, letter.field) == (bad, PROPERTY)
+
+    code, out, _ = invoke(["dead-letters", "list"], env, tmp_path)
+    assert code == 0 and str(letter.id) in out and bad in out
+    code, out, _ = invoke(["dead-letters", "show", str(letter.id)], env, tmp_path)
+    assert code == 0 and "Retail" in out and PROPERTY in out
+
+    # Corrected wrongly: HubSpot refuses this value too; the letter stays open, saying so.
+    args = ["dead-letters", "replay", str(letter.id), "--config", str(site)]
+    code, out, _ = invoke([*args, "--set", f"{PROPERTY}=abc"], env, tmp_path)
+    assert code == 1 and "still open" in out
+    with _open(database) as store:
+        again = store.get_dead_letter(letter.id)
+        assert [x.id for x in store.list_dead_letters()] == [letter.id, neighbour.id]
+    assert again is not None and again.resolved_at is None
+    assert "abc" in again.reason and "Retail" not in again.reason
+
+    code, out, _ = invoke([*args, "--set", f"{PROPERTY}=7"], env, tmp_path)
+
+    assert code == 0 and "landed" in out
+    company_id = links_with_via(database)[bad][0]
+    assert world.companies([PROPERTY])[company_id][PROPERTY] == "7"
+    with _open(database) as store:
+        assert [x.id for x in store.list_dead_letters()] == [neighbour.id]
+        audit = store.list_audit("company", bad)
+    written = next(e for e in audit if e.changes)
+    assert written.changes[PROPERTY] == (None, "7")
+    assert written.source == f"dead letter {letter.id}"
+    actions = [e.reason for e in audit if not e.changes]
+    assert actions[0] == f"dead letter {letter.id} replayed with {PROPERTY}=7: landed"
+    assert actions[1].startswith(f"dead letter {letter.id} replayed with {PROPERTY}=abc: failed")
+
+    code, _, err = invoke(["dead-letters", "discard", str(neighbour.id)], env, tmp_path)
+    assert code != 0 and "--reason" in err
+    code, out, _ = invoke(
+        ["dead-letters", "discard", str(neighbour.id), "--reason", "sales will fix it"],
+        env,
+        tmp_path,
+    )
+    assert code == 0
+    with _open(database) as store:
+        assert store.list_dead_letters() == []
+        (action,) = [e for e in store.list_audit("company", other) if not e.changes]
+    assert action.reason == f"dead letter {neighbour.id} discarded: sales will fix it"
+    code, _, err = invoke(["dead-letters", "replay", str(neighbour.id)], env, tmp_path)
+    assert code == 1 and "already closed" in err
