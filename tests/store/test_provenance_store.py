@@ -19,7 +19,7 @@ def test_an_audit_entry_keeps_its_source_read_time_and_call(store_url: str) -> N
         "accredo change",
         rows=[("A1", "77", {"x": ("1", "2")}), ("B2", "78", {"x": (None, "3")})],
         sources={"A1": "ARDELTA DeltaID 9 (ARCUST A1)"},
-        calls={"A1": "POST /crm/v3/objects/companies/batch/update (correlation id c-1)"},
+        calls={"A1": "batch/update c-1"},
         read_at=T0 - timedelta(seconds=2),
     )
     with StateStore.open(store_url) as store:
@@ -27,7 +27,7 @@ def test_an_audit_entry_keeps_its_source_read_time_and_call(store_url: str) -> N
         (a1,) = store.list_audit("company", "A1")
         (b2,) = store.list_audit("company", "B2")
     assert a1.source == "ARDELTA DeltaID 9 (ARCUST A1)"
-    assert a1.call is not None and "correlation id c-1" in a1.call
+    assert a1.call == "batch/update c-1"
     assert a1.read_at == T0 - timedelta(seconds=2)
     assert (b2.source, b2.call, b2.read_at) == (None, None, T0 - timedelta(seconds=2))
 

@@ -33,7 +33,7 @@ def entries() -> list[AuditEntry]:
             "accredo change",
             source="ARDELTA DeltaID 57 (ARTRAN 12)",
             read_at=T0 + timedelta(minutes=59),
-            call="POST /crm/v3/objects/companies/batch/update (correlation id c-1)",
+            call="batch/update c-1",
         ),
         AuditEntry(
             T0,

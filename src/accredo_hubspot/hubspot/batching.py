@@ -46,7 +46,7 @@ class BatchCallResult:
     status: int
     results: list[HubSpotObject]
     errors: list[dict[str, Any]] = field(default_factory=list)
-    call: str = ""  # which call this was: method, path and HubSpot's correlation id
+    call: str = ""  # which call this was: its endpoint and HubSpot's correlation id
 
     @classmethod
     def from_json(cls, status: int, data: Mapping[str, Any], call: str = "") -> BatchCallResult:

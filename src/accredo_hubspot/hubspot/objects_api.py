@@ -208,8 +208,10 @@ class ObjectsAPI:
             response = await self._requester.request(
                 "POST", path, body={"inputs": items}, idempotent=action != "create"
             )
-            correlation = response.headers.get("x-hubspot-correlation-id")
-            call = f"POST {path}" + (f" (correlation id {correlation})" if correlation else "")
+            # Which call wrote each record, short (it is kept in every audit entry): the
+            # endpoint's last part and HubSpot's correlation id of the request.
+            correlation = response.headers.get("x-hubspot-correlation-id") or "-"
+            call = f"batch/{action} {correlation}"
             body = orjson.loads(response.content)
             return BatchCallResult.from_json(response.status_code, body, call)
 
