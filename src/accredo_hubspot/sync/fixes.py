@@ -24,6 +24,8 @@ from accredo_hubspot.sync.records import NEW, Target
 
 #: The ``source`` of the audit entries of operators' actions.
 OPERATOR = "operator"
+#: The longest reason an audit entry keeps (the column's size); a long refusal is cut.
+AUDIT_REASON_CHARS = 255
 #: How a link an operator chose was made (``links.via``).
 OPERATOR_VIA = "operator"
 
@@ -172,6 +174,13 @@ async def audit_action(
 ) -> None:
     """An operator's action on a record, as an audit entry without fields."""
     entry = AuditEntry(
-        now, letter.side, letter.record_type, letter.record_key, None, {}, reason, source=OPERATOR
+        now,
+        letter.side,
+        letter.record_type,
+        letter.record_key,
+        None,
+        {},
+        reason[:AUDIT_REASON_CHARS],
+        source=OPERATOR,
     )
     await store.add_audit([entry])

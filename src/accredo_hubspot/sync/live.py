@@ -247,9 +247,9 @@ class LiveSync:
             return
         if now - datetime.fromisoformat(last) < timedelta(hours=interval_h):
             return
-        report = await Reconcile(
-            self._accredo, self._hubspot, self._store, self._config, self._clock
-        ).run(repair=True)
+        reconcile = Reconcile(self._accredo, self._hubspot, self._store, self._config, self._clock)
+        async with self.worker.holding([]):  # a long pass keeps this worker's leases
+            report = await reconcile.run(repair=True)
         await self._store.set_meta(RECONCILED_AT_KEY, now.isoformat())
         log.info(
             "reconciled",
