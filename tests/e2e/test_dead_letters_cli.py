@@ -59,12 +59,14 @@ def _dead_letter_story(world: World, tmp_path: Path) -> None:
             "groupName": "companyinformation",
         }
     )
-    bad, other = customers[3].CustomerCode, customers[4].CustomerCode
+    bad, other, third = (c.CustomerCode for c in customers[3:6])
     world.edit_customer(bad, {"Z_Industry": "Retail"})
     world.edit_customer(other, {"Z_Industry": "Wholesale"})
+    world.edit_customer(third, {"Z_Industry": "Mixed"})
     assert invoke(["backfill", "--config", str(site)], env, tmp_path)[0] == 0
     with _open(database) as store:
-        letter, neighbour = store.list_dead_letters()
+        letters = {x.record_key: x for x in store.list_dead_letters()}
+    letter, neighbour, last = letters[bad], letters[other], letters[third]
     assert (letter.record_key, letter.field) == (bad, PROPERTY)
 
     code, out, _ = invoke(["dead-letters", "list"], env, tmp_path)
@@ -78,7 +80,7 @@ def _dead_letter_story(world: World, tmp_path: Path) -> None:
     assert code == 1 and "still open" in out
     with _open(database) as store:
         again = store.get_dead_letter(letter.id)
-        assert [x.id for x in store.list_dead_letters()] == [letter.id, neighbour.id]
+        assert {x.id for x in store.list_dead_letters()} == {letter.id, neighbour.id, last.id}
     assert again is not None and again.resolved_at is None
     assert "abc" in again.reason and "Retail" not in again.reason
 
@@ -88,7 +90,7 @@ def _dead_letter_story(world: World, tmp_path: Path) -> None:
     company_id = links_with_via(database)[bad][0]
     assert world.companies([PROPERTY])[company_id][PROPERTY] == "7"
     with _open(database) as store:
-        assert [x.id for x in store.list_dead_letters()] == [neighbour.id]
+        assert {x.id for x in store.list_dead_letters()} == {neighbour.id, last.id}
         audit = store.list_audit("company", bad)
     written = next(e for e in audit if e.changes)
     assert written.changes[PROPERTY] == (None, "7")
@@ -96,6 +98,14 @@ def _dead_letter_story(world: World, tmp_path: Path) -> None:
     actions = [e.reason for e in audit if not e.changes]
     assert actions[0] == f"dead letter {letter.id} replayed with {PROPERTY}=7: landed"
     assert actions[1].startswith(f"dead letter {letter.id} replayed with {PROPERTY}=abc: failed")
+
+    # Fixed in Accredo: --all replays every open letter; the one still wrong stays open.
+    world.edit_customer(third, {"Z_Industry": "5"})
+    code, out, _ = invoke(["dead-letters", "replay", "--all", "--config", str(site)], env, tmp_path)
+    assert code == 1
+    assert f"dead letter {last.id} ({third}): landed" in out
+    assert f"dead letter {neighbour.id} ({other}): still open" in out
+    assert world.companies([PROPERTY])[links_with_via(database)[third][0]][PROPERTY] == "5"
 
     code, _, err = invoke(["dead-letters", "discard", str(neighbour.id)], env, tmp_path)
     assert code != 0 and "--reason" in err
@@ -107,7 +117,8 @@ def _dead_letter_story(world: World, tmp_path: Path) -> None:
     assert code == 0
     with _open(database) as store:
         assert store.list_dead_letters() == []
-        (action,) = [e for e in store.list_audit("company", other) if not e.changes]
-    assert action.reason == f"dead letter {neighbour.id} discarded: sales will fix it"
+        actions = [e.reason for e in store.list_audit("company", other) if not e.changes]
+    assert actions[0] == f"dead letter {neighbour.id} discarded: sales will fix it"
+    assert actions[1].startswith(f"dead letter {neighbour.id} replayed: failed again: ")
     code, _, err = invoke(["dead-letters", "replay", str(neighbour.id)], env, tmp_path)
     assert code == 1 and "already closed" in err

@@ -50,6 +50,13 @@ def _story(world: World, tmp_path: Path) -> None:
     code, out, _ = invoke(["matches", "list"], env, tmp_path)
     assert code == 0 and first.CustomerCode in out and twins[1] in out
 
+    # A company that does not exist: nothing is linked, the match still waits.
+    code, _, err = invoke(
+        ["matches", "resolve", first.CustomerCode, "--company", "999999999"], env, tmp_path
+    )
+    assert code == 1 and "not written" in err
+    assert first.CustomerCode not in links_with_via(database)
+
     code, out, err = invoke(
         ["matches", "resolve", first.CustomerCode, "--company", twins[1]], env, tmp_path
     )
@@ -73,6 +80,7 @@ def _story(world: World, tmp_path: Path) -> None:
         actions = [
             e.reason for e in store.list_audit("company", first.CustomerCode) if not e.changes
         ]
-    assert actions == [f"match resolved by operator: company {twins[1]}; written"]
+    assert actions[0] == f"match resolved by operator: company {twins[1]}; written"
+    assert actions[1].startswith("match resolved by operator: company 999999999; failed")
     code, _, err = invoke(["matches", "resolve", first.CustomerCode, "--new"], env, tmp_path)
     assert code == 1 and "no ambiguous match" in err
