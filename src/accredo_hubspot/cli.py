@@ -26,7 +26,14 @@ from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ClassifiedError, ConfigError, ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
-from accredo_hubspot.runtime import accredo_client, connect, hubspot_client, open_store, web_app
+from accredo_hubspot.runtime import (
+    accredo_client,
+    connect,
+    default_hubspot_poll_s,
+    hubspot_client,
+    open_store,
+    web_app,
+)
 from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
@@ -505,6 +512,15 @@ def run(
             "Default: the URL a request arrives at."
         ),
     ] = None,
+    hubspot_poll_s: Annotated[
+        float | None,
+        typer.Option(
+            "--hubspot-poll-s",
+            min=0,
+            help="Seconds between searches of HubSpot for changed records (0: off). Default: "
+            "5 without HUBSPOT_CLIENT_SECRET (polling carries the sync), 60 with one.",
+        ),
+    ] = None,
 ) -> None:
     """Live sync: poll Accredo's change tracking and bring each change to HubSpot; serve the
     web app that takes HubSpot's webhooks.
@@ -525,6 +541,10 @@ def run(
             if sock is not None:
                 require_token_beyond_loopback(sock, STATUS_TOKEN, settings.status_token is not None)
             async with connect(settings, mapping) as conn, task_group() as group:
+                hubspot = settings.require_hubspot()
+                poll_s = (
+                    default_hubspot_poll_s(hubspot) if hubspot_poll_s is None else hubspot_poll_s
+                )
                 live = LiveSync(
                     conn.accredo,
                     conn.hubspot,
@@ -532,25 +552,31 @@ def run(
                     conn.config,
                     conn.clock,
                     metrics=conn.metrics,
+                    app_id=hubspot.app_id,
+                    hubspot_poll_s=poll_s,
                 )
 
                 def started() -> None:  # on SQLite, not before it holds the store
                     if sock is not None and not log_options.json:  # json: stderr is for logs
                         err_console.print(
-                            f"live sync: polling every {mapping.sync.poll_interval_s:g} s as "
-                            f"worker {live.worker.owner}, webhooks at {bound_url(sock)}"
-                            f"{WEBHOOK_PATH} (Ctrl-C to stop)",
+                            f"live sync: polling Accredo every {mapping.sync.poll_interval_s:g} s"
+                            f"{_hubspot_polling(poll_s)} as worker {live.worker.owner}, "
+                            f"webhooks at {bound_url(sock)}{WEBHOOK_PATH} (Ctrl-C to stop)",
                             highlight=False,
                         )
 
                 if sock is not None:
-                    app = web_app(settings, conn, webhook_url=public_url)
+                    app = web_app(settings, conn, webhook_url=public_url, on_events=live.wake.set)
                     group.create_task(serve(app, sock, stop))
                 await live.run(stop, once=once, started=started)
                 stop.set()  # the web app stops with the sync
 
     configure_logging("WARNING" if once else "INFO")
     run_command(go)
+
+
+def _hubspot_polling(poll_s: float) -> str:
+    return f" and HubSpot every {poll_s:g} s" if poll_s > 0 else " (HubSpot polling off)"
 
 
 @app.command()

@@ -6,7 +6,7 @@ benchmarks build the connector the same way.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,7 +25,13 @@ from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.web import StatusSource, WebhookReceiver, create_app
 
 if TYPE_CHECKING:
-    from accredo_hubspot.sync.ports import AccredoSource, HubSpotProperties, HubSpotSink
+    from accredo_hubspot.sync.ports import (
+        AccredoSink,
+        AccredoSource,
+        HubSpotProperties,
+        HubSpotSink,
+        HubSpotSource,
+    )
 
 
 log = structlog.get_logger(__name__)
@@ -47,10 +53,10 @@ if TYPE_CHECKING:
 
     def _clients_implement_ports(
         accredo: AccredoClient, hubspot: HubSpotClient
-    ) -> tuple[AccredoSource, HubSpotSink, HubSpotProperties]:
+    ) -> tuple[AccredoSource, AccredoSink, HubSpotSink, HubSpotSource, HubSpotProperties]:
         """mypy proves here that the clients satisfy the protocols the runners take (the
         clients themselves never import the sync)."""
-        return accredo, hubspot, hubspot
+        return accredo, accredo, hubspot, hubspot, hubspot
 
 
 def company_clock(config: MappingConfig) -> Clock:
@@ -119,10 +125,29 @@ async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Co
         await store.aclose()
 
 
-def web_app(settings: Settings, conn: Connector, *, webhook_url: str | None) -> Starlette:
+#: Seconds between searches of HubSpot for changes, by default: often when polling carries
+#: the sync (no client secret, so no webhooks), as a safety net beside webhooks.
+HUBSPOT_POLL_S_WITHOUT_WEBHOOKS = 5.0
+HUBSPOT_POLL_S_WITH_WEBHOOKS = 60.0
+
+
+def default_hubspot_poll_s(settings: HubSpotSettings) -> float:
+    """``run --hubspot-poll-s``'s default: 5 s without ``HUBSPOT_CLIENT_SECRET``, 60 s with."""
+    if settings.client_secret is None:
+        return HUBSPOT_POLL_S_WITHOUT_WEBHOOKS
+    return HUBSPOT_POLL_S_WITH_WEBHOOKS
+
+
+def web_app(
+    settings: Settings,
+    conn: Connector,
+    *,
+    webhook_url: str | None,
+    on_events: Callable[[], None] | None = None,
+) -> Starlette:
     """The web app ``run`` serves; without a client secret it refuses every webhook, and says
     once that polling carries the sync. ``/status`` and ``/metrics`` need the status token
-    when one is set."""
+    when one is set. ``on_events`` wakes the sync when webhook events are stored."""
     status = StatusSource(
         conn.store,
         conn.metrics,
@@ -136,10 +161,10 @@ def web_app(settings: Settings, conn: Connector, *, webhook_url: str | None) -> 
             "webhooks off: HUBSPOT_CLIENT_SECRET is not set, so every webhook is refused "
             "and polling carries the sync"
         )
-    # The sync does not read the inbox yet; when it does, its wake-up is ``on_events``.
     receiver = WebhookReceiver(
         conn.store,
         None if secret is None else secret.get_secret_value(),
         webhook_url=webhook_url,
+        on_events=on_events,
     )
     return create_app(receiver, status, status_token=token)

@@ -32,6 +32,7 @@ ACCREDO_CA_BUNDLE = "ACCREDO_CA_BUNDLE"
 HUBSPOT_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"
 HUBSPOT_BASE_URL = "HUBSPOT_BASE_URL"
 HUBSPOT_CLIENT_SECRET = "HUBSPOT_CLIENT_SECRET"
+HUBSPOT_APP_ID = "HUBSPOT_APP_ID"
 DATABASE_URL = "ACCREDO_HUBSPOT_DATABASE_URL"
 STATUS_TOKEN = "ACCREDO_HUBSPOT_STATUS_TOKEN"
 #: Shortest status token accepted: a guessable one guards nothing.
@@ -58,6 +59,7 @@ EXPECTED: dict[str, str] = {
     HUBSPOT_ACCESS_TOKEN: "a HubSpot private app access token",
     HUBSPOT_BASE_URL: f"the HubSpot API root, e.g. {DEFAULT_HUBSPOT_BASE_URL}",
     HUBSPOT_CLIENT_SECRET: "the client secret of the HubSpot app that sends webhooks",
+    HUBSPOT_APP_ID: "the numeric id of the connector's HubSpot app (its own writes' sourceId)",
     STATUS_TOKEN: (
         f"a random token of at least {MIN_STATUS_TOKEN_CHARS} characters without blanks that "
         "callers of /status and /metrics send as 'Authorization: Bearer <token>', e.g. the "
@@ -99,6 +101,7 @@ class HubSpotSettings:
     access_token: Secret
     base_url: str = DEFAULT_HUBSPOT_BASE_URL  # no trailing slash
     client_secret: Secret | None = None  # signs webhooks; None: every webhook is refused
+    app_id: str | None = None  # our app's id: events it caused (sourceId) are our own echoes
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,10 @@ def _load_hubspot(reader: _Reader, *, required: bool) -> HubSpotSettings | None:
     client_secret = reader.get(HUBSPOT_CLIENT_SECRET)
     if client_secret is not None and any(ch.isspace() for ch in client_secret):
         reader.wrong(HUBSPOT_CLIENT_SECRET, "contains blanks")
+    app_id = reader.get(HUBSPOT_APP_ID)
+    if app_id is not None and not app_id.isdigit():
+        reader.wrong(HUBSPOT_APP_ID, "is not a number")
+        app_id = None
     if any(ch.isspace() for ch in token):
         reader.wrong(HUBSPOT_ACCESS_TOKEN, "contains blanks")
         return None
@@ -216,6 +223,7 @@ def _load_hubspot(reader: _Reader, *, required: bool) -> HubSpotSettings | None:
         access_token=Secret(token),
         base_url=base_url,
         client_secret=None if client_secret is None else Secret(client_secret),
+        app_id=app_id,
     )
 
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import httpx
 
+#: The inbox's name for HubSpot's webhook events (the web app stores them, the sync reads them).
+HUBSPOT_INBOX_SOURCE = "hubspot"
+
 #: The change feed's state between polls, as JSON-ready data (see ``LateRowWindow.state``):
 #: the caller keeps it with the cursors and hands it back on the next poll.
 FeedState = dict[str, Any]
@@ -27,6 +30,9 @@ class ChangeBatch:
     state: FeedState = field(default_factory=dict)  # to keep with the cursors, for the next poll
     #: Customer code -> the last change row that named it ("ARDELTA DeltaID 57 (ARTRAN 12)").
     sources: dict[str, str] = field(default_factory=dict)
+    #: Contacts added or changed by someone other than the connector (``ARCONTCT`` rows whose
+    #: user is not the connector's own: its own writes are echoes), as ContactID text.
+    contact_ids: list[str] = field(default_factory=list)
 
 
 #: Told the status code of every HTTP answer a client receives: how the process's metrics count

@@ -32,25 +32,30 @@ def subscriptions(text: str) -> list[tuple[str, str | None]]:
     return [(e["subscriptionType"], e.get("propertyName")) for e in entries]
 
 
-def test_the_default_mapping_needs_record_events_and_no_property_changes() -> None:
-    """The default masters every company field in Accredo: no propertyChange is needed."""
+CONTACT_PROPERTIES = ("email", "firstname", "jobtitle", "lastname", "mobilephone", "phone")
+
+
+def test_the_default_mapping_needs_record_events_and_the_contact_properties() -> None:
+    """The default masters every company field in Accredo (no company propertyChange) and
+    every mapped contact field in HubSpot (one contact propertyChange each)."""
     document = webhooks_hsmeta(parse_config(default_config_text(), "default"), TARGET)
     assert (document["type"], document["config"]["settings"]) == (
         "webhooks",
         {"targetUrl": TARGET, "maxConcurrentRequests": 10},
     )
     found = subscriptions(default_config_text())
-    assert not [s for s in found if s[0].endswith("propertyChange")]
+    changes = [s for s in found if s[0].endswith("propertyChange")]
+    assert changes == [("contact.propertyChange", name) for name in CONTACT_PROPERTIES]
     for obj in ("company", "contact", "deal"):
         for event in ("creation", "deletion", "merge", "restore", "associationChange"):
             assert (f"{obj}.{event}", None) in found
     assert ("contact.privacyDeletion", None) in found
-    assert len(found) == len(set(found)) == 16
+    assert len(found) == len(set(found)) == 16 + len(CONTACT_PROPERTIES)
 
 
 def test_one_property_change_per_hubspot_mastered_field() -> None:
     found = subscriptions(config_with(("industry", "Category1"), ("type", "Category2")))
-    changes = [s for s in found if s[0].endswith("propertyChange")]
+    changes = [s for s in found if s[0].startswith("company.propertyChange")]
     assert changes == [("company.propertyChange", "industry"), ("company.propertyChange", "type")]
 
 

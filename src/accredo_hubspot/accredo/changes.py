@@ -99,6 +99,7 @@ FOLLOW_RULES: Mapping[str, FollowRule] = {
     "OELINE": FollowRule("TABLE_OELINE", "LineID", ("CustomerCode",)),
 }
 CUSTOMER_FILE = "ARCUST"
+CONTACT_FILE = "ARCONTCT"
 
 
 def unresolved_label(row: DeltaRow) -> str:
@@ -128,16 +129,20 @@ def resolve(
     found: Mapping[str, Mapping[int, Mapping[str, object]]],
     cursors: Mapping[str, int],
     state: FeedState | None = None,
+    own_user: str | None = None,
 ) -> ChangeBatch:
     """Customers named by the rows, de-duplicated in first-seen order, and the new cursors
     (``state``, the feed's state after this poll, travels with them).
 
     ``found`` maps entity set -> key -> the record read (only the customer fields matter).
     A row whose record was not found (typically deleted since) goes to ``unresolved``; rows of
-    an unknown AccountFile are ignored. Tables are reported in ``DELTA_TABLES`` order.
+    an unknown AccountFile are ignored. Tables are reported in ``DELTA_TABLES`` order. Contacts
+    added or changed by anyone but ``own_user`` (the connector's Accredo user) are listed in
+    ``contact_ids``.
     """
     codes: dict[str, None] = {}
     sources: dict[str, str] = {}
+    contacts: dict[str, None] = {}
     unresolved: dict[str, None] = {}
     new_cursors = {table: cursors.get(table, 0) for table in DELTA_TABLES}
     new_cursors.update({t: c for t, c in cursors.items() if t not in new_cursors})
@@ -151,6 +156,8 @@ def resolve(
             for code in _customers_of(row, found):
                 codes[code] = None
                 sources[code] = change_source(table, row)
+            if _is_others_contact_change(row, own_user):
+                contacts[row.AccountCode.strip()] = None
             if _is_unresolved(row, found):
                 unresolved[unresolved_label(row)] = None
     return ChangeBatch(
@@ -160,12 +167,22 @@ def resolve(
         unresolved=list(unresolved),
         state=dict(state or {}),
         sources=sources,
+        contact_ids=list(contacts),
     )
 
 
 def change_source(table: str, row: DeltaRow) -> str:
     """A change row as an audit entry's source: ``ARDELTA DeltaID 57 (ARTRAN 12)``."""
     return f"{table} DeltaID {row.DeltaID} ({row.AccountFile} {row.AccountCode})"
+
+
+def _is_others_contact_change(row: DeltaRow, own_user: str | None) -> bool:
+    if row.AccountFile.upper() != CONTACT_FILE or row.ChangeType.upper() not in ("A", "U"):
+        return False
+    if _int_key(row.AccountCode) is None:
+        return False
+    user = (row.CreatedUserCode or "").strip().upper()
+    return own_user is None or user != own_user.strip().upper()
 
 
 def _record_of(

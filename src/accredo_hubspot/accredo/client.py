@@ -44,7 +44,13 @@ from accredo_hubspot.accredo.errors import (
     RequestNotSent,
     error_from_response,
 )
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction, DeltaFieldRow, DeltaRow
+from accredo_hubspot.accredo.models import (
+    ARContact,
+    ARCustomer,
+    ARTransaction,
+    DeltaFieldRow,
+    DeltaRow,
+)
 from accredo_hubspot.accredo.query import (
     MAX_URL_CHARS,
     F,
@@ -105,6 +111,7 @@ class AccredoClient:
             raise ValueError("max_concurrency must be at least 1")
         self._base_url = base_url.rstrip("/")
         self._company = company
+        self._username = username
         self._company_url = (
             f"{self._base_url}{ODATA_PATH}/Company({quote(literal(company), safe=chr(39))})"
         )
@@ -254,6 +261,20 @@ class AccredoClient:
         records = await self.fetch_by_keys("ARCustomer", "CustomerCode", wanted, expand=expand)
         return [ARCustomer.model_validate(r) for r in records]
 
+    async def get_contacts(self, contact_ids: Sequence[int]) -> list[ARContact]:
+        """Current ``ARContact`` records for these ids (each with its eTag); ids with no
+        contact are left out (§10.3)."""
+        records = await self.fetch_by_keys("ARContact", "ContactID", list(contact_ids))
+        return [ARContact.model_validate(r) for r in records]
+
+    async def contacts_of(self, codes: Sequence[str]) -> list[ARContact]:
+        """Every contact of these customers, with eTags."""
+        wanted = [c.strip().upper() for c in codes if c.strip()]
+        records = await self.fetch_by_keys(
+            "ARContact", "CustomerCode", wanted, orderby=["ContactID"]
+        )
+        return [ARContact.model_validate(r) for r in records]
+
     async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
         """Open AR transactions (``UnallocatedAmount ne 0``) of these customers (§10.5)."""
         wanted = [c.strip().upper() for c in codes if c.strip()]
@@ -335,7 +356,7 @@ class AccredoClient:
         )
         found = dict(zip(lookups, found_lists, strict=True))
         new_state = {**window.state(), "missing_entities": sorted(missing)}
-        batch = resolve(rows_by_table, found, cursors, new_state)
+        batch = resolve(rows_by_table, found, cursors, new_state, own_user=self._username)
         log.debug(
             "accredo.poll",
             rows=batch.rows_seen,
@@ -412,6 +433,17 @@ class AccredoClient:
     async def patch_customer(self, code: str, etag: str, changes: Mapping[str, Any]) -> ARCustomer:
         record = await self.patch("ARCustomer", code.upper(), etag, changes)
         return ARCustomer.model_validate(record)
+
+    async def patch_contact(
+        self, contact_id: int, etag: str, changes: Mapping[str, Any]
+    ) -> ARContact:
+        """Change a contact's fields if it is still at ``etag`` (``PreconditionFailed`` if not)."""
+        return ARContact.model_validate(await self.patch("ARContact", contact_id, etag, changes))
+
+    async def create_contact(self, body: Mapping[str, Any]) -> ARContact:
+        """POST a new contact (``CustomerCode`` and its fields); not retried once it may have
+        landed: the caller finds it by e-mail on its next attempt instead."""
+        return ARContact.model_validate(await self.post("ARContact", body))
 
     async def create_customer(self, body: Mapping[str, Any]) -> ARCustomer:
         """POST a new debtor. After an ambiguous failure (the server may have created it), the

@@ -30,7 +30,13 @@ from accredo_hubspot.hubspot.errors import (
     HubSpotValidationError,
     parse_error_body,
 )
-from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, WriteFailure, WriteInput
+from accredo_hubspot.hubspot.models import (
+    BatchOutcome,
+    HubSpotObject,
+    InlineAssociation,
+    WriteFailure,
+    WriteInput,
+)
 from accredo_hubspot.tasks import task_group
 
 WriteAction = Literal["create", "update", "upsert"]
@@ -74,6 +80,7 @@ class _Group:
     id: str | None
     properties: dict[str, str]
     trace_id: str
+    associations: tuple[InlineAssociation, ...] = ()
 
     def wire(
         self, action: WriteAction, id_property: str | None, *, trace_ids: bool = True
@@ -85,6 +92,8 @@ class _Group:
             item["idProperty"] = id_property
         if trace_ids:
             item["objectWriteTraceId"] = self.trace_id
+        if action == "create" and self.associations:
+            item["associations"] = [a.to_wire() for a in self.associations]
         return item
 
 
@@ -120,7 +129,7 @@ def group_inputs(
             while trace_id in trace_ids:  # one key reused for different ids: keep traces unique
                 trace_id = trace_id_for(f"{trace_id}+")
             trace_ids.add(trace_id)
-            groups[dedupe] = _Group([item.key], item.id, properties, trace_id)
+            groups[dedupe] = _Group([item.key], item.id, properties, trace_id, item.associations)
         else:
             if item.key not in group.keys:
                 group.keys.append(item.key)

@@ -29,15 +29,33 @@ class HubSpotObject(BaseModel):
 
 
 @dataclass(frozen=True)
+class InlineAssociation:
+    """An association a batch create makes with the record (reference 4.1: ``associations``
+    of a create input), e.g. a new contact's primary company (type 1, reference 8)."""
+
+    to_id: str
+    type_id: int
+    category: str = "HUBSPOT_DEFINED"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "to": {"id": self.to_id},
+            "types": [{"associationCategory": self.category, "associationTypeId": self.type_id}],
+        }
+
+
+@dataclass(frozen=True)
 class WriteInput:
     """One record to write. ``key`` identifies the input to the caller (e.g. a customer code).
 
     For an upsert ``id`` is the unique property's value; for an update it is the record id.
+    ``associations`` are made with a created record (batch create only).
     """
 
     key: str
     id: str | None
     properties: dict[str, str]
+    associations: tuple[InlineAssociation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.errors import ConfigError
+from accredo_hubspot.mapping.accredo_fields import CONTACT_FIELDS
 from accredo_hubspot.mapping.properties import (
     CUSTOMER_CODE_PROPERTY,
     DEFAULT_NZBN_PROPERTY,
@@ -90,6 +91,7 @@ class FieldRule:
     max_length: int | None = None
     decimals: int | None = None
     options: tuple[str, ...] = ()
+    truncate: bool = False  # written to Accredo: cut a value too long for the field
 
     @property
     def is_derived(self) -> bool:
@@ -120,6 +122,7 @@ class MappingConfig:
     sync: SyncSettings
     near_limit_pct: Decimal
     generic_email_domains: frozenset[str]
+    contact_fields: tuple[FieldRule, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -228,7 +231,15 @@ class _Parser:
         self.keys(
             data,
             "top level",
-            {"nzbn_property", "timezone", "sync", "credit", "matching", "company_fields"},
+            {
+                "nzbn_property",
+                "timezone",
+                "sync",
+                "credit",
+                "matching",
+                "company_fields",
+                "contact_fields",
+            },
         )
         nzbn_property = self.string(data, "nzbn_property", "nzbn_property", DEFAULT_NZBN_PROPERTY)
         self.property_name(nzbn_property, "nzbn_property")
@@ -249,7 +260,59 @@ class _Parser:
             sync=self.sync(self.table(data, "sync")),
             near_limit_pct=self.near_limit(self.table(data, "credit")),
             generic_email_domains=self.generic_domains(self.table(data, "matching")),
+            contact_fields=self.contact_rules(data.get("contact_fields", [])),
         )
+
+    def contact_rules(self, value: object) -> tuple[FieldRule, ...]:
+        """``[[contact_fields]]``: HubSpot contact properties onto ``ARContact`` fields.
+        HubSpot masters contacts (DESIGN), and each field is one text value."""
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise self.fail("contact_fields", "expected [[contact_fields]] tables")
+        rules = []
+        seen_hubspot: set[str] = set()
+        seen_accredo: set[str] = set()
+        for index, item in enumerate(cast(list[Mapping[str, Any]], value)):
+            where = f"contact_fields[{index}]"
+            self.keys(
+                item,
+                where,
+                {"hubspot", "accredo", "master", "transform", "max_length", "truncate"},
+            )
+            hubspot = self.string(item, "hubspot", f"{where}.hubspot", "")
+            self.property_name(hubspot, f"{where}.hubspot")
+            where = f"{where} (hubspot = {hubspot!r})"
+            accredo = self.string(item, "accredo", f"{where}.accredo", "")
+            if accredo not in CONTACT_FIELDS:
+                raise self.fail(
+                    where,
+                    f"unknown ARContact field {accredo!r}; expected one of "
+                    f"{', '.join(sorted(CONTACT_FIELDS))}",
+                )
+            self.choice(item, "master", where, ("hubspot",), "hubspot")
+            self.choice(item, "transform", where, ("text",), "text")
+            if hubspot in seen_hubspot or accredo in seen_accredo:
+                raise self.fail(where, "each property and each field may be mapped once")
+            seen_hubspot.add(hubspot)
+            seen_accredo.add(accredo)
+            rules.append(
+                FieldRule(
+                    hubspot=hubspot,
+                    accredo=accredo,
+                    master="hubspot",
+                    transform="text",
+                    max_length=self.integer(
+                        item, "max_length", f"{where}.max_length", None, 1, 65_536
+                    ),
+                    truncate=self.boolean(item, "truncate", f"{where}.truncate"),
+                )
+            )
+        return tuple(rules)
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(where, f"expected true or false, got {value!r}")
+        return value
 
     def sync(self, table: Mapping[str, Any]) -> SyncSettings:
         self.keys(
@@ -367,6 +430,7 @@ class _Parser:
                 "max_length",
                 "decimals",
                 "options",
+                "truncate",
             },
         )
         hubspot = self.string(table, "hubspot", f"{where}.hubspot", "")
@@ -396,6 +460,7 @@ class _Parser:
             max_length=self.integer(table, "max_length", f"{where}.max_length", None, 1, 65_536),
             decimals=self.integer(table, "decimals", f"{where}.decimals", None, 0, 10),
             options=options,
+            truncate=self.boolean(table, "truncate", f"{where}.truncate"),
         )
 
     def choice(

@@ -45,15 +45,22 @@ class Subscription:
 
 
 def property_subscriptions(config: MappingConfig) -> list[Subscription]:
-    """One ``propertyChange`` per HubSpot-mastered company property, in name order."""
-    names = sorted({rule.hubspot for rule in config.company_rules("hubspot")})
-    for name in names:
-        if name in UNSUBSCRIBABLE:
-            raise MappingConfigError(
-                f"{config.source}: company_fields: {name} is mastered in HubSpot, but HubSpot "
-                "sends no webhook for it; choose another property"
-            )
-    return [Subscription("company.propertyChange", name) for name in names]
+    """One ``propertyChange`` per HubSpot-mastered company and contact property, in name
+    order (companies first)."""
+    mastered = {
+        ("company", "company_fields"): [r.hubspot for r in config.company_rules("hubspot")],
+        ("contact", "contact_fields"): [r.hubspot for r in config.contact_fields],
+    }
+    subscriptions = []
+    for (kind, section), names in mastered.items():
+        for name in sorted(set(names)):
+            if name in UNSUBSCRIBABLE:
+                raise MappingConfigError(
+                    f"{config.source}: {section}: {name} is mastered in HubSpot, but HubSpot "
+                    "sends no webhook for it; choose another property"
+                )
+            subscriptions.append(Subscription(f"{kind}.propertyChange", name))
+    return subscriptions
 
 
 def record_subscriptions() -> list[Subscription]:

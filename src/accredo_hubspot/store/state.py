@@ -330,14 +330,22 @@ class StateStore:
         cursors: Mapping[str, int],
         feed_states: Mapping[str, Mapping[str, Any]] | None = None,
         sources: Mapping[str, str] | None = None,
+        *,
+        also: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Queue records and move the cursors past the changes that named them, atomically,
-        with the change feed's own state (``sources``: the change behind each key).
+        with the change feed's own state (``sources``: the change behind each key). ``also``
+        queues records of other types (record type -> keys) the same way, in the same
+        transaction.
 
         DESIGN invariant 4: a cursor moves only after the work it covers is durably queued.
         """
         with self._writing("enqueue work and advance cursors") as conn:
-            queue.enqueue(conn, self._clock(), direction, record_type, keys, reason, sources)
+            now = self._clock()
+            queue.enqueue(conn, now, direction, record_type, keys, reason, sources)
+            for other_type, other_keys in (also or {}).items():
+                if other_keys:
+                    queue.enqueue(conn, now, direction, other_type, other_keys, reason)
             self._set_cursors(conn, cursors)
             self._set_feed_states(conn, feed_states or {})
 
@@ -442,6 +450,31 @@ class StateStore:
         """Mark events processed; returns how many changed."""
         with self._writing("mark inbox events processed") as conn:
             return inbox.mark_processed(conn, self._clock(), ids)
+
+    def queue_inbox(
+        self,
+        source: str,
+        direction: Direction,
+        plan: Callable[[Sequence[InboxEvent]], Mapping[str, Sequence[str]]],
+        reason: str,
+        limit: int = 500,
+    ) -> tuple[int, int]:
+        """Turn up to ``limit`` unprocessed events of ``source`` into queued records, in one
+        transaction: ``plan`` (pure) gives record type -> keys for the events, those are
+        queued towards ``direction`` and the events marked processed. Returns (events taken,
+        records queued); a crash leaves the events unprocessed and nothing queued."""
+        with self._writing("queue inbox events") as conn:
+            events = inbox.unprocessed(conn, source, limit)
+            if not events:
+                return 0, 0
+            queued = 0
+            now = self._clock()
+            for record_type, keys in plan(events).items():
+                if keys:
+                    queue.enqueue(conn, now, direction, record_type, keys, reason)
+                    queued += len(keys)
+            inbox.mark_processed(conn, now, [event.id for event in events])
+            return len(events), queued
 
     # -- meta (backfill progress and the like) -------------------------------------------------
 

@@ -1,12 +1,17 @@
-"""Live sync: poll Accredo's change-tracking tables and bring the changes to HubSpot.
+"""Live sync: bring each change across, both ways.
 
-Each cycle reads the delta rows after the stored cursors (the client follows transaction
-rows to their customers), queues the customers and moves the cursors in one transaction
-(DESIGN invariant 4), then drains the queue: re-read the current records, plan against the
-shadow, write only what changed. A cycle in which nothing changed makes no HubSpot call.
+Each cycle queues what changed and drains the queue. Accredo's change-tracking rows after the
+stored cursors (followed to their customers, and the contacts others changed) are queued
+towards HubSpot, the cursors moving in the same transaction (DESIGN invariant 4); HubSpot's
+webhook events, stored in the inbox by the web app, and the records HubSpot's search shows
+changed since the last poll (``sync.hubspot_poll``) are queued towards Accredo. Then every
+record type's queue is drained through its spec's pipeline: re-read the current records, plan
+against the shadow of the side written, write only what changed. A cycle in which nothing
+changed makes no call; an echo of the connector's own write (a webhook from its own app, a
+record whose values are those it wrote) writes nothing.
 
-Several ``run`` processes may share one PostgreSQL store (``worker``): only the one holding
-Accredo's leader lease polls; every one drains, claiming records with a lease.
+Several ``run`` processes may share one PostgreSQL store (``worker``): only the one holding a
+source's leader lease polls it; every one drains, claiming records with a lease.
 """
 
 from __future__ import annotations
@@ -14,20 +19,39 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
 from accredo_hubspot.errors import ClassifiedError, ErrorKind
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.metrics import Metrics
-from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, QueueEntry, StoreError
+from accredo_hubspot.shared import HUBSPOT_INBOX_SOURCE
+from accredo_hubspot.store import (
+    TO_ACCREDO,
+    TO_HUBSPOT,
+    AsyncStateStore,
+    Direction,
+    InboxEvent,
+    QueueEntry,
+    StoreError,
+)
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
+from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
+from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
+from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
+from accredo_hubspot.sync.inbound import queued_records
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
-from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
 from accredo_hubspot.sync.reconcile import Reconcile
-from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE, Worker, WorkerConflictError
+from accredo_hubspot.sync.worker import (
+    ACCREDO_POLL_LEASE,
+    HUBSPOT_POLL_LEASE,
+    Worker,
+    WorkerConflictError,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +65,20 @@ AUDIT_PRUNED_KEY = "audit_pruned_date"
 RECONCILED_AT_KEY = "reconciled_at"
 #: The Accredo change feed's name in the store (its state beside the cursors).
 ACCREDO_FEED = "accredo"
+#: Queue reasons of HubSpot's changes.
+WEBHOOK_REASON = "hubspot webhook"
+#: Webhook events turned into queue entries per store transaction.
+INBOX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Drain:
+    """One queue drained each cycle: a direction and record type, and the pipeline that
+    writes them."""
+
+    direction: Direction
+    record_type: str
+    pipeline: Pipeline[Any]
 
 
 @dataclass
@@ -51,6 +89,9 @@ class CycleReport:
     queued: int = 0
     processed: int = 0
     writes: SyncReport | None = None
+    webhook_events: int = 0
+    hubspot_queued: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)  # "to_accredo contact" -> records
 
     @property
     def hubspot_calls(self) -> int:
@@ -62,45 +103,122 @@ class LiveSync:
 
     def __init__(
         self,
-        accredo: AccredoSource,
-        hubspot: HubSpotSink,
+        accredo: AccredoPort,
+        hubspot: HubSpotPort,
         store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
         *,
         owner: str | None = None,
+        app_id: str | None = None,
+        hubspot_poll_s: float = 0.0,
+        wake: asyncio.Event | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         """``owner`` names this worker in the store's claims and leases (default: a new
-        ``host:pid:random``); ``metrics`` is told how long each change took to cross."""
+        ``host:pid:random``). ``app_id`` is the connector's HubSpot app id (webhook events it
+        caused are dropped). ``hubspot_poll_s`` is the time between searches of HubSpot for
+        changes (0: no polling). ``wake`` cuts a cycle's wait short (the web app sets it when
+        webhook events arrive). ``metrics`` is told how long each change took to cross."""
         self.worker = Worker(store, config.sync.worker_lease_s, owner)
         self._accredo = accredo
         self._hubspot = hubspot
         self._store = store
         self._config = config
         self._clock = clock
+        self._app_id = app_id
+        self._hubspot_poll_s = hubspot_poll_s
+        self._next_hubspot_poll = 0.0
+        self.wake = wake or asyncio.Event()
         self._pipeline = Pipeline(CompanySpec(accredo, hubspot, store, config, clock), store, clock)
+        self.drains = [Drain(TO_HUBSPOT, COMPANY_RECORD, self._pipeline)]
+        if config.contact_fields:
+            contacts_out = ContactToHubSpotSpec(accredo, hubspot, store, config)
+            self.drains.append(
+                Drain(TO_HUBSPOT, CONTACT_RECORD, Pipeline(contacts_out, store, clock))
+            )
+        if config.company_rules("hubspot"):
+            companies_in = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config)
+            self.drains.append(
+                Drain(TO_ACCREDO, COMPANY_RECORD, Pipeline(companies_in, store, clock))
+            )
+        if config.contact_fields:
+            contacts_in = ContactToAccredoSpec(accredo, accredo, hubspot, store, config)
+            self.drains.append(
+                Drain(TO_ACCREDO, CONTACT_RECORD, Pipeline(contacts_in, store, clock))
+            )
+        #: The record types HubSpot's changes are queued for (those with a spec writing them).
+        self.followed = tuple(d.record_type for d in self.drains if d.direction == TO_ACCREDO)
+        self._poller = HubSpotPoller(hubspot, store, clock)
         self._unrecorded_error: str | None = None
         self._metrics = metrics
 
     async def cycle(self) -> CycleReport:
-        """Poll Accredo if this process leads its change feed, then drain the queue (every
-        process drains: claims keep each record with one worker at a time)."""
+        """Queue what changed (Accredo's feed if this process leads it, the webhook inbox,
+        HubSpot's search when due and led), then drain every queue (every process drains:
+        claims keep each record with one worker at a time)."""
         report = CycleReport()
         await self.worker.check()
         if await self.worker.lead(ACCREDO_POLL_LEASE):
             await self._poll(report)
-        while entries := await self.worker.claim(TO_HUBSPOT, COMPANY_RECORD, DRAIN_BATCH):
-            async with self.worker.holding(entries):
+        await self._take_inbox(report)
+        if self._hubspot_poll_s > 0 and self.followed:
+            await self._poll_hubspot(report)
+        for drain in self.drains:
+            await self._drain(drain, report)
+        return report
+
+    async def _drain(self, drain: Drain, report: CycleReport) -> None:
+        worker = self.worker
+        while entries := await worker.claim(drain.direction, drain.record_type, DRAIN_BATCH):
+            keys = [entry.key for entry in entries]
+            async with worker.holding(entries):
                 sources = {e.key: e.source for e in entries if e.source is not None}
-                result = await self.process([entry.key for entry in entries], sources)
-            self._observe(TO_HUBSPOT, entries, result)
+                result = await drain.pipeline.sync(
+                    keys,
+                    reason=_reason(drain),
+                    completed=keys,
+                    owner=worker.owner,
+                    sources=sources,
+                )
+            self._observe(drain.direction, entries, result)
             report.processed += len(entries)
+            name = f"{drain.direction} {drain.record_type}"
+            report.by_type[name] = report.by_type.get(name, 0) + len(entries)
             if report.writes is None:
                 report.writes = result
             else:
                 report.writes.add(result)
-        return report
+
+    async def _take_inbox(self, report: CycleReport) -> None:
+        """Queue the records the stored webhook events name (one store transaction a batch;
+        the connector's own writes and the events no spec acts on are only marked done)."""
+        followed = self.followed
+        app_id = self._app_id
+
+        def plan(events: Sequence[InboxEvent]) -> dict[str, list[str]]:
+            return queued_records((e.payload for e in events), app_id, followed)
+
+        while True:
+            taken, queued = await self._store.queue_inbox(
+                HUBSPOT_INBOX_SOURCE, TO_ACCREDO, plan, WEBHOOK_REASON, INBOX_BATCH
+            )
+            report.webhook_events += taken
+            report.hubspot_queued += queued
+            if taken < INBOX_BATCH:
+                return
+
+    async def _poll_hubspot(self, report: CycleReport) -> None:
+        """Search HubSpot for changes when due, if this process leads that poll (the lease
+        is renewed every cycle, so it does not lapse between polls)."""
+        if not await self.worker.lead(HUBSPOT_POLL_LEASE):
+            return
+        now = time.monotonic()
+        if now < self._next_hubspot_poll:
+            return
+        self._next_hubspot_poll = now + self._hubspot_poll_s
+        queued = await self._poller.poll(self.followed)
+        report.hubspot_queued += sum(queued.values())
 
     async def _poll(self, report: CycleReport) -> None:
         """Read Accredo's change rows after the cursors; queue their customers and move the
@@ -116,7 +234,9 @@ class LiveSync:
         state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
-        if batch.customer_codes or batch.cursors != cursors or batch.state != (state or {}):
+        contacts = batch.contact_ids if self._config.contact_fields else []
+        changed = batch.cursors != cursors or batch.state != (state or {})
+        if batch.customer_codes or contacts or changed:
             await self._store.enqueue_and_advance(
                 TO_HUBSPOT,
                 COMPANY_RECORD,
@@ -125,8 +245,9 @@ class LiveSync:
                 batch.cursors,
                 {ACCREDO_FEED: batch.state},
                 batch.sources,
+                also={CONTACT_RECORD: contacts},
             )
-            report.queued = len(batch.customer_codes)
+            report.queued = len(batch.customer_codes) + len(contacts)
         if batch.unresolved:
             log.info("delta rows not followed", rows=batch.unresolved[:20])
 
@@ -185,8 +306,9 @@ class LiveSync:
                 if report.processed:
                     log.info(
                         "synced",
-                        customers=report.processed,
+                        records=report.processed,
                         hubspot_calls=report.hubspot_calls,
+                        **{k.replace(" ", "_"): v for k, v in sorted(report.by_type.items())},
                     )
             except WorkerConflictError:  # not this store's error to record: its worker is fine
                 raise
@@ -203,7 +325,19 @@ class LiveSync:
                 continue
             if once:
                 return
-            await _sleep_unless(stop, interval_s - (time.monotonic() - cycle_started))
+            await self._sleep(stop, interval_s - (time.monotonic() - cycle_started))
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait for the next cycle, or less: until ``stop`` or a ``wake`` (webhook events)."""
+        if self.wake.is_set():
+            self.wake.clear()
+            return
+        waking = asyncio.ensure_future(self.wake.wait())
+        try:
+            await _sleep_unless(stop, seconds, also=waking)
+        finally:
+            waking.cancel()
+        self.wake.clear()
 
     async def _note_error(self, exc: ClassifiedError) -> None:
         """Keep the error for ``status``, from either system or the store itself."""
@@ -271,10 +405,19 @@ class LiveSync:
         await self._store.set_meta(AUDIT_PRUNED_KEY, today)
 
 
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+async def _sleep_unless(
+    stop: asyncio.Event, seconds: float, *, also: asyncio.Future[Any] | None = None
+) -> None:
+    """Sleep ``seconds``, or less if ``stop`` is set or ``also`` completes."""
     if seconds <= 0:
         return
+    stopping = asyncio.ensure_future(stop.wait())
+    waits: set[asyncio.Future[Any]] = {stopping} if also is None else {stopping, also}
     try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+
+
+def _reason(drain: Drain) -> str:
+    return "accredo change" if drain.direction == TO_HUBSPOT else "hubspot change"

@@ -184,9 +184,11 @@ class Pipeline(Generic[T]):
     ) -> _Round:
         """Plan and apply once, and send a record whose one field was refused again without
         it: one refused property (a custom field HubSpot rejects, say) must not hold back the
-        record's other values. A first match's current values stand in for its shadow."""
+        record's other values. A first match's current values stand in for its shadow, and so
+        do a linked record's when nothing was written to it yet (a record the other direction
+        created: what already agrees is not written back)."""
         for target in targets:
-            if target.is_first_match and target.baseline is not None:
+            if target.baseline is not None and (target.is_first_match or target.key not in shadows):
                 shadows[target.key] = dict(target.baseline)
         rules = self.spec.rules
         plans = plan_records(

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from accredo_hubspot.errors import ConnectorError
+from accredo_hubspot.mapping.accredo_fields import AccredoField, fit_accredo
 from accredo_hubspot.mapping.config import FieldRule
 from accredo_hubspot.mapping.transforms import (
     TransformError,
@@ -164,20 +165,39 @@ def transform_value(rule: FieldRule, value: object, tz: ZoneInfo) -> str:
     return transform_of(rule, tz)(value)
 
 
-def compile_rules(field_rules: Sequence[FieldRule], side: Side, tz: ZoneInfo) -> tuple[Rule, ...]:
+def compile_rules(
+    field_rules: Sequence[FieldRule],
+    side: Side,
+    tz: ZoneInfo,
+    accredo_fields: Mapping[str, AccredoField] | None = None,
+) -> tuple[Rule, ...]:
     """Field rules as the planner uses them to write ``side``: HubSpot properties from
     Accredo fields, or Accredo fields from HubSpot properties. Pass only the rules that the
-    other side masters (``MappingConfig.company_rules``)."""
+    other side masters (``MappingConfig.company_rules``). Writing Accredo, a field named in
+    ``accredo_fields`` also gets Accredo's length and character checks (``fit_accredo``)."""
     compiled: list[Rule] = []
     for rule in field_rules:
         if side == "hubspot":
             target, source = rule.hubspot, rule.accredo
         else:
             target, source = rule.accredo, rule.hubspot
-        compiled.append(
-            Rule(target, source, transform_of(rule, tz, target), rule.write == "create")
-        )
+        limits = (accredo_fields or {}).get(target) if side == "accredo" else None
+        transform = transform_of(rule, tz, target) if limits is None else _fitted(rule, tz, limits)
+        compiled.append(Rule(target, source, transform, rule.write == "create"))
     return tuple(compiled)
+
+
+def _fitted(rule: FieldRule, tz: ZoneInfo, limits: AccredoField) -> Transform:
+    """The rule's transform, then Accredo's limits for its field (the length is checked, or
+    cut, there: with the field's limit and the rule's ``max_length`` and ``truncate``)."""
+    base = transform_of(replace(rule, max_length=None), tz, rule.accredo)
+
+    def fitted(value: object) -> str:
+        return fit_accredo(
+            base(value), rule.accredo, limits, max_length=rule.max_length, truncate=rule.truncate
+        )
+
+    return fitted
 
 
 def desired_values(

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.accredo.models import ARContact, ARCustomer, ARTransaction
 from accredo_hubspot.hubspot.models import (
     BatchOutcome,
     HubSpotObject,
     Property,
     PropertyCreate,
     PropertyGroup,
+    SearchPage,
     SearchRequest,
     WriteInput,
 )
@@ -37,6 +38,14 @@ class AccredoSource(Protocol):
 
     async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
         """Open (``UnallocatedAmount ne 0``) transactions of these customers."""
+        ...
+
+    async def get_contacts(self, contact_ids: Sequence[int]) -> list[ARContact]:
+        """Current contacts for these ids, with eTags (missing ids are left out)."""
+        ...
+
+    async def contacts_of(self, codes: Sequence[str]) -> list[ARContact]:
+        """Every contact of these customers, with eTags."""
         ...
 
     def iter_open_transactions_between(
@@ -60,6 +69,25 @@ class AccredoSource(Protocol):
         """Delta rows after the cursors, followed to the customers they concern; ``state`` is
         the previous batch's ``state`` (None: nothing remembered)."""
         ...
+
+
+class AccredoSink(Protocol):
+    """Writes to Accredo: PATCH with the record's eTag (a stale one raises
+    ``PreconditionFailed``), POST for new contacts."""
+
+    async def patch_customer(
+        self, code: str, etag: str, changes: Mapping[str, Any]
+    ) -> ARCustomer: ...
+
+    async def patch_contact(
+        self, contact_id: int, etag: str, changes: Mapping[str, Any]
+    ) -> ARContact: ...
+
+    async def create_contact(self, body: Mapping[str, Any]) -> ARContact: ...
+
+
+class AccredoPort(AccredoSource, AccredoSink, Protocol):
+    """Accredo read and written (the live sync's two directions)."""
 
 
 class HubSpotSink(Protocol):
@@ -108,3 +136,28 @@ class HubSpotProperties(Protocol):
     async def ensure_property(self, object_type: str, definition: PropertyCreate) -> Property:
         """Create the property, or bring an existing one in line."""
         ...
+
+
+class HubSpotSource(Protocol):
+    """Reads the specs writing Accredo make of HubSpot: records by id, and the poll's
+    searches."""
+
+    async def search(self, object_type: str, request: SearchRequest) -> SearchPage:
+        """One page of a search (``after`` is an offset; 10,000 results at most)."""
+        ...
+
+    async def batch_read(
+        self,
+        object_type: str,
+        ids: Sequence[str],
+        *,
+        properties: Sequence[str] = (),
+        id_property: str | None = None,
+        archived: bool = False,
+    ) -> list[HubSpotObject]:
+        """Records for these ids, in input order; missing ones left out."""
+        ...
+
+
+class HubSpotPort(HubSpotSink, HubSpotSource, Protocol):
+    """HubSpot read and written (the live sync's two directions)."""

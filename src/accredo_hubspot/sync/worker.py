@@ -28,8 +28,10 @@ log = structlog.get_logger(__name__)
 
 #: The lease of the process polling Accredo's change feed (and doing the daily chores).
 ACCREDO_POLL_LEASE = "poll:accredo"
+#: The lease of the process polling HubSpot's search for changes (``sync.hubspot_poll``).
+HUBSPOT_POLL_LEASE = "poll:hubspot"
 #: Every source's leader lease.
-SOURCE_LEASES = (ACCREDO_POLL_LEASE,)
+SOURCE_LEASES = (ACCREDO_POLL_LEASE, HUBSPOT_POLL_LEASE)
 #: The lease a process holds for as long as it runs on SQLite, where one worker is the rule.
 SQLITE_WORKER_LEASE = "worker"
 #: Renewals per lease: a lease is renewed after a third of it has passed.

@@ -25,12 +25,13 @@ from starlette.responses import JSONResponse, Response
 from accredo_hubspot.hubspot.errors import HubSpotValidationError
 from accredo_hubspot.hubspot.signatures import v3_refusal
 from accredo_hubspot.hubspot.webhooks import inbox_key, parse_event, webhook_payloads
+from accredo_hubspot.shared import HUBSPOT_INBOX_SOURCE
 from accredo_hubspot.web.errors import WebhookUrlError
 
 log = structlog.get_logger(__name__)
 
 #: The inbox's name for HubSpot's events.
-INBOX_SOURCE = "hubspot"
+INBOX_SOURCE = HUBSPOT_INBOX_SOURCE
 #: Largest body accepted: a delivery holds under 100 events of well under 1 KB each.
 MAX_BODY_BYTES = 1 << 20
 

@@ -28,8 +28,12 @@ def serve(
         int, Opt("--search-rate-limit", help="Searches per second; 0 off.")
     ] = 5,
     indexing_delay_ms: Annotated[
-        int, Opt("--indexing-delay-ms", help="Delay before writes show in search.")
-    ] = 1000,
+        int, Opt("--indexing-delay-ms", help="Least delay before a write shows in search.")
+    ] = 2000,
+    indexing_jitter_ms: Annotated[
+        int,
+        Opt("--indexing-jitter-ms", help="Up to this much more, at random, for each write."),
+    ] = 3000,
     seed: Annotated[int | None, Opt("--seed", help="Seed demo data.")] = None,
     webhook_subscriptions: Annotated[
         Path | None,
@@ -62,6 +66,7 @@ def serve(
         rate_limit=rate_limit,
         search_rate_limit=search_rate_limit,
         indexing_delay_ms=indexing_delay_ms,
+        indexing_jitter_ms=indexing_jitter_ms,
         seed=seed,
         webhook_url=webhook_url or (hooks.target_url if hooks else None),
         webhook_secret=webhook_secret,

@@ -44,8 +44,11 @@ class HubSpotSimConfig:
     search_window_s: float = 1.0
     associations_rate_limit: int = 150
     """Associations v4 requests per rolling window (Pro/Enterprise); 0 turns it off."""
-    indexing_delay_ms: int = 1000
-    """How long a new or changed record takes to show up in search."""
+    indexing_delay_ms: int = 2000
+    indexing_jitter_ms: int = 3000
+    """A new or changed record shows up in search after ``indexing_delay_ms`` plus up to
+    ``indexing_jitter_ms`` (each write its own lag, so records written in one order may show
+    in another): 2 to 5 s by default (reference 5, "Consistency")."""
     seed: int | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None

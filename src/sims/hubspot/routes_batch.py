@@ -7,7 +7,7 @@ carries an ``objectWriteTraceId``, in which case the others are applied and the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import Response
@@ -16,6 +16,7 @@ from sims.hubspot.errors import SimError, bad_request, duplicate_ids, too_many_i
 from sims.hubspot.http import Ctx, Router, batch_reply, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.render import record_json
+from sims.hubspot.routes_objects import inline_associations
 from sims.hubspot.store import CASE_INSENSITIVE_UNIQUE, Portal, Record
 from sims.hubspot.timeutil import now_ms
 
@@ -28,6 +29,8 @@ class Plan:
     trace_id: str | None
     record: Record | None
     changes: dict[str, str | None]
+    links: list[tuple[str, int, Any]] = field(default_factory=list)
+    """A create's inline ``associations`` (reference 4.1), checked before anything is written."""
 
 
 def _inputs(body: JsonDict) -> list[JsonDict]:
@@ -159,7 +162,8 @@ def _plan(
     trace_id = item.get("objectWriteTraceId")
     props = dict(item.get("properties") or {})
     if mode == "create":
-        return Plan(trace_id, None, portal.prepare(otype, props, None, claims))
+        links = inline_associations(portal, otype, item.get("associations") or [])
+        return Plan(trace_id, None, portal.prepare(otype, props, None, claims), links)
     raw_id = str(item["id"])
     id_property = item.get("idProperty") or None
     if mode == "upsert":
@@ -178,6 +182,8 @@ def _apply(ctx: Ctx, otype: ObjectType, mode: str, plan: Plan) -> JsonDict:
     portal = ctx.sim.portal
     if plan.record is None:
         record = portal.create(otype, plan.changes, ctx.sim.api_source)
+        for to_tid, to_id, atype in plan.links:
+            portal.associations.add((otype.type_id, record.id), (to_tid, to_id), atype)
         created = True
     else:
         record = portal.update(otype, plan.record, plan.changes, ctx.sim.api_source)

@@ -84,7 +84,7 @@ async def create_object(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
     body = await ctx.json_object()
     changes = portal.prepare(otype, body.get("properties") or {}, None)
-    links = _inline_associations(portal, otype, body.get("associations") or [])
+    links = inline_associations(portal, otype, body.get("associations") or [])
     record = portal.create(otype, changes, ctx.sim.api_source)
     for to_tid, to_id, atype in links:
         portal.associations.add((otype.type_id, record.id), (to_tid, to_id), atype)
@@ -92,7 +92,7 @@ async def create_object(ctx: Ctx) -> Response:
     return reply(201, record_json(portal, otype, record, all_props=True), {"Location": location})
 
 
-def _inline_associations(
+def inline_associations(
     portal: Portal, otype: ObjectType, raw: list[Any]
 ) -> list[tuple[str, int, Any]]:
     """Check ``associations`` of a create body before anything is written."""

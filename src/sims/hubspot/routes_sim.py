@@ -11,6 +11,7 @@ from sims.hubspot.errors import INVALID_EMAIL_MESSAGE, SimError, bad_request
 from sims.hubspot.http import Ctx, Router, reply
 from sims.hubspot.portal import owner_json
 from sims.hubspot.render import record_json
+from sims.hubspot.routes_objects import inline_associations
 from sims.hubspot.seed import SeedCounts, seed_portal
 from sims.hubspot.state import Faults, Stats
 from sims.hubspot.timeutil import iso_ms, now_ms
@@ -48,9 +49,11 @@ async def user_create(ctx: Ctx) -> Response:
     otype = portal.resolve_type(ctx.params["type"])
     body = await ctx.json_object()
     portal.current_source = ctx.sim.ui_source
-    record = portal.create(
-        otype, portal.prepare(otype, body.get("properties") or {}, None), ctx.sim.ui_source
-    )
+    changes = portal.prepare(otype, body.get("properties") or {}, None)
+    links = inline_associations(portal, otype, body.get("associations") or [])
+    record = portal.create(otype, changes, ctx.sim.ui_source)
+    for to_tid, to_id, atype in links:  # a user creating a contact on a company's page
+        portal.associations.add((otype.type_id, record.id), (to_tid, to_id), atype)
     return reply(201, record_json(portal, otype, record, all_props=True))
 
 

@@ -45,7 +45,11 @@ class SimState:
     def __init__(self, config: HubSpotSimConfig) -> None:
         self.config = config
         self.portal = Portal(
-            config.portal_id, config.app_id, config.indexing_delay_ms, config.max_unique_properties
+            config.portal_id,
+            config.app_id,
+            config.indexing_delay_ms,
+            config.max_unique_properties,
+            config.indexing_jitter_ms,
         )
         self.webhooks = WebhookDispatcher(config)
         self.portal.listeners.append(self.webhooks.on_change)

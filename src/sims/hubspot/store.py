@@ -4,6 +4,7 @@ merges and the search index with its delay (reference sections 4-7)."""
 from __future__ import annotations
 
 import bisect
+import random
 import re
 import time
 from collections import deque
@@ -77,10 +78,19 @@ class Record:
 class Portal:
     """One HubSpot account's CRM data, owners and pipelines."""
 
-    def __init__(self, portal_id: int, app_id: int, indexing_delay_ms: int, max_unique: int):
+    def __init__(
+        self,
+        portal_id: int,
+        app_id: int,
+        indexing_delay_ms: int,
+        max_unique: int,
+        indexing_jitter_ms: int = 0,
+    ):
         self.portal_id = portal_id
         self.app_id = app_id
         self.indexing_delay_ms = indexing_delay_ms
+        self.indexing_jitter_ms = indexing_jitter_ms
+        self._index_rng = random.Random(portal_id)
         self.max_unique = max_unique
         self.listeners: list[Callable[[Change], None]] = []
         self.version = 0
@@ -592,7 +602,10 @@ class Portal:
             record.indexed = dict(record.props)
             record.pending.clear()
             return
-        visible_at = time.monotonic() + self.indexing_delay_ms / 1000
+        delay_ms = self.indexing_delay_ms + self._index_rng.uniform(0, self.indexing_jitter_ms)
+        visible_at = time.monotonic() + delay_ms / 1000
+        if record.pending:  # one record's versions show in the order they were written
+            visible_at = max(visible_at, record.pending[-1][0])
         record.pending.append((visible_at, dict(record.props)))
 
     def searchable(self, record: Record, now_mono: float) -> dict[str, str] | None:

@@ -20,6 +20,7 @@ FLAGS = (
     "--rate-limit",
     "--search-rate-limit",
     "--indexing-delay-ms",
+    "--indexing-jitter-ms",
     "--seed",
     "--webhook-url",
     "--webhook-secret",

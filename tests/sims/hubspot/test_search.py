@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
 from sims.hubspot.events import WriteSource
 from sims.hubspot.search import RESULT_CAP
+from sims.hubspot.store import Portal
 
 SEARCH = "/crm/v3/objects/companies/search"
 
@@ -97,7 +99,7 @@ def test_paging_beyond_10000_is_400(sim: Any) -> None:
 
 
 def test_new_and_changed_records_show_after_the_indexing_delay(make_sim: Any) -> None:
-    with make_sim(indexing_delay_ms=300) as sim:
+    with make_sim(indexing_delay_ms=300, indexing_jitter_ms=0) as sim:
         made = _make(sim, {"name": "Fresh"})
         by_name = {"filterGroups": [{"filters": [_f("name", "EQ", value="Fresh")]}]}
         assert sim.http.post(SEARCH, json=by_name).json()["total"] == 0
@@ -195,3 +197,22 @@ def test_a_filter_on_email_finds_a_contact_by_its_secondary_address(sim: Any) ->
     assert ids(_f("email", "EQ", value="B@x.nz")) == {survivor}
     assert ids(_f("email", "IN", values=["b@x.nz", "c@x.nz"])) == {survivor, other}
     assert ids(_f("email", "NEQ", value="b@x.nz")) == {other}
+
+
+def test_each_write_has_its_own_lag_so_search_may_show_them_out_of_order() -> None:
+    """Reference 5 "Consistency": 2 to 5 s by default, each write its own (a poller keyed on
+    the last change it saw must read again behind its cursor); one record's versions still
+    show in the order written."""
+    portal = Portal(1, 2, indexing_delay_ms=2000, max_unique=10, indexing_jitter_ms=3000)
+    companies = portal.types["0-2"]
+    user = WriteSource("CRM_UI", "userId:1")
+    before = time.monotonic()
+    records = [portal.create(companies, {"name": f"Company {n}"}, user) for n in range(20)]
+    after = time.monotonic()
+    due = [record.pending[-1][0] for record in records]
+    assert all(before + 2.0 <= at <= after + 5.0 for at in due)
+    assert any(b < a for a, b in itertools.pairwise(due))  # a later write shows first
+    first = records[0]
+    portal.update(companies, first, {"name": "Renamed"}, user)
+    versions = [at for at, _props in first.pending]
+    assert versions == sorted(versions)

@@ -1,0 +1,128 @@
+"""The company record type the other way: HubSpot-mastered company fields onto the debtor.
+
+``CompanyToAccredoSpec`` (side ``accredo``, key: the HubSpot company id) reads the properties
+the mapping masters in HubSpot (``master = "hubspot"`` in ``[[company_fields]]``) and PATCHes
+them onto the linked debtor with its eTag; a company linked to no debtor is not written (a
+closed-won deal provisions debtors: a later spec). Accredo's limits for the debtor's string
+fields are checked before sending. A debtor that changed while being written (412) is re-read
+and re-planned by the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from accredo_hubspot.accredo.errors import (
+    AccredoConflict,
+    AccredoNotFound,
+    AccredoValidationError,
+    PreconditionFailed,
+)
+from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.accredo_fields import CUSTOMER_FIELDS
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.store import AsyncStateStore, Side
+from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
+from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
+from accredo_hubspot.sync.ports import AccredoSink, AccredoSource, HubSpotSource
+from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
+from accredo_hubspot.sync.spec import ApplyOutcome, Failure
+from accredo_hubspot.tasks import gather
+
+
+def company_to_accredo_rules(config: MappingConfig) -> RuleSet:
+    """The HubSpot-mastered company rules, compiled to write debtor fields."""
+    return RuleSet(
+        compile_rules(config.company_rules("hubspot"), "accredo", config.tz, CUSTOMER_FIELDS),
+        missing="company not found in HubSpot",
+    )
+
+
+def debtor_baseline(customer: ARCustomer, fields: Sequence[str]) -> dict[str, str]:
+    """What a debtor holds now in ``fields``, as text ("" when empty)."""
+    out: dict[str, str] = {}
+    for name in fields:
+        if name in ARCustomer.model_fields:
+            value = getattr(customer, name)
+        else:
+            value = (customer.model_extra or {}).get(name)
+        out[name] = "" if value is None else str(value)
+    return out
+
+
+class CompanyToAccredoSpec:
+    """HubSpot-mastered company properties onto the linked debtor
+    (``RecordSpec[HubSpotObject]``)."""
+
+    record_type = COMPANY_RECORD
+    side: Side = "accredo"
+
+    def __init__(
+        self,
+        accredo: AccredoSource,
+        writer: AccredoSink,
+        hubspot: HubSpotSource,
+        store: AsyncStateStore,
+        config: MappingConfig,
+    ) -> None:
+        self._accredo = accredo
+        self._writer = writer
+        self._hubspot = hubspot
+        self._store = store
+        self._config = config
+        self.rules = company_to_accredo_rules(config)
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[HubSpotObject]]:
+        names = [rule.hubspot for rule in self._config.company_rules("hubspot")]
+        records = await self._hubspot.batch_read(COMPANIES, keys, properties=names)
+        return [SourceRecord(r.id, values_read(r.properties, names), r) for r in records]
+
+    async def match(self, records: Sequence[SourceRecord[HubSpotObject]]) -> list[Target]:
+        """The linked debtor, with its eTag and current values (unlinked: not written)."""
+        codes = await self._store.get_links_by_hubspot_id(COMPANY_RECORD, [r.key for r in records])
+        customers = {
+            c.CustomerCode.upper(): c
+            for c in await self._accredo.get_customers(sorted(set(codes.values())))
+        }
+        fields = [rule.target for rule in self.rules.rules]
+        targets = []
+        for record in records:
+            customer = customers.get(codes.get(record.key, "").upper())
+            if customer is not None:
+                targets.append(
+                    Target(
+                        record.key,
+                        customer.CustomerCode.upper(),
+                        LINK,
+                        baseline=debtor_baseline(customer, fields),
+                        version=customer.etag,
+                    )
+                )
+        return targets
+
+    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
+        outcomes = await gather(*(self._patch(plan) for plan in plans))
+        total = ApplyOutcome()
+        for outcome in outcomes:
+            total.add(outcome)
+        return total
+
+    async def _patch(self, plan: RecordPlan) -> ApplyOutcome:
+        outcome = ApplyOutcome(calls=1)
+        code = plan.remote_id or ""
+        try:
+            await self._writer.patch_customer(code, plan.target.version or "", plan.values)
+        except PreconditionFailed:
+            outcome.stale.append(plan.key)
+        except AccredoValidationError as exc:
+            outcome.failed.append(
+                Failure(plan.key, "validation", exc.message, exc.field, exc.status_code)
+            )
+        except (AccredoNotFound, AccredoConflict) as exc:
+            outcome.failed.append(
+                Failure(plan.key, type(exc).__name__, exc.message, None, exc.status_code)
+            )
+        else:
+            outcome.written[plan.key] = code
+        return outcome
