@@ -174,3 +174,57 @@ def test_enum_with_own_options_and_other_settings() -> None:
 def test_missing_file_named(tmp_path: Path) -> None:
     with pytest.raises(MappingConfigError, match=r"nope\.toml: cannot read"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_default_maps_contacts_from_hubspot_onto_arcontact_fields() -> None:
+    config = load_config(None)
+    mapped = {(r.hubspot, r.accredo, r.master) for r in config.contact_fields}
+    assert mapped == {
+        ("firstname", "FirstName", "hubspot"),
+        ("lastname", "LastName", "hubspot"),
+        ("email", "EmailAddress", "hubspot"),
+        ("phone", "PhoneNo", "hubspot"),
+        ("mobilephone", "PhoneNo2", "hubspot"),
+        ("jobtitle", "Role", "hubspot"),
+    }
+    assert not any(r.truncate for r in config.contact_fields)
+
+
+def contact(**fields: object) -> str:
+    lines = "".join(
+        f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v).replace(chr(39), chr(34))}\n"
+        for k, v in fields.items()
+    )
+    return "[[contact_fields]]\n" + lines
+
+
+def test_a_contact_rule_may_ask_to_truncate_and_set_a_shorter_length() -> None:
+    config = parse_config(
+        contact(hubspot="jobtitle", accredo="Role", max_length=20, truncate=True), "t"
+    )
+    (only,) = config.contact_fields
+    assert (only.accredo, only.max_length, only.truncate) == ("Role", 20, True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"hubspot": "jobtitle", "accredo": "JobTitle"}, "unknown ARContact field 'JobTitle'"),
+        ({"hubspot": "email", "accredo": "EmailAddress", "master": "accredo"}, "master"),
+        ({"hubspot": "email", "accredo": "EmailAddress", "transform": "money"}, "transform"),
+        ({"hubspot": "email", "accredo": "EmailAddress", "truncate": "yes"}, "true or false"),
+        ({"hubspot": "Email", "accredo": "EmailAddress"}, "internal property name"),
+    ],
+)
+def test_a_wrong_contact_rule_is_named(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(MappingConfigError, match=message) as refused:
+        parse_config(contact(**fields), "site.toml")
+    assert "site.toml: contact_fields[0]" in str(refused.value)
+
+
+def test_a_contact_field_mapped_twice_is_refused() -> None:
+    text = contact(hubspot="phone", accredo="PhoneNo") + contact(
+        hubspot="mobilephone", accredo="PhoneNo"
+    )
+    with pytest.raises(MappingConfigError, match="mapped once"):
+        parse_config(text, "site.toml")

@@ -69,6 +69,8 @@ ACCREDO_FEED = "accredo"
 WEBHOOK_REASON = "hubspot webhook"
 #: Webhook events turned into queue entries per store transaction.
 INBOX_BATCH = 500
+#: ``CycleReport.by_type``'s name of debtors written to their companies.
+COMPANIES_OUT = f"{TO_HUBSPOT} {COMPANY_RECORD}"
 
 
 @dataclass(frozen=True)
@@ -304,11 +306,16 @@ class LiveSync:
                 failures = 0
                 await self._record_error()
                 if report.processed:
+                    others = {
+                        name.replace(" ", "_"): count
+                        for name, count in sorted(report.by_type.items())
+                        if name != COMPANIES_OUT
+                    }
                     log.info(
                         "synced",
-                        records=report.processed,
+                        customers=report.by_type.get(COMPANIES_OUT, 0),
                         hubspot_calls=report.hubspot_calls,
-                        **{k.replace(" ", "_"): v for k, v in sorted(report.by_type.items())},
+                        **others,
                     )
             except WorkerConflictError:  # not this store's error to record: its worker is fine
                 raise

@@ -1,0 +1,151 @@
+"""Polling HubSpot for changes: the cursor and its overlap window (pure), then the poller
+against the HubSpot simulator, whose search lags each write by its own random delay and
+refuses to page past 10,000 results (reference 5)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.store import TO_ACCREDO, AsyncStateStore, StateStore, schema
+from accredo_hubspot.sync.hubspot_poll import POLLED_OBJECTS, HubSpotPoller, PollCursor
+from accredo_hubspot.sync.pipeline import Clock
+from sims.hubspot.app import create_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.hubspot.events import WriteSource
+from sims.hubspot.store import Portal
+from sims.serve import BackgroundServer, serve_in_thread
+
+CLOCK = Clock(now=lambda: datetime.now(UTC), today=lambda: date(2026, 11, 30))
+CONTACTS = POLLED_OBJECTS["contact"]
+OVERLAP_S = 5.0
+
+
+# -- the cursor -------------------------------------------------------------------------------
+
+
+def test_a_change_is_queued_once_though_read_again_in_the_overlap() -> None:
+    cursor = PollCursor(since_ms=1_000_000)
+    assert cursor.absorb([("a", 1_000_500), ("b", 1_001_000)], OVERLAP_S) == ["a", "b"]
+    assert cursor.since_ms == 1_001_000
+    # The next poll reads from 5 s before the cursor: a and b again, and c, which search
+    # showed late although it changed before b.
+    assert cursor.window_start_ms(OVERLAP_S) == 996_000
+    assert cursor.absorb([("a", 1_000_500), ("c", 1_000_700), ("b", 1_001_000)], OVERLAP_S) == ["c"]
+    # A later change of a record already seen is a change again.
+    assert cursor.absorb([("a", 1_002_000)], OVERLAP_S) == ["a"]
+
+
+def test_seen_changes_older_than_the_window_are_forgotten_and_state_round_trips() -> None:
+    cursor = PollCursor(since_ms=0)
+    cursor.absorb([("old", 1_000), ("new", 10_000)], OVERLAP_S)
+    assert cursor.seen == {"new": 10_000}
+    assert PollCursor.from_state(cursor.state()) == cursor
+
+
+# -- the poller against the simulator ---------------------------------------------------------
+
+
+@dataclass
+class Sim:
+    server: BackgroundServer
+    portal: Portal
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Sim]:
+    config = HubSpotSimConfig(
+        rate_limit=0, search_rate_limit=0, indexing_delay_ms=100, indexing_jitter_ms=900
+    )
+    app = create_app(config)
+    with serve_in_thread(app) as server:
+        yield Sim(server, app.state.sim.portal)
+
+
+@dataclass
+class Rig:
+    sim: Sim
+    store: StateStore
+    poller: HubSpotPoller
+
+    def user_adds_contact(self, n: int) -> str:
+        answer = httpx.post(
+            f"{self.sim.url}/_sim/objects/contacts",
+            json={"properties": {"email": f"person{n}@example.co.nz"}},
+        )
+        answer.raise_for_status()
+        contact_id: str = answer.json()["id"]
+        return contact_id
+
+    def queued(self) -> dict[str, int]:
+        """Queued contact ids (towards Accredo) -> how many times each was enqueued."""
+        queue = schema.work_queue.c
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(queue.record_key, queue.enqueue_count).where(
+                    queue.direction == TO_ACCREDO, queue.record_type == "contact"
+                )
+            ).all()
+        return {key: int(count) for key, count in rows}
+
+
+@pytest.fixture
+async def rig(sim: Sim, tmp_path: Path) -> AsyncIterator[Rig]:
+    httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    async with (
+        AsyncStateStore(store) as offloaded,
+        HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot,
+    ):
+        yield Rig(sim, store, HubSpotPoller(hubspot, offloaded, CLOCK, overlap_s=OVERLAP_S))
+
+
+async def test_the_first_poll_places_the_cursor_and_queues_nothing(rig: Rig) -> None:
+    rig.user_adds_contact(0)
+    httpx.post(f"{rig.sim.url}/_sim/search/index").raise_for_status()
+    assert await rig.poller.poll_object(CONTACTS) == 0
+    assert rig.queued() == {}
+    assert rig.store.get_feed_state(CONTACTS.feed) is not None
+
+
+async def test_changes_shown_late_and_out_of_order_are_each_queued_once(rig: Rig) -> None:
+    await rig.poller.poll_object(CONTACTS)
+    made = [rig.user_adds_contact(n) for n in range(1, 13)]
+    deadline = time.monotonic() + 30
+    while set(rig.queued()) != set(made):  # poll as search shows them, in its own order
+        assert time.monotonic() < deadline, f"not all queued: {rig.queued()}"
+        await rig.poller.poll_object(CONTACTS)
+        time.sleep(0.1)
+    for _ in range(3):  # polls that read the overlap again queue nothing more
+        await rig.poller.poll_object(CONTACTS)
+    assert rig.queued() == dict.fromkeys(made, 1)
+
+
+@pytest.mark.slow
+async def test_more_changes_than_search_can_page_through_are_all_queued(rig: Rig) -> None:
+    """10,000 results is as far as search pages (reference 5): the poll moves its cursor
+    and searches again instead of paging past the cap (which would be refused)."""
+    await rig.poller.poll_object(CONTACTS)
+    portal = rig.sim.portal
+    contacts = portal.types["0-1"]
+    user = WriteSource("CRM_UI", "userId:1")
+    made = {
+        str(portal.create(contacts, {"email": f"bulk{n}@example.co.nz"}, user).id)
+        for n in range(10_050)
+    }
+    httpx.post(f"{rig.sim.url}/_sim/search/index").raise_for_status()
+    queued = await rig.poller.poll_object(CONTACTS)
+    assert queued == len(made)
+    assert set(rig.queued()) == made
