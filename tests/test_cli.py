@@ -19,12 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from accredo_hubspot.cli import app
 from accredo_hubspot.hubspot.signatures import sign_v3
 from accredo_hubspot.mapping.config import default_config_text, load_config
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.worker import SQLITE_WORKER_LEASE, new_owner_id
 from sims.serve import free_port
 from tests.e2e.world import (
@@ -540,16 +541,19 @@ def test_run_serves_webhooks_beside_the_sync_and_stops_with_it(
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
-    with StateStore.open(f"sqlite:///{database}") as store:
-        stored = [e.payload["eventId"] for e in store.take_inbox("hubspot")]
+    with StateStore.open(f"sqlite:///{database}") as store, store.engine.connect() as conn:
+        # Stored, and perhaps already taken by the sync (processed events stay in the inbox).
+        stored = [p["eventId"] for p in conn.execute(select(schema.inbox.c.payload)).scalars()]
     if secret is None:
         assert answer.status_code == 401
         assert stored == []
         assert err.count("webhooks off") == 1, err
+        assert "and HubSpot every 5 s" in err  # polling carries the sync
     else:
         assert answer.status_code == 204
         assert stored == [7]
         assert "webhooks off" not in err
+        assert "and HubSpot every 60 s" in err  # the safety net beside webhooks
     assert f"webhooks at {base}/webhooks/hubspot" in err
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/healthz")

@@ -78,6 +78,14 @@ def test_the_status_token_is_an_optional_secret_of_some_length() -> None:
     assert "ACCREDO_HUBSPOT_STATUS_TOKEN contains blanks" in blank
 
 
+def test_the_connectors_app_id_is_read_and_must_be_a_number() -> None:
+    hubspot = load_settings(full_env(HUBSPOT_APP_ID="1234567")).require_hubspot()
+    assert hubspot.app_id == "1234567"
+    assert load_settings(full_env()).require_hubspot().app_id is None
+    message = _error(full_env(HUBSPOT_APP_ID="my-app"))
+    assert "HUBSPOT_APP_ID is not a number" in message
+
+
 def test_explicit_endpoints_database_and_ca_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")

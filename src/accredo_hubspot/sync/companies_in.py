@@ -36,6 +36,7 @@ def company_to_accredo_rules(config: MappingConfig) -> RuleSet:
     return RuleSet(
         compile_rules(config.company_rules("hubspot"), "accredo", config.tz, CUSTOMER_FIELDS),
         missing="company not found in HubSpot",
+        partial=True,
     )
 
 

@@ -76,6 +76,7 @@ def to_accredo_rules(config: MappingConfig) -> RuleSet:
     return RuleSet(
         compile_rules(config.contact_fields, "accredo", config.tz, CONTACT_FIELDS),
         missing="contact not found in HubSpot",
+        partial=True,
     )
 
 

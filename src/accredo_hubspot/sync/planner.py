@@ -73,13 +73,16 @@ class RuleSet:
     ``key_field`` (if any) is written with the record's key in every plan (the unique
     property a create is upserted on, invariant 3). ``stamp`` (if any) gets ``now`` whenever
     something else changes, and never alone. ``missing`` is the dead-letter reason of a
-    target whose source record was not found.
+    target whose source record was not found. ``partial``: a record some of whose values
+    cannot be transformed is still planned with the others (each bad field a problem);
+    otherwise it is not planned at all.
     """
 
     rules: tuple[Rule, ...]
     key_field: str | None = None
     stamp: str | None = None
     missing: str = "record not found in its source"
+    partial: bool = False
 
     @property
     def managed(self) -> frozenset[str]:
@@ -317,7 +320,9 @@ def plan_records(
             )
         except DesiredValuesError as error:
             plans.problems.extend(problems_of(error))
-            continue
+            if not rules.partial or not set(error.partial) - rules.managed:
+                continue
+            desired = error.partial
         plan = plan_record(target, desired, shadows.get(key, {}), rules.stamp)
         if plan is None:
             plans.unchanged.append(key)

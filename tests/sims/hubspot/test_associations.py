@@ -248,3 +248,43 @@ def test_a_merge_keeps_one_primary_company(client: HubSpot) -> None:
     assert [
         (str(r.to_object_id), {t.type_id for t in r.association_types}) for r in back.results
     ] == [(survivor.id, {280})]
+
+
+def test_batch_create_makes_each_inputs_inline_associations(client: HubSpot, sim: Any) -> None:
+    """Reference 4.1: a batch create input may carry ``associations``, like a single create;
+    a target that does not exist fails that input (207 with its trace id)."""
+    company = _company(client, "Harbour Freight")
+    created = client.crm.contacts.batch_api.create(
+        batch_input_simple_public_object_batch_input_for_create={
+            "inputs": [
+                {
+                    "properties": {"email": "ana@harbour.co.nz"},
+                    "associations": [{"to": {"id": company}, "types": [PRIMARY]}],
+                    "objectWriteTraceId": "ana",
+                },
+                {
+                    "properties": {"email": "ben@harbour.co.nz"},
+                    "associations": [{"to": {"id": "999"}, "types": [PRIMARY]}],
+                    "objectWriteTraceId": "ben",
+                },
+            ]
+        }
+    )
+    (ana,) = created.results
+    assert ana.properties["associatedcompanyid"] == company
+    (error,) = created.errors
+    assert error.message == "One or more associations are invalid"
+    assert error.context["objectWriteTraceId"] == ["ben"]
+
+
+def test_a_user_may_add_a_contact_on_a_companys_page(client: HubSpot, sim: Any) -> None:
+    company = _company(client, "Kauri Traders")
+    answer = sim.http.post(
+        "/_sim/objects/contacts",
+        json={
+            "properties": {"email": "user@kauri.co.nz"},
+            "associations": [{"to": {"id": company}, "types": [PRIMARY]}],
+        },
+    )
+    assert answer.status_code == 201
+    assert answer.json()["properties"]["associatedcompanyid"] == company
