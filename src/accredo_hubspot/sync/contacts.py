@@ -304,7 +304,11 @@ class ContactToHubSpotSpec:
             same = found.get(_fold(record.origin.EmailAddress))
             if same is not None and same.id not in taken:
                 taken[same.id] = record.key
-                baseline = {k: v for k, v in same.properties.items() if v is not None}
+                baseline = {
+                    rule.hubspot: value
+                    for rule in self._config.contact_fields
+                    if (value := same.properties.get(rule.hubspot)) is not None
+                }
                 targets.append(Target(record.key, same.id, "email", baseline=baseline))
             else:
                 association = Association(COMPANIES, company_id, PRIMARY_COMPANY_TYPE_ID)
