@@ -184,6 +184,17 @@ def setup(config: ConfigOption = None) -> None:
             f"property group [bold]{report.group}[/bold]: {len(report.properties)} properties "
             f"({len(report.created)} created, {len(report.updated)} updated)"
         )
+        objects = report.objects
+        if objects.custom_objects:
+            console.print(
+                f"custom objects: {len(objects.created)} created, {len(objects.kept)} kept "
+                f"({', '.join(objects.created + objects.kept)})"
+            )
+        else:
+            why = f"refused by HubSpot: {objects.refused}" if objects.refused else "configured"
+            console.print(f"no custom objects ({why}): invoices and orders go on the company")
+        for difference in objects.differences:
+            err_console.print(f"schema differs, left as it is: {difference}")
 
     configure_logging()
     run_command(go)

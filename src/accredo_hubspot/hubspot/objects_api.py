@@ -14,7 +14,7 @@ from accredo_hubspot.hubspot.batching import (
     BatchWriter,
     WriteAction,
 )
-from accredo_hubspot.hubspot.errors import HubSpotValidationError
+from accredo_hubspot.hubspot.errors import UNIQUE_VALUE_TAKEN_TEXT, HubSpotValidationError
 from accredo_hubspot.hubspot.models import (
     AssociationSpec,
     BatchOutcome,
@@ -237,6 +237,32 @@ class ObjectsAPI:
     async def batch_create(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
         """Create records, per-input results (keys map back through trace ids)."""
         return await self._write("create", object_type, inputs)
+
+    async def batch_create_unique(
+        self, object_type: str, id_property: str, inputs: Sequence[WriteInput]
+    ) -> BatchOutcome:
+        """Create records (``WriteInput.id``: their unique ``id_property`` value) with their
+        inline associations; one whose unique value is taken is upserted on it instead.
+
+        So a create resent after a lost answer or a crash lands on the record the first one
+        made (its associations were made with it) rather than failing or making a copy:
+        HubSpot refuses the second create with "already has that value" (reference 2.3, 6).
+        """
+        created = await self.batch_create(object_type, inputs)
+        taken = {
+            f.key
+            for f in created.failed
+            if f.property_name == id_property and UNIQUE_VALUE_TAKEN_TEXT in f.message
+        }
+        if not taken:
+            return created
+        again = [item for item in inputs if item.key in taken]
+        upserted = await self.batch_upsert(object_type, id_property, again)
+        created.failed = [f for f in created.failed if f.key not in taken] + upserted.failed
+        created.written.update(upserted.written)
+        created.call_of.update(upserted.call_of)
+        created.calls += upserted.calls
+        return created
 
     async def batch_archive(self, object_type: str, ids: Sequence[str]) -> int:
         """Archive records by id; returns the number of calls made."""

@@ -114,6 +114,16 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    """Invoices and orders in HubSpot (``[documents]``)."""
+
+    custom_objects: bool = True  # false: company summary properties, even on Enterprise
+    paid_archive_after_days: int = 30
+    orders_per_customer: int = 20
+    order_window_months: int = 12
+
+
+@dataclass(frozen=True)
 class MappingConfig:
     source: str
     nzbn_property: str
@@ -123,6 +133,7 @@ class MappingConfig:
     near_limit_pct: Decimal
     generic_email_domains: frozenset[str]
     contact_fields: tuple[FieldRule, ...] = ()
+    documents: DocumentSettings = DocumentSettings()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -237,6 +248,7 @@ class _Parser:
                 "sync",
                 "credit",
                 "matching",
+                "documents",
                 "company_fields",
                 "contact_fields",
             },
@@ -261,6 +273,7 @@ class _Parser:
             near_limit_pct=self.near_limit(self.table(data, "credit")),
             generic_email_domains=self.generic_domains(self.table(data, "matching")),
             contact_fields=self.contact_rules(data.get("contact_fields", [])),
+            documents=self.documents(self.table(data, "documents")),
         )
 
     def contact_rules(self, value: object) -> tuple[FieldRule, ...]:
@@ -313,6 +326,46 @@ class _Parser:
         if not isinstance(value, bool):
             raise self.fail(where, f"expected true or false, got {value!r}")
         return value
+
+    def documents(self, table: Mapping[str, Any]) -> DocumentSettings:
+        where = "[documents]"
+        names = {
+            "custom_objects",
+            "paid_archive_after_days",
+            "orders_per_customer",
+            "order_window_months",
+        }
+        self.keys(table, where, names)
+        defaults = DocumentSettings()
+        custom = table.get("custom_objects", defaults.custom_objects)
+        if not isinstance(custom, bool):
+            raise self.fail("documents.custom_objects", f"expected true or false, got {custom!r}")
+        days = self.integer(
+            table,
+            "paid_archive_after_days",
+            "documents.paid_archive_after_days",
+            defaults.paid_archive_after_days,
+            0,
+            3650,
+        )
+        orders = self.integer(
+            table,
+            "orders_per_customer",
+            "documents.orders_per_customer",
+            defaults.orders_per_customer,
+            1,
+            100,
+        )
+        months = self.integer(
+            table,
+            "order_window_months",
+            "documents.order_window_months",
+            defaults.order_window_months,
+            1,
+            120,
+        )
+        assert days is not None and orders is not None and months is not None
+        return DocumentSettings(custom, days, orders, months)
 
     def sync(self, table: Mapping[str, Any]) -> SyncSettings:
         self.keys(

@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from sims.hubspot.app import create_app
-from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.hubspot.config import DEMO_TOKEN, TIERS, HubSpotSimConfig
 from sims.hubspot.subscriptions import SubscriptionRefused, WebhookComponent, read_hsmeta
 
 cli = typer.Typer(add_completion=False, help="A local HubSpot CRM API v3/v4 simulator.")
@@ -55,9 +55,19 @@ def serve(
     storm_429_rate: Annotated[float, Opt("--storm-429-rate", help="Share of forced 429s.")] = 0.0,
     latency_ms: Annotated[int, Opt("--latency-ms", help="Added latency per request.")] = 0,
     drop_rate: Annotated[float, Opt("--drop-rate", help="Share of dropped connections.")] = 0.0,
+    tier: Annotated[
+        str,
+        Opt(
+            "--tier",
+            help="Portal subscription: enterprise (custom objects) or professional "
+            "(schema creation refused).",
+        ),
+    ] = "enterprise",
 ) -> None:
     """Serve the simulator until interrupted."""
     tokens = list(token) if token else [DEMO_TOKEN]
+    if tier not in TIERS:
+        raise typer.BadParameter(f"one of {', '.join(TIERS)}", param_hint="--tier")
     hooks = _webhook_component(webhook_subscriptions)
     config = HubSpotSimConfig(
         token=tokens,
@@ -76,6 +86,7 @@ def serve(
         storm_429_rate=storm_429_rate,
         latency_ms=latency_ms,
         drop_rate=drop_rate,
+        tier=tier,
     )
     typer.echo(f"HubSpot simulator: http://{host}:{port}")
     typer.echo(f"Token: {tokens[0]}")

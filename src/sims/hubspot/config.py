@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 """The documented demo token: it looks like a real private-app token and is accepted by default."""
 
+TIERS = ("enterprise", "professional")
+"""Portal subscriptions the simulator tells apart (only custom objects differ so far)."""
+
 WEBHOOK_RETRY_DELAYS_S: tuple[float, ...] = (
     60.0,
     300.0,
@@ -66,6 +69,18 @@ class HubSpotSimConfig:
     drop_rate: float = 0.0
     """Share of API requests whose connection is dropped before an answer."""
     max_unique_properties: int = 10
+    tier: str = "enterprise"
+    """The portal's subscription: ``enterprise`` has custom objects; ``professional`` refuses
+    schema creation (reference 7: custom objects are Enterprise-only)."""
+
+    def __post_init__(self) -> None:
+        if self.tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {self.tier!r}")
+
+    @property
+    def custom_objects(self) -> bool:
+        """Whether this portal may create custom object schemas."""
+        return self.tier == "enterprise"
 
     @property
     def tokens(self) -> frozenset[str]:

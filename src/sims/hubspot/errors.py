@@ -138,6 +138,19 @@ def unknown_route() -> SimError:
     return SimError(404, None, UNKNOWN_ROUTE_MESSAGE)
 
 
+CUSTOM_OBJECTS_UNAVAILABLE_MESSAGE = (
+    "This portal's subscription does not include custom objects: "
+    "creating object schemas needs an Enterprise subscription."
+)
+
+
+def custom_objects_unavailable() -> SimError:
+    """A schema create on a portal below Enterprise. [assumed] reference 7: a 403 in the
+    generic envelope with category ``MISSING_SCOPES``; the message text is the simulator's own.
+    Kept here, in one place, until a real answer is captured."""
+    return SimError(403, "MISSING_SCOPES", CUSTOM_OBJECTS_UNAVAILABLE_MESSAGE)
+
+
 def unauthorized() -> SimError:
     return SimError(401, "INVALID_AUTHENTICATION", AUTH_MESSAGE)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.errors import SimError, bad_request
+from sims.hubspot.errors import SimError, bad_request, custom_objects_unavailable
 from sims.hubspot.http import Ctx, Router, reply, require
 from sims.hubspot.schema_rules import (
     create_schema,
@@ -144,6 +144,8 @@ async def list_schemas(ctx: Ctx) -> Response:
 
 
 async def post_schema(ctx: Ctx) -> Response:
+    if not ctx.sim.config.custom_objects:
+        raise custom_objects_unavailable()
     otype = create_schema(ctx.sim.portal, await ctx.json_object())
     return reply(201, schema_json(ctx.sim.portal, otype))
 
