@@ -194,8 +194,11 @@ class AccredoClient:
         query = Query(filter=filter, select=select, orderby=orderby, expand=expand, top=top)
         url = with_query(self.entity_url(entity), query.params())
         async for page in self._iter_pages(url, _page_size(page_size or self._page_size)):
-            for record in page:
-                yield record
+            # Each record leaves the page as it is handed on: a caller that turns records into
+            # models does not hold a whole page of them twice (backfill memory).
+            page.reverse()
+            while page:
+                yield page.pop()
 
     async def fetch_by_keys(
         self,
@@ -480,9 +483,12 @@ class AccredoClient:
                 raise AccredoError(f"GET {_path(next_url)}: the server repeated a nextLink")
             seen.add(next_url)
             body = await self._get_json(next_url, headers)
-            yield _value_of(body, next_url)
+            page = _value_of(body, next_url)
             link = body.get("@odata.nextLink")
+            del body  # not kept alive while the next page is read
             next_url = urljoin(next_url, link) if isinstance(link, str) and link else None
+            yield page
+            del page
 
     async def _get_json(self, url: str, headers: Mapping[str, str] | None = None) -> Record:
         response = await self._send("GET", url, headers=headers, idempotent=True)
