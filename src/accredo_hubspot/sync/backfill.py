@@ -41,12 +41,15 @@ from accredo_hubspot.tasks import task_group
 
 log = structlog.get_logger(__name__)
 
-#: Chunks read ahead of the writer, so Accredo reads overlap HubSpot writes.
-READ_AHEAD_CHUNKS = 2
 #: Chunks being written at once: one chunk's store commit overlaps the next one's HubSpot calls.
 #: Their HubSpot calls take turns in chunk order, so the last chunk's calls are not spread
 #: across the previous chunk's, and only the last chunk's commit is left when they end.
 CHUNKS_IN_FLIGHT = 2
+#: Chunks held at once, read or being written: a chunk is read from Accredo as soon as the one
+#: before the chunk sending has committed, so the read overlaps the sending. The reader asks
+#: for room before it reads a page, which bounds the backfill's memory (debtors held are at
+#: most this times the chunk size) whatever the size of the ledger.
+CHUNKS_HELD = CHUNKS_IN_FLIGHT
 
 Progress = Callable[[int, int | None], None]
 
@@ -101,8 +104,9 @@ class Backfill:
         total_task = tasks.create_task(self._accredo.count_customers())
         # The first debtors (and their open transactions) are read while HubSpot's companies
         # are listed.
-        chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue(READ_AHEAD_CHUNKS)
-        tasks.create_task(self._read_chunks(chunks, tasks))
+        chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue()
+        room = asyncio.Semaphore(CHUNKS_HELD)
+        tasks.create_task(self._read_chunks(chunks, room, tasks))
         current = await self._known_companies()
         report.companies_listed = len(current)
         index = CompanyIndex.build(
@@ -132,6 +136,7 @@ class Backfill:
                     progress(report.debtors, total())
             finally:
                 slots.release()
+                room.release()
 
         writers: set[asyncio.Task[None]] = set()
         while (chunk := await chunks.get()) is not None:
@@ -176,16 +181,20 @@ class Backfill:
         )
 
     async def _read_chunks(
-        self, out: asyncio.Queue[_Chunk | None], tasks: asyncio.TaskGroup
+        self, out: asyncio.Queue[_Chunk | None], room: asyncio.Semaphore, tasks: asyncio.TaskGroup
     ) -> None:
+        """Chunks of debtors in code order, each read only once there is room for it (a
+        writer done with its chunk makes room)."""
         chunk: list[ARCustomer] = []
         page_size = self._config.sync.accredo_page_size
         fields = customer_fields(self._config)
+        await room.acquire()
         async for customer in self._accredo.iter_customers(page_size=page_size, fields=fields):
             chunk.append(customer)
             if len(chunk) >= self._chunk_size:
                 await out.put(self._chunk(chunk, tasks))
                 chunk = []
+                await room.acquire()  # before the next page is read
         if chunk:
             await out.put(self._chunk(chunk, tasks))
         await out.put(None)
