@@ -334,6 +334,12 @@ def explain(
     if not entries:
         err_console.print(f"error: no audit entries for {normalise_code(code)}", highlight=False)
         raise typer.Exit(1)
+    if field is not None and not any(field in entry.changes for entry in entries):
+        err_console.print(
+            f"error: the audit log holds no write of {field} for {normalise_code(code)}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps(views.explain_json(entries, field), indent=2, ensure_ascii=False))
     else:

@@ -43,6 +43,7 @@ def test_explain_names_the_delta_id_of_a_change(tmp_path: Path) -> None:
         origins = invoke_json(["explain", code.lower()], env, tmp_path)
         history = invoke_json(["explain", code, BALANCE], env, tmp_path)
         _, table, _ = invoke(["explain", code, BALANCE], env, tmp_path)
+        unknown, _, err = invoke(["explain", code, "no_such_property"], env, tmp_path)
 
     balance = next(o for o in origins if o["field"] == BALANCE)
     table_name, delta_id_text = balance["source"].split(" DeltaID ")[0], balance["source"]
@@ -55,6 +56,7 @@ def test_explain_names_the_delta_id_of_a_change(tmp_path: Path) -> None:
     assert [o["source"] for o in history] == [balance["source"], "backfill"]
     assert history[1]["new"] == balance["old"]
     assert "DeltaID" in table
+    assert unknown == 1 and "no write of no_such_property" in err
 
 
 def test_explain_of_a_record_never_written_says_so(tmp_path: Path) -> None:
