@@ -80,7 +80,15 @@ async def test_the_printed_file_round_trips_into_the_simulator(
                     )
                     assert edit.status_code == 200, edit.text
                 await _until(lambda: len(app.inbox()) >= 2)
-                hooks = (await hubspot.get("/_sim/webhooks")).json()
+                # The simulator logs a delivery once its answer is back, a moment after the
+                # receiver has stored the events.
+                deadline = time.monotonic() + 5
+                while True:
+                    hooks = (await hubspot.get("/_sim/webhooks")).json()
+                    settled = hooks["pending"] == 0 and hooks["deliveries"]
+                    if settled or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.02)
         finally:
             sim.terminate()
             sim.communicate(timeout=10)

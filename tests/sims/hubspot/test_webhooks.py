@@ -133,10 +133,22 @@ def test_failed_delivery_is_retried_with_attempt_number(make_sim: Any, receiver:
     with _hooked(make_sim, url, webhook_subscriptions=["contact.creation"]) as sim:
         sim.http.post("/crm/v3/objects/contacts", json={"properties": {"email": "r@x.nz"}})
         events = target.wait_for(3)
-        log = sim.http.get("/_sim/webhooks").json()
+        # The simulator logs a delivery once its answer is back, a moment after the receiver
+        # has seen it.
+        log = _deliveries_logged(sim, 3)
     assert [e["attemptNumber"] for e in events] == [0, 1, 2]
     assert len({e["eventId"] for e in events}) == 1
     assert [d["status"] for d in log["deliveries"]] == [500, 400, 204]
+
+
+def _deliveries_logged(sim: Any, count: int, timeout_s: float = 5.0) -> dict[str, Any]:
+    """The simulator's delivery log once it holds ``count`` deliveries (or at the deadline)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        log: dict[str, Any] = sim.http.get("/_sim/webhooks").json()
+        if len(log["deliveries"]) >= count or time.monotonic() > deadline:
+            return log
+        time.sleep(0.02)
 
 
 def test_merge_association_and_deletion_events(make_sim: Any, receiver: Any) -> None:
