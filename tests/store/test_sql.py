@@ -92,3 +92,48 @@ def test_insert_columns_stores_the_same_rows_as_insert_many(store: StateStore) -
 def test_insert_columns_refuses_columns_of_different_lengths(store: StateStore) -> None:
     with store.engine.begin() as conn, pytest.raises(ValueError, match="lengths"):
         insert_columns(conn, tables.meta, {"key": ["a", "b"], "value": ["1"]})
+
+
+AWKWARD = ['{"p":"a \\"quoted\\" value"}', "back\\slash", "{braces},commas", "", "NULL", "Māori ✓"]
+
+
+def test_bulk_rows_keep_every_character(store: StateStore) -> None:
+    """Many rows go as one array per column (binary on PostgreSQL): quotes, backslashes,
+    braces, commas, empty text, the word NULL and non-ASCII text come back as written."""
+    rows = [_shadow(f"K{n}", value) for n, value in enumerate(AWKWARD)]
+    with store.engine.begin() as conn:
+        upsert(conn, tables.shadows, rows, keys=SHADOW_KEYS, update=["shadow"])
+    assert _shadows(store) == {f"K{n}": value for n, value in enumerate(AWKWARD)}
+    packed = [zlib.compress(value.encode()) for value in AWKWARD]
+    row = {"at": AT, "side": "hubspot", "record_type": "company", "reason": "r"}
+    with store.engine.begin() as conn:
+        insert_many(
+            conn,
+            tables.audit_log,
+            [
+                {**row, "record_key": value, "remote_id": None if n % 2 else value, "changes": p}
+                for n, (value, p) in enumerate(zip(AWKWARD, packed, strict=True))
+            ],
+        )
+    with store.engine.connect() as conn:
+        stored = conn.execute(
+            select(
+                tables.audit_log.c.record_key,
+                tables.audit_log.c.remote_id,
+                tables.audit_log.c.changes,
+            ).order_by(tables.audit_log.c.id)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (value, None if n % 2 else value, p)
+        for n, (value, p) in enumerate(zip(AWKWARD, packed, strict=True))
+    ]
+
+
+@pytest.mark.postgres
+def test_postgres_plans_each_statement_for_its_values(postgres_url: str) -> None:
+    """No server-side prepared statements: a generic plan of a 500-key ``IN`` list would
+    compare every row with every key (see store/engine.py)."""
+    with StateStore.open(postgres_url) as store, store.engine.connect() as conn:
+        driver_connection = conn.connection.driver_connection
+        assert driver_connection is not None
+        assert driver_connection.prepare_threshold is None
