@@ -126,3 +126,52 @@ async def test_a_call_runs_with_the_callers_context_and_errors_come_back(store_u
             REQUEST.reset(bound)
         with pytest.raises(ValueError, match="not a number"):
             await store.run(int, "not a number")
+
+
+async def test_a_cancelled_caller_unwinds_after_its_running_call_ends(store_url: str) -> None:
+    """The cancellation waits for the call in the store's thread, so what the caller does next
+    (give claims back) never runs beside the commit it interrupted."""
+    entered, release = threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def slow_call() -> None:
+        entered.set()
+        release.wait(timeout=30)
+        ended.append("call")
+
+    async with await AsyncStateStore.open(store_url) as store:
+        caller = asyncio.create_task(store.run(slow_call))
+        await asyncio.to_thread(entered.wait, 30)
+        caller.cancel()
+        for _ in range(20):  # the loop goes round; the caller must not unwind yet
+            await asyncio.sleep(0)
+        assert not caller.done()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        assert ended == ["call"]
+
+
+async def test_a_call_not_yet_started_when_its_caller_is_cancelled_never_runs(
+    sqlite_url: str,
+) -> None:
+    """SQLite's store has one thread: the second call waits behind the first."""
+    entered, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def first() -> None:
+        entered.set()
+        release.wait(timeout=30)
+
+    async with await AsyncStateStore.open(sqlite_url) as store:
+        running = asyncio.create_task(store.run(first))
+        await asyncio.to_thread(entered.wait, 30)
+        queued = asyncio.create_task(store.run(ran.append, "second"))
+        await asyncio.sleep(0)
+        queued.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        release.set()
+        await running
+        await store.run(ran.append, "third")
+    assert ran == ["third"]

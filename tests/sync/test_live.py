@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from sqlalchemy import select
 
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.store import TO_HUBSPOT, AuditEntry
+from accredo_hubspot.store import schema as tables
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.live import (
@@ -262,21 +264,102 @@ async def test_run_finishes_when_stop_is_set(synced: Synced) -> None:
     assert task.done() and task.exception() is None
 
 
+def queue_rows(synced: Synced) -> dict[str, str | None]:
+    """Queued record -> the owner claiming it (None: unclaimed)."""
+    queue = tables.work_queue.c
+    with synced.conn.store.sync.engine.connect() as conn:
+        return dict(conn.execute(select(queue.record_key, queue.claimed_by)).all())
+
+
+def accredo_faults(world: World, **faults: float) -> None:
+    httpx.put(f"{world.accredo.url}/_sim/faults", json=faults).raise_for_status()
+
+
+async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced: Synced) -> None:
+    """HubSpot hangs on the batch in hand: once the grace is over, run returns, the write is
+    abandoned and the record is back in the queue for any worker, unrecorded."""
+    conn, world = synced.conn, synced.world
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=0.2
+    )
+    code = sorted(synced.links())[13]
+    world.post_transaction("invoices", code, 31.0)
+    world.hubspot_faults(latency_ms=20_000)
+    stop = asyncio.Event()
+    try:
+        task = asyncio.create_task(live.run(stop))
+        await _until(lambda: queue_rows(synced).get(code) == live.worker.owner, 30)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+    finally:
+        world.hubspot_faults(latency_ms=0)
+    assert queue_rows(synced) == {code: None}
+    assert not [
+        a for a in conn.store.sync.list_audit(COMPANY_RECORD, code) if a.reason == "accredo change"
+    ]
+
+
+async def test_a_stop_lets_the_batch_in_hand_finish_within_the_grace(synced: Synced) -> None:
+    conn, world = synced.conn, synced.world
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=30
+    )
+    code = sorted(synced.links())[14]
+    world.post_transaction("invoices", code, 32.0)
+    world.hubspot_faults(latency_ms=500)
+    stop = asyncio.Event()
+    try:
+        task = asyncio.create_task(live.run(stop))
+        await _until(lambda: queue_rows(synced).get(code) == live.worker.owner, 30)
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    finally:
+        world.hubspot_faults(latency_ms=0)
+    assert queue_rows(synced) == {}
+    (customer,) = await conn.accredo.get_customers([code])
+    company = synced.company(code, "accredo_balance_total")
+    assert company["accredo_balance_total"] == cents(customer.BalanceTotal)
+
+
+async def test_a_stop_drops_a_poll_in_progress_and_its_changes_are_read_again(
+    synced: Synced,
+) -> None:
+    """Accredo hangs while the leader polls: run returns at once; the cursors did not move,
+    so the next process reads the same changes."""
+    conn, world = synced.conn, synced.world
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=30
+    )
+    code = sorted(synced.links())[15]
+    world.post_transaction("invoices", code, 33.0)
+    cursors = conn.store.sync.get_cursors()
+    accredo_faults(world, latency_ms=20_000)
+    stop = asyncio.Event()
+    try:
+        task = asyncio.create_task(live.run(stop))
+        await _until(lambda: conn.store.sync.lease_holder(ACCREDO_POLL_LEASE) is not None, 30)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+    finally:
+        accredo_faults(world, latency_ms=0)
+    assert conn.store.sync.get_cursors() == cursors
+    assert queue_rows(synced) == {}
+    report = await LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).cycle()
+    assert report.queued == 1 and report.processed == 1
+
+
 @pytest.mark.slow
 async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced: Synced) -> None:
     world = synced.world
     code = sorted(synced.links())[7]
 
-    def accredo_faults(**faults: float) -> None:
-        httpx.put(f"{world.accredo.url}/_sim/faults", json=faults).raise_for_status()
-
     stop = asyncio.Event()
     task = asyncio.create_task(synced.live.run(stop))
     try:
-        accredo_faults(error_rate=1.0)
+        accredo_faults(world, error_rate=1.0)
         world.post_transaction("invoices", code, 777.77)  # happens while the API is down
         await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
-        accredo_faults(error_rate=0.0)
+        accredo_faults(world, error_rate=0.0)
         (customer,) = [c for c in await synced.conn.accredo.get_customers([code])]
         expected = cents(customer.BalanceTotal)
         await _until(
@@ -286,7 +369,7 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
             30,
         )
     finally:
-        accredo_faults(error_rate=0.0)
+        accredo_faults(world, error_rate=0.0)
         stop.set()
         await asyncio.wait_for(task, timeout=10)
     last_error = synced.conn.store.sync.get_last_error() or ""

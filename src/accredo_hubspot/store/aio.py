@@ -7,7 +7,9 @@ answering while rows are written. The store's threads belong to it: SQLite gets 
 writer is the rule, and calls keep their order), PostgreSQL a few.
 
 A caller cancelled while its call runs does not stop the call: the transaction commits or
-rolls back whole, as if the process had stopped there.
+rolls back whole, and the cancellation reaches the caller once it has, so what the caller does
+next (give its claims back, say) comes after it, never beside it in another thread. A call not
+yet started when its caller is cancelled does not run.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def _offloaded(
     return call
 
 
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Take the outcome of a call whose caller was cancelled (nobody else will)."""
+    if not future.cancelled():
+        future.exception()
+
+
 class AsyncStateStore:
     """Every ``StateStore`` method as a coroutine; ``sync`` is the store itself (for code with
     no event loop: scripts, tests inspecting state)."""
@@ -62,7 +70,15 @@ class AsyncStateStore:
         log lines keep their bound fields)."""
         context = contextvars.copy_context()
         call = functools.partial(context.run, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        future = self._executor.submit(call)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if not future.cancel():  # running: wait for its commit or rollback
+                running = asyncio.wrap_future(future)
+                running.add_done_callback(_retrieve)
+                await asyncio.wait([running])
+            raise
 
     @property
     def supports_several_workers(self) -> bool:
@@ -99,7 +115,6 @@ class AsyncStateStore:
     complete = _offloaded(StateStore.complete)
     renew_claims = _offloaded(StateStore.renew_claims)
     release = _offloaded(StateStore.release)
-    pending = _offloaded(StateStore.pending)
     queue_depth = _offloaded(StateStore.queue_depth)
     oldest_pending_age_s = _offloaded(StateStore.oldest_pending_age_s)
     acquire_lease = _offloaded(StateStore.acquire_lease)
