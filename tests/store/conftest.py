@@ -16,9 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select
 
-from accredo_hubspot.store import StateStore
+from accredo_hubspot.store import TO_HUBSPOT, Direction, StateStore, schema
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -75,6 +75,21 @@ def store_url(request: pytest.FixtureRequest) -> str:
 def store(store_url: str) -> Iterator[StateStore]:
     with StateStore.open(store_url) as opened:
         yield opened
+
+
+def queued(
+    store: StateStore, direction: Direction = TO_HUBSPOT, record_type: str = "company"
+) -> list[str]:
+    """The keys queued in one direction for one record type, oldest first, claimed or not
+    (read without claiming them)."""
+    queue = schema.work_queue.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(queue.record_key)
+            .where(queue.direction == direction, queue.record_type == record_type)
+            .order_by(queue.id)
+        )
+        return list(rows.scalars())
 
 
 class StepClock:

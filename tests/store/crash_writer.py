@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from accredo_hubspot.store import AuditEntry, StateStore
+from accredo_hubspot.store import SINGLE_WORKER, AuditEntry, StateStore
 
 CO = "company"
 
@@ -24,7 +24,8 @@ def main(url: str) -> None:
                 "to_hubspot", CO, [f"C{position}"], "delta", {"ARDELTA": position}
             )
             if position % 3 == 0:
-                claimed = store.pending("to_hubspot", CO, 2)
+                entries = store.claim(SINGLE_WORKER, 2, 600, direction="to_hubspot", record_type=CO)
+                claimed = [entry.key for entry in entries]
                 store.record_sync(
                     CO,
                     "hubspot",

@@ -16,6 +16,7 @@ from accredo_hubspot.store import (
     StoreError,
 )
 from accredo_hubspot.store import state as state_module
+from tests.store.conftest import queued
 
 CO = "company"
 
@@ -50,7 +51,7 @@ def _snapshot(store: StateStore) -> tuple[object, ...]:
         store.get_shadows("hubspot", CO),
         store.get_cursors(),
         store.get_feed_state("accredo"),
-        store.pending(TO_HUBSPOT, CO, 100),
+        queued(store),
         store.list_audit(),
         store.dead_letter_count(),
         store.status().last_sync_at,
@@ -64,7 +65,7 @@ def test_invariant_4_enqueue_and_advance_is_all_or_nothing(store: StateStore) ->
             TO_HUBSPOT, CO, ["C2", "C3"], "delta", BreaksMidway({"ARDELTA": 9})
         )
     assert store.get_cursors() == {"ARDELTA": 1}
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C1"]
+    assert queued(store) == ["C1"]
 
 
 def test_a_database_error_in_enqueue_and_advance_leaves_the_queue_alone(store: StateStore) -> None:

@@ -27,7 +27,7 @@ def test_entries_name_direction_and_record_type(timed_store: StateStore) -> None
         QueueEntry(TO_ACCREDO, CO, "C1"),
         QueueEntry(TO_HUBSPOT, "contact", "C1"),
     ]
-    assert store.pending(TO_ACCREDO, CO, 10) == []  # claimed by w1, lease running
+    assert store.claim("w2", 10, 30, direction=TO_ACCREDO) == []  # w1's, lease running
     with pytest.raises(ValueError, match="direction"):
         QueueEntry("sideways", CO, "C1")  # type: ignore[arg-type]
 
@@ -79,9 +79,11 @@ def test_record_sync_completes_the_entries_of_its_direction_only(timed_store: St
     store = timed_store
     store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
     store.enqueue(TO_ACCREDO, CO, ["C1"], "webhook")
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C1"]
-    store.record_sync(CO, "hubspot", links={}, shadows={}, audit=[], completed=["C1"])
-    assert store.claim("w1", 10, 30) == [QueueEntry(TO_ACCREDO, CO, "C1")]
+    assert store.claim("w1", 10, 30, direction=TO_HUBSPOT, record_type=CO) == [
+        QueueEntry(TO_HUBSPOT, CO, "C1")
+    ]
+    store.record_sync(CO, "hubspot", links={}, shadows={}, audit=[], completed=["C1"], owner="w1")
+    assert store.claim("w2", 10, 30) == [QueueEntry(TO_ACCREDO, CO, "C1")]
 
 
 def test_sqlite_says_one_worker(sqlite_url: str) -> None:

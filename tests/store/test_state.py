@@ -17,7 +17,7 @@ from accredo_hubspot.store import (
     StateStore,
     StoreError,
 )
-from tests.store.conftest import StepClock
+from tests.store.conftest import StepClock, queued
 
 CO = "company"
 
@@ -105,15 +105,22 @@ def test_cursors_round_trip(store: StateStore) -> None:
 # -- work queue -------------------------------------------------------------------------------
 
 
+def claimed_keys(store: StateStore, limit: int) -> list[str]:
+    """Claim as the one worker of a single process does."""
+    entries = store.claim(SINGLE_WORKER, limit, 600, direction=TO_HUBSPOT, record_type=CO)
+    return [entry.key for entry in entries]
+
+
 def test_queue_is_oldest_first_and_coalesced(timed_store: StateStore, clock: StepClock) -> None:
     store = timed_store
     store.enqueue(TO_HUBSPOT, CO, ["C3", "C1"], "delta")
     clock.advance(1)
     store.enqueue(TO_HUBSPOT, CO, ["C2", "C3", "C2"], "webhook")
     assert store.queue_depth() == 3
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C3", "C1", "C2"]
-    assert store.pending(TO_HUBSPOT, CO, 2) == ["C3", "C1"]
-    assert store.pending(TO_HUBSPOT, CO, 0) == []
+    assert queued(store) == ["C3", "C1", "C2"]
+    assert claimed_keys(store, 2) == ["C3", "C1"]
+    assert claimed_keys(store, 10) == ["C3", "C1", "C2"]  # its own claims, and the rest
+    assert claimed_keys(store, 0) == []
 
 
 def test_coalesced_enqueue_updates_reason_and_last_time(
@@ -136,21 +143,19 @@ def test_coalesced_enqueue_updates_reason_and_last_time(
 def test_complete_removes_records(store: StateStore) -> None:
     store.enqueue(TO_HUBSPOT, CO, ["C1", "C2", "C3"], "backfill")
     store.complete(SINGLE_WORKER, [QueueEntry(TO_HUBSPOT, CO, k) for k in ["C1", "C3", "NOPE"]])
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C2"]
+    assert queued(store) == ["C2"]
     assert store.queue_depth() == 1
 
 
 def test_a_change_arriving_during_the_write_survives_complete(store: StateStore) -> None:
     store.enqueue(TO_HUBSPOT, CO, ["C1", "C2"], "delta")
-    batch = store.pending(TO_HUBSPOT, CO, 10)
+    batch = claimed_keys(store, 10)
     store.enqueue(
         TO_HUBSPOT, CO, ["C1"], "delta"
     )  # C1 changes again while the batch is being written
     store.complete(SINGLE_WORKER, [QueueEntry(TO_HUBSPOT, CO, key) for key in batch])
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C1"]
-    store.complete(
-        SINGLE_WORKER, [QueueEntry(TO_HUBSPOT, CO, k) for k in store.pending(TO_HUBSPOT, CO, 10)]
-    )
+    assert claimed_keys(store, 10) == ["C1"]
+    store.complete(SINGLE_WORKER, [QueueEntry(TO_HUBSPOT, CO, "C1")])
     assert store.queue_depth() == 0
 
 
@@ -166,7 +171,7 @@ def test_oldest_pending_age(timed_store: StateStore, clock: StepClock) -> None:
 
 def test_enqueue_and_advance(store: StateStore) -> None:
     store.enqueue_and_advance(TO_HUBSPOT, CO, ["C1", "C2"], "delta", {"ARDELTA": 7, "INDELTA": 2})
-    assert store.pending(TO_HUBSPOT, CO, 10) == ["C1", "C2"]
+    assert queued(store) == ["C1", "C2"]
     assert store.get_cursors() == {"ARDELTA": 7, "INDELTA": 2}
 
 
@@ -305,7 +310,7 @@ def test_naive_times_are_refused(store: StateStore) -> None:
 def test_record_sync_commits_everything(timed_store: StateStore, clock: StepClock) -> None:
     store = timed_store
     store.enqueue(TO_HUBSPOT, CO, ["ACME", "BETA"], "backfill")
-    claimed = store.pending(TO_HUBSPOT, CO, 10)
+    claimed = claimed_keys(store, 10)
     store.record_sync(
         CO,
         "hubspot",

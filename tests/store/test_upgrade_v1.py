@@ -17,6 +17,7 @@ from accredo_hubspot.store import TO_HUBSPOT, DeadLetter, StateStore
 from accredo_hubspot.store import schema as tables
 from accredo_hubspot.store.engine import create_store_engine
 from accredo_hubspot.store.migrations import PAST_V1_VERSION, V1_REVISION, head_revision, migrate
+from tests.store.conftest import queued as queued_keys
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "state-v1.sqlite"
 CO = "company"
@@ -83,7 +84,7 @@ def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path, v1_url: str)
         ) == sorted(shadows)
         assert store.get_shadows("accredo", CO) == {}
         assert store.get_cursors() == dict(cursors)
-        assert store.pending(TO_HUBSPOT, CO, 10) == [code for code, _reason, _n in queued]
+        assert queued_keys(store) == [code for code, _reason, _n in queued]
         open_letters = store.list_dead_letters()
         assert [(r.id, r.record_type, r.record_key, r.field, r.reason) for r in open_letters] == [
             (i, CO, key, field, reason) for i, key, field, reason, _p in letters if i in open_ids
@@ -108,7 +109,7 @@ def test_a_v1_database_is_upgraded_with_nothing_lost(v1_copy: Path, v1_url: str)
 def test_the_upgraded_database_takes_new_work(v1_url: str) -> None:
     with StateStore.open(v1_url) as store:
         store.enqueue(TO_HUBSPOT, CO, ["NEW1", "MOUNTM"], "accredo change")
-        assert store.pending(TO_HUBSPOT, CO, 10) == ["MOUNTM", "NGAITA", "NEW1"]
+        assert queued_keys(store) == ["MOUNTM", "NGAITA", "NEW1"]
         store.add_dead_letters([DeadLetter(CO, "NEW1", "hubspot", "name", "too long")])
         ids = [letter.id for letter in store.list_dead_letters()]
         assert ids == sorted(set(ids)) and len(ids) == 2  # new ids follow the copied ones

@@ -34,6 +34,7 @@ from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.store.conftest import queued
 
 NOW = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
 CLOCK = Clock(now=lambda: NOW, today=lambda: date(2025, 7, 1))
@@ -271,7 +272,7 @@ async def test_a_company_deleted_in_hubspot_is_dead_lettered_and_the_rest_land(r
 async def test_completed_queue_entries_leave_on_commit(rig: Rig) -> None:
     rig.store.enqueue(TO_HUBSPOT, COMPANY_RECORD, ["ACME", "BETA"], "accredo change")
     await rig.write([debtor("ACME")], [new("ACME")], completed=["ACME"])
-    assert rig.store.pending(TO_HUBSPOT, COMPANY_RECORD, 10) == ["BETA"]
+    assert queued(rig.store) == ["BETA"]
 
 
 async def test_a_batch_of_keys_is_read_matched_written_and_then_quiet(rig: Rig) -> None:
@@ -285,7 +286,7 @@ async def test_a_batch_of_keys_is_read_matched_written_and_then_quiet(rig: Rig) 
     company = rig.company(links[codes[0]], CODE, "name", "accredo_credit_limit")
     assert company[CODE] == codes[0]
     assert company["accredo_credit_limit"] == f"{customer.CreditLimit:.2f}"
-    assert rig.store.pending(TO_HUBSPOT, COMPANY_RECORD, 10) == []
+    assert queued(rig.store) == []
     writes = rig.writes()
     again = await rig.pipeline.sync(codes, reason="test")
     assert (again.unchanged, again.writes, again.calls) == (3, 0, 0)

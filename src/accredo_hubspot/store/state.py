@@ -56,10 +56,8 @@ Clock = Callable[[], datetime]
 LAST_ERROR_KEY = "store.last_error"
 LAST_SYNC_AT_KEY = "store.last_sync_at"
 
-#: The owner of claims made by ``pending``: the one worker of a single-process run.
+#: The owner ``record_sync`` completes queued records for when the caller names none.
 SINGLE_WORKER = "single"
-#: How long a ``pending`` claim lasts (a later single-process run reclaims its own at once).
-SINGLE_WORKER_LEASE_S = 600.0
 
 
 def utc_now() -> datetime:
@@ -390,22 +388,6 @@ class StateStore:
         """Give claimed records back, unfinished."""
         with self._writing("release queued work") as conn:
             queue.release(conn, owner, entries)
-
-    def pending(self, direction: Direction, record_type: str, limit: int) -> list[str]:
-        """The single-process path: up to ``limit`` queued keys, oldest first, claimed for this
-        pass (``record_sync(completed=...)`` or ``complete`` takes them off the queue).
-
-        Calling it again before completing hands out the same records: one worker, no lease
-        to wait for. A record enqueued again while being written stays queued.
-        """
-        entries = self.claim(
-            SINGLE_WORKER,
-            limit,
-            SINGLE_WORKER_LEASE_S,
-            direction=direction,
-            record_type=record_type,
-        )
-        return [entry.key for entry in entries]
 
     def queue_depth(self) -> int:
         with self._reading("count the work queue") as conn:
