@@ -53,7 +53,7 @@ def _ping_until(url: str, stop: threading.Event, pings: list[Ping]) -> None:
             time.sleep(0.005)
 
 
-def _a_large_sync(store: AsyncStateStore, keys: list[str]) -> Coroutine[Any, Any, None]:
+def _a_large_sync(store: AsyncStateStore, keys: list[str]) -> Coroutine[Any, Any, list[str]]:
     """The commit of a write of ``keys`` companies: links, shadows, audit, completion."""
     values = {key: {name: f"{key} value of {name}" for name in PROPERTIES} for key in keys}
     audit = AuditBatch(datetime(2026, 3, 1, tzinfo=UTC), "hubspot", "company", "backfill")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, QueueEntry, StateStore
-from tests.store.conftest import StepClock
+from accredo_hubspot.store import (
+    TO_ACCREDO,
+    TO_HUBSPOT,
+    AuditEntry,
+    DeadLetter,
+    QueueEntry,
+    StateStore,
+)
+from tests.store.conftest import StepClock, queued
 
 CO = "company"
+AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _keys(entries: list[QueueEntry]) -> list[str]:
@@ -141,3 +150,60 @@ def test_the_lease_holder_is_known(timed_store: StateStore, clock: StepClock) ->
     assert store.lease_holder("worker") == ("host:12:ab", clock.now + timedelta(seconds=10))
     clock.advance(11)
     assert store.lease_holder("worker") == ("host:12:ab", clock.now - timedelta(seconds=1))
+
+
+def _sync_by(
+    store: StateStore, owner: str, keys: list[str], *, letters: Sequence[str] = ()
+) -> list[str]:
+    """``owner`` records having written ``keys`` (its name in each shadow, link and audit)."""
+    return store.record_sync(
+        CO,
+        "hubspot",
+        links={key: f"{owner}-{key}" for key in keys},
+        shadows={key: {"by": owner} for key in keys},
+        audit=[
+            AuditEntry(AT, "hubspot", CO, key, None, {"by": (None, owner)}, "delta") for key in keys
+        ],
+        dead_letters=[
+            DeadLetter(CO, key, "hubspot", "name", f"refused by {owner}") for key in letters
+        ],
+        completed=keys,
+        owner=owner,
+    )
+
+
+def test_a_late_worker_leaves_records_taken_over_to_their_new_owner(
+    timed_store: StateStore, clock: StepClock
+) -> None:
+    """``slow``'s lease runs out mid-write: ``fast`` takes C1 (still writing it) and C2
+    (written and recorded already). ``slow`` records only C3, which nobody took; nothing of
+    C1 or C2 is written over ``fast``'s work, and C1 stays queued, ``fast``'s."""
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1", "C2", "C3"], "delta")
+    assert len(store.claim("slow", 10, 30)) == 3
+    clock.advance(31)
+    assert _keys(store.claim("fast", 2, 30)) == ["C1", "C2"]
+    assert _sync_by(store, "fast", ["C2"]) == []
+    assert _sync_by(store, "slow", ["C1", "C2", "C3"], letters=["C1"]) == ["C1", "C2"]
+    assert store.get_shadows("hubspot", CO) == {"C2": {"by": "fast"}, "C3": {"by": "slow"}}
+    assert store.get_links(CO) == {"C2": "fast-C2", "C3": "slow-C3"}
+    audited = sorted((e.record_key, e.changes["by"][1]) for e in store.list_audit(CO))
+    assert audited == [("C2", "fast"), ("C3", "slow")]
+    assert store.dead_letter_count() == 0
+    assert queued(store) == ["C1"]
+    assert store.claim("other", 10, 30) == []  # C1 is still fast's
+    assert _sync_by(store, "fast", ["C1"]) == []
+    assert store.queue_depth() == 0
+
+
+def test_a_worker_whose_lease_ran_out_unnoticed_still_records_its_own(
+    timed_store: StateStore, clock: StepClock
+) -> None:
+    """A lapsed lease nobody used: the records are still the worker's to record."""
+    store = timed_store
+    store.enqueue(TO_HUBSPOT, CO, ["C1"], "delta")
+    store.claim("slow", 10, 30)
+    clock.advance(60)
+    assert _sync_by(store, "slow", ["C1"]) == []
+    assert store.get_shadows("hubspot", CO) == {"C1": {"by": "slow"}}
+    assert store.queue_depth() == 0

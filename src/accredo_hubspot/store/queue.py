@@ -112,6 +112,23 @@ def complete(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> Non
         conn.execute(_release(match, owner))
 
 
+def not_held(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> set[str]:
+    """Keys of ``entries`` no longer ``owner``'s to record: another worker claimed them (its
+    lease ran out and they were taken over) or they left the queue (that worker finished
+    them). An unclaimed entry, or one whose lapsed lease nobody used, is still ``owner``'s. On
+    PostgreSQL the entries still held are locked until the transaction ends, so no claim takes
+    them in between."""
+    q = _QUEUE.c
+    entries = list(entries)
+    holders: dict[str, str | None] = {}
+    for match in _matching(entries):
+        query = select(q.record_key, q.claimed_by).where(match)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        holders.update((key, holder) for key, holder in conn.execute(query))
+    return {e.key for e in entries if e.key not in holders or holders[e.key] not in (None, owner)}
+
+
 def renew(
     conn: Connection, now: datetime, owner: str, entries: Iterable[QueueEntry], lease_s: float
 ) -> int:

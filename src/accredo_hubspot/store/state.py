@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, cast
@@ -649,30 +650,43 @@ class StateStore:
         cursors: Mapping[str, int] | None = None,
         via: Mapping[str, str] | None = None,
         healed: Sequence[str] = (),
-    ) -> None:
+    ) -> list[str]:
         """Commit what a write of ``record_type`` records to ``side`` achieved, in one
-        transaction (the flow's commit step).
+        transaction (the flow's commit step); returns the ``completed`` records left to
+        another worker (see below), sorted.
 
         Links (``via`` says how each was made), the shadow values written, audit entries and
         dead letters are added, the ``completed`` records (claimed by ``owner``) leave the
         queue of that direction and, when given, cursors move. The open dead letters of the
         ``healed`` records on ``side`` are resolved. If any part fails (a HubSpot record
         already linked to another key, say) nothing is written.
+
+        A ``completed`` record another worker took over (``owner``'s lease ran out while it
+        wrote) is that worker's now: nothing of it is recorded here, so a late worker never
+        writes its older shadow, link or audit entry over the new owner's, nor takes the
+        record off the queue under it. The new owner writes the record again and records it.
         """
         direction = direction_to(side)
         with self._writing("record a sync") as conn:
+            entries = [QueueEntry(direction, record_type, key) for key in completed]
+            lost = queue.not_held(conn, owner, entries)
+            if lost:
+                entries = [entry for entry in entries if entry.key not in lost]
+                links, via, shadows, audit, dead_letters, healed = _without(
+                    lost, side, links, via or {}, shadows, audit, dead_letters, healed
+                )
             _check_link_conflicts(conn, record_type, links)
             self._heal(conn, record_type, healed, side)
             self._put_shadows(conn, side, record_type, shadows)
             self._set_cursors(conn, cursors or {})
             _add_audit(conn, audit)
             self._add_dead_letters(conn, dead_letters)
-            entries = [QueueEntry(direction, record_type, key) for key in completed]
             queue.complete(conn, owner, entries)
             synced_at = self._clock().isoformat()
             _set_meta(conn, LAST_SYNC_AT_KEY, synced_at)
             _set_meta(conn, overview.last_sync_key(direction), synced_at)
             self._write_links(conn, record_type, links, via or {})
+        return sorted(lost)
 
     # -- status -----------------------------------------------------------------------------
 
@@ -825,6 +839,44 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "call": [e.call for e in entries],
         }
     insert_columns(conn, schema.audit_log, columns)
+
+
+def _without(
+    lost: set[str],
+    side: Side,
+    links: Mapping[str, str],
+    via: Mapping[str, str],
+    shadows: Mapping[str, Mapping[str, str]],
+    audit: Sequence[AuditEntry] | AuditBatch,
+    dead_letters: Sequence[DeadLetter],
+    healed: Sequence[str],
+) -> tuple[
+    dict[str, str],
+    dict[str, str],
+    dict[str, Mapping[str, str]],
+    Sequence[AuditEntry] | AuditBatch,
+    list[DeadLetter],
+    list[str],
+]:
+    """``record_sync``'s arguments less every trace of the ``lost`` records (keys of the side
+    read: a link names it by its Accredo key when writing to HubSpot, else by its HubSpot id)."""
+
+    def kept_link(accredo_key: str, hubspot_id: str) -> bool:
+        return (accredo_key if side == "hubspot" else hubspot_id) not in lost
+
+    kept_audit: Sequence[AuditEntry] | AuditBatch
+    if isinstance(audit, AuditBatch):
+        kept_audit = replace(audit, rows=[row for row in audit.rows if row[0] not in lost])
+    else:
+        kept_audit = [entry for entry in audit if entry.record_key not in lost]
+    return (
+        {key: hubspot_id for key, hubspot_id in links.items() if kept_link(key, hubspot_id)},
+        {key: how for key, how in via.items() if key in links and kept_link(key, links[key])},
+        {key: values for key, values in shadows.items() if key not in lost},
+        kept_audit,
+        [letter for letter in dead_letters if letter.record_key not in lost],
+        [key for key in healed if key not in lost],
+    )
 
 
 def _get_meta(conn: Connection, key: str) -> str | None:

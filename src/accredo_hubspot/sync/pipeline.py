@@ -17,12 +17,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
+import structlog
+
 from accredo_hubspot.store import SINGLE_WORKER, AsyncStateStore, AuditBatch, DeadLetter, Side
 from accredo_hubspot.sync.planner import Plans, RecordPlan, RuleSet, plan_records
 from accredo_hubspot.sync.records import SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure, RecordSpec
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 #: Times a record whose target changed while it was written is re-read and tried again.
 STALE_RETRIES = 2
@@ -159,7 +162,7 @@ class Pipeline(Generic[T]):
         for key in rounds[-1].outcome.stale:
             why = f"changed in {spec.side} while being written, {STALE_RETRIES + 1} times"
             commit.fail(Failure(key, "stale", why), None, report)
-        await self._store.record_sync(
+        lost = await self._store.record_sync(
             spec.record_type,
             spec.side,
             links=commit.links,
@@ -171,6 +174,13 @@ class Pipeline(Generic[T]):
             dead_letters=commit.dead_letters,
             healed=[*commit.shadows],
         )
+        if lost:  # this worker's lease ran out mid-write and another worker took these over
+            log.warning(
+                "records taken over by another worker; left to it",
+                record_type=spec.record_type,
+                records=len(lost),
+                keys=lost[:10],
+            )
         return report
 
     async def _round(
