@@ -18,6 +18,8 @@ each quote of a JSON shadow value with a regular expression, most of a bulk writ
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +30,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from accredo_hubspot.store.errors import StoreError, describe
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Pause between attempts to switch a new SQLite file to WAL mode (see ``_use_wal``).
+WAL_SWITCH_RETRY_S = 0.01
 _BEGIN_OPTION = "accredo_hubspot_sqlite_begin"
 
 
@@ -70,7 +74,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -78,6 +82,23 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode (a setting kept in the file, so only its first opener
+    changes it). While another connection is switching the same new file, SQLite refuses the
+    switch at once with "database is locked", without waiting the busy timeout: four processes
+    opening a new store together were refused that way. The switch is tried again, within the
+    busy timeout, until the file is in WAL mode."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
 
 
 @contextmanager
