@@ -282,6 +282,36 @@ def index_equality(text: str, fields: tuple[str, ...]) -> tuple[str, str] | None
     return None
 
 
+def equality_set(text: str, fields: tuple[str, ...]) -> tuple[str, list[Any]] | None:
+    """``(field, values)`` if ``text`` is only ``field eq V1 or field eq V2 ...`` on one of
+    ``fields`` (string or integer literals, the whole in parentheses or not): the look-ups the
+    connector batches (``CustomerCode eq 'A' or ...``, ``TransactionID eq 9 or ...``). The
+    store then reads those rows by key or index instead of testing every row against every
+    value."""
+    tokens = tokenize(text)[:-1]  # without "end"
+    while len(tokens) >= 2 and tokens[0].text == "(" and tokens[-1].text == ")":
+        tokens = tokens[1:-1]  # "(a) or (b)" comes out malformed, and is refused below
+    if len(tokens) < 3 or (len(tokens) + 1) % 4:
+        return None
+    field = tokens[0].text
+    if field not in fields:
+        return None
+    values: list[Any] = []
+    for i in range(0, len(tokens), 4):
+        name, op, literal = tokens[i : i + 3]
+        if name.text != field or op.text.lower() != "eq":
+            return None
+        if i + 3 < len(tokens) and tokens[i + 3].text.lower() != "or":
+            return None
+        if literal.kind == "str":
+            values.append(literal.text[1:-1].replace("''", "'"))
+        elif literal.kind == "num" and literal.text.lstrip("-").isdigit():
+            values.append(int(literal.text))
+        else:
+            return None
+    return field, values
+
+
 def key_lower_bound(text: str, key: str) -> tuple[Any, bool] | None:
     """If ``text`` is ``key gt|ge N`` (optionally ``and``-ed with more), return (N, inclusive).
 

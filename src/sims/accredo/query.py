@@ -21,6 +21,7 @@ from sims.accredo.odata import (
     ExpandItem,
     Predicate,
     QueryError,
+    equality_set,
     index_equality,
     key_lower_bound,
     parse_expand,
@@ -191,7 +192,16 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
     pred = opts.predicate
     ftext = opts.filter_text
     candidates: list[Any] = table.keys
-    if ftext and table.index_fields:
+    # A view's key may not be its table's: only an entity's own rows are found by key.
+    lookups = table.index_fields if view else (*table.index_fields, key)
+    wanted = equality_set(ftext, lookups) if ftext else None
+    if wanted is not None:
+        field, values = wanted
+        if field == key and not view:
+            candidates = sorted({v for v in values if v in table.rows})
+        else:
+            candidates = sorted({k for v in values for k in table.by_index(field, v)})
+    elif ftext and table.index_fields:
         hint = index_equality(ftext, table.index_fields)
         if hint is not None:
             candidates = table.by_index(*hint)

@@ -8,6 +8,7 @@ import pytest
 
 from sims.accredo.odata import (
     QueryError,
+    equality_set,
     index_equality,
     key_lower_bound,
     parse_expand,
@@ -142,3 +143,27 @@ def test_scan_hints() -> None:
         "O'BRIEN",
     )
     assert index_equality("CustomerCode eq 'A' or Inactive", ("CustomerCode",)) is None
+
+
+def test_equality_sets() -> None:
+    """Batched look-ups by key or index; anything else is left to the scan."""
+    fields = ("CustomerCode", "TransactionID")
+    assert equality_set("(CustomerCode eq 'A' or CustomerCode eq 'O''B')", fields) == (
+        "CustomerCode",
+        ["A", "O'B"],
+    )
+    assert equality_set("TransactionID eq 9 or TransactionID eq 10", fields) == (
+        "TransactionID",
+        [9, 10],
+    )
+    assert equality_set("CustomerCode eq 'A'", fields) == ("CustomerCode", ["A"])
+    for text in [
+        "CustomerCode eq 'A' or TransactionID eq 9",  # two fields
+        "CustomerCode eq 'A' and CustomerCode eq 'B'",
+        "CustomerCode eq 'A' or CustomerCode ne 'B'",
+        "(CustomerCode eq 'A') or (CustomerCode eq 'B')",
+        "TransactionID eq 9.5",
+        "CustomerName eq 'A'",  # neither key nor index
+        "CustomerCode eq 'A' or",
+    ]:
+        assert equality_set(text, fields) is None, text
