@@ -283,12 +283,33 @@ def index_equality(text: str, fields: tuple[str, ...]) -> tuple[str, str] | None
 
 
 def equality_set(text: str, fields: tuple[str, ...]) -> tuple[str, list[Any]] | None:
-    """``(field, values)`` if ``text`` is only ``field eq V1 or field eq V2 ...`` on one of
-    ``fields`` (string or integer literals, the whole in parentheses or not): the look-ups the
-    connector batches (``CustomerCode eq 'A' or ...``, ``TransactionID eq 9 or ...``). The
-    store then reads those rows by key or index instead of testing every row against every
-    value."""
+    """``(field, values)`` if ``text`` is ``field eq V1 or field eq V2 ...`` on one of
+    ``fields`` (string or integer literals), alone or ``and``-ed at the top level with more
+    (``(CustomerCode eq 'A' or ...) and UnallocatedAmount ne 0``): the look-ups the connector
+    batches. The store then reads those rows by key or index, and tests only them, instead of
+    testing every row against every value."""
     tokens = tokenize(text)[:-1]  # without "end"
+    conjuncts: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        depth += {"(": 1, ")": -1}.get(tok.text, 0)
+        word = tok.text.lower() if tok.kind == "name" else ""
+        if depth == 0 and word == "or":
+            conjuncts = [tokens]  # a top-level "or" binds loosest: one disjunction, or none
+            break
+        if depth == 0 and word == "and":
+            conjuncts.append([])
+        else:
+            conjuncts[-1].append(tok)
+    for conjunct in conjuncts:
+        found = _equalities(conjunct, fields)
+        if found is not None:
+            return found
+    return None
+
+
+def _equalities(tokens: list[Token], fields: tuple[str, ...]) -> tuple[str, list[Any]] | None:
+    """``equality_set`` of one conjunct."""
     while len(tokens) >= 2 and tokens[0].text == "(" and tokens[-1].text == ")":
         tokens = tokens[1:-1]  # "(a) or (b)" comes out malformed, and is refused below
     if len(tokens) < 3 or (len(tokens) + 1) % 4:

@@ -157,13 +157,25 @@ def test_equality_sets() -> None:
         [9, 10],
     )
     assert equality_set("CustomerCode eq 'A'", fields) == ("CustomerCode", ["A"])
+    assert equality_set(
+        "(CustomerCode eq 'A' or CustomerCode eq 'B') and UnallocatedAmount ne 0", fields
+    ) == ("CustomerCode", ["A", "B"])
+    assert equality_set("CustomerCode eq 'A' and CustomerCode eq 'B'", fields) == (
+        "CustomerCode",
+        ["A"],  # rows to test, not rows that match
+    )
+    assert equality_set("Inactive and (TransactionID eq 1 or TransactionID eq 2)", fields) == (
+        "TransactionID",
+        [1, 2],
+    )
     for text in [
         "CustomerCode eq 'A' or TransactionID eq 9",  # two fields
-        "CustomerCode eq 'A' and CustomerCode eq 'B'",
         "CustomerCode eq 'A' or CustomerCode ne 'B'",
         "(CustomerCode eq 'A') or (CustomerCode eq 'B')",
         "TransactionID eq 9.5",
         "CustomerName eq 'A'",  # neither key nor index
         "CustomerCode eq 'A' or",
+        "Inactive and CustomerCode eq 'A' or CustomerCode eq 'B'",  # (x and a) or b
+        "not (CustomerCode eq 'A' or CustomerCode eq 'B')",
     ]:
         assert equality_set(text, fields) is None, text
