@@ -134,13 +134,15 @@ def test_a_worker_renews_the_claims_it_still_holds(
     store.enqueue(TO_HUBSPOT, CO, ["C1", "C2"], "delta")
     claimed = store.claim("w1", 10, 30)
     clock.advance(25)
-    assert store.renew_claims("w1", claimed, 30) == 2  # now until t+55
+    assert store.renew_claims("w1", claimed, 30) == 0  # none taken; now until t+55
     clock.advance(25)
     assert store.claim("w2", 10, 30) == []  # would have lapsed at t+30 without the renewal
     clock.advance(10)
     assert _keys(store.claim("w2", 1, 30)) == ["C1"]  # lapsed: w2 takes one
-    assert store.renew_claims("w1", claimed, 30) == 1  # w1 still holds the other only
+    assert store.renew_claims("w1", claimed, 30) == 1  # C1 taken; w1 still holds C2
     assert store.claim("w2", 10, 30) == [QueueEntry(TO_HUBSPOT, CO, "C1")]
+    store.complete("w1", [QueueEntry(TO_HUBSPOT, CO, "C2")])
+    assert store.renew_claims("w1", claimed, 30) == 1  # C2 finished, not taken
 
 
 def test_the_lease_holder_is_known(timed_store: StateStore, clock: StepClock) -> None:

@@ -132,16 +132,20 @@ def not_held(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> set
 def renew(
     conn: Connection, now: datetime, owner: str, entries: Iterable[QueueEntry], lease_s: float
 ) -> int:
-    """Extend ``owner``'s claims on ``entries`` to ``now + lease_s``; returns how many it
-    still held (a claim whose lease ran out and that another worker took is not renewed)."""
+    """Extend ``owner``'s claims on ``entries`` to ``now + lease_s``; returns how many of
+    them another worker has taken (a claim whose lease ran out). Entries that left the queue
+    are not counted: the renewal may run just after ``owner``'s own commit completed them."""
     q = _QUEUE.c
     expires = now + timedelta(seconds=lease_s)
-    return sum(
+    taken = 0
+    for match in _matching(entries):
         conn.execute(
             update(_QUEUE).where(match, q.claimed_by == owner).values(lease_expires_at=expires)
-        ).rowcount
-        for match in _matching(entries)
-    )
+        )
+        others = and_(match, q.claimed_by.is_not(None), q.claimed_by != owner)
+        count = select(func.count()).select_from(_QUEUE).where(others)
+        taken += int(conn.execute(count).scalar_one())
+    return taken
 
 
 def release(conn: Connection, owner: str, entries: Iterable[QueueEntry]) -> None:

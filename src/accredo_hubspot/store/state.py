@@ -381,7 +381,7 @@ class StateStore:
 
     def renew_claims(self, owner: str, entries: Sequence[QueueEntry], lease_s: float) -> int:
         """Extend ``owner``'s claims on ``entries`` by ``lease_s`` from now (a worker whose
-        batch outlasts the lease); returns how many it still held."""
+        batch outlasts the lease); returns how many another worker has taken meanwhile."""
         with self._writing("renew claims") as conn:
             return queue.renew(conn, self._clock(), owner, entries, lease_s)
 

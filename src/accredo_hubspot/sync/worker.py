@@ -155,14 +155,14 @@ class Worker:
         while True:
             await asyncio.sleep(self.lease_s / RENEWALS_PER_LEASE)
             try:
-                held = await self._store.renew_claims(self.owner, entries, self.lease_s)
+                taken = await self._store.renew_claims(self.owner, entries, self.lease_s)
                 for name in sorted(self._held):
                     await self.lead(name)
             except StoreError as exc:  # the store may answer again before the lease runs out
                 log.warning("claims not renewed", error=str(exc))
                 continue
-            if held < len(entries):
-                log.warning("claims lost to another worker", lost=len(entries) - held)
+            if taken:
+                log.warning("claims lost to another worker", lost=taken)
 
 
 def _conflict(holder: tuple[str, datetime] | None) -> str:
