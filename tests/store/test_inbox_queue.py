@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, InboxEvent, StateStore
+from tests.store.conftest import queued
 
 
 def by_object(events: Sequence[InboxEvent]) -> Mapping[str, Sequence[str]]:
@@ -29,8 +30,8 @@ def test_inbox_events_become_queued_records_and_are_marked_processed(store: Stat
     )
     assert store.queue_inbox("hubspot", TO_ACCREDO, by_object, "hubspot webhook") == (4, 4)
     assert store.take_inbox("hubspot") == []
-    assert sorted(store.pending(TO_ACCREDO, "contact", 10)) == ["1", "2"]
-    assert store.pending(TO_ACCREDO, "company", 10) == ["9"]
+    assert sorted(queued(store, TO_ACCREDO, "contact")) == ["1", "2"]
+    assert queued(store, TO_ACCREDO, "company") == ["9"]
     assert store.queue_inbox("hubspot", TO_ACCREDO, by_object, "hubspot webhook") == (0, 0)
 
 
@@ -64,6 +65,6 @@ def test_a_feed_queues_records_of_several_types_with_its_cursors(store: StateSto
         {"accredo": {"window": []}},
         also={"contact": ["7", "8"], "deal": []},
     )
-    assert store.pending(TO_HUBSPOT, "company", 10) == ["ACME"]
-    assert sorted(store.pending(TO_HUBSPOT, "contact", 10)) == ["7", "8"]
+    assert queued(store, TO_HUBSPOT, "company") == ["ACME"]
+    assert sorted(queued(store, TO_HUBSPOT, "contact")) == ["7", "8"]
     assert store.get_cursors() == {"ARDELTA": 42}
