@@ -354,13 +354,13 @@ app.add_typer(letters_app)
 
 @letters_app.command("list")
 def letters_list() -> None:
-    """Open dead letters, oldest first."""
+    """Open dead letters, oldest first (ambiguous matches: see matches list)."""
     configure_logging()
 
     async def go() -> list[DeadLetterRow]:
         settings = load_settings(require_accredo=False, require_hubspot=False)
         async with await open_store(settings) as store:
-            return await store.list_dead_letters(limit=10_000)
+            return await store.list_dead_letters(limit=10_000, matches=False)
 
     console.print(views.letters_table(run_command(go)))
 
@@ -385,7 +385,9 @@ def letters_show(letter_id: Annotated[int, typer.Argument(metavar="ID")]) -> Non
 @letters_app.command("replay")
 def letters_replay(
     letter_id: Annotated[int | None, typer.Argument(metavar="[ID]")] = None,
-    replay_all: Annotated[bool, typer.Option("--all", help="Every open dead letter")] = False,
+    replay_all: Annotated[
+        bool, typer.Option("--all", help="Every open dead letter (not ambiguous matches)")
+    ] = False,
     settings_: Annotated[
         list[str] | None,
         typer.Option(
@@ -411,7 +413,7 @@ def letters_replay(
             if letter_id is not None:
                 return [await fixes.replay(letter_id, overrides)]
             results = []
-            for letter in await conn.store.list_dead_letters(limit=100_000):
+            for letter in await conn.store.list_dead_letters(limit=100_000, matches=False):
                 current = await conn.store.get_dead_letter(letter.id)
                 if current is not None and current.resolved_at is None:  # a replay closes
                     results.append(await fixes.replay(letter.id, overrides))  # its neighbours

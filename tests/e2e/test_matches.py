@@ -49,6 +49,8 @@ def _story(world: World, tmp_path: Path) -> None:
     assert waiting == {first.CustomerCode: tuple(twins), second.CustomerCode: tuple(others)}
     code, out, _ = invoke(["matches", "list"], env, tmp_path)
     assert code == 0 and first.CustomerCode in out and twins[1] in out
+    code, out, _ = invoke(["dead-letters", "list"], env, tmp_path)
+    assert code == 0 and first.CustomerCode not in out  # matches are decided, not replayed
 
     # A company that does not exist: nothing is linked, the match still waits.
     code, _, err = invoke(

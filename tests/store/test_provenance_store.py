@@ -88,6 +88,8 @@ def test_dead_letters_by_id_reopened_with_a_new_reason_and_ambiguous_matches(
             None,
         )
         assert [r.id for r in store.list_dead_letters(record_key="A1")] == [first.id]
+        assert [r.id for r in store.list_dead_letters(matches=False)] == [first.id]
+        assert [r.id for r in store.list_dead_letters(matches=True)] == [twin.id]
         (match,) = store.list_ambiguous_matches()
         assert (match.letter_id, match.record_key, match.candidates) == (twin.id, "T1", ("5", "6"))
         store.resolve_dead_letters([twin.id])

@@ -487,15 +487,18 @@ class StateStore:
             self._add_dead_letters(conn, items)
 
     def list_dead_letters(
-        self, limit: int = 100, *, record_key: str | None = None, field: str | None = None
+        self, limit: int = 100, *, record_key: str | None = None, matches: bool | None = None
     ) -> list[DeadLetterRow]:
-        """Unresolved dead letters, oldest first: all, or one record's, or one field's."""
+        """Unresolved dead letters, oldest first: all, or one record's; only the ambiguous
+        matches (``matches``, field ``MATCH_FIELD``), or all but them (``matches=False``)."""
         table = schema.dead_letters
         query = select(table).where(table.c.resolved_at.is_(None))
         if record_key is not None:
             query = query.where(table.c.record_key == record_key)
-        if field is not None:
-            query = query.where(table.c.field == field)
+        if matches is True:
+            query = query.where(table.c.field == MATCH_FIELD)
+        elif matches is False:
+            query = query.where(table.c.field.is_(None) | (table.c.field != MATCH_FIELD))
         query = query.order_by(table.c.id).limit(limit)
         with self._reading("read dead letters") as conn:
             return [overview.dead_letter_row(row) for row in conn.execute(query)]
@@ -530,7 +533,7 @@ class StateStore:
                 letter.reason,
                 letter.created_at,
             )
-            for letter in self.list_dead_letters(limit, field=MATCH_FIELD)
+            for letter in self.list_dead_letters(limit, matches=True)
         ]
 
     def dead_letter_count(self) -> int:
