@@ -327,8 +327,14 @@ def explain(
 
     async def go() -> list[AuditEntry]:
         settings = load_settings(require_accredo=False, require_hubspot=False)
+        key = normalise_code(code)
         async with await open_store(settings) as store:
-            return await store.list_audit(COMPANY_RECORD, normalise_code(code), limit=10_000)
+            entries = await store.list_audit(COMPANY_RECORD, key, limit=10_000)
+            # Writes onto the debtor are keyed by its company's id (the side they came from).
+            for company_id in (await store.get_links(COMPANY_RECORD, [key])).values():
+                inward = await store.list_audit(COMPANY_RECORD, company_id, limit=10_000)
+                entries += [e for e in inward if e.side == "accredo"]
+        return sorted(entries, key=lambda e: e.at, reverse=True)
 
     entries = run_command(go)
     if not entries:

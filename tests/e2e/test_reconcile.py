@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.runtime import connect
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.live import RECONCILED_AT_KEY, LiveSync
@@ -106,3 +106,52 @@ def test_run_reconciles_by_itself_once_its_interval_has_passed(
         store.set_meta(RECONCILED_AT_KEY, (datetime.now(UTC) - timedelta(hours=25)).isoformat())
     asyncio.run(cycle(24))
     assert world.companies([LIMIT])[company_id][LIMIT] == cents(debtor.CreditLimit)
+
+
+HUBSPOT_RULE = """
+[[company_fields]]
+hubspot = "industry"
+accredo = "Category1"
+master = "hubspot"
+transform = "text"
+"""
+
+
+def test_a_field_hubspot_masters_is_compared_and_repaired_onto_the_debtor(
+    world: World, tmp_path: Path
+) -> None:
+    reset(world)
+    database = tmp_path / "state.db"
+    env = world.env(database)
+    site = tmp_path / "site.toml"
+    site.write_text(default_config_text() + HUBSPOT_RULE, encoding="utf-8")
+    customers = asyncio.run(prepare(world, database))
+    assert invoke(["backfill", "--config", str(site)], env, tmp_path)[0] == 0
+    debtor = customers[2].CustomerCode
+    company_id = links_with_via(database)[debtor][0]
+    # Sales sets the industry in HubSpot while no webhook reaches the connector.
+    user_edits_company(world, company_id, {"industry": "RETAIL"})
+
+    found = invoke_json(["reconcile", "--config", str(site)], env, tmp_path)
+
+    (drift,) = [d for d in found["drift"] if d["record"] == debtor and d["side"] == "accredo"]
+    assert (drift["field"], drift["expected"], drift["actual"] or "") == ("Category1", "RETAIL", "")
+    assert {d["side"] for d in found["drift"]} == {"accredo"}  # Accredo's side agrees
+
+    invoke_json(["reconcile", "--repair", "--config", str(site)], env, tmp_path)
+
+    async def category() -> object:
+        async with connect(world.settings(database), load_config(site)) as conn:
+            (customer,) = await conn.accredo.get_customers([debtor])
+        return (customer.model_extra or {}).get("Category1")
+
+    assert asyncio.run(category()) == "RETAIL"
+    again = invoke_json(["reconcile", "--config", str(site)], env, tmp_path)
+    assert [d for d in again["drift"] if d["record"] == debtor] == []
+    with StateStore.open(f"sqlite:///{database}") as store:
+        newest = store.list_audit("company", company_id)[0]
+    assert (newest.side, newest.source, newest.remote_id) == ("accredo", "reconcile", debtor)
+    assert newest.changes["Category1"][1] == "RETAIL"
+    origins = invoke_json(["explain", debtor], env, tmp_path)
+    (category_origin,) = [o for o in origins if o["field"] == "Category1"]
+    assert (category_origin["side"], category_origin["new"]) == ("accredo", "RETAIL")

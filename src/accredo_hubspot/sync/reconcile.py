@@ -6,7 +6,9 @@ longer says so. Every debtor is read (page by page, with its open transactions, 
 backfill reads them) and every linked company listed once; ``sync.drift`` compares them. A
 repair writes the drifted records through the write pipeline, planned against what HubSpot
 holds now instead of the shadow, so exactly the drifted values are sent, in batches of 100
-within the rate limits, and audited with the source ``reconcile``.
+within the rate limits, and audited with the source ``reconcile``. Fields the mapping masters
+in HubSpot are compared the other way, company against debtor, and repaired onto the debtor
+(``CompanyToAccredoSpec``, a PATCH with its eTag).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.companies import (
@@ -24,11 +27,12 @@ from accredo_hubspot.sync.companies import (
     CompanySpec,
     customer_fields,
 )
+from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec, debtor_baseline
 from accredo_hubspot.sync.drift import DriftReport, compare, compared_fields
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
-from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
-from accredo_hubspot.sync.records import LINK, Target
+from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
+from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
 
 #: The source named in the audit of a repair.
 RECONCILE_SOURCE = "reconcile"
@@ -46,8 +50,8 @@ class Reconcile:
 
     def __init__(
         self,
-        accredo: AccredoSource,
-        hubspot: HubSpotSink,
+        accredo: AccredoPort,
+        hubspot: HubSpotPort,
         store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
@@ -59,6 +63,10 @@ class Reconcile:
         self._clock = clock
         self._spec = CompanySpec(accredo, hubspot, store, config, clock)
         self._pipeline = Pipeline(self._spec, store, clock)
+        self._inward: Pipeline[HubSpotObject] | None = None
+        if config.company_rules("hubspot"):
+            inward = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config)
+            self._inward = Pipeline(inward, store, clock)
 
     async def run(self, *, repair: bool = False) -> ReconcileReport:
         report = ReconcileReport()
@@ -67,7 +75,11 @@ class Reconcile:
         rules = self._spec.rules
         async for customers, open_by_code in self._debtors():
             records = {r.key: r for r in self._spec.records(customers, open_by_code)}
-            held = {key: companies.get(links[key]) for key in records if key in links}
+            held = {
+                key: company.properties if (company := companies.get(links[key])) else None
+                for key in records
+                if key in links
+            }
             now = self._clock.now()
             drifted = compare(
                 report, "hubspot", {k: r.values for k, r in records.items()}, held, rules, now
@@ -84,13 +96,66 @@ class Reconcile:
                         read_at=now,
                     )
                 )
+            if self._inward is not None:
+                await self._inward_chunk(
+                    self._inward, report, customers, links, companies, repair=repair
+                )
         return report
 
-    async def _linked_companies(self, ids: set[str]) -> dict[str, Mapping[str, str | None]]:
-        """The compared properties of every linked company, listed once (archived: left out)."""
+    async def _inward_chunk(
+        self,
+        pipeline: Pipeline[HubSpotObject],
+        report: ReconcileReport,
+        customers: list[ARCustomer],
+        links: Mapping[str, str],
+        companies: Mapping[str, HubSpotObject],
+        *,
+        repair: bool,
+    ) -> None:
+        """The HubSpot-mastered fields of a chunk's linked debtors: each company's values
+        against its debtor's, keyed by customer code; drifted debtors repaired from their
+        companies (re-read for their eTags)."""
+        rules = pipeline.spec.rules
+        names = [rule.source for rule in rules.rules]
+        fields = [rule.target for rule in rules.rules]
+        linked = {
+            code: (customer, company)
+            for customer in customers
+            if (code := normalise_code(customer.CustomerCode)) in links
+            and (company := companies.get(links[code])) is not None
+        }
+        values = {code: values_read(co.properties, names) for code, (_, co) in linked.items()}
+        held = {code: debtor_baseline(cu, fields) for code, (cu, _) in linked.items()}
+        inward = DriftReport()
+        now = self._clock.now()
+        drifted = compare(inward, "accredo", values, dict(held), rules, now)
+        report.drift.extend(inward.drift)
+        report.unmapped.extend(k for k in inward.unmapped if k not in report.unmapped)
+        if not (repair and drifted):
+            return
+        fresh = {
+            normalise_code(c.CustomerCode): c for c in await self._accredo.get_customers(drifted)
+        }
+        writable = [code for code in drifted if code in fresh]
+        report.repaired.add(
+            await pipeline.write(
+                [SourceRecord(links[c], values[c], linked[c][1]) for c in writable],
+                [Target(links[c], c, LINK, version=fresh[c].etag) for c in writable],
+                reason=RECONCILE_SOURCE,
+                current={links[c]: debtor_baseline(fresh[c], fields) for c in writable},
+                sources=dict.fromkeys((links[c] for c in writable), RECONCILE_SOURCE),
+                read_at=now,
+            )
+        )
+
+    async def _linked_companies(self, ids: set[str]) -> dict[str, HubSpotObject]:
+        """Every linked company, listed once, with the properties compared either way
+        (archived ones are left out: gone)."""
         names = compared_fields(self._spec.rules)
+        if self._inward is not None:
+            names += [rule.source for rule in self._inward.spec.rules.rules]
         return {
-            company.id: company.properties
+            company.id: company
             async for company in self._hubspot.iter_objects(COMPANIES, names)
             if company.id in ids and not company.archived
         }
