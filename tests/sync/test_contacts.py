@@ -281,3 +281,29 @@ async def test_the_change_feed_names_contacts_others_changed_not_the_connectors(
     assert batch.contact_ids == [theirs]
     assert str(ours.ContactID) not in batch.contact_ids
     assert rig.code in batch.customer_codes
+
+
+async def test_an_email_held_by_a_contact_linked_to_another_is_reported_not_duplicated(
+    rig: Rig,
+) -> None:
+    """A second HubSpot contact with the e-mail of a linked one (say, after a merge the sync
+    has not followed yet) is an ambiguity to decide, never a second ARContact."""
+    first = rig.user_adds_hubspot_contact({"email": "rangi@moana.co.nz"})
+    await rig.inbound.sync([first], reason="test")
+    (contact_id,) = rig.store.get_links(CONTACT_RECORD)
+    other = rig.user_adds_hubspot_contact({"email": "r.moana@moana.co.nz", "firstname": "Rangi"})
+    merged = httpx.post(
+        f"{rig.hubspot_sim.url}/crm/v3/objects/contacts/merge",
+        json={"primaryObjectId": first, "objectIdToMerge": other},
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+    )
+    merged.raise_for_status()
+    second = merged.json()["id"]  # a merge makes a record with a new id (reference 4.5)
+    assert second not in (first, other)
+    before = rig.accredo_writes()
+    report = await rig.inbound.sync([second], reason="test")
+    assert (report.created, report.updated, report.failed) == (0, 0, 1)
+    assert rig.accredo_writes() == before
+    (letter,) = rig.store.list_dead_letters()
+    assert (letter.record_key, letter.field) == (second, "match")
+    assert contact_id in letter.reason

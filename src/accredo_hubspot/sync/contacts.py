@@ -46,6 +46,7 @@ from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet, compile_rules, transform_of
 from accredo_hubspot.sync.ports import AccredoSink, AccredoSource, HubSpotSink, HubSpotSource
 from accredo_hubspot.sync.records import (
+    AMBIGUOUS,
     LINK,
     NEW,
     Association,
@@ -153,7 +154,9 @@ class ContactToAccredoSpec:
     async def match(self, records: Sequence[SourceRecord[HubSpotObject]]) -> list[Target]:
         """Linked: the ARContact (its eTag, its current values as baseline). Else, when the
         primary company is a linked debtor's: that debtor's contact with the same e-mail,
-        else a new contact of it. A contact of no linked company is not synced."""
+        else a new contact of it; never a second contact with an e-mail one linked to another
+        HubSpot contact holds (reported as ambiguous). A contact of no linked company is not
+        synced."""
         linked = await self._store.get_links_by_hubspot_id(CONTACT_RECORD, [r.key for r in records])
         current = {
             c.ContactID: c
@@ -189,22 +192,23 @@ class ContactToAccredoSpec:
             if code is None:
                 continue
             email = _fold(record.origin.properties.get(self._email))
-            same = next(
-                (
-                    c
-                    for c in candidates
-                    if email
-                    and (c.CustomerCode or "").upper() == code
-                    and _fold(c.EmailAddress) == email
-                    and str(c.ContactID) not in taken
-                ),
-                None,
-            )
-            if same is None:
-                targets.append(Target(record.key, None, NEW, associations=(_customer(code),)))
+            same = [
+                c
+                for c in candidates
+                if email
+                and (c.CustomerCode or "").upper() == code
+                and _fold(c.EmailAddress) == email
+            ]
+            free = [c for c in same if str(c.ContactID) not in taken]
+            if free:
+                taken.add(str(free[0].ContactID))
+                targets.append(self._target(record.key, free[0], "email"))
+            elif same:  # held by another HubSpot contact (a merge not followed yet, say)
+                ids = tuple(str(c.ContactID) for c in same)
+                reason = f"e-mail {email} is on {code}'s contact already linked to another"
+                targets.append(Target(record.key, None, AMBIGUOUS, ids, reason))
             else:
-                taken.add(str(same.ContactID))
-                targets.append(self._target(record.key, same, "email"))
+                targets.append(Target(record.key, None, NEW, associations=(_customer(code),)))
         return targets
 
     def _target(self, key: str, contact: ARContact, via: str) -> Target:
