@@ -161,11 +161,13 @@ def settle(site: Site) -> tuple[int, int]:
 
 
 @contextmanager
-def running_site(tmp_path: Path, *, webhooks: bool) -> Iterator[Site]:
-    """Set up, backfilled, and ``run`` running (with webhooks on, or HubSpot polled)."""
+def running_site(tmp_path: Path, *, webhooks: bool, extra_config: str = "") -> Iterator[Site]:
+    """Set up, backfilled, and ``run`` running (with webhooks on, or HubSpot polled), with
+    ``extra_config`` added to the built-in configuration."""
     listen = f"127.0.0.1:{free_port()}"
     target = f"http://{listen}/webhooks/hubspot"
     text = default_config_text().replace("poll_interval_s = 1.0", "poll_interval_s = 0.2")
+    text += extra_config
     config = tmp_path / "site.toml"
     config.write_text(text, encoding="utf-8")
     subscriptions = read_hsmeta(webhooks_hsmeta(parse_config(text, "site"), target))

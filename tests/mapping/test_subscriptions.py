@@ -36,8 +36,8 @@ CONTACT_PROPERTIES = ("email", "firstname", "jobtitle", "lastname", "mobilephone
 
 
 def test_the_default_mapping_needs_record_events_and_the_contact_properties() -> None:
-    """The default masters every company field in Accredo (no company propertyChange) and
-    every mapped contact field in HubSpot (one contact propertyChange each)."""
+    """The default masters the company's owner in HubSpot (its one company propertyChange)
+    and every mapped contact field (one contact propertyChange each)."""
     document = webhooks_hsmeta(parse_config(default_config_text(), "default"), TARGET)
     assert (document["type"], document["config"]["settings"]) == (
         "webhooks",
@@ -45,18 +45,22 @@ def test_the_default_mapping_needs_record_events_and_the_contact_properties() ->
     )
     found = subscriptions(default_config_text())
     changes = [s for s in found if s[0].endswith("propertyChange")]
-    assert changes == [("contact.propertyChange", name) for name in CONTACT_PROPERTIES]
+    assert changes == [("company.propertyChange", "hubspot_owner_id")] + [
+        ("contact.propertyChange", name) for name in CONTACT_PROPERTIES
+    ]
     for obj in ("company", "contact", "deal"):
         for event in ("creation", "deletion", "merge", "restore", "associationChange"):
             assert (f"{obj}.{event}", None) in found
     assert ("contact.privacyDeletion", None) in found
-    assert len(found) == len(set(found)) == 16 + len(CONTACT_PROPERTIES)
+    assert len(found) == len(set(found)) == 17 + len(CONTACT_PROPERTIES)
 
 
 def test_one_property_change_per_hubspot_mastered_field() -> None:
     found = subscriptions(config_with(("industry", "Category1"), ("type", "Category2")))
     changes = [s for s in found if s[0].startswith("company.propertyChange")]
-    assert changes == [("company.propertyChange", "industry"), ("company.propertyChange", "type")]
+    assert changes == [
+        ("company.propertyChange", name) for name in ("hubspot_owner_id", "industry", "type")
+    ]
 
 
 def test_a_field_hubspot_sends_no_webhook_for_is_named() -> None:

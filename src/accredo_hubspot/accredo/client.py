@@ -47,6 +47,7 @@ from accredo_hubspot.accredo.errors import (
 from accredo_hubspot.accredo.models import (
     ARContact,
     ARCustomer,
+    ARSalesPerson,
     ARTransaction,
     DeltaFieldRow,
     DeltaRow,
@@ -277,6 +278,10 @@ class AccredoClient:
             "ARContact", "CustomerCode", wanted, orderby=["ContactID"]
         )
         return [ARContact.model_validate(r) for r in records]
+
+    async def sales_persons(self) -> list[ARSalesPerson]:
+        """Every sales person (reference 10.4; a site has a handful)."""
+        return [ARSalesPerson.model_validate(r) async for r in self.iter_entities("ARSalesPerson")]
 
     async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
         """Open AR transactions (``UnallocatedAmount ne 0``) of these customers (§10.5)."""

@@ -159,6 +159,15 @@ class ARContact(AccredoRecord):
     RecordRevision: int | None = None
 
 
+class ARSalesPerson(AccredoRecord):
+    """A sales person (``ARSalesPerson``, reference 10.4): a HubSpot owner is one by e-mail."""
+
+    SalesPersonCode: str
+    SalesPersonName: str | None = None
+    EmailAddress: str | None = None
+    Inactive: bool | None = None
+
+
 class ARAllocation(AccredoRecord):
     """A receipt or credit matched to an invoice (reference §10.5; entity name [assumed])."""
 

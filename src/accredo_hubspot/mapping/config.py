@@ -7,6 +7,7 @@ expected (DESIGN invariant 1: one master per field, checked at configuration loa
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections import defaultdict
@@ -34,8 +35,14 @@ WriteMode = Literal["always", "create"]
 MASTERS: tuple[Master, ...] = ("accredo", "hubspot")
 WRITE_MODES: tuple[WriteMode, ...] = ("always", "create")
 TRANSFORMS = frozenset(
-    {"money", "number", "integer", "percent", "date", "datetime", "bool", "text", "enum", "domain"}
-)
+    {
+        "money", "number", "integer", "percent", "date", "datetime", "bool", "text", "enum",
+        "domain", "owner",
+    }
+)  # fmt: skip
+#: The transform of a HubSpot owner (``hubspot_owner_id``) onto the debtor's sales person.
+OWNER_TRANSFORM = "owner"
+SALES_PERSON_FIELD = "SalesPersonCode"
 DERIVED_PREFIX = "derived."
 DERIVED_VALUES = frozenset(
     {
@@ -134,6 +141,9 @@ class MappingConfig:
     generic_email_domains: frozenset[str]
     contact_fields: tuple[FieldRule, ...] = ()
     documents: DocumentSettings = DocumentSettings()
+    #: ``[owners.sales_persons]``: owner e-mail (lower case) -> SalesPersonCode, before the
+    #: match of an owner's e-mail with ``ARSalesPerson.EmailAddress``.
+    sales_person_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -251,6 +261,7 @@ class _Parser:
                 "documents",
                 "company_fields",
                 "contact_fields",
+                "owners",
             },
         )
         nzbn_property = self.string(data, "nzbn_property", "nzbn_property", DEFAULT_NZBN_PROPERTY)
@@ -274,7 +285,24 @@ class _Parser:
             generic_email_domains=self.generic_domains(self.table(data, "matching")),
             contact_fields=self.contact_rules(data.get("contact_fields", [])),
             documents=self.documents(self.table(data, "documents")),
+            sales_person_overrides=self.owners(self.table(data, "owners")),
         )
+
+    def owners(self, table: Mapping[str, Any]) -> dict[str, str]:
+        """``[owners]``: ``sales_persons`` maps an owner's e-mail to a SalesPersonCode."""
+        self.keys(table, "owners", {"sales_persons"})
+        value = table.get("sales_persons", {})
+        if not isinstance(value, dict):
+            raise self.fail("owners.sales_persons", 'expected a table of "e-mail" = "CODE"')
+        out: dict[str, str] = {}
+        for email, code in value.items():
+            where = f"owners.sales_persons.{email!r}"
+            if "@" not in email:
+                raise self.fail(where, "expected an owner's e-mail address as the key")
+            if not isinstance(code, str) or not 0 < len(code.strip()) <= 8:
+                raise self.fail(where, "expected a SalesPersonCode (1 to 8 characters)")
+            out[email.strip().lower()] = code.strip().upper()
+        return out
 
     def contact_rules(self, value: object) -> tuple[FieldRule, ...]:
         """``[[contact_fields]]``: HubSpot contact properties onto ``ARContact`` fields.
@@ -502,6 +530,12 @@ class _Parser:
             raise self.fail(
                 where,
                 f"unknown transform {transform!r}; expected one of {', '.join(sorted(TRANSFORMS))}",
+            )
+        if transform == OWNER_TRANSFORM and (accredo != SALES_PERSON_FIELD or master != "hubspot"):
+            raise self.fail(
+                where,
+                f'transform "owner" writes a HubSpot owner to {SALES_PERSON_FIELD}: it needs '
+                f'accredo = "{SALES_PERSON_FIELD}" and master = "hubspot"',
             )
         options = self.options(table, where, transform, hubspot, known)
         return FieldRule(

@@ -13,6 +13,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -292,3 +293,26 @@ def web_domain(url: str | None) -> str | None:
     if host is None:
         return None
     return _idna_host(host)
+
+
+@dataclass(frozen=True, slots=True)
+class NoSalesPerson:
+    """A HubSpot owner that is no Accredo sales person (no ``ARSalesPerson.EmailAddress`` and
+    no ``[owners.sales_persons]`` entry): reported, never guessed."""
+
+    owner_id: str
+    email: str | None
+
+
+def sales_person(value: object, field: str = "SalesPersonCode", max_length: int = 8) -> str:
+    """A sales person code the spec resolved from the owner; an owner with none is an error
+    naming the owner (a dead letter: listed once, while the problem stays open)."""
+    if isinstance(value, NoSalesPerson):
+        who = value.email or f"owner {value.owner_id}"
+        raise TransformError(
+            field,
+            value.owner_id,
+            f"HubSpot owner {who} is no Accredo sales person (no ARSalesPerson with that "
+            "EmailAddress); add one, or map the owner in [owners.sales_persons]",
+        )
+    return text(value, field, max_length)

@@ -2,10 +2,10 @@
 
 ``CompanyToAccredoSpec`` (side ``accredo``, key: the HubSpot company id) reads the properties
 the mapping masters in HubSpot (``master = "hubspot"`` in ``[[company_fields]]``) and PATCHes
-them onto the linked debtor with its eTag; a company linked to no debtor is not written (a
-closed-won deal provisions debtors: a later spec). Accredo's limits for the debtor's string
-fields are checked before sending. A debtor that changed while being written (412) is re-read
-and re-planned by the pipeline.
+them onto the linked debtor with its eTag (an owner as its sales person: ``sync.owners``); a
+company linked to no debtor is not written (a closed-won deal provisions debtors: a later
+spec). Accredo's limits for the debtor's string fields are checked before sending. A debtor
+that changed while being written (412) is re-read and re-planned by the pipeline.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from accredo_hubspot.accredo.errors import (
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.accredo_fields import CUSTOMER_FIELDS
-from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.config import OWNER_TRANSFORM, MappingConfig
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
+from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.ports import AccredoSink, AccredoSource, HubSpotSource
-from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
+from accredo_hubspot.sync.records import ABSENT, LINK, SourceRecord, Target, values_read
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure
 from accredo_hubspot.tasks import gather
 
@@ -66,18 +67,43 @@ class CompanyToAccredoSpec:
         hubspot: HubSpotSource,
         store: AsyncStateStore,
         config: MappingConfig,
+        sales_persons: SalesPersons | None = None,
     ) -> None:
+        """``sales_persons`` resolves owners for ``transform = "owner"`` rules (without it,
+        their values are not read)."""
         self._accredo = accredo
         self._writer = writer
         self._hubspot = hubspot
         self._store = store
         self._config = config
+        self._sales_persons = sales_persons
         self.rules = company_to_accredo_rules(config)
 
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[HubSpotObject]]:
-        names = [rule.hubspot for rule in self._config.company_rules("hubspot")]
+        rules = self._config.company_rules("hubspot")
+        names = [rule.hubspot for rule in rules]
         records = await self._hubspot.batch_read(COMPANIES, keys, properties=names)
-        return [SourceRecord(r.id, values_read(r.properties, names), r) for r in records]
+        sources = [SourceRecord(r.id, values_read(r.properties, names), r) for r in records]
+        owners = [rule.hubspot for rule in rules if rule.transform == OWNER_TRANSFORM]
+        return await self._owners_resolved(sources, owners) if owners else sources
+
+    async def _owners_resolved(
+        self, sources: list[SourceRecord[HubSpotObject]], names: Sequence[str]
+    ) -> list[SourceRecord[HubSpotObject]]:
+        """Owner ids as sales person codes. A company with no owner leaves the debtor's
+        sales person as it is (``ABSENT``): an owner is never taken away by a gap."""
+        ids = {
+            str(v) for s in sources for n in names if isinstance(v := s.values.get(n), str) and v
+        }
+        codes = await self._sales_persons.codes(ids) if self._sales_persons else {}
+        out = []
+        for source in sources:
+            values = dict(source.values)
+            for name in names:
+                value = values.get(name)
+                values[name] = codes.get(value, ABSENT) if isinstance(value, str) else ABSENT
+            out.append(SourceRecord(source.key, values, source.origin))
+        return out
 
     async def match(self, records: Sequence[SourceRecord[HubSpotObject]]) -> list[Target]:
         """The linked debtor, with its eTag and current values (unlinked: not written)."""

@@ -49,6 +49,7 @@ from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
+from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
 from accredo_hubspot.sync.reconcile import Reconcile
@@ -158,7 +159,8 @@ class LiveSync:
                 Drain(TO_HUBSPOT, CONTACT_RECORD, Pipeline(contacts_out, store, clock))
             )
         if config.company_rules("hubspot"):
-            companies_in = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config)
+            owners = SalesPersons(hubspot, accredo, config.sales_person_overrides)
+            companies_in = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config, owners)
             self.drains.append(
                 Drain(TO_ACCREDO, COMPANY_RECORD, Pipeline(companies_in, store, clock))
             )

@@ -32,6 +32,7 @@ from accredo_hubspot.mapping.transforms import (
     money,
     number,
     percent,
+    sales_person,
     text,
 )
 from accredo_hubspot.store import MATCH_FIELD, Side
@@ -155,6 +156,8 @@ def transform_of(rule: FieldRule, tz: ZoneInfo, name: str | None = None) -> Tran
             return functools.partial(enum_value, options=rule.options, field=name)
         case "domain":
             return functools.partial(domain_value, field=name)
+        case "owner":
+            return functools.partial(sales_person, field=name)
     transform = rule.transform
 
     def unknown(value: object) -> str:

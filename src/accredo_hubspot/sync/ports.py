@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from accredo_hubspot.accredo.models import ARContact, ARCustomer, ARTransaction
+from accredo_hubspot.accredo.models import ARContact, ARCustomer, ARSalesPerson, ARTransaction
 from accredo_hubspot.hubspot.models import (
     BatchOutcome,
     HubSpotObject,
+    Owner,
     Property,
     PropertyCreate,
     PropertyGroup,
@@ -86,7 +87,13 @@ class AccredoSink(Protocol):
     async def create_contact(self, body: Mapping[str, Any]) -> ARContact: ...
 
 
-class AccredoPort(AccredoSource, AccredoSink, Protocol):
+class SalesPersonSource(Protocol):
+    """Accredo's sales persons (a HubSpot owner is one by e-mail)."""
+
+    async def sales_persons(self) -> list[ARSalesPerson]: ...
+
+
+class AccredoPort(AccredoSource, AccredoSink, SalesPersonSource, Protocol):
     """Accredo read and written (the live sync's two directions)."""
 
 
@@ -159,5 +166,13 @@ class HubSpotSource(Protocol):
         ...
 
 
-class HubSpotPort(HubSpotSink, HubSpotSource, Protocol):
+class OwnerSource(Protocol):
+    """HubSpot's owners (reference 9): an owner id on a record is one of them."""
+
+    async def list_owners(
+        self, *, email: str | None = None, archived: bool = False
+    ) -> list[Owner]: ...
+
+
+class HubSpotPort(HubSpotSink, HubSpotSource, OwnerSource, Protocol):
     """HubSpot read and written (the live sync's two directions)."""

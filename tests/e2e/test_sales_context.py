@@ -1,0 +1,62 @@
+"""End to end, sales context for the accounts team: a HubSpot user gives a linked company an
+owner and a lifecycle stage, and the debtor's sales person (the ``ARSalesPerson`` with the
+owner's e-mail) and its ``Z_LifecycleStage`` follow, over real HTTP, with webhooks on and with
+HubSpot polled; nothing is written back to HubSpot (HubSpot masters both)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.test_contacts import Site, running_site, settle, wait_for
+
+pytestmark = pytest.mark.slow
+
+LIFECYCLE = """
+[[company_fields]]
+hubspot = "lifecyclestage"
+accredo = "Z_LifecycleStage"
+master = "hubspot"
+transform = "text"
+"""
+#: A sales person of the Accredo simulator's seed (``sims.accredo.seed.SALES_PEOPLE``).
+PRIYA = ("priya.patel@demo-supplies.co.nz", "PPATEL")
+
+
+@pytest.fixture(params=["webhooks", "polling"])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    webhooks = request.param == "webhooks"
+    with running_site(tmp_path, webhooks=webhooks, extra_config=LIFECYCLE) as running:
+        yield running
+
+
+def debtor(site: Site) -> dict[str, Any]:
+    row = site.world.accredo_app.state.sim.tables["ARCustomer"].get(site.code)
+    assert row is not None
+    return dict(row)
+
+
+def test_an_owner_change_reaches_the_sales_person_code(site: Site) -> None:
+    email, code = PRIYA
+    answer = httpx.post(
+        f"{site.world.hubspot.url}/_sim/owners",
+        json={"email": email, "firstName": "Priya", "lastName": "Patel"},
+    )
+    answer.raise_for_status()
+    owner_id = answer.json()["id"]
+    if debtor(site)["SalesPersonCode"] == code:  # the seed gave it Priya already
+        site.world.edit_customer(site.code, {"SalesPersonCode": "AROHA"})
+    before = settle(site)
+    httpx.patch(
+        f"{site.world.hubspot.url}/_sim/objects/companies/{site.company_id}",
+        json={"properties": {"hubspot_owner_id": owner_id, "lifecyclestage": "customer"}},
+    ).raise_for_status()
+    wait_for(lambda: debtor(site)["SalesPersonCode"] == code, "the sales person in Accredo")
+    assert debtor(site)["Z_LifecycleStage"] == "customer"
+    hubspot_after, accredo_after = settle(site)
+    # One PATCH of the debtor; nothing written back to HubSpot.
+    assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)
