@@ -60,3 +60,51 @@ def test_an_owner_change_reaches_the_sales_person_code(site: Site) -> None:
     hubspot_after, accredo_after = settle(site)
     # One PATCH of the debtor; nothing written back to HubSpot.
     assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)
+
+
+def memos(site: Site, reference: str) -> list[dict[str, Any]]:
+    table = site.world.accredo_app.state.sim.tables["ARMemo"]
+    rows = table.rows_for("CustomerCode", site.code)
+    return [dict(row) for row in rows if row.get("Reference") == reference]
+
+
+def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
+    answer = httpx.post(
+        f"{site.world.hubspot.url}/_sim/objects/deals",
+        json={
+            "properties": {
+                "dealname": "Racking for the new Ōtāhuhu depot",
+                "amount": "18400",
+                "dealstage": "contractsent",
+                "pipeline": "default",
+                "description": "Sales promised 5% off if paid within 7 days.",
+            },
+            "associations": [
+                {
+                    "to": {"id": site.company_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+                }
+            ],
+        },
+    )
+    answer.raise_for_status()
+    deal = answer.json()["id"]
+    reference = f"HubSpot deal {deal}"
+    before = settle(site)
+    assert memos(site, reference) == []  # an open deal leaves none
+
+    def deal_changes(properties: dict[str, str]) -> None:
+        httpx.patch(
+            f"{site.world.hubspot.url}/_sim/objects/deals/{deal}",
+            json={"properties": properties},
+        ).raise_for_status()
+
+    deal_changes({"dealstage": "closedwon", "closedate": "2026-11-30T02:00:00Z"})
+    wait_for(lambda: memos(site, reference), "the memo in Accredo")
+    (memo,) = memos(site, reference)
+    assert memo["Subject"] == "Deal won: Racking for the new Otahuhu depot"
+    assert "Sales promised 5% off" in memo["Memo"]["Text"]
+    deal_changes({"description": "Sales promised 5% off if paid within 7 days. Signed."})
+    hubspot_after, accredo_after = settle(site)
+    assert len(memos(site, reference)) == 1  # once per deal, whatever changes after
+    assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)

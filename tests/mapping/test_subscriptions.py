@@ -37,7 +37,8 @@ CONTACT_PROPERTIES = ("email", "firstname", "jobtitle", "lastname", "mobilephone
 
 def test_the_default_mapping_needs_record_events_and_the_contact_properties() -> None:
     """The default masters the company's owner in HubSpot (its one company propertyChange)
-    and every mapped contact field (one contact propertyChange each)."""
+    and every mapped contact field (one contact propertyChange each), and acts on a deal's
+    stage."""
     document = webhooks_hsmeta(parse_config(default_config_text(), "default"), TARGET)
     assert (document["type"], document["config"]["settings"]) == (
         "webhooks",
@@ -45,14 +46,16 @@ def test_the_default_mapping_needs_record_events_and_the_contact_properties() ->
     )
     found = subscriptions(default_config_text())
     changes = [s for s in found if s[0].endswith("propertyChange")]
-    assert changes == [("company.propertyChange", "hubspot_owner_id")] + [
-        ("contact.propertyChange", name) for name in CONTACT_PROPERTIES
+    assert changes == [
+        ("company.propertyChange", "hubspot_owner_id"),
+        *[("contact.propertyChange", name) for name in CONTACT_PROPERTIES],
+        ("deal.propertyChange", "dealstage"),  # a deal won: its memo on the debtor
     ]
     for obj in ("company", "contact", "deal"):
         for event in ("creation", "deletion", "merge", "restore", "associationChange"):
             assert (f"{obj}.{event}", None) in found
     assert ("contact.privacyDeletion", None) in found
-    assert len(found) == len(set(found)) == 17 + len(CONTACT_PROPERTIES)
+    assert len(found) == len(set(found)) == 18 + len(CONTACT_PROPERTIES)
 
 
 def test_one_property_change_per_hubspot_mastered_field() -> None:

@@ -47,6 +47,7 @@ from accredo_hubspot.accredo.errors import (
 from accredo_hubspot.accredo.models import (
     ARContact,
     ARCustomer,
+    ARMemo,
     ARSalesPerson,
     ARTransaction,
     DeltaFieldRow,
@@ -452,6 +453,17 @@ class AccredoClient:
         """POST a new contact (``CustomerCode`` and its fields); not retried once it may have
         landed: the caller finds it by e-mail on its next attempt instead."""
         return ARContact.model_validate(await self.post("ARContact", body))
+
+    async def memos_with_reference(self, code: str, reference: str) -> list[ARMemo]:
+        """The debtor's memos whose ``Reference`` is ``reference`` (reference 10.8a)."""
+        condition = F("CustomerCode").eq(code.strip().upper()) & F("Reference").eq(reference)
+        records = self.iter_entities("ARMemo", filter=condition)
+        return [ARMemo.model_validate(r) async for r in records]
+
+    async def create_memo(self, body: Mapping[str, Any]) -> ARMemo:
+        """POST a memo (reference 10.8a); not retried once it may have landed: the caller
+        looks for its ``Reference`` first on its next attempt instead."""
+        return ARMemo.model_validate(await self.post("ARMemo", body))
 
     async def create_customer(self, body: Mapping[str, Any]) -> ARCustomer:
         """POST a new debtor. After an ambiguous failure (the server may have created it), the

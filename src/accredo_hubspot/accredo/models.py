@@ -168,6 +168,17 @@ class ARSalesPerson(AccredoRecord):
     Inactive: bool | None = None
 
 
+class ARMemo(AccredoRecord):
+    """A note on a debtor (``ARMemo``, reference 10.8a); the body is ``Memo.Text``."""
+
+    MemoID: int
+    CustomerCode: str | None = None
+    MemoType: str | None = None
+    MemoDate: date | None = None
+    Reference: str | None = None
+    Subject: str | None = None
+
+
 class ARAllocation(AccredoRecord):
     """A receipt or credit matched to an invoice (reference §10.5; entity name [assumed])."""
 

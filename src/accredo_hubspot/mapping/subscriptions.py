@@ -21,6 +21,8 @@ FOLLOWED_OBJECTS = ("company", "contact", "deal")
 RECORD_EVENTS = ("creation", "deletion", "merge", "restore", "associationChange")
 #: Events outside the object events, in ``hubEvents``: a GDPR delete drops a contact's data.
 HUB_EVENTS = ("contact.privacyDeletion",)
+#: Deal properties the sync acts on: a deal reaching a closed-won stage (its memo on the debtor).
+DEAL_PROPERTIES = ("dealstage",)
 #: Properties HubSpot refuses a subscription to (reference 11.2).
 UNSUBSCRIBABLE = frozenset({"hs_lastmodifieddate", "num_unique_conversion_events"})
 MAX_SUBSCRIPTIONS = 1000
@@ -46,7 +48,7 @@ class Subscription:
 
 def property_subscriptions(config: MappingConfig) -> list[Subscription]:
     """One ``propertyChange`` per HubSpot-mastered company and contact property, in name
-    order (companies first)."""
+    order (companies first), then the deal properties the sync acts on."""
     mastered = {
         ("company", "company_fields"): [r.hubspot for r in config.company_rules("hubspot")],
         ("contact", "contact_fields"): [r.hubspot for r in config.contact_fields],
@@ -60,6 +62,7 @@ def property_subscriptions(config: MappingConfig) -> list[Subscription]:
                     "sends no webhook for it; choose another property"
                 )
             subscriptions.append(Subscription(f"{kind}.propertyChange", name))
+    subscriptions += [Subscription("deal.propertyChange", name) for name in DEAL_PROPERTIES]
     return subscriptions
 
 

@@ -47,6 +47,7 @@ from accredo_hubspot.store import (
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
+from accredo_hubspot.sync.deals_won import DEAL_RECORD, DealWonSpec
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
 from accredo_hubspot.sync.owners import SalesPersons
@@ -169,6 +170,8 @@ class LiveSync:
             self.drains.append(
                 Drain(TO_ACCREDO, CONTACT_RECORD, Pipeline(contacts_in, store, clock))
             )
+        deals_won = DealWonSpec(accredo, hubspot, store, config)
+        self.drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
         #: The record types HubSpot's changes are queued for (those with a spec writing them).
         self.followed = tuple(d.record_type for d in self.drains if d.direction == TO_ACCREDO)
         self._poller = HubSpotPoller(hubspot, store, clock)

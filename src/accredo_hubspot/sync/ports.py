@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from accredo_hubspot.accredo.models import ARContact, ARCustomer, ARSalesPerson, ARTransaction
+from accredo_hubspot.accredo.models import (
+    ARContact,
+    ARCustomer,
+    ARMemo,
+    ARSalesPerson,
+    ARTransaction,
+)
 from accredo_hubspot.hubspot.models import (
+    AssociatedObject,
     BatchOutcome,
     HubSpotObject,
     Owner,
+    Pipeline,
     Property,
     PropertyCreate,
     PropertyGroup,
@@ -93,7 +101,16 @@ class SalesPersonSource(Protocol):
     async def sales_persons(self) -> list[ARSalesPerson]: ...
 
 
-class AccredoPort(AccredoSource, AccredoSink, SalesPersonSource, Protocol):
+class MemoSink(Protocol):
+    """A debtor's memos: found by ``Reference`` before one is added (no second memo after a
+    crash)."""
+
+    async def memos_with_reference(self, code: str, reference: str) -> list[ARMemo]: ...
+
+    async def create_memo(self, body: Mapping[str, Any]) -> ARMemo: ...
+
+
+class AccredoPort(AccredoSource, AccredoSink, SalesPersonSource, MemoSink, Protocol):
     """Accredo read and written (the live sync's two directions)."""
 
 
@@ -174,5 +191,15 @@ class OwnerSource(Protocol):
     ) -> list[Owner]: ...
 
 
-class HubSpotPort(HubSpotSink, HubSpotSource, OwnerSource, Protocol):
+class DealSource(Protocol):
+    """A deal's companies and its pipeline's stages (reference 4.2, 10)."""
+
+    async def list_associations(
+        self, from_type: str, from_id: str, to_type: str
+    ) -> list[AssociatedObject]: ...
+
+    async def get_pipelines(self, object_type: str) -> list[Pipeline]: ...
+
+
+class HubSpotPort(HubSpotSink, HubSpotSource, OwnerSource, DealSource, Protocol):
     """HubSpot read and written (the live sync's two directions)."""

@@ -1,0 +1,164 @@
+"""A won deal on a linked company leaves one memo on the debtor (``DealWonSpec``), against
+both simulators: its subject, amount, close date, owner and description; once per deal, also
+when the store lost the link (a crash after the POST); nothing for an open deal or a company
+linked to no debtor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from accredo_hubspot.accredo import AccredoClient
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.config import parse_config
+from accredo_hubspot.store import AsyncStateStore, StateStore, schema
+from accredo_hubspot.sync.deals_won import DealWonSpec
+from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from sims.accredo.app import create_app as accredo_app
+from sims.accredo.config import SimConfig
+from sims.hubspot.app import create_app as hubspot_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
+CONFIG = parse_config("", "test")
+AROHA = "41629780"  # a default owner of the HubSpot simulator (Aroha, aroha.sales@...)
+
+
+@dataclass
+class Sims:
+    accredo: BackgroundServer
+    hubspot: BackgroundServer
+    accredo_app: Any
+
+
+@pytest.fixture(scope="module")
+def sims() -> Iterator[Sims]:
+    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
+    app = accredo_app(SimConfig(seed=4, customers=3))
+    with (
+        serve_in_thread(app) as accredo,
+        serve_in_thread(hubspot_app(hubspot)) as hub,
+    ):
+        yield Sims(accredo, hub, app)
+
+
+@dataclass
+class Rig:
+    sims: Sims
+    store: StateStore
+    pipeline: Pipeline[HubSpotObject]
+    code: str
+    company: str
+
+    def user_adds_deal(self, stage: str, company: str | None = None) -> str:
+        answer = httpx.post(
+            f"{self.sims.hubspot.url}/_sim/objects/deals",
+            json={
+                "properties": {
+                    "dealname": "Forklift fleet – Ōtāhuhu depot",
+                    "amount": "48250.5",
+                    "closedate": "2026-11-29T23:30:00Z",
+                    "dealstage": stage,
+                    "pipeline": "default",
+                    "hubspot_owner_id": AROHA,
+                    "description": "10% off the first year's servicing, agreed by Aroha.",
+                },
+                "associations": [
+                    {
+                        "to": {"id": company or self.company},
+                        "types": [
+                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
+                        ],
+                    }
+                ],
+            },
+        )
+        answer.raise_for_status()
+        deal_id: str = answer.json()["id"]
+        return deal_id
+
+    def memos(self) -> list[dict[str, Any]]:
+        table = self.sims.accredo_app.state.sim.tables["ARMemo"]
+        return [dict(r) for r in table.rows_for("CustomerCode", self.code)]
+
+    def won(self) -> list[dict[str, Any]]:
+        return [m for m in self.memos() if str(m.get("Subject", "")).startswith("Deal won")]
+
+
+@pytest.fixture
+async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
+    accredo_sim, hubspot_sim = sims.accredo, sims.hubspot
+    for sim in (accredo_sim, hubspot_sim):
+        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    async with (
+        AccredoClient(
+            f"{accredo_sim.url}/saturn",
+            "DEMO",
+            "accredo-hubspot-demo",
+            "SYNC",
+            "sync-demo-password",
+        ) as accredo,
+        HubSpotClient(DEMO_TOKEN, base_url=hubspot_sim.url) as hubspot,
+        AsyncStateStore(store) as offloaded,
+    ):
+        code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=3)]
+        answer = httpx.post(
+            f"{hubspot_sim.url}/_sim/objects/companies",
+            json={"properties": {"name": "Harbour Freight"}},
+        )
+        answer.raise_for_status()
+        company = answer.json()["id"]
+        store.put_links("company", {code: company})
+        spec = DealWonSpec(accredo, hubspot, offloaded, CONFIG)
+        yield Rig(sims, store, Pipeline(spec, offloaded, CLOCK), code, company)
+    store.close()
+
+
+async def test_a_won_deal_leaves_one_memo_on_the_debtor(rig: Rig) -> None:
+    deal = rig.user_adds_deal("closedwon")
+    report = await rig.pipeline.sync([deal], reason="hubspot change")
+    assert (report.created, report.failed) == (1, 0)
+    (memo,) = rig.won()
+    assert memo["Subject"] == "Deal won: Forklift fleet – Otahuhu depot"  # cp1252 has the dash
+    assert memo["Reference"] == f"HubSpot deal {deal}"
+    text = memo["Memo"]["Text"]
+    assert "Forklift fleet – Ōtāhuhu depot" in text  # the body keeps the name as it is
+    assert "Amount: 48,250.50" in text
+    assert "Close date: 2026-11-30" in text  # 23:30 UTC is the next day in Auckland
+    assert "aroha.sales@example.co.nz" in text
+    assert "10% off the first year's servicing" in text
+    again = await rig.pipeline.sync([deal], reason="hubspot change")
+    assert (again.created, again.calls) == (0, 0)
+    assert len(rig.won()) == 1
+
+
+async def test_a_memo_written_before_a_crash_is_found_not_written_again(rig: Rig) -> None:
+    deal = rig.user_adds_deal("closedwon")
+    await rig.pipeline.sync([deal], reason="hubspot change")
+    with rig.store._engine.begin() as connection:  # the commit that would have linked it: lost
+        connection.execute(schema.links.delete().where(schema.links.c.record_type == "deal"))
+    report = await rig.pipeline.sync([deal], reason="hubspot change")
+    assert (report.created, report.failed) == (0, 0)
+    assert len(rig.won()) == 1
+    assert rig.store.get_links_by_hubspot_id("deal", [deal]) == {deal: str(rig.won()[0]["MemoID"])}
+
+
+async def test_an_open_deal_or_an_unlinked_company_writes_nothing(rig: Rig) -> None:
+    open_deal = rig.user_adds_deal("contractsent")
+    answer = httpx.post(
+        f"{rig.sims.hubspot.url}/_sim/objects/companies", json={"properties": {"name": "New Co"}}
+    )
+    answer.raise_for_status()
+    elsewhere = rig.user_adds_deal("closedwon", company=answer.json()["id"])
+    report = await rig.pipeline.sync([open_deal, elsewhere], reason="hubspot change")
+    assert (report.created, report.calls) == (0, 0)
+    assert rig.won() == []
