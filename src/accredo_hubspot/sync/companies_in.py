@@ -83,12 +83,20 @@ class CompanyToAccredoSpec:
         rules = self._config.company_rules("hubspot")
         names = [rule.hubspot for rule in rules]
         records = await self._hubspot.batch_read(COMPANIES, keys, properties=names)
-        sources = [SourceRecord(r.id, values_read(r.properties, names), r) for r in records]
+        return await self.resolved(
+            [SourceRecord(r.id, values_read(r.properties, names), r) for r in records]
+        )
+
+    async def resolved(
+        self, sources: Sequence[SourceRecord[HubSpotObject]]
+    ) -> list[SourceRecord[HubSpotObject]]:
+        """The values as the rules take them: an owner id as its sales person code."""
+        rules = self._config.company_rules("hubspot")
         owners = [rule.hubspot for rule in rules if rule.transform == OWNER_TRANSFORM]
-        return await self._owners_resolved(sources, owners) if owners else sources
+        return await self._owners_resolved(sources, owners) if owners else list(sources)
 
     async def _owners_resolved(
-        self, sources: list[SourceRecord[HubSpotObject]], names: Sequence[str]
+        self, sources: Sequence[SourceRecord[HubSpotObject]], names: Sequence[str]
     ) -> list[SourceRecord[HubSpotObject]]:
         """Owner ids as sales person codes. A company with no owner leaves the debtor's
         sales person as it is (``ABSENT``): an owner is never taken away by a gap."""

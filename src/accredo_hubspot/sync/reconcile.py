@@ -30,6 +30,7 @@ from accredo_hubspot.sync.companies import (
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec, debtor_baseline
 from accredo_hubspot.sync.drift import DriftReport, compare, compared_fields
 from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
 from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
@@ -64,9 +65,11 @@ class Reconcile:
         self._spec = CompanySpec(accredo, hubspot, store, config, clock)
         self._pipeline = Pipeline(self._spec, store, clock)
         self._inward: Pipeline[HubSpotObject] | None = None
+        self._inward_spec: CompanyToAccredoSpec | None = None
         if config.company_rules("hubspot"):
-            inward = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config)
-            self._inward = Pipeline(inward, store, clock)
+            owners = SalesPersons(hubspot, accredo, config.sales_person_overrides)
+            inward = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config, owners)
+            self._inward, self._inward_spec = Pipeline(inward, store, clock), inward
 
     async def run(self, *, repair: bool = False) -> ReconcileReport:
         report = ReconcileReport()
@@ -125,6 +128,9 @@ class Reconcile:
             and (company := companies.get(links[code])) is not None
         }
         values = {code: values_read(co.properties, names) for code, (_, co) in linked.items()}
+        if self._inward_spec is not None:  # an owner compared as its sales person
+            read = [SourceRecord(code, v, linked[code][1]) for code, v in values.items()]
+            values = {r.key: dict(r.values) for r in await self._inward_spec.resolved(read)}
         held = {code: debtor_baseline(cu, fields) for code, (cu, _) in linked.items()}
         inward = DriftReport()
         now = self._clock.now()
