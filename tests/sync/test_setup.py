@@ -53,7 +53,8 @@ async def test_creates_the_group_and_every_property_with_hubspot_types(
     config = load_config(None)
     report = await run_setup(hubspot, config)
     wanted = {d.name: d for d in company_properties(config.nzbn_property)}
-    assert sorted(report.created) == sorted(wanted)
+    deal_risk = ["deal accredo_credit_status", "deal accredo_days_overdue"]
+    assert sorted(report.created) == sorted([*wanted, *deal_risk])
     assert report.updated == []
     group = api(sim, "GET", f"/crm/v3/properties/companies/groups/{PROPERTY_GROUP.name}")
     assert group["label"] == PROPERTY_GROUP.label
@@ -148,3 +149,15 @@ async def property_exists(hubspot: HubSpotClient, name: str) -> bool:
     except HubSpotNotFound:
         return False
     return True
+
+
+async def test_the_deals_get_the_companys_credit_status_and_days_overdue(
+    sim: BackgroundServer, hubspot: HubSpotClient
+) -> None:
+    await run_setup(hubspot, load_config(None))
+    status = api(sim, "GET", "/crm/v3/properties/deals/accredo_credit_status")
+    company = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
+    assert (status["type"], status["groupName"]) == ("enumeration", PROPERTY_GROUP.name)
+    assert [o["value"] for o in status["options"]] == [o["value"] for o in company["options"]]
+    days = api(sim, "GET", "/crm/v3/properties/deals/accredo_days_overdue")
+    assert (days["type"], days["fieldType"]) == ("number", "number")

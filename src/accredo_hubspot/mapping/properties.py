@@ -8,7 +8,7 @@ salesperson who reads them on the company record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from accredo_hubspot.mapping.credit_status import (
@@ -278,3 +278,21 @@ def company_properties(nzbn_property: str = DEFAULT_NZBN_PROPERTY) -> tuple[Prop
 def property_by_name(nzbn_property: str = DEFAULT_NZBN_PROPERTY) -> dict[str, PropertyDef]:
     """The company properties keyed by name (for option lookups)."""
     return {prop.name: prop for prop in company_properties(nzbn_property)}
+
+
+#: The company's financial risk, kept on its open deals too (issue 9), so deal workflows and
+#: forecasts can weigh a deal without looking across associations.
+DEAL_RISK_PROPERTIES = ("accredo_credit_status", "accredo_days_overdue")
+
+
+def deal_properties() -> tuple[PropertyDef, ...]:
+    """The deal properties: the company's credit status and days overdue, as on the company."""
+    by_name = property_by_name()
+    return tuple(
+        replace(
+            by_name[name],
+            description="The company's, kept current on its open deals. "
+            + by_name[name].description,
+        )
+        for name in DEAL_RISK_PROPERTIES
+    )
