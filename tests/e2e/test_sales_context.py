@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_contacts import Site, running_site, settle, wait_for
+from tests.e2e.world import TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -108,3 +109,47 @@ def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
     hubspot_after, accredo_after = settle(site)
     assert len(memos(site, reference)) == 1  # once per deal, whatever changes after
     assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)
+
+
+def user_adds_deal(site: Site, stage: str) -> str:
+    answer = httpx.post(
+        f"{site.world.hubspot.url}/_sim/objects/deals",
+        json={
+            "properties": {"dealname": f"Pallets ({stage})", "dealstage": stage},
+            "associations": [
+                {
+                    "to": {"id": site.company_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+                }
+            ],
+        },
+    )
+    answer.raise_for_status()
+    deal_id: str = answer.json()["id"]
+    return deal_id
+
+
+def risk(site: Site, object_type: str, record_id: str) -> tuple[str | None, str | None]:
+    answer = httpx.get(
+        f"{site.world.hubspot.url}/crm/v3/objects/{object_type}/{record_id}",
+        params={"properties": "accredo_credit_status,accredo_days_overdue"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    answer.raise_for_status()
+    props = answer.json()["properties"]
+    return props.get("accredo_credit_status"), props.get("accredo_days_overdue")
+
+
+def test_a_companys_credit_status_reaches_its_open_deals(site: Site) -> None:
+    open_deal = user_adds_deal(site, "qualifiedtobuy")
+    lost = user_adds_deal(site, "closedlost")
+    company = risk(site, "companies", site.company_id)
+    assert company[0]
+    wait_for(lambda: risk(site, "deals", open_deal) == company, "the company's risk on the deal")
+    site.world.edit_customer(site.code, {"StopCredit": True})
+    wait_for(
+        lambda: risk(site, "deals", open_deal)[0] == "on_stop", "the new credit status on the deal"
+    )
+    assert risk(site, "companies", site.company_id)[0] == "on_stop"
+    assert risk(site, "deals", lost) == (None, None)  # a closed deal is left as it was
+    settle(site)

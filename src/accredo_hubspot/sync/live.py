@@ -47,6 +47,7 @@ from accredo_hubspot.store import (
 from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
+from accredo_hubspot.sync.deal_risk import DealRiskSpec
 from accredo_hubspot.sync.deals_won import DEAL_RECORD, DealWonSpec
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
@@ -170,6 +171,8 @@ class LiveSync:
             self.drains.append(
                 Drain(TO_ACCREDO, CONTACT_RECORD, Pipeline(contacts_in, store, clock))
             )
+        self._deal_risk = DealRiskSpec(hubspot)
+        self._deal_risk_pipeline = Pipeline(self._deal_risk, store, clock)
         deals_won = DealWonSpec(accredo, hubspot, store, config)
         self.drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
         #: The record types HubSpot's changes are queued for (those with a spec writing them).
@@ -224,6 +227,8 @@ class LiveSync:
                     self._stop_grace_s,
                     f"the batch in hand, {len(keys)} records, given back",
                 )
+                if not stop.is_set():
+                    result.add(await self._deal_risk_after(drain, keys))
             self._observe(drain.direction, entries, result)
             report.processed += len(entries)
             name = f"{drain.direction} {drain.record_type}"
@@ -232,6 +237,22 @@ class LiveSync:
                 report.writes = result
             else:
                 report.writes.add(result)
+
+    async def _deal_risk_after(self, drain: Drain, keys: list[str]) -> SyncReport:
+        """The company's risk onto its open deals: after deals HubSpot reports changed, and
+        after debtors written to their companies (their open deals, batched)."""
+        if drain.direction == TO_ACCREDO and drain.record_type == DEAL_RECORD:
+            deals = keys
+        elif drain.direction == TO_HUBSPOT and drain.record_type == COMPANY_RECORD:
+            companies = await self._store.get_links(COMPANY_RECORD, keys)
+            deals = await self._deal_risk.open_deals_of(sorted(set(companies.values())))
+        else:
+            return SyncReport()
+        if not deals:
+            return SyncReport()
+        return await self._deal_risk_pipeline.sync(
+            deals, reason=_reason(drain), completed=[], owner=self.worker.owner
+        )
 
     async def _take_inbox(self, report: CycleReport) -> None:
         """Queue the records the stored webhook events name (one store transaction a batch;

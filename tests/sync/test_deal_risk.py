@@ -1,0 +1,109 @@
+"""The company's credit status and days overdue onto its open deals (``DealRiskSpec``),
+against the HubSpot simulator: open deals written in one batch call, closed ones left, and
+nothing sent again while the company's values stay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.store import AsyncStateStore, StateStore
+from accredo_hubspot.sync.deal_risk import DealRiskSpec
+from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.setup import run_setup
+from sims.hubspot.app import create_app as hubspot_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[BackgroundServer]:
+    config = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
+    with serve_in_thread(hubspot_app(config)) as server:
+        yield server
+
+
+def user_creates(sim: BackgroundServer, object_type: str, body: dict[str, object]) -> str:
+    answer = httpx.post(f"{sim.url}/_sim/objects/{object_type}", json=body)
+    answer.raise_for_status()
+    record_id: str = answer.json()["id"]
+    return record_id
+
+
+def deal_on(sim: BackgroundServer, company: str, stage: str) -> str:
+    return user_creates(
+        sim,
+        "deals",
+        {
+            "properties": {"dealname": "Pallets", "dealstage": stage},
+            "associations": [
+                {
+                    "to": {"id": company},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+                }
+            ],
+        },
+    )
+
+
+def risk_of(sim: BackgroundServer, deal: str) -> tuple[object, object]:
+    answer = httpx.get(
+        f"{sim.url}/crm/v3/objects/deals/{deal}",
+        params={"properties": "accredo_credit_status,accredo_days_overdue"},
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+    )
+    answer.raise_for_status()
+    props = answer.json()["properties"]
+    return props.get("accredo_credit_status"), props.get("accredo_days_overdue")
+
+
+@pytest.fixture
+async def pipeline(
+    sim: BackgroundServer, tmp_path: Path
+) -> AsyncIterator[tuple[DealRiskSpec, Pipeline[HubSpotObject]]]:
+    httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    async with (
+        HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot,
+        AsyncStateStore(store) as offloaded,
+    ):
+        await run_setup(hubspot, load_config(None))
+        spec = DealRiskSpec(hubspot)
+        yield spec, Pipeline(spec, offloaded, CLOCK)
+    store.close()
+
+
+async def test_open_deals_get_the_companys_risk_in_one_batch(
+    sim: BackgroundServer, pipeline: tuple[DealRiskSpec, Pipeline[HubSpotObject]]
+) -> None:
+    spec, sync = pipeline
+    company = user_creates(
+        sim,
+        "companies",
+        {
+            "properties": {
+                "name": "Harbour Freight",
+                "accredo_credit_status": "overdue_60",
+                "accredo_days_overdue": "64",
+            }
+        },
+    )
+    open_deals = [deal_on(sim, company, "qualifiedtobuy") for _ in range(3)]
+    won = deal_on(sim, company, "closedwon")
+    deals = await spec.open_deals_of([company])
+    assert sorted(deals) == sorted([*open_deals, won])
+    report = await sync.sync(deals, reason="test")
+    assert (report.updated, report.calls) == (3, 1)
+    assert {risk_of(sim, d) for d in open_deals} == {("overdue_60", "64")}
+    assert risk_of(sim, won) == (None, None)
+    again = await sync.sync(deals, reason="test")
+    assert (again.updated, again.calls) == (0, 0)
