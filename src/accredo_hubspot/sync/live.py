@@ -228,7 +228,7 @@ class LiveSync:
                     f"the batch in hand, {len(keys)} records, given back",
                 )
                 if not stop.is_set():
-                    result.add(await self._deal_risk_after(drain, keys))
+                    result.add(await self._deal_risk_after(drain, keys, result))
             self._observe(drain.direction, entries, result)
             report.processed += len(entries)
             name = f"{drain.direction} {drain.record_type}"
@@ -238,13 +238,19 @@ class LiveSync:
             else:
                 report.writes.add(result)
 
-    async def _deal_risk_after(self, drain: Drain, keys: list[str]) -> SyncReport:
+    async def _deal_risk_after(
+        self, drain: Drain, keys: list[str], written: SyncReport
+    ) -> SyncReport:
         """The company's risk onto its open deals: after deals HubSpot reports changed, and
-        after debtors written to their companies (their open deals, batched)."""
+        after debtors written to their companies (their open deals, batched; a debtor whose
+        company did not change visits none)."""
         if drain.direction == TO_ACCREDO and drain.record_type == DEAL_RECORD:
             deals = keys
         elif drain.direction == TO_HUBSPOT and drain.record_type == COMPANY_RECORD:
-            companies = await self._store.get_links(COMPANY_RECORD, keys)
+            changed = [key for key in keys if key in written.written_keys]
+            if not changed:
+                return SyncReport()
+            companies = await self._store.get_links(COMPANY_RECORD, changed)
             deals = await self._deal_risk.open_deals_of(sorted(set(companies.values())))
         else:
             return SyncReport()

@@ -43,6 +43,7 @@ class SyncReport:
     calls: int = 0
     failures: list[str] = field(default_factory=list)
     failed_keys: set[str] = field(default_factory=set)  # records not (wholly) brought across
+    written_keys: set[str] = field(default_factory=set)  # records created or updated
 
     def add(self, other: SyncReport) -> None:
         self.created += other.created
@@ -53,6 +54,7 @@ class SyncReport:
         self.calls += other.calls
         self.failures.extend(other.failures)
         self.failed_keys.update(other.failed_keys)
+        self.written_keys.update(other.written_keys)
 
     @property
     def writes(self) -> int:
@@ -322,6 +324,7 @@ class _Commit:
         stamp: str | None,
     ) -> None:
         target = plan.target
+        report.written_keys.add(plan.key)
         if plan.is_create:
             report.created += 1
             self.link(plan.key, remote_id, "new")
