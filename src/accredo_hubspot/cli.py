@@ -67,7 +67,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(soft_wrap=True)  # a path or URL printed is one line, whole, to copy
 err_console = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
