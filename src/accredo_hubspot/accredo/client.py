@@ -312,6 +312,55 @@ class AccredoClient:
         async for record in records:
             yield ARTransaction.model_validate(record)
 
+    async def system_date(self) -> date:
+        """Accredo's business date (the ``SystemDate`` function, reference 10.9): what its own
+        aging counts days overdue from. Read as an object carrying ``SystemDate`` or an OData
+        ``value`` (reference 4)."""
+        url = self.entity_url("SystemDate")
+        body = await self._get_json(url)
+        raw = body.get("SystemDate", body.get("value"))
+        try:
+            return date.fromisoformat(str(raw)[:10])
+        except ValueError as exc:
+            raise AccredoError(f"GET {_path(url)}: no date in the answer ({raw!r})") from exc
+
+    def iter_invoices(
+        self, *, paid_since: date, page_size: int = 2000
+    ) -> AsyncIterator[ARTransaction]:
+        """Every AR invoice still owing, or paid in full on or after ``paid_since``, in
+        ``TransactionID`` order (reference 10.5: open = ``UnallocatedAmount`` not zero)."""
+        return self._invoices(F("TransactionType").eq("I"), paid_since, page_size)
+
+    def iter_invoices_of(
+        self, codes: Sequence[str], *, paid_since: date
+    ) -> AsyncIterator[ARTransaction]:
+        """As ``iter_invoices``, for these customers only (a live change's customers)."""
+        wanted = [c.strip().upper() for c in codes if c.strip()]
+        condition = F("TransactionType").eq("I") & F("CustomerCode").in_(wanted)
+        return self._invoices(condition, paid_since, 2000)
+
+    async def get_transactions(self, ids: Sequence[str]) -> list[ARTransaction]:
+        """These AR transactions by ``TransactionID`` (ids not found are left out)."""
+        keys = [int(i) for i in ids if i.isdigit()]
+        records = await self.fetch_by_keys(
+            "ARTransaction", "TransactionID", keys, select=ARTransaction.declared_fields()
+        )
+        return [ARTransaction.model_validate(r) for r in records]
+
+    async def _invoices(
+        self, condition: Filter, paid_since: date, page_size: int
+    ) -> AsyncIterator[ARTransaction]:
+        owing = F("UnallocatedAmount").ne(0) | F("DateFullyPaid").ge(paid_since)
+        records = self.iter_entities(
+            "ARTransaction",
+            filter=condition & owing,
+            select=ARTransaction.declared_fields(),
+            orderby=["TransactionID"],
+            page_size=page_size,
+        )
+        async for record in records:
+            yield ARTransaction.model_validate(record)
+
     async def count_customers(self) -> int:
         """How many debtors there are (their codes alone, in large pages)."""
         codes = self.iter_entities("ARCustomer", select=["CustomerCode"], page_size=2000)

@@ -111,6 +111,10 @@ class ARTransaction(AccredoRecord):
     DateFullyPaid: date | None = None
     BillFromAccountCode: str | None = None
     RecordRevision: int | None = None
+    OrderNo: str | None = None
+    CurrencyCode: str | None = None
+    TransactionAmountBs: Decimal | None = None  # in base currency (reference 4: ``...Bs``)
+    UnallocatedAmountBs: Decimal | None = None
 
 
 class DeltaRow(AccredoRecord):

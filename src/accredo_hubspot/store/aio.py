@@ -104,6 +104,7 @@ class AsyncStateStore:
     get_links_by_hubspot_id = _offloaded(StateStore.get_links_by_hubspot_id)
     put_links = _offloaded(StateStore.put_links)
     link_count = _offloaded(StateStore.link_count)
+    forget = _offloaded(StateStore.forget)
     get_shadows = _offloaded(StateStore.get_shadows)
     put_shadows = _offloaded(StateStore.put_shadows)
     get_cursors = _offloaded(StateStore.get_cursors)

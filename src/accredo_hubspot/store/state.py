@@ -183,6 +183,25 @@ class StateStore:
         with self._reading("count links") as conn:
             return _count(conn, table, *where)
 
+    def forget(self, record_type: str, keys: Sequence[str]) -> None:
+        """Drop these records' links and HubSpot shadows, in one transaction: their HubSpot
+        records were archived (a paid invoice past its days, an order out of the window)."""
+        links, shadows = schema.links, schema.shadows
+        with self._writing("forget records") as conn:
+            for chunk in chunked(_unique(keys)):
+                conn.execute(
+                    delete(links).where(
+                        links.c.record_type == record_type, links.c.accredo_key.in_(chunk)
+                    )
+                )
+                conn.execute(
+                    delete(shadows).where(
+                        shadows.c.side == "hubspot",
+                        shadows.c.record_type == record_type,
+                        shadows.c.record_key.in_(chunk),
+                    )
+                )
+
     def _write_links(
         self, conn: Connection, record_type: str, links: Mapping[str, str], via: Mapping[str, str]
     ) -> None:

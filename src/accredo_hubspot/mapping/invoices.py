@@ -1,0 +1,90 @@
+"""An AR invoice as the ``accredo_invoice`` record's values, and its status on a given day.
+
+Pure: "today" is an argument, Accredo's business date (``SystemDate``), so HubSpot's days
+overdue agree with Accredo's own aging. Reference accredo-api.md 10.5: open means
+``UnallocatedAmount`` not zero; overdue amount is unallocated less hold; paid is
+``UnallocatedAmount`` zero (``DateFullyPaid`` set).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from accredo_hubspot.accredo.models import ARTransaction
+from accredo_hubspot.mapping.config import FieldRule
+from accredo_hubspot.mapping.objects import INVOICE_STATUS_OPTIONS
+
+OPEN, OVERDUE, PAID = "open", "overdue", "paid"
+#: Accredo's base currency (``...Bs`` amounts are in it).
+BASE_CURRENCY = "NZD"
+
+_ZERO = Decimal(0)
+
+
+def overdue_amount(invoice: ARTransaction) -> Decimal:
+    """What is owing and not on hold."""
+    return (invoice.UnallocatedAmount or _ZERO) - (invoice.HoldAmount or _ZERO)
+
+
+def days_overdue(invoice: ARTransaction, today: date) -> int:
+    """Days since the due date while something not on hold is owing; else 0."""
+    due = invoice.DueDate
+    if due is None or due >= today or overdue_amount(invoice) <= 0:
+        return 0
+    return (today - due).days
+
+
+def invoice_status(invoice: ARTransaction, today: date) -> str:
+    if (invoice.UnallocatedAmount or _ZERO) == 0:
+        return PAID
+    return OVERDUE if days_overdue(invoice, today) > 0 else OPEN
+
+
+def invoice_values(invoice: ARTransaction, today: date) -> dict[str, object]:
+    """The invoice's values, by ``accredo_invoice`` property (the rules below transform them).
+    Amounts are in the invoice's currency; the ``_base`` ones in the base currency."""
+    return {
+        "invoice_number": invoice.Reference or str(invoice.TransactionID),
+        "accredo_customer_code": invoice.CustomerCode.strip().upper(),
+        "invoice_date": invoice.TransactionDate,
+        "due_date": invoice.DueDate,
+        "amount": invoice.TransactionAmount,
+        "amount_outstanding": invoice.UnallocatedAmount,
+        "amount_base": _base(invoice, invoice.TransactionAmount, invoice.TransactionAmountBs),
+        "amount_outstanding_base": _base(
+            invoice, invoice.UnallocatedAmount, invoice.UnallocatedAmountBs
+        ),
+        "days_overdue": days_overdue(invoice, today),
+        "status": invoice_status(invoice, today),
+        "currency": invoice.CurrencyCode or BASE_CURRENCY,
+        "reference": invoice.OrderNo or "",
+    }
+
+
+def _base(invoice: ARTransaction, amount: Decimal | None, base: Decimal | None) -> Decimal | None:
+    """The base-currency amount; for a base-currency invoice without one, the amount."""
+    if base is not None:
+        return base
+    return amount if (invoice.CurrencyCode or BASE_CURRENCY) == BASE_CURRENCY else None
+
+
+def _rule(name: str, transform: str, options: tuple[str, ...] = ()) -> FieldRule:
+    return FieldRule(name, name, "accredo", transform, options=options)
+
+
+#: The invoice's mapping: every property but the unique id (the planner's key field).
+INVOICE_RULES: tuple[FieldRule, ...] = (
+    _rule("invoice_number", "text"),
+    _rule("accredo_customer_code", "text"),
+    _rule("invoice_date", "date"),
+    _rule("due_date", "date"),
+    _rule("amount", "money"),
+    _rule("amount_outstanding", "money"),
+    _rule("amount_base", "money"),
+    _rule("amount_outstanding_base", "money"),
+    _rule("days_overdue", "integer"),
+    _rule("status", "enum", tuple(o.value for o in INVOICE_STATUS_OPTIONS)),
+    _rule("currency", "text"),
+    _rule("reference", "text"),
+)
