@@ -81,7 +81,18 @@ def hubspot_invoices(world: World) -> dict[str, dict[str, Any]]:
     """accredo_transaction_id -> the accredo_invoice record (with its companies)."""
     out: dict[str, dict[str, Any]] = {}
     after = None
-    props = "accredo_transaction_id,status,days_overdue,amount_outstanding,amount,amount_base,currency,invoice_number"
+    props = ",".join(
+        [
+            "accredo_transaction_id",
+            "status",
+            "days_overdue",
+            "amount_outstanding",
+            "amount",
+            "amount_base",
+            "currency",
+            "invoice_number",
+        ]
+    )
     while True:
         params: dict[str, Any] = {"limit": 100, "properties": props, "associations": "companies"}
         if after:
