@@ -40,6 +40,7 @@ from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
+from accredo_hubspot.sync.invoice_sync import InvoiceReport, invoice_sync
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import SyncReport
@@ -205,7 +206,7 @@ def backfill(config: ConfigOption = None) -> None:
     """Match and write every Accredo debtor to HubSpot (resumable; unchanged records send
     nothing)."""
 
-    async def go() -> BackfillReport:
+    async def go() -> tuple[BackfillReport, InvoiceReport | None]:
         settings = load_settings()
         mapping = resolve_config(config)
         async with connect(settings, mapping) as conn:
@@ -224,15 +225,25 @@ def backfill(config: ConfigOption = None) -> None:
                     bar.update(task, completed=done, total=total)
 
                 try:
-                    return await Backfill(
+                    report = await Backfill(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     ).run(progress)
+                    invoices = await invoice_sync(
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                    )
+                    if invoices is None:
+                        return report, None
+                    counted = bar.add_task("invoices", total=None)
+                    done = await invoices.run(
+                        progress=lambda n: bar.update(counted, completed=n, total=n)
+                    )
+                    return report, done
                 except BaseException:
                     bar.live.transient = True  # a failed backfill shows only why it failed
                     raise
 
     configure_logging()
-    report = run_command(go)
+    report, invoices = run_command(go)
     console.print(
         f"backfill: {report.debtors} debtors, {report.created} companies created, "
         f"{report.updated} updated ({report.linked} newly linked), {report.unchanged} "
@@ -240,6 +251,14 @@ def backfill(config: ConfigOption = None) -> None:
     )
     for line in report.failures[:10]:
         console.print(f"  dead letter: {line}", highlight=False)
+    if invoices is not None:
+        console.print(
+            f"invoices: {invoices.invoices} read, {invoices.created} created, "
+            f"{invoices.updated} updated, {invoices.archived} archived, {invoices.failed} "
+            f"dead-lettered; {invoices.calls} HubSpot write calls"
+        )
+        for line in invoices.failures[:10]:
+            console.print(f"  dead letter: {line}", highlight=False)
 
 
 @app.command()
@@ -579,6 +598,9 @@ def run(
                     metrics=conn.metrics,
                     app_id=hubspot.app_id,
                     hubspot_poll_s=poll_s,
+                    invoices=await invoice_sync(
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                    ),
                 )
 
                 def started() -> None:  # on SQLite, not before it holds the store

@@ -24,6 +24,7 @@ from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.documents import BusinessDate
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec, customer_key
+from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import World, running_world
@@ -241,15 +242,41 @@ async def test_a_create_resent_after_a_crash_becomes_an_update(
     assert len(await conn.store.get_links(INVOICE_RECORD)) == len(after)
 
 
-async def test_an_invoice_without_its_company_waits_in_dead_letters(
-    world: World, tmp_path: Path
-) -> None:
+async def test_an_invoice_waits_for_its_company(world: World, tmp_path: Path) -> None:
     httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
     httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
     config = load_config(None)
     async with connect(world.settings(tmp_path / "bare.db"), config) as conn:
         await run_setup(conn.hubspot, config)
         report = await invoices(conn).run()
-        assert report.created == 0
-        assert report.failed == len(await accredo_invoices(conn, paid_days=30))
-        assert any("has no company in HubSpot yet" in f for f in report.failures)
+        assert (report.created, report.failed, report.calls) == (0, 0, 0)
+        assert report.invoices == len(await accredo_invoices(conn, paid_days=30))
+        assert await conn.store.dead_letter_count() == 0
+        await Backfill(conn.accredo, conn.hubspot, conn.store, config, conn.clock).run()
+        later = await invoices(conn).run()
+        assert later.created == report.invoices
+
+
+async def test_live_an_invoice_posted_appears_and_turns_paid_on_the_receipt(
+    world: World, conn: Connector
+) -> None:
+    sync = invoices(conn)
+    await sync.run()
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, invoices=sync)
+    code = sorted(await conn.store.get_links("company"))[5]
+    before = set(hubspot_invoices(world))
+    world.post_transaction("invoices", code, 1234.5)
+    report = await live.cycle()
+    assert report.by_type.get("to_hubspot invoice") == 1
+    (new,) = set(hubspot_invoices(world)) - before
+    record = hubspot_invoices(world)[new]
+    assert record["properties"]["status"] == "open"
+    assert record["properties"]["amount_outstanding"] == "1234.50"
+    owed = sum(
+        float(i.UnallocatedAmount or 0)
+        for i in (await accredo_invoices(conn)).values()
+        if i.CustomerCode == code
+    )
+    world.post_transaction("receipts", code, owed)
+    await live.cycle()
+    assert hubspot_invoices(world)[new]["properties"]["status"] == "paid"

@@ -21,7 +21,7 @@ import structlog
 from accredo_hubspot.accredo.models import ARTransaction
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.documents import DocumentSink
+from accredo_hubspot.sync.documents import DocumentSink, DocumentsUnavailable
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSource, InvoiceSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.tasks import task_group
@@ -142,3 +142,23 @@ class InvoiceSync:
         if chunk:
             await out.put(chunk)
         await out.put(None)
+
+
+async def invoice_sync(
+    accredo: InvoiceSource,
+    hubspot: DocumentSink,
+    store: AsyncStateStore,
+    config: MappingConfig,
+    clock: Clock,
+) -> InvoiceSync | None:
+    """The invoice sync, when the configuration wants custom objects and the portal has the
+    ``accredo_invoice`` object; else ``None`` (said once in the log)."""
+    if not config.documents.custom_objects:
+        return None
+    invoices = InvoiceSync(accredo, hubspot, store, config, clock)
+    try:
+        await invoices.spec.ready()
+    except DocumentsUnavailable as exc:
+        log.warning("invoices not synced", reason=str(exc))
+        return None
+    return invoices

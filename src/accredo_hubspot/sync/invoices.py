@@ -5,9 +5,8 @@ Keyed by ``TransactionID`` (written as the unique ``accredo_transaction_id``). A
 created with its company association in the same batch call (reference hubspot-api.md 4.1),
 and a create resent after a crash meets the unique id and becomes an update
 (``batch_create_unique``). An invoice whose customer has no company in HubSpot yet is not
-created (it would be an orphan): it fails with a reason naming the customer, and is written
-once the company is. Values are planned against the shadow like every record type, so an
-unchanged invoice sends nothing.
+created (it would be an orphan) until the company is. Values are planned against the shadow
+like every record type, so an unchanged invoice sends nothing.
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ from accredo_hubspot.tasks import gather
 
 #: The state store's record type of an invoice (key: its TransactionID).
 INVOICE_RECORD = "invoice"
-#: ``Failure.category`` of an invoice whose customer has no company in HubSpot yet.
-NO_COMPANY = "no_company"
 #: Queue keys naming a customer rather than one invoice (``customer_key``).
 CUSTOMER_PREFIX = "customer:"
 
@@ -132,7 +129,11 @@ class InvoiceSpec:
         return self.records(invoices)
 
     async def match(self, records: Sequence[SourceRecord[ARTransaction]]) -> list[Target]:
-        """The stored link; else a new record, associated to the customer's linked company."""
+        """The stored link; else a new record, associated to the customer's linked company.
+
+        An invoice whose customer has no company in HubSpot yet gets no target, so nothing is
+        written for it: its customer's own failure is the dead letter, and the invoice is
+        created with the company (the customer's next change, or the daily pass)."""
         links = await self._store.get_links(INVOICE_RECORD, [r.key for r in records])
         codes = [r.origin.CustomerCode.strip().upper() for r in records if r.key not in links]
         companies = await self._store.get_links(COMPANY_RECORD, codes) if codes else {}
@@ -140,22 +141,18 @@ class InvoiceSpec:
         for record in records:
             if (remote := links.get(record.key)) is not None:
                 targets.append(Target(record.key, remote, LINK))
-                continue
-            company = companies.get(record.origin.CustomerCode.strip().upper())
-            to = (Association("companies", company),) if company else ()
-            targets.append(Target(record.key, None, NEW, associations=to))
+            elif company := companies.get(record.origin.CustomerCode.strip().upper()):
+                to = (Association("companies", company),)
+                targets.append(Target(record.key, None, NEW, associations=to))
         return targets
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
         """Updates by id and creates (with their company) in batches; one call per 100."""
         invoice_object = await self.ready()
         updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
-        creates, orphans = [], []
+        creates = []
         for plan in plans:
             if not plan.is_create:
-                continue
-            if not plan.target.associations:
-                orphans.append(plan)
                 continue
             company = plan.target.associations[0].to_id
             links = (invoice_object.to_company(company),)
@@ -170,11 +167,6 @@ class InvoiceSpec:
             outcome.failed.extend(
                 Failure(f.key, f.category, f.message, f.property_name, f.status)
                 for f in batch.failed
-            )
-        for plan in orphans:
-            code = plan.values.get("accredo_customer_code", "?")
-            outcome.failed.append(
-                Failure(plan.key, NO_COMPANY, f"customer {code} has no company in HubSpot yet")
             )
         return outcome
 
