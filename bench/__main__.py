@@ -29,6 +29,13 @@ from bench.footprint import (
     run_footprint_bench,
 )
 from bench.harness import bench_settings, simulators
+from bench.invoices import (
+    INVOICES,
+    InvoiceFigures,
+    invoice_summary,
+    print_invoices,
+    run_invoice_bench,
+)
 from bench.latency import LatencyFigures, print_latency, run_latency_bench
 from bench.naive_sdk import BaselineFigures, print_baseline, run_baseline
 
@@ -39,12 +46,15 @@ class Sizes:
     baseline_debtors: int
     changes: int
     footprint_debtors: int
+    invoices: int = INVOICES
 
 
 FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=200, footprint_debtors=FOOTPRINT_DEBTORS)
 #: Wide enough that no figure line wraps (the output is meant to be pasted into reports).
 CONSOLE_WIDTH = 132
-QUICK = Sizes(debtors=2_000, baseline_debtors=100, changes=50, footprint_debtors=5_000)
+QUICK = Sizes(
+    debtors=2_000, baseline_debtors=100, changes=50, footprint_debtors=5_000, invoices=5_000
+)
 
 
 async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> None:
@@ -66,11 +76,15 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
                 print_backfill(console, backfill)
                 latency = await run_latency_bench(conn, sims, http, accredo, sizes.changes, console)
                 print_latency(console, latency)
+                invoices = await run_invoice_bench(conn, sims, http, console, sizes.invoices)
+                print_invoices(console, invoices)
                 baseline = await run_baseline(conn, sims, http, sizes.baseline_debtors, console)
                 print_baseline(console, baseline)
         footprint = await run_footprint_bench(sizes.footprint_debtors, work, console)
         print_footprint(console, footprint)
-    print_summary(console, backfill, baseline, latency, footprint, time.monotonic() - started)
+    print_summary(
+        console, backfill, baseline, latency, footprint, time.monotonic() - started, invoices
+    )
 
 
 def print_summary(
@@ -80,6 +94,7 @@ def print_summary(
     latency: LatencyFigures,
     footprint: FootprintFigures,
     total_s: float,
+    invoices: InvoiceFigures | None = None,
 ) -> None:
     ours_per_debtor_s = backfill.wall_s / backfill.debtors
     speed_up = baseline.per_debtor_s / ours_per_debtor_s
@@ -107,8 +122,10 @@ def print_summary(
         f"{verdict(footprint.rss_ratio < 1)}), state "
         f"{footprint.state_bytes_per_debtor / 1024:.2f} KB/debtor ({footprint.state_ratio:.2f}x "
         f"the 2 KB target: {verdict(footprint.state_ratio < 1)})",
-        f"(whole run {total_s:.0f} s)",
     ]
+    if invoices is not None:
+        lines.append(invoice_summary(invoices))
+    lines.append(f"(whole run {total_s:.0f} s)")
     console.rule("[bold]summary")
     for line in lines:
         console.print(line, highlight=False)

@@ -41,6 +41,7 @@ from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.invoice_sync import InvoiceReport, invoice_sync
+from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import SyncReport
@@ -678,10 +679,14 @@ def status() -> None:
         async with await open_store(settings) as store:
             state = await store.status()
             letters = await store.list_dead_letters(limit=5)
+            debtors = await store.link_count(COMPANY_RECORD)
+            invoices = await store.link_count(INVOICE_RECORD)
         latest = await _latest_delta_ids(settings) if settings.accredo else None
         table = Table(title="accredo-hubspot status", show_header=False)
         table.add_row("database", settings.database_url_display)
-        table.add_row("linked debtors", str(state.links))
+        table.add_row("linked debtors", str(debtors))
+        if invoices:
+            table.add_row("linked invoices", str(invoices))
         table.add_row("queue depth", str(state.queue_depth))
         lag = state.oldest_pending_age_s
         table.add_row("oldest queued", "-" if lag is None else f"{lag:.1f} s ago")

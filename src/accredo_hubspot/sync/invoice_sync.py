@@ -152,13 +152,13 @@ async def invoice_sync(
     clock: Clock,
 ) -> InvoiceSync | None:
     """The invoice sync, when the configuration wants custom objects and the portal has the
-    ``accredo_invoice`` object; else ``None`` (said once in the log)."""
+    ``accredo_invoice`` object; else ``None`` (said in the debug log)."""
     if not config.documents.custom_objects:
         return None
     invoices = InvoiceSync(accredo, hubspot, store, config, clock)
     try:
         await invoices.spec.ready()
     except DocumentsUnavailable as exc:
-        log.warning("invoices not synced", reason=str(exc))
+        log.debug("invoices not synced", reason=str(exc))
         return None
     return invoices
