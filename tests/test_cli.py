@@ -392,6 +392,8 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("visible in HubSpot after") == 4
+    assert "on its HubSpot company as accredo_invoice" in result.stdout  # issue 10
+    assert "the invoice turned paid in HubSpot" in result.stdout
     urls = re.findall(r"(http://127\.0\.0\.1:\d+)", result.stdout)
     assert len(set(urls)) == 2
     for url in set(urls):  # both simulators were stopped

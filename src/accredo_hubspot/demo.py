@@ -31,6 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.demo_invoices import play_invoice
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.identity import debtor_nzbn, debtor_web_domain
@@ -39,6 +40,7 @@ from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.invoice_sync import invoice_sync
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
@@ -287,8 +289,17 @@ async def _demo(
         f"{report.failed} reported; {stats.get('requests')} HubSpot calls, "
         f"{stats.get('rate_limited', 0)} rate-limited"
     )
+    invoices = await invoice_sync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    if invoices is not None:
+        done = await invoices.run()
+        console.print(
+            f"invoices: {done.created} open or recently paid invoices on their companies "
+            f"({done.calls} HubSpot calls, associations made in the create calls)"
+        )
     stop = asyncio.Event()
-    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, invoices=invoices
+    )
     async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
         tasks.create_task(live.run(stop))
         try:
@@ -297,6 +308,9 @@ async def _demo(
                 f"{conn.config.sync.poll_interval_s:g} s"
             )
             await _play(console, conn, sims, http)
+            if invoices is not None:
+                code = sorted(await conn.store.get_links(COMPANY_RECORD))[0]
+                await play_invoice(console, conn, invoices, sims.accredo_url, http, code)
             if forever:
                 console.print(
                     "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
