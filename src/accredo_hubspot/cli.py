@@ -38,6 +38,7 @@ from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.documents import documents_config
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.invoice_sync import InvoiceReport, invoice_sync
@@ -226,6 +227,7 @@ def backfill(config: ConfigOption = None) -> None:
                     bar.update(task, completed=done, total=total)
 
                 try:
+                    conn.config = await documents_config(conn.hubspot, conn.config)
                     report = await Backfill(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     ).run(progress)
@@ -590,6 +592,7 @@ def run(
                 poll_s = (
                     default_hubspot_poll_s(hubspot) if hubspot_poll_s is None else hubspot_poll_s
                 )
+                conn.config = await documents_config(conn.hubspot, conn.config)
                 live = LiveSync(
                     conn.accredo,
                     conn.hubspot,

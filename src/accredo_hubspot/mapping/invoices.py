@@ -8,6 +8,7 @@ overdue agree with Accredo's own aging. Reference accredo-api.md 10.5: open mean
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -87,4 +88,44 @@ INVOICE_RULES: tuple[FieldRule, ...] = (
     _rule("status", "enum", tuple(o.value for o in INVOICE_STATUS_OPTIONS)),
     _rule("currency", "text"),
     _rule("reference", "text"),
+)
+
+
+#: Overdue invoices listed one a line on the company; the rest are counted.
+SUMMARY_LINES = 20
+
+
+def invoice_summary(transactions: Sequence[ARTransaction], today: date) -> dict[str, object]:
+    """The company summary properties that stand in for ``accredo_invoice`` records on a
+    portal without custom objects: open invoice count, the oldest open one, and the overdue
+    ones as readable text (``INV100001  $1,234.50  12 days overdue``, oldest first)."""
+    owing = sorted(
+        (t for t in transactions if t.TransactionType == "I" and (t.UnallocatedAmount or 0) != 0),
+        key=lambda t: (t.TransactionDate or date.min, t.TransactionID),
+    )
+    oldest = owing[0] if owing else None
+    overdue = [t for t in owing if days_overdue(t, today) > 0]
+    lines = [
+        f"{t.Reference or t.TransactionID}  ${t.UnallocatedAmount:,.2f}  "
+        f"{days_overdue(t, today)} days overdue"
+        for t in overdue[:SUMMARY_LINES]
+    ]
+    if len(overdue) > SUMMARY_LINES:
+        lines.append(f"and {len(overdue) - SUMMARY_LINES} more")
+    return {
+        "accredo_open_invoice_count": len(owing),
+        "accredo_oldest_open_invoice_number": (oldest.Reference or str(oldest.TransactionID))
+        if oldest
+        else "",
+        "accredo_oldest_open_invoice_date": oldest.TransactionDate if oldest else None,
+        "accredo_overdue_invoices": "\n".join(lines),
+    }
+
+
+#: The summary properties' mapping (written only without custom objects).
+SUMMARY_RULES: tuple[FieldRule, ...] = (
+    _rule("accredo_open_invoice_count", "integer"),
+    _rule("accredo_oldest_open_invoice_number", "text"),
+    _rule("accredo_oldest_open_invoice_date", "date"),
+    _rule("accredo_overdue_invoices", "text"),
 )

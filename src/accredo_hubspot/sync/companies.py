@@ -21,6 +21,7 @@ from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig
 from accredo_hubspot.mapping.financials import compute_financials
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
+from accredo_hubspot.mapping.invoices import SUMMARY_RULES, invoice_summary
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.matcher import (
@@ -89,6 +90,8 @@ def company_values(
     values: dict[str, object] = {DERIVED_PREFIX + name: v for name, v in derived.items()}
     for name, declared in _fields_read(config):
         values[name] = getattr(customer, name) if declared else _extra_value(customer, name)
+    if not config.documents.custom_objects:  # invoices summed up on the company (issue 10)
+        values.update(invoice_summary(open_transactions, today))
     return values
 
 
@@ -115,8 +118,11 @@ def _fields_read(config: MappingConfig) -> tuple[tuple[str, bool], ...]:
 
 def company_rules(config: MappingConfig) -> RuleSet:
     """The Accredo-mastered company rules, compiled to write HubSpot."""
+    rules = config.company_rules("accredo")
+    if not config.documents.custom_objects:
+        rules += SUMMARY_RULES
     return RuleSet(
-        compile_rules(config.company_rules("accredo"), "hubspot", config.tz),
+        compile_rules(rules, "hubspot", config.tz),
         key_field=CUSTOMER_CODE_PROPERTY,
         stamp=SYNCED_AT_PROPERTY,
         missing="debtor not found in Accredo",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.hubspot.models import (
@@ -24,6 +24,8 @@ from accredo_hubspot.hubspot.models import (
     ObjectSchema,
     WriteInput,
 )
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.objects import INVOICE_OBJECT, SUMMARY_PROPERTIES
 
 COMPANIES = "companies"
 #: Seconds a read of Accredo's business date is used for (issue 10: at least once a minute).
@@ -50,6 +52,8 @@ class DocumentSink(Protocol):
     ) -> BatchOutcome: ...
 
     async def batch_archive(self, object_type: str, ids: Sequence[str]) -> int: ...
+
+    async def get_properties(self, object_type: str) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,17 @@ class BusinessDate:
         if self._value is None:
             raise RuntimeError("BusinessDate.today() before refresh()")
         return self._value
+
+
+async def documents_config(hubspot: DocumentSink, config: MappingConfig) -> MappingConfig:
+    """``config``, with ``[documents] custom_objects`` off when HubSpot refused the custom
+    objects at setup: the portal has no ``accredo_invoice`` object but has the company summary
+    properties setup creates instead. Then the summaries are written to the company."""
+    if not config.documents.custom_objects:
+        return config
+    if any(s.name == INVOICE_OBJECT for s in await hubspot.list_schemas()):
+        return config
+    names = {p.get("name") for p in await hubspot.get_properties(COMPANIES)}
+    if SUMMARY_PROPERTIES[0].name not in names:
+        return config
+    return replace(config, documents=replace(config.documents, custom_objects=False))

@@ -1,0 +1,77 @@
+"""A Professional portal (no custom objects) over HTTP: setup's summary properties, and the
+backfill and live sync filling them on each company from the debtor's open invoices."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.invoices import invoice_summary
+from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.documents import documents_config
+from accredo_hubspot.sync.invoice_sync import invoice_sync
+from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.setup import run_setup
+from tests.e2e.world import World, running_world
+
+SUMMARY = [
+    "accredo_open_invoice_count",
+    "accredo_oldest_open_invoice_number",
+    "accredo_oldest_open_invoice_date",
+    "accredo_overdue_invoices",
+]
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with running_world(customers=40, tier="professional") as running:
+        yield running
+
+
+@pytest.fixture
+async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    config = load_config(None)
+    async with connect(world.settings(tmp_path / "state.db"), config) as connector:
+        setup = await run_setup(connector.hubspot, config)
+        assert not setup.objects.custom_objects
+        connector.config = await documents_config(connector.hubspot, config)
+        yield connector
+
+
+async def test_backfill_and_live_fill_the_summary_on_the_company(
+    world: World, conn: Connector
+) -> None:
+    assert not conn.config.documents.custom_objects
+    assert (
+        await invoice_sync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock) is None
+    )
+    await Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).run()
+    links = await conn.store.get_links("company")
+    today = await conn.accredo.system_date()
+    codes = sorted(links)
+    transactions = await conn.accredo.open_transactions(codes)
+    companies = world.companies(SUMMARY)
+    for code in codes:
+        mine = [t for t in transactions if t.CustomerCode == code]
+        wanted = invoice_summary(mine, today)
+        company = companies[links[code]]
+        assert company["accredo_open_invoice_count"] == str(wanted["accredo_open_invoice_count"])
+        assert (company["accredo_overdue_invoices"] or "") == wanted["accredo_overdue_invoices"]
+        oldest = wanted["accredo_oldest_open_invoice_date"]
+        if isinstance(oldest, date):
+            assert company["accredo_oldest_open_invoice_date"] == oldest.isoformat()
+    code = codes[3]
+    before = int(companies[links[code]]["accredo_open_invoice_count"] or 0)
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    world.post_transaction("invoices", code, 321.0)
+    await live.cycle()
+    after = world.companies(SUMMARY)[links[code]]
+    assert after["accredo_open_invoice_count"] == str(before + 1)
