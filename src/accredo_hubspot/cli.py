@@ -592,7 +592,14 @@ def run(
                 poll_s = (
                     default_hubspot_poll_s(hubspot) if hubspot_poll_s is None else hubspot_poll_s
                 )
-                conn.config = await documents_config(conn.hubspot, conn.config)
+                try:  # HubSpot's first answers: an error is kept for status, as the loop's
+                    conn.config = await documents_config(conn.hubspot, conn.config)
+                    invoices = await invoice_sync(
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                    )
+                except ClassifiedError as exc:
+                    await conn.store.set_last_error(f"{type(exc).__name__}: {exc}")
+                    raise
                 live = LiveSync(
                     conn.accredo,
                     conn.hubspot,
@@ -602,9 +609,7 @@ def run(
                     metrics=conn.metrics,
                     app_id=hubspot.app_id,
                     hubspot_poll_s=poll_s,
-                    invoices=await invoice_sync(
-                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
-                    ),
+                    invoices=invoices,
                 )
 
                 def started() -> None:  # on SQLite, not before it holds the store
