@@ -157,7 +157,7 @@ async def invoice_sync(
         return None
     invoices = InvoiceSync(accredo, hubspot, store, config, clock)
     try:
-        await invoices.spec.ready()
+        await invoices.spec.resolve()  # HubSpot only: Accredo is first read in the loop
     except DocumentsUnavailable as exc:
         log.debug("invoices not synced", reason=str(exc))
         return None

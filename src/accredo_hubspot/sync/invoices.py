@@ -98,12 +98,16 @@ class InvoiceSpec:
         self.rules = invoice_rules(config.tz)
         self._object: DocumentObject | None = None
 
-    async def ready(self) -> DocumentObject:
-        """The portal's ``accredo_invoice`` object (read once), and a fresh business date."""
-        await self.business_date.refresh()
+    async def resolve(self) -> DocumentObject:
+        """The portal's ``accredo_invoice`` object (read from HubSpot once)."""
         if self._object is None:
             self._object = await resolve_object(self._hubspot, INVOICE_OBJECT)
         return self._object
+
+    async def ready(self) -> DocumentObject:
+        """The invoice object, and a fresh business date."""
+        await self.business_date.refresh()
+        return await self.resolve()
 
     def paid_since(self) -> date:
         """Paid invoices are kept (status paid) this long, then archived."""
