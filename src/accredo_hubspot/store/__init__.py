@@ -4,6 +4,7 @@
 from accredo_hubspot.store.aio import AsyncStateStore
 from accredo_hubspot.store.errors import LinkConflictError, SchemaTooNewError, StoreError
 from accredo_hubspot.store.models import (
+    DELETED_FIELD,
     MATCH_FIELD,
     TO_ACCREDO,
     TO_HUBSPOT,
@@ -14,6 +15,7 @@ from accredo_hubspot.store.models import (
     DeadLetterRow,
     Direction,
     InboxEvent,
+    LinkChange,
     QueueEntry,
     QueueState,
     Side,
@@ -23,6 +25,7 @@ from accredo_hubspot.store.models import (
 from accredo_hubspot.store.state import SINGLE_WORKER, StateStore
 
 __all__ = [
+    "DELETED_FIELD",
     "MATCH_FIELD",
     "SINGLE_WORKER",
     "TO_ACCREDO",
@@ -35,6 +38,7 @@ __all__ = [
     "DeadLetterRow",
     "Direction",
     "InboxEvent",
+    "LinkChange",
     "LinkConflictError",
     "QueueEntry",
     "QueueState",

@@ -125,6 +125,7 @@ class AsyncStateStore:
     take_inbox = _offloaded(StateStore.take_inbox)
     mark_inbox_processed = _offloaded(StateStore.mark_inbox_processed)
     queue_inbox = _offloaded(StateStore.queue_inbox)
+    apply_link_changes = _offloaded(StateStore.apply_link_changes)
     get_meta = _offloaded(StateStore.get_meta)
     set_meta = _offloaded(StateStore.set_meta)
     set_last_error = _offloaded(StateStore.set_last_error)

@@ -217,3 +217,26 @@ class StoreOverview:
     matches: list[DeadLetterRow]
     match_count: int
     last_error: str | None
+
+
+#: The ``field`` of the dead letter that reports a HubSpot record deleted (archived) while
+#: linked: the link is dropped, the letter keeps the Accredo key for a restore to link again.
+DELETED_FIELD = "deleted"
+
+#: What happened to a HubSpot record, as its links see it (``LinkChange.kind``).
+LinkChangeKind = Literal["merge", "delete", "restore", "erase"]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChange:
+    """A HubSpot record merged, deleted, restored or erased (GDPR), for the links to follow.
+
+    ``hubspot_id`` is the record the event names: for a merge the survivor, ``merged_ids`` the
+    ids merged into it (primary and others). ``source`` names the event, for the audit.
+    """
+
+    kind: LinkChangeKind
+    record_type: str
+    hubspot_id: str
+    merged_ids: tuple[str, ...] = ()
+    source: str | None = None

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, Engine, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from accredo_hubspot.store import inbox, leases, overview, queue, schema
+from accredo_hubspot.store import inbox, leases, lifecycle, overview, queue, schema
 from accredo_hubspot.store.engine import (
     create_store_engine,
     read_transaction,
@@ -43,6 +43,7 @@ from accredo_hubspot.store.models import (
     DeadLetterRow,
     Direction,
     InboxEvent,
+    LinkChange,
     QueueEntry,
     Side,
     StoreOverview,
@@ -175,6 +176,22 @@ class StateStore:
         with self._writing("write links") as conn:
             _check_link_conflicts(conn, record_type, links)
             self._write_links(conn, record_type, links, via or {})
+
+    def apply_link_changes(self, changes: Sequence[LinkChange]) -> None:
+        """Follow HubSpot records merged, deleted, restored or erased, in order (see
+        ``store.lifecycle``): links moved, dropped or made again, audited, deletions reported
+        as dead letters, an erased record's shadows and audited values dropped."""
+        with self._writing("follow merges and deletions") as conn:
+            self._apply_link_changes(conn, changes)
+
+    def _apply_link_changes(self, conn: Connection, changes: Sequence[LinkChange]) -> None:
+        if not changes:
+            return
+        applied = lifecycle.apply(conn, self._clock(), changes)
+        for record_type, keys in applied.erase:
+            _erase_personal_data(conn, record_type, keys)
+        self._add_dead_letters(conn, applied.letters)
+        _add_audit(conn, applied.audit)
 
     def link_count(self, record_type: str | None = None) -> int:
         """Links of ``record_type``, or of every type."""
@@ -460,17 +477,22 @@ class StateStore:
         plan: Callable[[Sequence[InboxEvent]], Mapping[str, Sequence[str]]],
         reason: str,
         limit: int = 500,
+        link_plan: Callable[[Sequence[InboxEvent]], Sequence[LinkChange]] | None = None,
     ) -> tuple[int, int]:
         """Turn up to ``limit`` unprocessed events of ``source`` into queued records, in one
-        transaction: ``plan`` (pure) gives record type -> keys for the events, those are
-        queued towards ``direction`` and the events marked processed. Returns (events taken,
-        records queued); a crash leaves the events unprocessed and nothing queued."""
+        transaction: ``link_plan`` (pure) gives the merges, deletions, restores and erasures
+        the links follow first (``apply_link_changes``), ``plan`` (pure) gives record type ->
+        keys for the events, those are queued towards ``direction`` and the events marked
+        processed. Returns (events taken, records queued); a crash leaves the events
+        unprocessed and nothing queued."""
         with self._writing("queue inbox events") as conn:
             events = inbox.unprocessed(conn, source, limit)
             if not events:
                 return 0, 0
             queued = 0
             now = self._clock()
+            if link_plan is not None:
+                self._apply_link_changes(conn, link_plan(events))
             for record_type, keys in plan(events).items():
                 if keys:
                     queue.enqueue(conn, now, direction, record_type, keys, reason)
@@ -898,6 +920,35 @@ def _without(
         kept_audit,
         [letter for letter in dead_letters if letter.record_key not in lost],
         [key for key in healed if key not in lost],
+    )
+
+
+#: What an erased record's dead letters say instead of their reason (which may quote values).
+ERASED_LETTER = "personal data erased (HubSpot GDPR delete)"
+
+
+def _erase_personal_data(conn: Connection, record_type: str, keys: Sequence[str]) -> None:
+    """Drop a record's shadows (both sides), its audited values (the fields written and when
+    stay: something was written, and erased) and its dead letters' reasons and payloads."""
+    shadows, audit, letters = schema.shadows, schema.audit_log, schema.dead_letters
+    keys = list(keys)
+    conn.execute(
+        delete(shadows).where(shadows.c.record_type == record_type, shadows.c.record_key.in_(keys))
+    )
+    rows = conn.execute(
+        select(audit.c.id, audit.c.changes).where(
+            audit.c.record_type == record_type, audit.c.record_key.in_(keys)
+        )
+    ).all()
+    for audit_id, packed in rows:
+        blank = {name: (None, None) for name in _unpack_changes(packed)}
+        conn.execute(
+            update(audit).where(audit.c.id == audit_id).values(changes=_pack_changes(blank))
+        )
+    conn.execute(
+        update(letters)
+        .where(letters.c.record_type == record_type, letters.c.record_key.in_(keys))
+        .values(reason=ERASED_LETTER, payload={})
     )
 
 

@@ -5,8 +5,8 @@ itself. So an event becomes one queue entry, direction ``to_accredo``, of the re
 object follows (``company``, ``contact``, ``deal``), keyed by the HubSpot id; a burst of events
 for one record is one entry. An event the connector caused itself (``sourceId`` is its app id,
 reference 11.6) is its own write coming back and queues nothing. Events of an object no record
-type follows yet, and the events no spec acts on yet (deletions, GDPR deletes: a later record
-type's work), queue nothing either; they are marked processed all the same.
+type follows yet, and deletions and GDPR deletes (which only change links: ``inbound_links``),
+queue nothing either; they are marked processed all the same.
 """
 
 from __future__ import annotations

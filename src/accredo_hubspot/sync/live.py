@@ -41,6 +41,7 @@ from accredo_hubspot.store import (
     AsyncStateStore,
     Direction,
     InboxEvent,
+    LinkChange,
     QueueEntry,
     StoreError,
 )
@@ -51,6 +52,7 @@ from accredo_hubspot.sync.deal_risk import DealRiskSpec
 from accredo_hubspot.sync.deals_won import DEAL_RECORD, DealWonSpec
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
+from accredo_hubspot.sync.inbound_links import link_changes
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, customer_key
 from accredo_hubspot.sync.owners import SalesPersons
@@ -277,9 +279,17 @@ class LiveSync:
         def plan(events: Sequence[InboxEvent]) -> dict[str, list[str]]:
             return queued_records((e.payload for e in events), app_id, followed)
 
+        def link_plan(events: Sequence[InboxEvent]) -> list[LinkChange]:
+            return link_changes(e.payload for e in events)
+
         while True:
             taken, queued = await self._store.queue_inbox(
-                HUBSPOT_INBOX_SOURCE, TO_ACCREDO, plan, WEBHOOK_REASON, INBOX_BATCH
+                HUBSPOT_INBOX_SOURCE,
+                TO_ACCREDO,
+                plan,
+                WEBHOOK_REASON,
+                INBOX_BATCH,
+                link_plan=link_plan,
             )
             report.webhook_events += taken
             report.hubspot_queued += queued
