@@ -13,6 +13,7 @@ import pytest
 
 from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.store import StateStore
+from accredo_hubspot.sync.companies import COMPANY_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
 from tests.e2e.world import World, links_with_via, running_world
 from tests.logging_reset import restored_logging
@@ -86,7 +87,14 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
 
     with StateStore.open(f"sqlite:///{database}") as store:
         audit = store.list_audit(limit=10_000)
-    written = {(e.record_key, name, new) for e in audit for name, (_, new) in e.changes.items()}
+    # The dry run covers the debtors' companies; the invoices the backfill brings after them
+    # are not in it yet (README, "plan").
+    written = {
+        (e.record_key, name, new)
+        for e in audit
+        if e.record_type == COMPANY_RECORD
+        for name, (_, new) in e.changes.items()
+    }
     assert written == _writes(rows)
     links = links_with_via(database)
     assert links[known.CustomerCode] == (company_id, "nzbn")
