@@ -13,10 +13,16 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.store.conftest import postgres_url, sqlite_url, store_url
 
 __all__ = ["postgres_url", "sqlite_url", "store_url"]
+
+# Property tests check what holds, not how fast: Hypothesis's default 200 ms deadline per example
+# is a timed assertion, and failed one on a loaded two-core machine.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
