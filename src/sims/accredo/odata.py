@@ -268,20 +268,6 @@ def parse_filter(
     return _Parser(text, field_types, defaults).parse()
 
 
-def index_equality(text: str, fields: tuple[str, ...]) -> tuple[str, str] | None:
-    """``(field, value)`` if ``text`` is ``field eq 'value'`` and-ed at the top level."""
-    tokens = tokenize(text)
-    if any(t.kind == "name" and t.text.lower() in ("or", "not") for t in tokens):
-        return None
-    for i in range(len(tokens) - 2):
-        a, op, b = tokens[i], tokens[i + 1], tokens[i + 2]
-        if a.text in fields and op.text.lower() == "eq" and b.kind == "str":
-            if i > 0 and tokens[i - 1].text.lower() not in ("and", "("):
-                continue
-            return a.text, b.text[1:-1].replace("''", "'")
-    return None
-
-
 def equality_set(text: str, fields: tuple[str, ...]) -> tuple[str, list[Any]] | None:
     """``(field, values)`` if ``text`` is ``field eq V1 or field eq V2 ...`` on one of
     ``fields`` (string or integer literals), alone or ``and``-ed at the top level with more

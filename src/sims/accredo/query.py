@@ -22,7 +22,6 @@ from sims.accredo.odata import (
     Predicate,
     QueryError,
     equality_set,
-    index_equality,
     key_lower_bound,
     parse_expand,
     parse_filter,
@@ -201,10 +200,6 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
             candidates = sorted({v for v in values if v in table.rows})
         else:
             candidates = sorted({k for v in values for k in table.by_index(field, v)})
-    elif ftext and table.index_fields:
-        hint = index_equality(ftext, table.index_fields)
-        if hint is not None:
-            candidates = table.by_index(*hint)
     key_order = not opts.orderby or (len(opts.orderby) == 1 and opts.orderby[0][0] == key)
     desc = bool(opts.orderby) and key_order and opts.orderby[0][1]
 

@@ -9,7 +9,6 @@ import pytest
 from sims.accredo.odata import (
     QueryError,
     equality_set,
-    index_equality,
     key_lower_bound,
     parse_expand,
     parse_filter,
@@ -138,11 +137,11 @@ def test_scan_hints() -> None:
     assert key_lower_bound("DeltaID gt 1041", "DeltaID") == (1041, False)
     assert key_lower_bound("AccountFile eq 'ARCUST' and DeltaID ge 5", "DeltaID") == (5, True)
     assert key_lower_bound("DeltaID gt 5 or DeltaID lt 2", "DeltaID") is None
-    assert index_equality("CustomerCode eq 'O''BRIEN' and X eq 1", ("CustomerCode",)) == (
+    assert equality_set("CustomerCode eq 'O''BRIEN' and X eq 1", ("CustomerCode",)) == (
         "CustomerCode",
-        "O'BRIEN",
+        ["O'BRIEN"],
     )
-    assert index_equality("CustomerCode eq 'A' or Inactive", ("CustomerCode",)) is None
+    assert equality_set("CustomerCode eq 'A' or Inactive", ("CustomerCode",)) is None
 
 
 def test_equality_sets() -> None:
