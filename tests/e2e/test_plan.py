@@ -14,6 +14,7 @@ import pytest
 from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
 from tests.e2e.world import World, links_with_via, running_world
 from tests.logging_reset import restored_logging
@@ -70,6 +71,10 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
         frozenset({"side", "record", "action", "field", "old", "new", "why"})
     }
     assert {row["side"] for row in rows} == {"hubspot"}
+    invoice_rows = [row for row in rows if row["why"].startswith(f"{INVOICE_RECORD}: ")]
+    assert invoice_rows, "the seeded debtors have open invoices"
+    assert {row["action"] for row in invoice_rows} == {"create"}
+    rows = [row for row in rows if row not in invoice_rows]
     by_record = {row["record"]: row["action"] for row in rows}
     assert len(by_record) == DEBTORS
     assert by_record.pop(known.CustomerCode) == "update"
@@ -87,15 +92,16 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
 
     with StateStore.open(f"sqlite:///{database}") as store:
         audit = store.list_audit(limit=10_000)
-    # The dry run covers the debtors' companies; the invoices the backfill brings after them
-    # are not in it yet (README, "plan").
+        invoice_links = store.get_links(INVOICE_RECORD)
     written = {
-        (e.record_key, name, new)
+        (e.record_type, e.record_key, name, new)
         for e in audit
-        if e.record_type == COMPANY_RECORD
         for name, (_, new) in e.changes.items()
     }
-    assert written == _writes(rows)
+    planned = {(COMPANY_RECORD, *write) for write in _writes(rows)}
+    planned |= {(INVOICE_RECORD, *write) for write in _writes(invoice_rows)}
+    assert written == planned
+    assert {row["record"] for row in invoice_rows} == set(invoice_links)
     links = links_with_via(database)
     assert links[known.CustomerCode] == (company_id, "nzbn")
     companies = world.companies(sorted({row["field"] for row in rows}))

@@ -39,3 +39,29 @@ def test_reads_pass_commits_are_kept_and_other_writes_refused(tmp_path: Path) ->
             assert await store.list_audit() == []
 
     asyncio.run(go())
+
+
+def test_links_a_commit_made_are_read_back_and_a_forget_is_kept(tmp_path: Path) -> None:
+    """The invoices of a plan find the companies the plan would create; an archive is kept."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with StateStore.open(url) as real:
+        real.put_links("company", {"A": "1"})
+        real.put_links("invoice", {"9": "90"})
+
+    async def go() -> None:
+        async with await AsyncStateStore.open(url) as store:
+            view = DryRunStore(store)
+            try:
+                await view.record_sync(
+                    "company", "hubspot", links={"B": "new:B"}, shadows={}, audit=[]
+                )
+                assert await view.get_links("company", ["B", "C"]) == {"B": "new:B"}
+                assert await view.get_links("company") == {"A": "1", "B": "new:B"}
+                await view.forget("invoice", ["9"])
+                assert await view.get_links("invoice") == {}
+            finally:
+                await view.aclose()
+            assert view.commits[-1].archived == ["9"]
+            assert await store.get_links("invoice") == {"9": "90"}  # untouched
+
+    asyncio.run(go())

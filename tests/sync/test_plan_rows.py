@@ -80,3 +80,39 @@ def test_dead_letters_are_skipped_not_rows() -> None:
     commit = Commit("company", "hubspot", {}, {}, [], [letter])
     assert plan_rows([commit]) == []
     assert skipped([commit]) == [letter]
+
+
+def test_an_invoice_says_what_it_is_and_an_archive_is_one_row() -> None:
+    created = Commit(
+        "invoice",
+        "hubspot",
+        links={"501": "new:501"},
+        via={"501": "new"},
+        audit=[
+            AuditEntry(
+                AT, "hubspot", "invoice", "501", "new:501", {"status": (None, "open")}, "backfill"
+            )
+        ],
+        dead_letters=[],
+    )
+    gone = Commit("invoice", "hubspot", {}, {}, [], [], archived=["400"])
+    assert plan_rows([created, gone]) == [
+        PlanRow(
+            "hubspot",
+            "501",
+            "create",
+            "status",
+            None,
+            "open",
+            "invoice: no matching record in HubSpot: a new one",
+        ),
+        PlanRow(
+            "hubspot",
+            "400",
+            "archive",
+            "archived",
+            None,
+            "true",
+            "invoice: no longer open or recent in Accredo: archived",
+        ),
+    ]

@@ -4,21 +4,33 @@
 backfill does: the same reads, matching, planning and commit step. Only the two ends that write
 are swapped: ``RecordingSink`` answers HubSpot writes as written without sending them, and
 ``DryRunStore`` reads the real state store while keeping every commit to itself. The commits
-it keeps (links, the audit rows with old and new values, dead letters) are what a real run
-would have stored; ``sync.plan_rows`` turns them into the plan.
+it keeps (links, the audit rows with old and new values, dead letters, records archived) are
+what a real run would have stored; ``sync.plan_rows`` turns them into the plan. The links it
+keeps are read back by what comes after in the same run (the invoices find the companies the
+plan would create), so the plan is the whole backfill: debtors, then invoices.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.hubspot.models import BatchOutcome, HubSpotObject, SearchRequest, WriteInput
+from accredo_hubspot.hubspot.models import (
+    AssociationType,
+    BatchOutcome,
+    HubSpotObject,
+    ObjectSchema,
+    SearchRequest,
+    WriteInput,
+)
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
 from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.documents import DocumentSink, documents_config
+from accredo_hubspot.sync.invoice_sync import invoice_sync
+from accredo_hubspot.sync.invoices import InvoiceSource
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 
@@ -65,6 +77,15 @@ class Commit:
     via: Mapping[str, str]
     audit: Sequence[AuditEntry]
     dead_letters: Sequence[DeadLetter]
+    archived: Sequence[str] = ()
+
+
+class PlanSource(AccredoSource, InvoiceSource, Protocol):
+    """What a dry run reads from Accredo: the debtors and their invoices."""
+
+
+class PlanSink(HubSpotSink, DocumentSink, Protocol):
+    """What a dry run reads from HubSpot (its writes are only recorded)."""
 
 
 class DryRunStore(AsyncStateStore):
@@ -79,11 +100,36 @@ class DryRunStore(AsyncStateStore):
         if name == "record_sync":
             self.commits.append(_commit(args, kwargs))
             return cast(T, [])  # no record left to another worker
+        if name == "forget":  # forget(store, record_type, keys): archived in HubSpot
+            record_type, keys = cast(tuple[str, Sequence[str]], args[1:3])
+            self.commits.append(Commit(record_type, "hubspot", {}, {}, [], [], list(keys)))
+            return cast(T, None)
         if name in SKIPPED:
             return cast(T, None)
         if name not in READS:
             raise DryRunWriteError(f"a dry run may not call the state store's {name}")
-        return await super().run(fn, *args, **kwargs)
+        found = await super().run(fn, *args, **kwargs)
+        if name == "get_links":  # get_links(store, record_type, keys=None)
+            return cast(T, self._with_planned_links(cast(dict[str, str], found), args, kwargs))
+        return found
+
+    def _with_planned_links(
+        self, found: dict[str, str], args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """The stored links, and those the commits kept so far would have added."""
+        record_type = args[1]
+        keys = args[2] if len(args) > 2 else kwargs.get("keys")
+        wanted = None if keys is None else set(keys)
+        for commit in self.commits:
+            if commit.record_type == record_type:
+                found.update(
+                    (key, hubspot_id)
+                    for key, hubspot_id in commit.links.items()
+                    if wanted is None or key in wanted
+                )
+                for key in commit.archived:
+                    found.pop(key, None)
+        return found
 
     async def aclose(self) -> None:
         """Stop this view's thread; the real store stays open (its owner closes it)."""
@@ -110,13 +156,20 @@ class RecordingSink:
     """A ``HubSpotSink`` that reads through ``hubspot`` and answers every write as written,
     sending nothing. A create is answered with a placeholder id, ``new:KEY``."""
 
-    hubspot: HubSpotSink
+    hubspot: PlanSink
     writes: list[tuple[str, WriteInput]] = field(default_factory=list)
+    archives: list[tuple[str, str]] = field(default_factory=list)
 
     def iter_objects(
         self, object_type: str, properties: Sequence[str]
     ) -> AsyncIterator[HubSpotObject]:
         return self.hubspot.iter_objects(object_type, properties)
+
+    async def list_schemas(self) -> list[ObjectSchema]:
+        return await self.hubspot.list_schemas()
+
+    async def association_labels(self, from_type: str, to_type: str) -> list[AssociationType]:
+        return await self.hubspot.association_labels(from_type, to_type)
 
     def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
         return self.hubspot.search_all(object_type, request)
@@ -135,6 +188,15 @@ class RecordingSink:
     async def batch_create(self, object_type: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
         return self._answer("create", inputs)
 
+    async def batch_create_unique(
+        self, object_type: str, id_property: str, inputs: Sequence[WriteInput]
+    ) -> BatchOutcome:
+        return self._answer("create", inputs)
+
+    async def batch_archive(self, object_type: str, ids: Sequence[str]) -> int:
+        self.archives.extend((object_type, record_id) for record_id in ids)
+        return 0  # no call made
+
     def _answer(self, action: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
         outcome = BatchOutcome()
         for item in inputs:
@@ -145,17 +207,23 @@ class RecordingSink:
 
 
 async def plan_backfill(
-    accredo: AccredoSource,
-    hubspot: HubSpotSink,
+    accredo: PlanSource,
+    hubspot: PlanSink,
     store: AsyncStateStore,
     config: MappingConfig,
     clock: Clock,
 ) -> list[Commit]:
-    """What a backfill would commit now: the backfill itself, run against the recording
-    sink and a dry-run view of the store."""
+    """What a backfill would commit now: the backfill itself (debtors, then invoices where
+    the portal has their object), run against the recording sink and a dry-run view of the
+    store."""
+    config = await documents_config(hubspot, config)  # as `backfill` does first
     view = DryRunStore(store)
+    sink = RecordingSink(hubspot)
     try:
-        await Backfill(accredo, RecordingSink(hubspot), view, config, clock).run()
+        await Backfill(accredo, sink, view, config, clock).run()
+        invoices = await invoice_sync(accredo, sink, view, config, clock)
+        if invoices is not None:
+            await invoices.run()
     finally:
         await view.aclose()
     return view.commits

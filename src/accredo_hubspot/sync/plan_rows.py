@@ -3,7 +3,9 @@
 Made from the commits a dry run kept (``sync.dryrun``): each audit row is one record written,
 its fields with their old and new values; whether it is a create, and why it is written, come
 from the links the commit would have made. The stamp of the write (``accredo_last_synced_at``)
-is not a row: it changes with every write, as the audit leaves it out too.
+is not a row: it changes with every write, as the audit leaves it out too. A record other than
+a company (an invoice: its Accredo transaction id) says what it is at the start of ``why``; a
+record a run would archive in HubSpot is one row with the action ``archive``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from accredo_hubspot.store import DeadLetter, Side
+from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.dryrun import Commit
 from accredo_hubspot.sync.records import LINK, NEW
 
-Action = Literal["create", "update"]
+Action = Literal["create", "update", "archive"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +27,7 @@ class PlanRow:
     """One field a run would write: the JSON object of ``plan --json``, key for key."""
 
     side: Side
-    record: str  # the Accredo key (the customer code)
+    record: str  # the Accredo key (the customer code; an invoice's transaction id)
     action: Action
     field: str
     old: str | None
@@ -45,10 +48,19 @@ def why_written(action: Action, via: str | None, side: Side) -> str:
     return f"first link (matched by {via.replace('_', ' ')}); the current value differs"
 
 
+def _of_type(record_type: str, why: str) -> str:
+    return why if record_type == COMPANY_RECORD else f"{record_type}: {why}"
+
+
 def plan_rows(commits: Iterable[Commit]) -> list[PlanRow]:
     """Every field write of the commits, in the order they were planned."""
     rows: list[PlanRow] = []
     for commit in commits:
+        gone = _of_type(commit.record_type, "no longer open or recent in Accredo: archived")
+        rows.extend(
+            PlanRow(commit.side, key, "archive", "archived", None, "true", gone)
+            for key in commit.archived
+        )
         for entry in commit.audit:
             # Links are keyed by the Accredo key: the record's key when HubSpot is written,
             # the id written when Accredo is.
@@ -56,7 +68,7 @@ def plan_rows(commits: Iterable[Commit]) -> list[PlanRow]:
             record = accredo_key or entry.record_key
             via = commit.via.get(record) if record in commit.links else None
             action: Action = "create" if via == NEW else "update"
-            why = why_written(action, via, commit.side)
+            why = _of_type(commit.record_type, why_written(action, via, commit.side))
             rows.extend(
                 PlanRow(commit.side, record, action, name, old, new, why)
                 for name, (old, new) in entry.changes.items()
