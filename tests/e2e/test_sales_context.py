@@ -5,6 +5,7 @@ HubSpot polled; nothing is written back to HubSpot (HubSpot masters both)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from accredo_hubspot.store import StateStore
 from tests.e2e.test_contacts import Site, running_site, settle, wait_for
 from tests.e2e.world import TOKEN
 
@@ -41,7 +43,9 @@ def debtor(site: Site) -> dict[str, Any]:
     return dict(row)
 
 
-def test_an_owner_change_reaches_the_sales_person_code(site: Site) -> None:
+def test_an_owner_change_reaches_the_sales_person_code(
+    site: Site, request: pytest.FixtureRequest
+) -> None:
     email, code = PRIYA
     answer = httpx.post(
         f"{site.world.hubspot.url}/_sim/owners",
@@ -61,6 +65,14 @@ def test_an_owner_change_reaches_the_sales_person_code(site: Site) -> None:
     hubspot_after, accredo_after = settle(site)
     # One PATCH of the debtor; nothing written back to HubSpot.
     assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)
+    # Provenance: the write names the webhook event that carried the change (explain shows it).
+    with StateStore.open(f"sqlite:///{site.database}") as store:
+        entries = store.list_audit("company", site.company_id)
+    (write,) = [e for e in entries if "SalesPersonCode" in e.changes]
+    if request.node.callspec.params["site"] == "webhooks":
+        assert re.fullmatch(r"webhook event \d+ \(company\.propertyChange\)", write.source or "")
+    else:
+        assert write.source is None and write.reason  # a poll names no event
 
 
 def memos(site: Site, reference: str) -> list[dict[str, Any]]:

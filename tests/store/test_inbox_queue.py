@@ -11,10 +11,10 @@ from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, InboxEvent, StateStore
 from tests.store.conftest import queued
 
 
-def by_object(events: Sequence[InboxEvent]) -> Mapping[str, Sequence[str]]:
-    out: dict[str, list[str]] = {}
+def by_object(events: Sequence[InboxEvent]) -> Mapping[str, Mapping[str, str]]:
+    out: dict[str, dict[str, str]] = {}
     for event in events:
-        out.setdefault(event.payload["type"], []).append(str(event.payload["id"]))
+        out.setdefault(event.payload["type"], {})[str(event.payload["id"])] = event.event_id
     return out
 
 
@@ -28,10 +28,13 @@ def test_inbox_events_become_queued_records_and_are_marked_processed(store: Stat
             "e4": {"type": "contact", "id": 1},  # a second change of contact 1
         },
     )
-    assert store.queue_inbox("hubspot", TO_ACCREDO, by_object, "hubspot webhook") == (4, 4)
+    # Four events, three records: contact 1 is queued once.
+    assert store.queue_inbox("hubspot", TO_ACCREDO, by_object, "hubspot webhook") == (4, 3)
     assert store.take_inbox("hubspot") == []
     assert sorted(queued(store, TO_ACCREDO, "contact")) == ["1", "2"]
     assert queued(store, TO_ACCREDO, "company") == ["9"]
+    (company,) = store.claim("me", 10, 60, direction=TO_ACCREDO, record_type="company")
+    assert company.source == "e3"  # the event behind it, for the audit entry
     assert store.queue_inbox("hubspot", TO_ACCREDO, by_object, "hubspot webhook") == (0, 0)
 
 
@@ -40,7 +43,7 @@ def test_a_failing_plan_leaves_the_events_unprocessed_and_nothing_queued(
 ) -> None:
     store.add_inbox("hubspot", {"e1": {"type": "contact", "id": 1}})
 
-    def broken(events: Sequence[InboxEvent]) -> Mapping[str, Sequence[str]]:
+    def broken(events: Sequence[InboxEvent]) -> Mapping[str, Mapping[str, str]]:
         raise RuntimeError("plan failed")
 
     with pytest.raises(RuntimeError):

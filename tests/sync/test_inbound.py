@@ -24,6 +24,21 @@ def event(kind: str, object_id: int | None = 101, **fields: Any) -> dict[str, An
     return payload
 
 
+def ids(queued: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Record type -> the ids queued, in order (the events behind them left out)."""
+    return {record_type: list(sources) for record_type, sources in queued.items()}
+
+
+def test_each_record_carries_the_newest_event_that_named_it() -> None:
+    events = [
+        event("contact.propertyChange", 7, eventId=11),
+        event("contact.propertyChange", 7, eventId=12),
+    ]
+    assert queued_records(events, APP_ID, FOLLOWED) == {
+        "contact": {"7": "webhook event 12 (contact.propertyChange)"}
+    }
+
+
 def test_a_users_change_queues_its_record_and_the_connectors_own_write_does_not() -> None:
     events = [
         event("contact.propertyChange", 101, changeSource="CRM_UI", sourceId="userId:45678"),
@@ -31,12 +46,12 @@ def test_a_users_change_queues_its_record_and_the_connectors_own_write_does_not(
         # Another app's API write is a change like a user's: filter on the id, not the source.
         event("contact.creation", 103, changeSource="INTEGRATION", sourceId="9393361"),
     ]
-    assert queued_records(events, APP_ID, FOLLOWED) == {"contact": ["101", "103"]}
+    assert ids(queued_records(events, APP_ID, FOLLOWED)) == {"contact": ["101", "103"]}
 
 
 def test_without_our_app_id_nothing_is_taken_for_an_echo() -> None:
     events = [event("company.propertyChange", 7, changeSource="INTEGRATION", sourceId=APP_ID)]
-    assert queued_records(events, None, FOLLOWED) == {"company": ["7"]}
+    assert ids(queued_records(events, None, FOLLOWED)) == {"company": ["7"]}
 
 
 def test_each_record_is_queued_once_in_first_seen_order() -> None:
@@ -46,7 +61,10 @@ def test_each_record_is_queued_once_in_first_seen_order() -> None:
         event("contact.propertyChange", 5, propertyName="lastname"),
         event("company.creation", 9),
     ]
-    assert queued_records(events, APP_ID, FOLLOWED) == {"contact": ["5", "4"], "company": ["9"]}
+    assert ids(queued_records(events, APP_ID, FOLLOWED)) == {
+        "contact": ["5", "4"],
+        "company": ["9"],
+    }
 
 
 def test_a_merge_queues_the_survivor_and_an_association_change_its_from_side() -> None:
@@ -66,7 +84,7 @@ def test_a_merge_queues_the_survivor_and_an_association_change_its_from_side() -
             toObjectId=9,
         ),
     ]
-    assert queued_records(events, APP_ID, FOLLOWED) == {"contact": ["22", "30"]}
+    assert ids(queued_records(events, APP_ID, FOLLOWED)) == {"contact": ["22", "30"]}
 
 
 def test_generic_object_events_follow_their_type_id() -> None:
@@ -74,7 +92,7 @@ def test_generic_object_events_follow_their_type_id() -> None:
         event("object.propertyChange", 40, objectTypeId="0-1"),
         event("object.propertyChange", 41, objectTypeId="2-3465404"),  # a custom object
     ]
-    assert queued_records(events, APP_ID, FOLLOWED) == {"contact": ["40"]}
+    assert ids(queued_records(events, APP_ID, FOLLOWED)) == {"contact": ["40"]}
 
 
 def test_types_no_spec_writes_and_events_no_spec_acts_on_queue_nothing() -> None:
@@ -84,4 +102,4 @@ def test_types_no_spec_writes_and_events_no_spec_acts_on_queue_nothing() -> None
         event("contact.privacyDeletion", 52),
         {"not": "an event"},
     ]
-    assert queued_records(events, APP_ID, FOLLOWED) == {}
+    assert ids(queued_records(events, APP_ID, FOLLOWED)) == {}

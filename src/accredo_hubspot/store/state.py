@@ -474,7 +474,7 @@ class StateStore:
         self,
         source: str,
         direction: Direction,
-        plan: Callable[[Sequence[InboxEvent]], Mapping[str, Sequence[str]]],
+        plan: Callable[[Sequence[InboxEvent]], Mapping[str, Mapping[str, str]]],
         reason: str,
         limit: int = 500,
         link_plan: Callable[[Sequence[InboxEvent]], Sequence[LinkChange]] | None = None,
@@ -482,7 +482,8 @@ class StateStore:
         """Turn up to ``limit`` unprocessed events of ``source`` into queued records, in one
         transaction: ``link_plan`` (pure) gives the merges, deletions, restores and erasures
         the links follow first (``apply_link_changes``), ``plan`` (pure) gives record type ->
-        keys for the events, those are queued towards ``direction`` and the events marked
+        key -> the change behind it (the audit entry's source) for the events, those are
+        queued towards ``direction`` and the events marked
         processed. Returns (events taken, records queued); a crash leaves the events
         unprocessed and nothing queued."""
         with self._writing("queue inbox events") as conn:
@@ -493,10 +494,10 @@ class StateStore:
             now = self._clock()
             if link_plan is not None:
                 self._apply_link_changes(conn, link_plan(events))
-            for record_type, keys in plan(events).items():
-                if keys:
-                    queue.enqueue(conn, now, direction, record_type, keys, reason)
-                    queued += len(keys)
+            for record_type, sources in plan(events).items():
+                if sources:
+                    queue.enqueue(conn, now, direction, record_type, list(sources), reason, sources)
+                    queued += len(sources)
             inbox.mark_processed(conn, now, [event.id for event in events])
             return len(events), queued
 

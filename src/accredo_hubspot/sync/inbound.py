@@ -4,7 +4,9 @@ Events only say which record changed (DESIGN "The flow of a change"); the sync r
 itself. So an event becomes one queue entry, direction ``to_accredo``, of the record type its
 object follows (``company``, ``contact``, ``deal``), keyed by the HubSpot id; a burst of events
 for one record is one entry. An event the connector caused itself (``sourceId`` is its app id,
-reference 11.6) is its own write coming back and queues nothing. Events of an object no record
+reference 11.6) is its own write coming back and queues nothing. Each queued record carries the
+event behind it (``webhook event ID (subscription type)``, the newest one for a burst) as its
+source, so ``explain`` can name it. Events of an object no record
 type follows yet, and deletions and GDPR deletes (which only change links: ``inbound_links``),
 queue nothing either; they are marked processed all the same.
 """
@@ -62,13 +64,18 @@ def changed_record(event: WebhookEvent) -> tuple[str, str] | None:
     return (record_type, record_id) if record_id else None
 
 
+def event_source(event: WebhookEvent) -> str:
+    """The change behind a write, as the audit log names it (``explain`` shows it)."""
+    return f"webhook event {event.event_id} ({event.subscription_type})"
+
+
 def queued_records(
     payloads: Iterable[Mapping[str, Any]], app_id: str | None, followed: Collection[str]
-) -> dict[str, list[str]]:
-    """Record type -> HubSpot ids to queue (first-seen order, each once) for the events of
-    ``payloads`` (stored as received), leaving out the connector's own writes and record types
-    not in ``followed``."""
-    queued: dict[str, dict[str, None]] = {}
+) -> dict[str, dict[str, str]]:
+    """Record type -> HubSpot ids to queue (first-seen order, each once), each with the
+    newest event that named it, for the events of ``payloads`` (stored as received), leaving
+    out the connector's own writes and record types not in ``followed``."""
+    queued: dict[str, dict[str, str]] = {}
     for payload in payloads:
         try:
             event = WebhookEvent.model_validate(payload)
@@ -79,5 +86,5 @@ def queued_records(
         found = changed_record(event)
         if found is None or found[0] not in followed:
             continue
-        queued.setdefault(found[0], {})[found[1]] = None
-    return {record_type: list(ids) for record_type, ids in queued.items()}
+        queued.setdefault(found[0], {})[found[1]] = event_source(event)
+    return queued

@@ -276,7 +276,7 @@ class LiveSync:
         followed = self.followed
         app_id = self._app_id
 
-        def plan(events: Sequence[InboxEvent]) -> dict[str, list[str]]:
+        def plan(events: Sequence[InboxEvent]) -> dict[str, dict[str, str]]:
             return queued_records((e.payload for e in events), app_id, followed)
 
         def link_plan(events: Sequence[InboxEvent]) -> list[LinkChange]:
