@@ -24,7 +24,12 @@ from rich.table import Table
 from accredo_hubspot import logs, views
 from accredo_hubspot.accredo.errors import AccredoError
 from accredo_hubspot.errors import ClassifiedError, ConfigError, ConnectorError
-from accredo_hubspot.mapping.config import MappingConfig, default_config_text, load_config
+from accredo_hubspot.mapping.config import (
+    MappingConfig,
+    default_config_text,
+    load_config,
+    with_polling,
+)
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import (
     accredo_client,
@@ -568,6 +573,30 @@ def run(
             "5 without HUBSPOT_CLIENT_SECRET (polling carries the sync), 60 with one.",
         ),
     ] = None,
+    poll_interval_s: Annotated[
+        float | None,
+        typer.Option(
+            "--poll-interval-s",
+            help="Seconds between polls of Accredo while it is quiet ([sync] poll_interval_s, "
+            "default 1).",
+        ),
+    ] = None,
+    busy_poll_interval_s: Annotated[
+        float | None,
+        typer.Option(
+            "--busy-poll-interval-s",
+            help="Seconds between polls of Accredo after a change ([sync] "
+            "busy_poll_interval_s, default 0.2).",
+        ),
+    ] = None,
+    busy_poll_for_s: Annotated[
+        float | None,
+        typer.Option(
+            "--busy-poll-for-s",
+            help="How long after a change Accredo is polled at the busy pace ([sync] "
+            "busy_poll_for_s, default 30; 0: one pace).",
+        ),
+    ] = None,
 ) -> None:
     """Live sync: poll Accredo's change tracking and bring each change to HubSpot; serve the
     web app that takes HubSpot's webhooks.
@@ -577,7 +606,12 @@ def run(
 
     async def go() -> None:
         settings = load_settings()
-        mapping = resolve_config(config)
+        mapping = with_polling(
+            resolve_config(config),
+            poll_interval_s=poll_interval_s,
+            busy_poll_interval_s=busy_poll_interval_s,
+            busy_poll_for_s=busy_poll_for_s,
+        )
         public_url = None if webhook_url is None else checked_webhook_url(webhook_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -615,7 +649,7 @@ def run(
                 def started() -> None:  # on SQLite, not before it holds the store
                     if sock is not None and not log_options.json:  # json: stderr is for logs
                         err_console.print(
-                            f"live sync: polling Accredo every {mapping.sync.poll_interval_s:g} s"
+                            f"live sync: polling Accredo {live.schedule.intervals.describe()}"
                             f"{_hubspot_polling(poll_s)} as worker {live.worker.owner}, "
                             f"webhooks at {bound_url(sock)}{WEBHOOK_PATH} (Ctrl-C to stop)",
                             highlight=False,

@@ -304,8 +304,7 @@ async def _demo(
         tasks.create_task(live.run(stop))
         try:
             console.print(
-                f"live sync: polling Accredo's change tracking every "
-                f"{conn.config.sync.poll_interval_s:g} s"
+                f"live sync: polling Accredo's change tracking {live.schedule.intervals.describe()}"
             )
             await _play(console, conn, sims, http)
             if invoices is not None:

@@ -15,6 +15,7 @@ from accredo_hubspot.mapping.config import (
     default_config_text,
     load_config,
     parse_config,
+    with_polling,
 )
 from accredo_hubspot.mapping.properties import COMPANY_PROPERTIES
 
@@ -132,6 +133,11 @@ def test_one_accredo_field_feeding_two_properties_is_fine() -> None:
         (rule("name", "CustomerName") + 'colour = "red"\n', r"unknown key 'colour'"),
         ('[sync]\npoll_interval_s = "fast"\n', r"sync.poll_interval_s: expected a number"),
         ("[sync]\npoll_interval_s = 0\n", r"greater than 0"),
+        (
+            "[sync]\npoll_interval_s = 1\nbusy_poll_interval_s = 2\n",
+            r"sync.busy_poll_interval_s: expected at most sync.poll_interval_s \(1\), got 2",
+        ),
+        ("[sync]\nbusy_poll_for_s = -1\n", r"sync.busy_poll_for_s: expected a number, 0 or"),
         ("[sync]\naccredo_page_size = 0\n", r"accredo_page_size: .* from 1 to 10000"),
         ("[sync]\naudit_retention_days = 0\n", r"audit_retention_days: .* from 1 to"),
         ("[sync]\npol_interval_s = 1\n", r"\[sync\]: unknown key 'pol_interval_s'"),
@@ -169,6 +175,32 @@ def test_enum_with_own_options_and_other_settings() -> None:
     assert config.company_rules("accredo") == ()
     assert config.sync.poll_interval_s == 0.5
     assert config.near_limit_pct == Decimal(80)
+
+
+def test_the_busy_pace_defaults_to_the_quiet_one_when_that_is_faster() -> None:
+    default = load_config(None).sync
+    assert (default.poll_interval_s, default.busy_poll_interval_s) == (1.0, 0.2)
+    fast = parse_config("[sync]\npoll_interval_s = 0.1\n", "x").sync
+    assert (fast.poll_interval_s, fast.busy_poll_interval_s) == (0.1, 0.1)
+
+
+def test_run_options_override_the_polling_settings_and_are_checked_alike() -> None:
+    config = parse_config("[sync]\npoll_interval_s = 2\nbusy_poll_for_s = 10\n", "x")
+    assert with_polling(config).sync == config.sync
+    flags = with_polling(config, busy_poll_interval_s=0.5).sync
+    assert (flags.poll_interval_s, flags.busy_poll_interval_s, flags.busy_poll_for_s) == (
+        2.0,
+        0.5,
+        10.0,
+    )
+    slower = with_polling(config, poll_interval_s=0.1, busy_poll_for_s=0).sync
+    assert (slower.poll_interval_s, slower.busy_poll_interval_s, slower.busy_poll_for_s) == (
+        0.1,
+        0.1,
+        0.0,
+    )
+    with pytest.raises(MappingConfigError, match=r"run's options: sync.busy_poll_interval_s"):
+        with_polling(config, busy_poll_interval_s=3)
 
 
 def test_missing_file_named(tmp_path: Path) -> None:

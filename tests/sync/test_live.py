@@ -377,6 +377,22 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
     assert "sync-demo-password" not in last_error
 
 
+async def test_run_polls_at_the_busy_pace_once_a_poll_finds_a_change(synced: Synced) -> None:
+    live, world = synced.live, synced.world
+    code = sorted(synced.links())[8]
+    stop = asyncio.Event()
+    task = asyncio.create_task(live.run(stop))
+    try:
+        await _until(lambda: live.schedule.due() > float("-inf"), 10)
+        assert not live.schedule.busy  # nothing changed since the backfill
+        world.post_transaction("invoices", code, 12.34)
+        await _until(lambda: live.schedule.busy, 30)
+        assert live.schedule.interval() == live.schedule.intervals.busy_s < 1.0
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+
 async def _until(condition: Any, timeout_s: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -111,7 +111,9 @@ class FieldRule:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    poll_interval_s: float = 1.0
+    poll_interval_s: float = 1.0  # between polls of Accredo when it is quiet
+    busy_poll_interval_s: float = 0.2  # between polls for busy_poll_for_s after a change
+    busy_poll_for_s: float = 30.0
     accredo_page_size: int = 2000
     audit_retention_days: int = 90
     worker_lease_s: float = 30.0
@@ -178,6 +180,27 @@ def parse_config(content: str, source: str) -> MappingConfig:
     except tomllib.TOMLDecodeError as exc:
         raise MappingConfigError(f"{source}: not valid TOML ({exc})") from exc
     return _Parser(source).config(data)
+
+
+def with_polling(
+    config: MappingConfig,
+    *,
+    poll_interval_s: float | None = None,
+    busy_poll_interval_s: float | None = None,
+    busy_poll_for_s: float | None = None,
+) -> MappingConfig:
+    """``config`` with ``run``'s polling options (those given) over its ``[sync]`` settings,
+    checked as the file's are. A quiet pace given alone brings the busy pace down to it."""
+    given = {
+        "poll_interval_s": poll_interval_s,
+        "busy_poll_interval_s": busy_poll_interval_s,
+        "busy_poll_for_s": busy_poll_for_s,
+    }
+    table: dict[str, Any] = dict(asdict(config.sync))
+    table.update({key: value for key, value in given.items() if value is not None})
+    if poll_interval_s is not None and busy_poll_interval_s is None:
+        table["busy_poll_interval_s"] = min(config.sync.busy_poll_interval_s, poll_interval_s)
+    return replace(config, sync=_Parser("run's options").sync(table))
 
 
 class _Parser:
@@ -401,6 +424,8 @@ class _Parser:
             "[sync]",
             {
                 "poll_interval_s",
+                "busy_poll_interval_s",
+                "busy_poll_for_s",
                 "accredo_page_size",
                 "audit_retention_days",
                 "worker_lease_s",
@@ -418,9 +443,25 @@ class _Parser:
             1,
             10_000,
         )
+        idle_s = self.positive_number(
+            table, "poll_interval_s", "sync.poll_interval_s", defaults.poll_interval_s
+        )
+        busy_s = self.positive_number(
+            table,
+            "busy_poll_interval_s",
+            "sync.busy_poll_interval_s",
+            min(defaults.busy_poll_interval_s, idle_s),
+        )
+        if busy_s > idle_s:
+            raise self.fail(
+                "sync.busy_poll_interval_s",
+                f"expected at most sync.poll_interval_s ({idle_s:g}), got {busy_s:g}",
+            )
         return SyncSettings(
-            poll_interval_s=self.positive_number(
-                table, "poll_interval_s", "sync.poll_interval_s", defaults.poll_interval_s
+            poll_interval_s=idle_s,
+            busy_poll_interval_s=busy_s,
+            busy_poll_for_s=self.non_negative_number(
+                table, "busy_poll_for_s", "sync.busy_poll_for_s", defaults.busy_poll_for_s
             ),
             accredo_page_size=cast(int, page),
             audit_retention_days=cast(

@@ -57,6 +57,7 @@ from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, customer_key
 from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
+from accredo_hubspot.sync.polling import PollIntervals, PollSchedule
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
 from accredo_hubspot.sync.reconcile import Reconcile
 from accredo_hubspot.sync.worker import (
@@ -188,6 +189,10 @@ class LiveSync:
         #: The record types HubSpot's changes are queued for (those with a spec writing them).
         self.followed = tuple(d.record_type for d in self.drains if d.direction == TO_ACCREDO)
         self._poller = HubSpotPoller(hubspot, store, clock)
+        sync = config.sync
+        self.schedule = PollSchedule(
+            PollIntervals(sync.poll_interval_s, sync.busy_poll_interval_s, sync.busy_poll_for_s)
+        )
         self._unrecorded_error: str | None = None
         self._metrics = metrics
 
@@ -372,10 +377,11 @@ class LiveSync:
         once: bool = False,
         started: Callable[[], None] | None = None,
     ) -> None:
-        """Cycle every ``poll_interval_s`` until ``stop`` is set (the batch in hand finished
-        or given back), then give up this worker's leases. ``started`` is called once the
-        worker has started: on SQLite, once it holds the store (beside another live worker it
-        refuses to, ``WorkerConflictError``)."""
+        """Cycle on ``schedule`` (every ``sync.poll_interval_s``, or ``busy_poll_interval_s``
+        for ``busy_poll_for_s`` after a poll finds changes) until ``stop`` is set (the batch in
+        hand finished or given back), then give up this worker's leases. ``started`` is called
+        once the worker has started: on SQLite, once it holds the store (beside another live
+        worker it refuses to, ``WorkerConflictError``)."""
         try:
             await self._run(stop, once=once, started=started)
         finally:
@@ -384,16 +390,16 @@ class LiveSync:
     async def _run(
         self, stop: asyncio.Event, *, once: bool, started: Callable[[], None] | None
     ) -> None:
-        interval_s = self._config.sync.poll_interval_s
         failures = 0
         while not stop.is_set():
-            cycle_started = time.monotonic()
+            self.schedule.started(time.monotonic())
             try:
                 if not self.worker.started:  # in the loop: a busy store is waited out
                     await self.worker.start()
                     if started is not None:
                         started()
                 report = await self.cycle(stop)
+                self.schedule.found(report.delta_rows)
                 failures = 0
                 await self._record_error()
                 if report.processed:
@@ -426,16 +432,16 @@ class LiveSync:
                 continue
             if once:
                 return
-            await self._sleep(stop, interval_s - (time.monotonic() - cycle_started))
+            await self._sleep(stop)
 
-    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+    async def _sleep(self, stop: asyncio.Event) -> None:
         """Wait for the next cycle, or less: until ``stop`` or a ``wake`` (webhook events)."""
         if self.wake.is_set():
             self.wake.clear()
             return
         waking = asyncio.ensure_future(self.wake.wait())
         try:
-            await _sleep_unless(stop, seconds, also=waking)
+            await _sleep_unless(stop, self.schedule.due() - time.monotonic(), also=waking)
         finally:
             waking.cancel()
         self.wake.clear()
