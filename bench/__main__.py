@@ -2,7 +2,7 @@
 
 One pair of simulator processes serves the backfill benchmark, then live latency on the portal
 the backfill built, then the baseline on a reset HubSpot portal. The footprint run has a larger
-pair of its own.
+pair of its own, and so has each path of the HubSpot-to-Accredo latency run.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bench.footprint import (
     run_footprint_bench,
 )
 from bench.harness import bench_settings, simulators
+from bench.inbound import InboundFigures, inbound_summary, print_inbound, run_inbound_bench
 from bench.invoices import (
     INVOICES,
     InvoiceFigures,
@@ -82,8 +83,18 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
                 print_baseline(console, baseline)
         footprint = await run_footprint_bench(sizes.footprint_debtors, work, console)
         print_footprint(console, footprint)
+    inbound = await run_inbound_bench(console, quick=sizes is QUICK)
+    for figures in inbound:
+        print_inbound(console, figures)
     print_summary(
-        console, backfill, baseline, latency, footprint, time.monotonic() - started, invoices
+        console,
+        backfill,
+        baseline,
+        latency,
+        footprint,
+        time.monotonic() - started,
+        invoices,
+        inbound,
     )
 
 
@@ -95,6 +106,7 @@ def print_summary(
     footprint: FootprintFigures,
     total_s: float,
     invoices: InvoiceFigures | None = None,
+    inbound: list[InboundFigures] | None = None,
 ) -> None:
     ours_per_debtor_s = backfill.wall_s / backfill.debtors
     speed_up = baseline.per_debtor_s / ours_per_debtor_s
@@ -125,6 +137,7 @@ def print_summary(
     ]
     if invoices is not None:
         lines.append(invoice_summary(invoices))
+    lines.extend(inbound_summary(inbound or []))
     lines.append(f"(whole run {total_s:.0f} s)")
     console.rule("[bold]summary")
     for line in lines:

@@ -12,6 +12,9 @@ RECORDS_PER_CALL = 100
 #: Targets from the issue ("Done when").
 BOUND_RATIO_TARGET = 1.15
 LIVE_P95_TARGET_S = 2.0
+#: HubSpot to Accredo on the webhook path, p95: issue 9's target, and issue 12's.
+INBOUND_P95_TARGET_S = 1.5
+INBOUND_FAST_P95_TARGET_S = 1.0
 #: A backfill of 50,000 debtors: peak resident memory and state database size per debtor.
 RSS_TARGET_MB = 200
 STATE_TARGET_BYTES_PER_DEBTOR = 2 * 1024

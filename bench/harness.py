@@ -57,13 +57,15 @@ class HubSpotStats:
     by_route: dict[str, int]
 
 
-def simulators(customers: int, log_dir: Path) -> AbstractContextManager[Sims]:
+def simulators(
+    customers: int, log_dir: Path, *, hubspot_extra: Sequence[str] = ()
+) -> AbstractContextManager[Sims]:
     """Both simulators as subprocesses (the demo's launcher). HubSpot enforces its default 190
-    requests per 10 s per token and accepts two tokens: the connector's and the observer's.
-    The Accredo simulator generates its debtors before it answers: a minute per 10,000 is
-    allowed on a busy machine."""
+    requests per 10 s per token and accepts two tokens: the connector's and the observer's;
+    ``hubspot_extra`` adds flags (its webhooks, say). The Accredo simulator generates its
+    debtors before it answers: a minute per 10,000 is allowed on a busy machine."""
     hubspot_args = ["--rate-limit", str(RATE_LIMIT_PER_10S)]
-    hubspot_args += ["--token", CONNECTOR_TOKEN, "--token", OBSERVER_TOKEN]
+    hubspot_args += ["--token", CONNECTOR_TOKEN, "--token", OBSERVER_TOKEN, *hubspot_extra]
     start_timeout_s = max(demo.START_TIMEOUT_S, customers / SIM_DEBTORS_PER_S)
     return demo.simulators(
         customers, log_dir, hubspot_args=hubspot_args, start_timeout_s=start_timeout_s

@@ -49,6 +49,13 @@ def serve(
     webhook_secret: Annotated[
         str | None, Opt("--webhook-secret", help="Client secret that signs webhooks.")
     ] = None,
+    webhook_batch_window_ms: Annotated[
+        int,
+        Opt(
+            "--webhook-batch-window-ms",
+            help="How long events gather after the first before a delivery is sent.",
+        ),
+    ] = 1000,
     app_id: Annotated[int, Opt("--app-id", help="App id (webhooks' sourceId).")] = 1234567,
     portal_id: Annotated[int, Opt("--portal-id", help="Portal (hub) id.")] = 99999999,
     error_rate: Annotated[float, Opt("--error-rate", help="Share of 5xx answers.")] = 0.0,
@@ -82,6 +89,7 @@ def serve(
         webhook_secret=webhook_secret,
         webhook_subscriptions=hooks.subscriptions if hooks else [],
         webhook_max_concurrent=hooks.max_concurrent_requests if hooks else 10,
+        webhook_batch_window_ms=webhook_batch_window_ms,
         error_rate=error_rate,
         storm_429_rate=storm_429_rate,
         latency_ms=latency_ms,
