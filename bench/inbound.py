@@ -216,7 +216,7 @@ async def run_path(
 
             def delivered() -> None:
                 deliveries.append(time.monotonic())
-                live.wake.set()
+                live.webhook_events.set()
 
             observer = Observer(accredo, plan.visible_timeout_s)
             stop, stop_observer = asyncio.Event(), asyncio.Event()

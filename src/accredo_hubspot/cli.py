@@ -656,7 +656,9 @@ def run(
                         )
 
                 if sock is not None:
-                    app = web_app(settings, conn, webhook_url=public_url, on_events=live.wake.set)
+                    app = web_app(
+                        settings, conn, webhook_url=public_url, on_events=live.webhook_events.set
+                    )
                     group.create_task(serve(app, sock, stop))
                 await live.run(stop, once=once, started=started)
                 stop.set()  # the web app stops with the sync

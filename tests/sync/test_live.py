@@ -7,7 +7,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -525,3 +525,62 @@ async def test_each_change_brought_across_is_timed_and_a_failed_one_is_not(
     timed = conn.metrics.percentiles(TO_HUBSPOT)
     assert timed is not None and timed.samples == 1
     assert timed.p50_s >= 0
+
+
+async def test_webhook_events_are_brought_across_at_once_without_polling_accredo(
+    synced: Synced,
+) -> None:
+    """With an hour between cycles, a contact a HubSpot user adds reaches Accredo as soon as
+    its webhook events are stored (the web app sets ``webhook_events``), and Accredo's change
+    feed is not read for it; two events of one contact queue it once."""
+    conn, world = synced.conn, synced.world
+    config = replace(conn.config, sync=replace(conn.config.sync, poll_interval_s=3600.0))
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, config, conn.clock)
+    code = sorted(synced.links())[14]
+    company_id = synced.links()[code][0]
+    email = "hemi.walker@harbourfreight.co.nz"
+    answer = httpx.post(
+        f"{world.hubspot.url}/_sim/objects/contacts",
+        json={
+            "properties": {"firstname": "Hemi", "lastname": "Walker", "email": email},
+            "associations": [
+                {
+                    "to": {"id": company_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
+                }
+            ],
+        },
+    )
+    answer.raise_for_status()
+    contact_id = answer.json()["id"]
+    stop = asyncio.Event()
+    task = asyncio.create_task(live.run(stop))
+    try:
+        await _until(lambda: live.worker.started, 30)
+        await asyncio.sleep(0.3)  # the first cycle, then an hour's wait
+        feed_reads = delta_reads(world)
+        events = {
+            f"{n}": {
+                "eventId": n,
+                "occurredAt": 1_764_460_800_000 + n,
+                "subscriptionType": kind,
+                "objectId": int(contact_id),
+                "propertyName": "email" if kind.endswith("propertyChange") else None,
+            }
+            for n, kind in enumerate(("contact.creation", "contact.propertyChange"), 1)
+        }
+        await conn.store.add_inbox("hubspot", events)
+        live.webhook_events.set()
+        await _until(lambda: contact_id in conn.store.sync.get_links("contact").values(), 20)
+        assert delta_reads(world) == feed_reads
+        (written,) = conn.store.sync.list_audit("contact")  # one write, for two events
+        assert written.reason == "hubspot change"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+
+def delta_reads(world: World) -> int:
+    """Reads of Accredo's change-tracking tables so far."""
+    routes: dict[str, int] = httpx.get(f"{world.accredo.url}/_sim/stats").json()["by_route"]
+    return sum(n for route, n in routes.items() if "DELTA" in route or "DTFLD" in route)

@@ -8,7 +8,9 @@ changed since the last poll (``sync.hubspot_poll``) are queued towards Accredo. 
 record type's queue is drained through its spec's pipeline: re-read the current records, plan
 against the shadow of the side written, write only what changed. A cycle in which nothing
 changed makes no call; an echo of the connector's own write (a webhook from its own app, a
-record whose values are those it wrote) writes nothing.
+record whose values are those it wrote) writes nothing. Webhook events do not wait for a
+cycle: ``run`` takes them as soon as the web app has stored them and drains the queues towards
+Accredo (``take_webhooks``), polling neither side.
 
 Several ``run`` processes may share one PostgreSQL store (``worker``): only the one holding a
 source's leader lease polls it; every one drains, claiming records with a lease.
@@ -87,6 +89,8 @@ WEBHOOK_REASON = "hubspot webhook"
 INBOX_BATCH = 500
 #: ``CycleReport.by_type``'s name of debtors written to their companies.
 COMPANIES_OUT = f"{TO_HUBSPOT} {COMPANY_RECORD}"
+#: The longest single wait for webhook events (the wait starts again after it).
+WEBHOOK_WAIT_S = 60.0
 #: After a stop is asked for, how long the batch in hand may take to finish (well inside the
 #: 10 s a service manager or container runtime waits before it kills the process).
 STOP_GRACE_S = 5.0
@@ -145,8 +149,10 @@ class LiveSync:
         """``owner`` names this worker in the store's claims and leases (default: a new
         ``host:pid:random``). ``app_id`` is the connector's HubSpot app id (webhook events it
         caused are dropped). ``hubspot_poll_s`` is the time between searches of HubSpot for
-        changes (0: no polling). ``wake`` cuts a cycle's wait short (the web app sets it when
-        webhook events arrive). ``metrics`` is told how long each change took to cross.
+        changes (0: no polling). ``wake`` cuts the wait for the next cycle short.
+        ``webhook_events`` is set by the web app when it has stored webhook events: ``run``
+        brings them across at once, beside the cycle (``take_webhooks``).
+        ``metrics`` is told how long each change took to cross.
         ``stop_grace_s`` is how long a batch in hand may still take once a stop is asked for.
         ``invoices`` (when the portal has the invoice object) gets each changed customer's
         invoices queued, and recomputes them all when Accredo's business date moves."""
@@ -161,6 +167,10 @@ class LiveSync:
         self._hubspot_poll_s = hubspot_poll_s
         self._next_hubspot_poll = 0.0
         self.wake = wake or asyncio.Event()
+        self.webhook_events = asyncio.Event()
+        #: Held while a queue towards Accredo drains: the cycle and ``take_webhooks`` drain
+        #: those queues, and a worker's claims are its own (two drains would take one record).
+        self._draining_in = asyncio.Lock()
         self._pipeline = Pipeline(CompanySpec(accredo, hubspot, store, config, clock), store, clock)
         self.drains = [Drain(TO_HUBSPOT, COMPANY_RECORD, self._pipeline)]
         if config.contact_fields:
@@ -221,7 +231,26 @@ class LiveSync:
             await self._drain(drain, report, stop)
         return report
 
+    async def take_webhooks(self, stop: asyncio.Event | None = None) -> CycleReport:
+        """The webhook events stored so far, brought across now: the inbox turned into queued
+        records (coalesced as in a cycle: one entry per changed record) and the queues towards
+        Accredo drained, polling neither side."""
+        stop = stop or asyncio.Event()
+        report = CycleReport()
+        await self._take_inbox(report)
+        for drain in self.drains:
+            if drain.direction == TO_ACCREDO:
+                await self._drain(drain, report, stop)
+        return report
+
     async def _drain(self, drain: Drain, report: CycleReport, stop: asyncio.Event) -> None:
+        if drain.direction != TO_ACCREDO:
+            await self._drain_queue(drain, report, stop)
+            return
+        async with self._draining_in:
+            await self._drain_queue(drain, report, stop)
+
+    async def _drain_queue(self, drain: Drain, report: CycleReport, stop: asyncio.Event) -> None:
         worker = self.worker
         while not stop.is_set() and (
             entries := await worker.claim(drain.direction, drain.record_type, DRAIN_BATCH)
@@ -381,11 +410,47 @@ class LiveSync:
         for ``busy_poll_for_s`` after a poll finds changes) until ``stop`` is set (the batch in
         hand finished or given back), then give up this worker's leases. ``started`` is called
         once the worker has started: on SQLite, once it holds the store (beside another live
-        worker it refuses to, ``WorkerConflictError``)."""
+        worker it refuses to, ``WorkerConflictError``).
+
+        Beside the cycles, webhook events are brought across as soon as the web app has
+        stored them (``webhook_events``), without waiting for the next cycle."""
         try:
-            await self._run(stop, once=once, started=started)
+            if once:
+                await self._run(stop, once=True, started=started)
+                return
+            async with task_group() as tasks:
+                tasks.create_task(self._follow_webhooks(stop))
+                await self._run(stop, once=False, started=started)
         finally:
             await self.worker.stop()
+
+    async def _follow_webhooks(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: each time webhook events are stored, ``take_webhooks``. Events
+        stored while it works are taken by the next round (the event is set again); what an
+        outage leaves behind, the next cycle takes."""
+        while not stop.is_set():
+            waiting = asyncio.ensure_future(self.webhook_events.wait())
+            try:
+                await _sleep_unless(stop, WEBHOOK_WAIT_S, also=waiting)
+            finally:
+                waiting.cancel()
+            if stop.is_set() or not self.webhook_events.is_set():
+                continue
+            self.webhook_events.clear()
+            if not self.worker.started:  # the first cycle takes them once the worker has
+                continue
+            try:
+                report = await self.take_webhooks(stop)
+            except CutShort as cut:
+                log.info("stopped mid-cycle", dropped=str(cut))
+                return
+            except WorkerConflictError:
+                raise
+            except ClassifiedError as exc:  # the cycle meets it too, and waits it out
+                await self._note_error(exc)
+                log.warning("webhook events left for the next cycle", error=str(exc))
+                continue
+            self._log_synced(report)
 
     async def _run(
         self, stop: asyncio.Event, *, once: bool, started: Callable[[], None] | None
@@ -402,18 +467,7 @@ class LiveSync:
                 self.schedule.found(report.delta_rows)
                 failures = 0
                 await self._record_error()
-                if report.processed:
-                    others = {
-                        name.replace(" ", "_"): count
-                        for name, count in sorted(report.by_type.items())
-                        if name != COMPANIES_OUT
-                    }
-                    log.info(
-                        "synced",
-                        customers=report.by_type.get(COMPANIES_OUT, 0),
-                        hubspot_calls=report.hubspot_calls,
-                        **others,
-                    )
+                self._log_synced(report)
             except CutShort as cut:
                 log.info("stopped mid-cycle", dropped=str(cut))
                 return
@@ -434,8 +488,25 @@ class LiveSync:
                 return
             await self._sleep(stop)
 
+    @staticmethod
+    def _log_synced(report: CycleReport) -> None:
+        """One line for work that brought records across (none for an idle round)."""
+        if not report.processed:
+            return
+        others = {
+            name.replace(" ", "_"): count
+            for name, count in sorted(report.by_type.items())
+            if name != COMPANIES_OUT
+        }
+        log.info(
+            "synced",
+            customers=report.by_type.get(COMPANIES_OUT, 0),
+            hubspot_calls=report.hubspot_calls,
+            **others,
+        )
+
     async def _sleep(self, stop: asyncio.Event) -> None:
-        """Wait for the next cycle, or less: until ``stop`` or a ``wake`` (webhook events)."""
+        """Wait for the next cycle, or less: until ``stop`` or a ``wake``."""
         if self.wake.is_set():
             self.wake.clear()
             return
