@@ -371,6 +371,51 @@ async def test_labelled_and_batch_associations(client: HubSpotClient) -> None:
     assert 2 in {t.type_id for t in first.association_types}  # company->contact primary
 
 
+async def test_batch_read_of_associations_answers_every_id(client: HubSpotClient) -> None:
+    """One call for several records; a record with none (HubSpot's 207 error) maps to []."""
+    companies = [await client.create("companies", {"name": f"Kea {i}"}) for i in range(2)]
+    lonely = await client.create("companies", {"name": "Kea alone"})
+    contacts = [await client.create("contacts", {"email": f"k{i}@kea.nz"}) for i in range(3)]
+    errors = await client.batch_associate(
+        "companies",
+        "contacts",
+        [
+            AssociationInput(companies[0].id, contacts[0].id),
+            AssociationInput(companies[0].id, contacts[1].id),
+            AssociationInput(companies[1].id, contacts[2].id),
+        ],
+    )
+    assert errors == []
+
+    found = await client.batch_read_associations(
+        "companies", "contacts", [c.id for c in (*companies, lonely)]
+    )
+
+    assert {key: sorted(a.to_object_id for a in items) for key, items in found.items()} == {
+        companies[0].id: sorted([contacts[0].id, contacts[1].id]),
+        companies[1].id: [contacts[2].id],
+        lonely.id: [],
+    }
+
+
+async def test_batch_read_of_associations_follows_each_records_pages(
+    client: HubSpotClient,
+) -> None:
+    """More than a page (500) of associations on one record: the rest is read with ``after``."""
+    company = await client.create("companies", {"name": "Huia Wholesale"})
+    made = await client.batch_create(
+        "contacts", [WriteInput(str(i), None, {"email": f"h{i}@huia.nz"}) for i in range(501)]
+    )
+    ids = sorted(record.id for record in made.written.values())
+    await client.batch_associate(
+        "companies", "contacts", [AssociationInput(company.id, i) for i in ids]
+    )
+
+    found = await client.batch_read_associations("companies", "contacts", [company.id])
+
+    assert sorted(a.to_object_id for a in found[company.id]) == ids
+
+
 async def test_owners_pipelines_and_merge(client: HubSpotClient) -> None:
     """Owners list, the default deal pipeline has closedwon, merging gives a survivor."""
     owners = await client.list_owners()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
+
 from accredo_hubspot.hubspot import paths
 from accredo_hubspot.hubspot.errors import ErrorBody, parse_error_body
 from accredo_hubspot.hubspot.models import (
@@ -19,11 +21,17 @@ from accredo_hubspot.hubspot.models import (
 )
 from accredo_hubspot.hubspot.requester import Requester
 
+log = structlog.get_logger(__name__)
+
 #: Largest v4 association page (reference §8: "limit default and max 500").
 ASSOCIATION_PAGE_LIMIT = 500
 #: Inputs per v4 batch create call [assumed: the 100 of the objects API; only batch read is
 #: documented, at 1,000].
 ASSOCIATION_BATCH_SIZE = 100
+#: Inputs per v4 association batch read (reference section 8: at most 1,000 since Feb 2025).
+ASSOCIATION_BATCH_READ_SIZE = 1000
+#: A batch read's per-input error for a record with none (reference section 8: a 207).
+NO_ASSOCIATIONS_FOUND = "crm.associations.NO_ASSOCIATIONS_FOUND"
 #: Owners page size (reference §9: default 100).
 OWNERS_PAGE_LIMIT = 100
 
@@ -106,6 +114,45 @@ class AssociationsAPI:
             after = page.next_after
             if after is None:
                 return found
+
+    async def batch_read_associations(
+        self, from_type: str, to_type: str, ids: Sequence[str]
+    ) -> dict[str, list[AssociatedObject]]:
+        """Every record of ``to_type`` associated with each of ``ids`` (all pages), in as few
+        calls as the batch read allows: id -> its associated records (an id with none maps to
+        an empty list; HubSpot reports those as 207 errors, reference section 8)."""
+        found: dict[str, list[AssociatedObject]] = {str(i): [] for i in ids}
+        pending: list[dict[str, str]] = [{"id": record_id} for record_id in found]
+        while pending:
+            chunk, pending = (
+                pending[:ASSOCIATION_BATCH_READ_SIZE],
+                pending[ASSOCIATION_BATCH_READ_SIZE:],
+            )
+            data = await self._requester.json(
+                "POST",
+                paths.associations_batch(from_type, to_type, "read"),
+                body={"inputs": chunk},
+                idempotent=True,
+            )
+            for result in (data or {}).get("results") or []:
+                record_id = str((result.get("from") or {}).get("id", ""))
+                page = AssociationPage.model_validate(
+                    {"results": result.get("to") or [], "paging": result.get("paging")}
+                )
+                found.setdefault(record_id, []).extend(page.results)
+                if page.next_after is not None:
+                    pending.append({"id": record_id, "after": page.next_after})
+            for error in (data or {}).get("errors") or []:
+                body = parse_error_body(error)
+                if body.sub_category != NO_ASSOCIATIONS_FOUND:
+                    log.warning(
+                        "association read refused",
+                        from_type=from_type,
+                        to_type=to_type,
+                        reason=body.message,
+                        context=body.context,
+                    )
+        return found
 
     async def association_labels(self, from_type: str, to_type: str) -> list[AssociationType]:
         """The association types (and labels) defined between two object types."""

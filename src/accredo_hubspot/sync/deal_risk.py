@@ -19,12 +19,11 @@ from accredo_hubspot.hubspot.models import HubSpotObject, WriteInput
 from accredo_hubspot.mapping.properties import DEAL_RISK_PROPERTIES
 from accredo_hubspot.store import Side
 from accredo_hubspot.sync.companies import COMPANIES
-from accredo_hubspot.sync.deals_won import DEAL_TO_COMPANY_PRIMARY, DEALS
+from accredo_hubspot.sync.deals_won import DEALS, primary_company
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet
 from accredo_hubspot.sync.ports import DealSource, HubSpotSink, HubSpotSource
 from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure
-from accredo_hubspot.tasks import gather
 
 DEAL_RISK_RECORD = "deal_risk"
 
@@ -53,11 +52,12 @@ class DealRiskSpec:
         )
 
     async def open_deals_of(self, company_ids: Sequence[str]) -> list[str]:
-        """The deals of these companies (open or not: ``fetch`` keeps the open ones)."""
-        found = await gather(
-            *(self._hubspot.list_associations(COMPANIES, c, DEALS) for c in company_ids)
-        )
-        return list(dict.fromkeys(a.to_object_id for items in found for a in items))
+        """The deals of these companies (open or not: ``fetch`` keeps the open ones), read in
+        one batch call per 1,000 companies."""
+        if not company_ids:
+            return []
+        found = await self._hubspot.batch_read_associations(COMPANIES, DEALS, company_ids)
+        return list(dict.fromkeys(a.to_object_id for items in found.values() for a in items))
 
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[HubSpotObject]]:
         names = ["dealstage", "pipeline", *DEAL_RISK_PROPERTIES]
@@ -66,13 +66,12 @@ class DealRiskSpec:
             for d in await self._hubspot.batch_read(DEALS, keys, properties=names)
             if not await self._is_closed(d)
         ]
-        company_of = dict(
-            zip(
-                [d.id for d in deals],
-                await gather(*(self._primary_company(d.id) for d in deals)),
-                strict=True,
-            )
+        found = (
+            await self._hubspot.batch_read_associations(DEALS, COMPANIES, [d.id for d in deals])
+            if deals
+            else {}
         )
+        company_of = {d.id: primary_company(found.get(d.id, [])) for d in deals}
         wanted = sorted({c for c in company_of.values() if c})
         companies = {
             c.id: c
@@ -123,10 +122,3 @@ class DealRiskSpec:
                 for s in p.stages
             }
         return self._closed.get(stage, False)
-
-    async def _primary_company(self, deal_id: str) -> str | None:
-        found = await self._hubspot.list_associations(DEALS, deal_id, COMPANIES)
-        for item in found:
-            if any(t.type_id == DEAL_TO_COMPANY_PRIMARY for t in item.association_types):
-                return item.to_object_id
-        return found[0].to_object_id if len(found) == 1 else None

@@ -17,7 +17,7 @@ from typing import Protocol
 import structlog
 
 from accredo_hubspot.accredo.errors import AccredoConflict, AccredoNotFound, AccredoValidationError
-from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.hubspot.models import AssociatedObject, HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
@@ -43,6 +43,14 @@ MEMO_FIELDS = ("MemoType", "MemoDate", "Subject", "Reference", "Memo")
 
 def _as_is(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def primary_company(found: Sequence[AssociatedObject]) -> str | None:
+    """Of a deal's associated companies, the primary one (else its only one). Pure."""
+    for item in found:
+        if any(t.type_id == DEAL_TO_COMPANY_PRIMARY for t in item.association_types):
+            return item.to_object_id
+    return found[0].to_object_id if len(found) == 1 else None
 
 
 class DealHubSpot(HubSpotSource, OwnerSource, DealSource, Protocol):
@@ -188,8 +196,4 @@ class DealWonSpec:
 
     async def _primary_company(self, deal_id: str) -> str | None:
         """The deal's primary company (else its only company)."""
-        found = await self._hubspot.list_associations(DEALS, deal_id, COMPANIES)
-        for item in found:
-            if any(t.type_id == DEAL_TO_COMPANY_PRIMARY for t in item.association_types):
-                return item.to_object_id
-        return found[0].to_object_id if len(found) == 1 else None
+        return primary_company(await self._hubspot.list_associations(DEALS, deal_id, COMPANIES))

@@ -198,6 +198,10 @@ class DealSource(Protocol):
         self, from_type: str, from_id: str, to_type: str
     ) -> list[AssociatedObject]: ...
 
+    async def batch_read_associations(
+        self, from_type: str, to_type: str, ids: Sequence[str]
+    ) -> dict[str, list[AssociatedObject]]: ...
+
     async def get_pipelines(self, object_type: str) -> list[Pipeline]: ...
 
 
