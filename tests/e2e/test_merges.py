@@ -1,10 +1,14 @@
-"""End to end, webhooks on: links follow HubSpot records merged, deleted, restored and erased.
+"""End to end: links follow HubSpot records merged, deleted, restored and erased.
 
 Both simulators and ``accredo-hubspot run`` (SQLite on disk), as in ``test_contacts``:
 
 - a linked company deleted in HubSpot is unlinked and reported (``dead-letters list``), and
   nothing is deleted in Accredo; restored (same id), it is linked again to the same debtor;
 - merged with another company, its debtor is linked to the merged record (a new id);
+
+the same with webhooks on and with webhooks off and HubSpot polled; and, webhooks on (HubSpot
+shows a GDPR delete no other way):
+
 - a contact deleted under GDPR is unlinked and its values leave the state store.
 """
 
@@ -72,10 +76,11 @@ def hubspot_api(site: Site, path: str, body: dict[str, str]) -> httpx.Response:
     return answer
 
 
+@pytest.mark.parametrize("webhooks", [True, False], ids=["webhooks", "polling"])
 def test_a_deleted_company_is_unlinked_reported_restored_and_followed_through_a_merge(
-    tmp_path: Path,
+    tmp_path: Path, webhooks: bool
 ) -> None:
-    with running_site(tmp_path, webhooks=True) as site:
+    with running_site(tmp_path, webhooks=webhooks) as site:
         hub = site.world.hubspot.url
         httpx.delete(f"{hub}/_sim/objects/companies/{site.company_id}").raise_for_status()
         wait_for(lambda: company_link(site) is None, "the deleted company unlinked")

@@ -109,7 +109,8 @@ async def rig(sim: Sim, tmp_path: Path) -> AsyncIterator[Rig]:
         AsyncStateStore(store) as offloaded,
         HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot,
     ):
-        yield Rig(sim, store, HubSpotPoller(hubspot, offloaded, CLOCK, overlap_s=OVERLAP_S))
+        poller = HubSpotPoller(hubspot, offloaded, CLOCK, overlap_s=OVERLAP_S, sweep_s_per_page=0)
+        yield Rig(sim, store, poller)
 
 
 async def test_the_first_poll_places_the_cursor_and_queues_nothing(rig: Rig) -> None:
@@ -149,3 +150,42 @@ async def test_more_changes_than_search_can_page_through_are_all_queued(rig: Rig
     queued = await rig.poller.poll_object(CONTACTS)
     assert queued == len(made)
     assert set(rig.queued()) == made
+
+
+def dead_letter_ids(store: StateStore) -> list[str]:
+    return store.reported_deletions("contact")
+
+
+async def test_the_poll_follows_a_linked_contact_deleted_restored_and_merged(rig: Rig) -> None:
+    """Without webhooks: the recycle bin shows the deletion (unlinked, reported), the record
+    back out of it the restore (linked again), and the survivor's ``hs_merged_object_ids``
+    the merge (the link moves to the new id)."""
+    contact = rig.user_adds_contact(100)
+    rig.store.put_links("contact", {"501": contact})
+    await rig.poller.poll_object(CONTACTS)  # places the cursor
+    url = f"{rig.sim.url}/_sim/objects/contacts/{contact}"
+
+    httpx.delete(url).raise_for_status()
+    await rig.poller.poll_object(CONTACTS)
+    assert rig.store.get_links("contact") == {}
+    assert dead_letter_ids(rig.store) == [contact]
+
+    httpx.post(f"{url}/restore").raise_for_status()
+    await rig.poller.poll_object(CONTACTS)
+    assert rig.store.get_links("contact") == {"501": contact}
+    assert dead_letter_ids(rig.store) == []
+
+    other = rig.user_adds_contact(101)
+    answer = httpx.post(
+        f"{rig.sim.url}/crm/v3/objects/contacts/merge",
+        json={"primaryObjectId": other, "objectIdToMerge": contact},
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+    )
+    answer.raise_for_status()
+    survivor = answer.json()["id"]
+    deadline = time.monotonic() + 30
+    while rig.store.get_links("contact") != {"501": survivor}:  # once search shows it
+        assert time.monotonic() < deadline, rig.store.get_links("contact")
+        await rig.poller.poll_object(CONTACTS)
+        time.sleep(0.1)
+    assert survivor in rig.queued()

@@ -102,6 +102,7 @@ class AsyncStateStore:
 
     get_links = _offloaded(StateStore.get_links)
     get_links_by_hubspot_id = _offloaded(StateStore.get_links_by_hubspot_id)
+    reported_deletions = _offloaded(StateStore.reported_deletions)
     put_links = _offloaded(StateStore.put_links)
     link_count = _offloaded(StateStore.link_count)
     forget = _offloaded(StateStore.forget)

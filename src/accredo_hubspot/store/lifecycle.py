@@ -68,10 +68,8 @@ def _linked(conn: Connection, record_type: str, hubspot_ids: Sequence[str]) -> d
     return found
 
 
-def _deleted(
-    conn: Connection, record_type: str, hubspot_ids: Sequence[str]
-) -> dict[str, tuple[int, str]]:
-    """HubSpot id -> (letter id, Accredo key) of the open deletion letters of ``hubspot_ids``."""
+def reported(conn: Connection, record_type: str) -> dict[str, tuple[int, str]]:
+    """HubSpot id -> (letter id, Accredo key) of every open deletion letter of the type."""
     table = schema.dead_letters
     rows = conn.execute(
         select(table.c.id, table.c.record_key, table.c.payload).where(
@@ -80,13 +78,20 @@ def _deleted(
             table.c.field == DELETED_FIELD,
         )
     )
-    wanted = set(hubspot_ids)
     found: dict[str, tuple[int, str]] = {}
     for letter_id, key, payload in rows:
         hubspot_id = str((payload or {}).get(LINK_FIELD, ""))
-        if hubspot_id in wanted:
+        if hubspot_id:
             found[hubspot_id] = (letter_id, key)
     return found
+
+
+def _deleted(
+    conn: Connection, record_type: str, hubspot_ids: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """HubSpot id -> (letter id, Accredo key) of the open deletion letters of ``hubspot_ids``."""
+    wanted = set(hubspot_ids)
+    return {k: v for k, v in reported(conn, record_type).items() if k in wanted}
 
 
 def _resolve(conn: Connection, now: datetime, letter_ids: Sequence[int]) -> None:

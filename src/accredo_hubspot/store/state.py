@@ -184,6 +184,11 @@ class StateStore:
         with self._writing("follow merges and deletions") as conn:
             self._apply_link_changes(conn, changes)
 
+    def reported_deletions(self, record_type: str) -> list[str]:
+        """The HubSpot ids of the type reported deleted (open ``deleted`` letters)."""
+        with self._reading("read reported deletions") as conn:
+            return sorted(lifecycle.reported(conn, record_type))
+
     def _apply_link_changes(self, conn: Connection, changes: Sequence[LinkChange]) -> None:
         if not changes:
             return

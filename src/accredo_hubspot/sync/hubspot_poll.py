@@ -11,10 +11,20 @@ already queued for the same change (``seen``) are not queued twice. Paging stops
 read instead. The found ids and the cursor's new state are stored in one transaction
 (DESIGN invariant 4). Events only say which record changed: the pipeline reads it, so the
 connector's own writes found here plan nothing and write nothing.
+
+Search shows no merges, deletions or restores as such, so for companies and contacts the poll
+finds them as the webhooks' events would tell them (``inbound_links``), and the links follow
+before the records are queued: a merge by the survivor's ``hs_merged_object_ids`` (it is a
+new record, found like any change); a deletion by the recycle bin, listed with
+``archived=true`` (no filter or order there, so the whole bin is read, one page per
+``SWEEP_S_PER_PAGE`` seconds at the most); a restore by a record reported deleted that is
+out of the bin and readable again. A GDPR delete leaves no trace HubSpot shows (the record is
+in neither list), so only its webhook is followed.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +40,13 @@ from accredo_hubspot.hubspot.models import (
     SearchSort,
 )
 from accredo_hubspot.hubspot.search import MAX_SEARCH_LIMIT, next_page_crosses_cap
-from accredo_hubspot.store import TO_ACCREDO, AsyncStateStore
+from accredo_hubspot.store import TO_ACCREDO, AsyncStateStore, LinkChange
+from accredo_hubspot.sync.inbound_links import (
+    deletions_found,
+    merged_ids,
+    merges_found,
+    restores_found,
+)
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import HubSpotSource
 
@@ -40,6 +56,11 @@ log = structlog.get_logger(__name__)
 OVERLAP_S = 60.0
 #: The queue's reason for records the poll found.
 POLL_REASON = "hubspot poll"
+#: A survivor's merged ids (reference 4.5).
+MERGED_PROPERTY = "hs_merged_object_ids"
+#: The recycle bin is read again after this many seconds per page the last read took (a bin
+#: of 1,000 records: ten pages, every 50 s; a small one at every poll).
+SWEEP_S_PER_PAGE = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +71,8 @@ class PolledObject:
     object_type: str
     record_type: str
     modified_property: str
+    #: Whether links follow its merges, deletions and restores.
+    follows_links: bool = False
 
     @property
     def feed(self) -> str:
@@ -59,8 +82,8 @@ class PolledObject:
 
 #: Record type -> how to poll its HubSpot object (reference 4.2, 5).
 POLLED_OBJECTS: Mapping[str, PolledObject] = {
-    "company": PolledObject("companies", "company", "hs_lastmodifieddate"),
-    "contact": PolledObject("contacts", "contact", "lastmodifieddate"),
+    "company": PolledObject("companies", "company", "hs_lastmodifieddate", follows_links=True),
+    "contact": PolledObject("contacts", "contact", "lastmodifieddate", follows_links=True),
     "deal": PolledObject("deals", "deal", "hs_lastmodifieddate"),
 }
 
@@ -123,7 +146,7 @@ def changes_request(polled: PolledObject, start_ms: int, after: str | None) -> S
     return SearchRequest(
         filter_groups=[SearchFilterGroup(filters=[condition])],
         sorts=[SearchSort(property_name=polled.modified_property, direction="ASCENDING")],
-        properties=[polled.modified_property],
+        properties=[polled.modified_property, *([MERGED_PROPERTY] if polled.follows_links else [])],
         limit=MAX_SEARCH_LIMIT,
         after=after,
     )
@@ -139,11 +162,15 @@ class HubSpotPoller:
         clock: Clock,
         *,
         overlap_s: float = OVERLAP_S,
+        sweep_s_per_page: float = SWEEP_S_PER_PAGE,
     ) -> None:
         self._hubspot = hubspot
         self._store = store
         self._clock = clock
         self.overlap_s = overlap_s
+        self._sweep_s_per_page = sweep_s_per_page
+        #: Feed -> when (monotonic) its recycle bin is next read.
+        self._next_sweep: dict[str, float] = {}
 
     async def poll(self, record_types: Sequence[str]) -> dict[str, int]:
         """Poll the objects of ``record_types``; record type -> records queued."""
@@ -166,7 +193,11 @@ class HubSpotPoller:
         cursor = PollCursor.from_state(state)
         before = cursor.state()
         found = await self._changes(polled, cursor.window_start_ms(self.overlap_s))
-        ids = cursor.absorb(found, self.overlap_s)
+        ids = cursor.absorb([(record_id, stamp) for record_id, stamp, _ in found], self.overlap_s)
+        if polled.follows_links:
+            new = set(ids)
+            survivors = {record_id: merged for record_id, _, merged in found if record_id in new}
+            await self._follow_links(polled, {k: v for k, v in survivors.items() if v})
         if ids or cursor.state() != before:
             await self._store.enqueue_and_advance(
                 TO_ACCREDO, polled.record_type, ids, POLL_REASON, {}, {polled.feed: cursor.state()}
@@ -175,12 +206,64 @@ class HubSpotPoller:
             log.debug("hubspot.poll", object_type=polled.object_type, queued=len(ids))
         return len(ids)
 
-    async def _changes(self, polled: PolledObject, start_ms: int) -> list[tuple[str, int]]:
-        """(id, last-modified ms) of every record changed since ``start_ms``, never paging
-        past the 10,000-result cap: at the cap the search starts again from the last change
-        read (the records at that very millisecond are read twice, and ``absorb`` drops
-        them)."""
-        found: list[tuple[str, int]] = []
+    async def _follow_links(
+        self, polled: PolledObject, survivors: Mapping[str, Sequence[str]]
+    ) -> None:
+        """The links follow the merges found (survivor -> merged ids) and, when the recycle
+        bin is due to be read, the deletions and restores; before the records are queued."""
+        record_type = polled.record_type
+        changes: list[LinkChange] = []
+        if survivors:
+            merged = sorted({m for ids in survivors.values() for m in ids})
+            known = set(await self._store.get_links_by_hubspot_id(record_type, merged))
+            known.update(await self._store.reported_deletions(record_type))
+            changes += merges_found(record_type, survivors, known)
+        if time.monotonic() >= self._next_sweep.get(polled.feed, 0.0):
+            changes += await self._sweep(polled)
+        if changes:
+            await self._store.apply_link_changes(changes)
+            log.info(
+                "hubspot.poll.links",
+                object_type=polled.object_type,
+                changes=[f"{c.kind} {c.hubspot_id}" for c in changes],
+            )
+
+    async def _sweep(self, polled: PolledObject) -> list[LinkChange]:
+        """Deletions of linked records (in the recycle bin) and restores of records reported
+        deleted (out of the bin and readable: under their id, or merged into another)."""
+        archived: list[str] = []
+        pages = 0
+        after: str | None = None
+        while True:
+            page = await self._hubspot.get_page(
+                polled.object_type, properties=["hs_object_id"], after=after, archived=True
+            )
+            pages += 1
+            archived.extend(record.id for record in page.results)
+            after = page.next_after
+            if after is None:
+                break
+        self._next_sweep[polled.feed] = time.monotonic() + pages * self._sweep_s_per_page
+        record_type = polled.record_type
+        linked = await self._store.get_links_by_hubspot_id(record_type, archived)
+        changes = deletions_found(record_type, archived, linked)
+        reported = set(await self._store.reported_deletions(record_type)) - set(archived)
+        if reported:
+            read = await self._hubspot.batch_read(
+                polled.object_type, sorted(reported), properties=[MERGED_PROPERTY]
+            )
+            merged = {r.id: merged_ids(r.properties.get(MERGED_PROPERTY)) for r in read}
+            changes += restores_found(record_type, reported, merged)
+        return changes
+
+    async def _changes(
+        self, polled: PolledObject, start_ms: int
+    ) -> list[tuple[str, int, tuple[str, ...]]]:
+        """(id, last-modified ms, merged ids) of every record changed since ``start_ms``,
+        never paging past the 10,000-result cap: at the cap the search starts again from the
+        last change read (the records at that very millisecond are read twice, and ``absorb``
+        drops them)."""
+        found: list[tuple[str, int, tuple[str, ...]]] = []
         after: str | None = None
         while True:
             page = await self._hubspot.search(
@@ -189,7 +272,8 @@ class HubSpotPoller:
             for record in page.results:
                 stamp = modified_ms(record, polled.modified_property)
                 if stamp is not None:
-                    found.append((record.id, stamp))
+                    merged = merged_ids(record.properties.get(MERGED_PROPERTY))
+                    found.append((record.id, stamp, merged))
             after = page.next_after
             if after is None:
                 return found

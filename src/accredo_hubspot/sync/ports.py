@@ -21,6 +21,7 @@ from accredo_hubspot.hubspot.models import (
     AssociatedObject,
     BatchOutcome,
     HubSpotObject,
+    ObjectPage,
     Owner,
     Pipeline,
     Property,
@@ -168,6 +169,18 @@ class HubSpotSource(Protocol):
 
     async def search(self, object_type: str, request: SearchRequest) -> SearchPage:
         """One page of a search (``after`` is an offset; 10,000 results at most)."""
+        ...
+
+    async def get_page(
+        self,
+        object_type: str,
+        *,
+        properties: Sequence[str] = (),
+        limit: int = 100,
+        after: str | None = None,
+        archived: bool = False,
+    ) -> ObjectPage:
+        """One page of the type's records, or of its recycle bin (``archived``)."""
         ...
 
     async def batch_read(
