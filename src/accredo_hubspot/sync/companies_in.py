@@ -12,12 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from accredo_hubspot.accredo.errors import (
-    AccredoConflict,
-    AccredoNotFound,
-    AccredoValidationError,
-    PreconditionFailed,
-)
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.accredo_fields import CUSTOMER_FIELDS
@@ -28,8 +22,7 @@ from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.ports import AccredoSink, AccredoSource, HubSpotSource
 from accredo_hubspot.sync.records import ABSENT, LINK, SourceRecord, Target, values_read
-from accredo_hubspot.sync.spec import ApplyOutcome, Failure
-from accredo_hubspot.tasks import gather
+from accredo_hubspot.sync.spec import ApplyOutcome, accredo_write, apply_each
 
 
 def company_to_accredo_rules(config: MappingConfig) -> RuleSet:
@@ -137,27 +130,12 @@ class CompanyToAccredoSpec:
         return targets
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
-        outcomes = await gather(*(self._patch(plan) for plan in plans))
-        total = ApplyOutcome()
-        for outcome in outcomes:
-            total.add(outcome)
-        return total
+        return await apply_each(plans, self._patch)
 
     async def _patch(self, plan: RecordPlan) -> ApplyOutcome:
         outcome = ApplyOutcome(calls=1)
         code = plan.remote_id or ""
-        try:
+        with accredo_write(outcome, plan.key):
             await self._writer.patch_customer(code, plan.target.version or "", plan.values)
-        except PreconditionFailed:
-            outcome.stale.append(plan.key)
-        except AccredoValidationError as exc:
-            outcome.failed.append(
-                Failure(plan.key, "validation", exc.message, exc.field, exc.status_code)
-            )
-        except (AccredoNotFound, AccredoConflict) as exc:
-            outcome.failed.append(
-                Failure(plan.key, type(exc).__name__, exc.message, None, exc.status_code)
-            )
-        else:
             outcome.written[plan.key] = code
         return outcome

@@ -25,12 +25,6 @@ from dataclasses import replace
 
 import structlog
 
-from accredo_hubspot.accredo.errors import (
-    AccredoConflict,
-    AccredoNotFound,
-    AccredoValidationError,
-    PreconditionFailed,
-)
 from accredo_hubspot.accredo.models import ARContact
 from accredo_hubspot.hubspot.models import (
     BatchOutcome,
@@ -54,8 +48,7 @@ from accredo_hubspot.sync.records import (
     Target,
     values_read,
 )
-from accredo_hubspot.sync.spec import ApplyOutcome, Failure
-from accredo_hubspot.tasks import gather
+from accredo_hubspot.sync.spec import ApplyOutcome, Failure, accredo_write, apply_each
 
 log = structlog.get_logger(__name__)
 
@@ -222,15 +215,11 @@ class ContactToAccredoSpec:
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
         """PATCH each linked contact with its eTag; POST each new one to its debtor."""
-        outcomes = await gather(*(self._write(plan) for plan in plans))
-        total = ApplyOutcome()
-        for outcome in outcomes:
-            total.add(outcome)
-        return total
+        return await apply_each(plans, self._write)
 
     async def _write(self, plan: RecordPlan) -> ApplyOutcome:
         outcome = ApplyOutcome(calls=1)
-        try:
+        with accredo_write(outcome, plan.key):
             if plan.is_create:
                 code = next(a.to_id for a in plan.target.associations if a.to_type == CUSTOMER)
                 created = await self._writer.create_contact({"CustomerCode": code, **plan.values})
@@ -239,16 +228,6 @@ class ContactToAccredoSpec:
                 contact_id = int(plan.remote_id or 0)
                 await self._writer.patch_contact(contact_id, plan.target.version or "", plan.values)
                 outcome.written[plan.key] = str(contact_id)
-        except PreconditionFailed:
-            outcome.stale.append(plan.key)
-        except AccredoValidationError as exc:
-            outcome.failed.append(
-                Failure(plan.key, "validation", exc.message, exc.field, exc.status_code)
-            )
-        except (AccredoNotFound, AccredoConflict) as exc:
-            outcome.failed.append(
-                Failure(plan.key, type(exc).__name__, exc.message, None, exc.status_code)
-            )
         return outcome
 
 

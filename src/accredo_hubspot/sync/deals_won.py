@@ -16,7 +16,6 @@ from typing import Protocol
 
 import structlog
 
-from accredo_hubspot.accredo.errors import AccredoConflict, AccredoNotFound, AccredoValidationError
 from accredo_hubspot.hubspot.models import AssociatedObject, HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, Side
@@ -25,7 +24,7 @@ from accredo_hubspot.sync.memo_text import DEAL_PROPERTIES, memo_reference, memo
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet
 from accredo_hubspot.sync.ports import DealSource, HubSpotSource, MemoSink, OwnerSource
 from accredo_hubspot.sync.records import NEW, Association, SourceRecord, Target
-from accredo_hubspot.sync.spec import ApplyOutcome, Failure
+from accredo_hubspot.sync.spec import ApplyOutcome, accredo_write, apply_each
 from accredo_hubspot.tasks import gather
 
 log = structlog.get_logger(__name__)
@@ -140,10 +139,7 @@ class DealWonSpec:
         return targets
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
-        outcomes = await gather(*(self._create(plan) for plan in plans if plan.is_create))
-        total = ApplyOutcome()
-        for outcome in outcomes:
-            total.add(outcome)
+        total = await apply_each([plan for plan in plans if plan.is_create], self._create)
         for plan in plans:
             if not plan.is_create:  # a memo is never rewritten
                 total.written[plan.key] = plan.remote_id or ""
@@ -157,17 +153,8 @@ class DealWonSpec:
         body["Memo"] = {"Text": values.get("Memo", "")}
         if not values.get("MemoDate"):
             body.pop("MemoDate", None)
-        try:
+        with accredo_write(outcome, plan.key):
             memo = await self._accredo.create_memo(body)
-        except AccredoValidationError as exc:
-            outcome.failed.append(
-                Failure(plan.key, "validation", exc.message, exc.field, exc.status_code)
-            )
-        except (AccredoNotFound, AccredoConflict) as exc:
-            outcome.failed.append(
-                Failure(plan.key, type(exc).__name__, exc.message, None, exc.status_code)
-            )
-        else:
             outcome.written[plan.key] = str(memo.MemoID)
             log.info("deal won: memo added", deal=plan.key, customer=code, memo=memo.MemoID)
         return outcome

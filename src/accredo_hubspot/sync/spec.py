@@ -9,13 +9,21 @@ goes, and writes plans in the fewest calls. ``sync.companies.CompanySpec`` is th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from accredo_hubspot.accredo.errors import (
+    AccredoConflict,
+    AccredoNotFound,
+    AccredoValidationError,
+    PreconditionFailed,
+)
 from accredo_hubspot.store import Side
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet
 from accredo_hubspot.sync.records import SourceRecord, Target
+from accredo_hubspot.tasks import gather
 
 T = TypeVar("T")
 
@@ -51,6 +59,32 @@ class ApplyOutcome:
         self.failed.extend(other.failed)
         self.stale.extend(other.stale)
         self.calls += other.calls
+
+
+@contextmanager
+def accredo_write(outcome: ApplyOutcome, key: str) -> Iterator[None]:
+    """One record's write to Accredo: a 412 (the record changed since it was read) marks it
+    stale, a refusal (validation, not found, conflict) fails it with Accredo's reason; either
+    way the rest of the batch goes on. Code after the write, inside the block, runs only when
+    it succeeded."""
+    try:
+        yield
+    except PreconditionFailed:
+        outcome.stale.append(key)
+    except AccredoValidationError as exc:
+        outcome.failed.append(Failure(key, "validation", exc.message, exc.field, exc.status_code))
+    except (AccredoNotFound, AccredoConflict) as exc:
+        outcome.failed.append(Failure(key, type(exc).__name__, exc.message, None, exc.status_code))
+
+
+async def apply_each(
+    plans: Sequence[RecordPlan], write: Callable[[RecordPlan], Awaitable[ApplyOutcome]]
+) -> ApplyOutcome:
+    """``write`` each plan, all at once (a side with no batch write: one call a record)."""
+    total = ApplyOutcome()
+    for outcome in await gather(*(write(plan) for plan in plans)):
+        total.add(outcome)
+    return total
 
 
 class RecordSpec(Protocol[T]):
