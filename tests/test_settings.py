@@ -64,18 +64,28 @@ def test_the_app_client_secret_is_a_secret() -> None:
     assert "two words" not in message
 
 
-def test_the_status_token_is_an_optional_secret_of_some_length() -> None:
-    assert load_settings(full_env()).status_token is None
-    token = "0123456789abcdef-status"
-    settings = load_settings(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN=token))
-    assert settings.status_token is not None
-    assert settings.status_token.get_secret_value() == token
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("ACCREDO_HUBSPOT_STATUS_TOKEN", "status_token"),
+        ("ACCREDO_HUBSPOT_HINT_SECRET", "hint_secret"),
+    ],
+)
+def test_the_status_token_and_hint_secret_are_optional_secrets_of_some_length(
+    name: str, field: str
+) -> None:
+    assert getattr(load_settings(full_env()), field) is None
+    token = "0123456789abcdef-secret"
+    settings = load_settings(full_env(**{name: token}))
+    secret = getattr(settings, field)
+    assert secret is not None
+    assert secret.get_secret_value() == token
     assert token not in _shown(settings)
-    short = _error(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN="letmein"))
-    assert "ACCREDO_HUBSPOT_STATUS_TOKEN is shorter than 16 characters" in short
+    short = _error(full_env(**{name: "letmein"}))
+    assert f"{name} is shorter than 16 characters" in short
     assert "letmein" not in short
-    blank = _error(full_env(ACCREDO_HUBSPOT_STATUS_TOKEN="two words but long enough"))
-    assert "ACCREDO_HUBSPOT_STATUS_TOKEN contains blanks" in blank
+    blank = _error(full_env(**{name: "two words but long enough"}))
+    assert f"{name} contains blanks" in blank
 
 
 def test_the_connectors_app_id_is_read_and_must_be_a_number() -> None:

@@ -57,6 +57,7 @@ from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import (
     DEFAULT_LISTEN,
+    HINT_PATH,
     WEBHOOK_PATH,
     Listen,
     bound_url,
@@ -651,13 +652,18 @@ def run(
                         err_console.print(
                             f"live sync: polling Accredo {live.schedule.intervals.describe()}"
                             f"{_hubspot_polling(poll_s)} as worker {live.worker.owner}, "
-                            f"webhooks at {bound_url(sock)}{WEBHOOK_PATH} (Ctrl-C to stop)",
+                            f"webhooks at {bound_url(sock)}{WEBHOOK_PATH}"
+                            f"{_hints_at(settings, bound_url(sock))} (Ctrl-C to stop)",
                             highlight=False,
                         )
 
                 if sock is not None:
                     app = web_app(
-                        settings, conn, webhook_url=public_url, on_events=live.webhook_events.set
+                        settings,
+                        conn,
+                        webhook_url=public_url,
+                        on_events=live.webhook_events.set,
+                        on_hint=live.hint,
                     )
                     group.create_task(serve(app, sock, stop))
                 await live.run(stop, once=once, started=started)
@@ -665,6 +671,12 @@ def run(
 
     configure_logging("WARNING" if once else "INFO")
     run_command(go)
+
+
+def _hints_at(settings: Settings, base_url: str) -> str:
+    if settings.hint_secret is None:
+        return ""
+    return f", Accredo's hints at {base_url}{HINT_PATH}"
 
 
 def _hubspot_polling(poll_s: float) -> str:

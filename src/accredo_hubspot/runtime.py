@@ -22,7 +22,7 @@ from accredo_hubspot.metrics import Metrics
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.pipeline import Clock
-from accredo_hubspot.web import StatusSource, WebhookReceiver, create_app
+from accredo_hubspot.web import HintReceiver, StatusSource, WebhookReceiver, create_app
 
 if TYPE_CHECKING:
     from accredo_hubspot.sync.ports import (
@@ -144,10 +144,13 @@ def web_app(
     *,
     webhook_url: str | None,
     on_events: Callable[[], None] | None = None,
+    on_hint: Callable[[], None] | None = None,
 ) -> Starlette:
     """The web app ``run`` serves; without a client secret it refuses every webhook, and says
     once that polling carries the sync. ``/status`` and ``/metrics`` need the status token
-    when one is set. ``on_events`` wakes the sync when webhook events are stored."""
+    when one is set. ``on_events`` wakes the sync when webhook events are stored; ``on_hint``
+    when Accredo's script sends a hint with the hint secret (without one, every hint is
+    refused)."""
     status = StatusSource(
         conn.store,
         conn.metrics,
@@ -167,4 +170,6 @@ def web_app(
         webhook_url=webhook_url,
         on_events=on_events,
     )
-    return create_app(receiver, status, status_token=token)
+    hint_secret = None if settings.hint_secret is None else settings.hint_secret.get_secret_value()
+    hints = HintReceiver(hint_secret, on_hint)
+    return create_app(receiver, status, status_token=token, hints=hints)

@@ -35,7 +35,8 @@ HUBSPOT_CLIENT_SECRET = "HUBSPOT_CLIENT_SECRET"
 HUBSPOT_APP_ID = "HUBSPOT_APP_ID"
 DATABASE_URL = "ACCREDO_HUBSPOT_DATABASE_URL"
 STATUS_TOKEN = "ACCREDO_HUBSPOT_STATUS_TOKEN"
-#: Shortest status token accepted: a guessable one guards nothing.
+HINT_SECRET = "ACCREDO_HUBSPOT_HINT_SECRET"
+#: Shortest status token (and hint secret) accepted: a guessable one guards nothing.
 MIN_STATUS_TOKEN_CHARS = 16
 
 #: HubSpot's public API root (hubspot-api.md: "Base URL").
@@ -64,6 +65,11 @@ EXPECTED: dict[str, str] = {
         f"a random token of at least {MIN_STATUS_TOKEN_CHARS} characters without blanks that "
         "callers of /status and /metrics send as 'Authorization: Bearer <token>', e.g. the "
         "output of: openssl rand -hex 32"
+    ),
+    HINT_SECRET: (
+        f"a random secret of at least {MIN_STATUS_TOKEN_CHARS} characters without blanks that "
+        "Accredo's script sends with each push hint as 'Authorization: Bearer <secret>', e.g. "
+        "the output of: openssl rand -hex 32"
     ),
     DATABASE_URL: (
         "an SQLAlchemy URL of a SQLite or PostgreSQL database, e.g. "
@@ -112,6 +118,7 @@ class Settings:
     hubspot: HubSpotSettings | None
     database_url: Secret
     status_token: Secret | None = None  # guards /status and /metrics; needed beyond loopback
+    hint_secret: Secret | None = None  # Accredo's push hints carry it; None: every hint refused
 
     @property
     def database_url_display(self) -> str:
@@ -146,11 +153,16 @@ def load_settings(
     accredo = _load_accredo(reader, required=require_accredo)
     hubspot = _load_hubspot(reader, required=require_hubspot)
     database_url = _load_database_url(reader)
-    status_token = _load_status_token(reader)
+    status_token = _load_token(reader, STATUS_TOKEN)
+    hint_secret = _load_token(reader, HINT_SECRET)
     if reader.problems:
         raise ConfigError("; ".join(reader.problems))
     return Settings(
-        accredo=accredo, hubspot=hubspot, database_url=database_url, status_token=status_token
+        accredo=accredo,
+        hubspot=hubspot,
+        database_url=database_url,
+        status_token=status_token,
+        hint_secret=hint_secret,
     )
 
 
@@ -239,15 +251,16 @@ def _load_database_url(reader: _Reader) -> Secret:
     return Secret(raw)
 
 
-def _load_status_token(reader: _Reader) -> Secret | None:
-    token = reader.get(STATUS_TOKEN)
+def _load_token(reader: _Reader, name: str) -> Secret | None:
+    """An optional bearer secret (the status token, the hint secret): long, no blanks."""
+    token = reader.get(name)
     if token is None:
         return None
     if any(ch.isspace() for ch in token):
-        reader.wrong(STATUS_TOKEN, "contains blanks")
+        reader.wrong(name, "contains blanks")
         return None
     if len(token) < MIN_STATUS_TOKEN_CHARS:
-        reader.wrong(STATUS_TOKEN, f"is shorter than {MIN_STATUS_TOKEN_CHARS} characters")
+        reader.wrong(name, f"is shorter than {MIN_STATUS_TOKEN_CHARS} characters")
         return None
     return Secret(token)
 

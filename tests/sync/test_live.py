@@ -4,6 +4,7 @@ new debtors are matched or created, and a cycle with nothing to do calls nothing
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -360,14 +361,7 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
         world.post_transaction("invoices", code, 777.77)  # happens while the API is down
         await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
         accredo_faults(world, error_rate=0.0)
-        (customer,) = [c for c in await synced.conn.accredo.get_customers([code])]
-        expected = cents(customer.BalanceTotal)
-        await _until(
-            lambda: (
-                synced.company(code, "accredo_balance_total")["accredo_balance_total"] == expected
-            ),
-            30,
-        )
+        await _until_balance_shows(synced, code)
     finally:
         accredo_faults(world, error_rate=0.0)
         stop.set()
@@ -383,7 +377,7 @@ async def test_run_polls_at_the_busy_pace_once_a_poll_finds_a_change(synced: Syn
     stop = asyncio.Event()
     task = asyncio.create_task(live.run(stop))
     try:
-        await _until(lambda: live.schedule.due() > float("-inf"), 10)
+        await _until(lambda: live.schedule.polls == 1, 10)
         assert not live.schedule.busy  # nothing changed since the backfill
         world.post_transaction("invoices", code, 12.34)
         await _until(lambda: live.schedule.busy, 30)
@@ -391,6 +385,36 @@ async def test_run_polls_at_the_busy_pace_once_a_poll_finds_a_change(synced: Syn
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_hint_brings_the_next_poll_forward(synced: Synced) -> None:
+    """Polling every five minutes when quiet, the change arrives because of the hint."""
+    conn, world = synced.conn, synced.world
+    code = sorted(synced.links())[10]
+    slow = dataclasses.replace(
+        conn.config, sync=dataclasses.replace(conn.config.sync, poll_interval_s=300.0)
+    )
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, slow, conn.clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(live.run(stop))
+    try:
+        await _until(lambda: live.schedule.polls == 1, 10)  # the tables read, quiet
+        world.post_transaction("invoices", code, 45.67)
+        live.hint()
+        await _until_balance_shows(synced, code)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def _until_balance_shows(synced: Synced, code: str) -> None:
+    """Until the debtor's company shows its balance as Accredo has it now."""
+    (customer,) = await synced.conn.accredo.get_customers([code])
+    expected = cents(customer.BalanceTotal)
+    await _until(
+        lambda: synced.company(code, "accredo_balance_total")["accredo_balance_total"] == expected,
+        30,
+    )
 
 
 async def _until(condition: Any, timeout_s: float) -> None:

@@ -29,6 +29,7 @@ def test_quiet_polls_come_at_the_idle_pace() -> None:
     assert polled(schedule, 100.0) == 101.0
     assert polled(schedule, 101.0) == 102.0
     assert not schedule.busy
+    assert schedule.polls == 2
 
 
 def test_a_poll_that_finds_changes_starts_a_busy_stretch() -> None:
@@ -62,6 +63,39 @@ def test_a_due_time_already_past_means_at_once() -> None:
     assert polled(schedule, 100.0, rows=500) < 100.5
 
 
+def test_a_hint_makes_the_next_poll_due_at_once_when_quiet() -> None:
+    schedule = PollSchedule(INTERVALS)
+    polled(schedule, 100.0)
+    schedule.hint(100.5)
+    assert schedule.hinted
+    assert schedule.due() == pytest.approx(100.2)  # already past at 100.5: at once
+
+
+def test_hints_never_bring_a_poll_closer_than_busy_s_to_the_one_before() -> None:
+    schedule = PollSchedule(INTERVALS)
+    polled(schedule, 100.0)
+    for moment in (100.01, 100.02, 100.03):  # a burst of hints right after a poll
+        schedule.hint(moment)
+    assert schedule.due() == pytest.approx(100.2)
+
+
+def test_a_hint_is_spent_by_the_poll_after_it() -> None:
+    schedule = PollSchedule(INTERVALS)
+    schedule.hint(99.0)
+    assert polled(schedule, 100.0) == 101.0  # that poll found nothing: a forged hint, say
+    assert not schedule.hinted
+    assert not schedule.busy
+
+
+def test_a_hint_during_a_poll_counts_for_the_next_one() -> None:
+    """The change it announces may have been saved after the poll read the tables."""
+    schedule = PollSchedule(INTERVALS)
+    schedule.started(100.0)
+    schedule.hint(100.05)
+    schedule.found(0)
+    assert schedule.due() == pytest.approx(100.2)
+
+
 def test_no_busy_stretch_polls_at_one_pace() -> None:
     fixed = PollSchedule(PollIntervals(idle_s=1.0, busy_s=1.0, busy_for_s=30.0))
     assert polled(fixed, 100.0, rows=1) == 101.0
@@ -86,15 +120,24 @@ def test_impossible_intervals_are_refused(idle_s: float, busy_s: float, busy_for
 
 @given(
     st.lists(
-        st.tuples(st.floats(0.01, 100.0), st.integers(0, 3)),
+        st.tuples(st.floats(0.01, 100.0), st.integers(0, 3), st.lists(st.floats(0.0, 2.0))),
         min_size=1,
         max_size=50,
     )
 )
-def test_the_pace_is_always_busy_or_idle(polls: list[tuple[float, int]]) -> None:
+def test_the_pace_is_busy_or_idle_whatever_the_hints(
+    polls: list[tuple[float, int, list[float]]],
+) -> None:
+    """However many hints come, and when, polls are never closer than ``busy_s``."""
     schedule = PollSchedule(INTERVALS)
     now = 0.0
-    for gap, rows in polls:
+    for gap, rows, hints in polls:
         now += gap
-        due = polled(schedule, now, rows)
-        assert due - now in (pytest.approx(INTERVALS.busy_s), pytest.approx(INTERVALS.idle_s))
+        schedule.started(now)
+        for after in hints:
+            schedule.hint(now + after)
+        schedule.found(rows)
+        assert schedule.due() - now in (
+            pytest.approx(INTERVALS.busy_s),
+            pytest.approx(INTERVALS.idle_s),
+        )

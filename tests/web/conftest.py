@@ -22,6 +22,7 @@ from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import (
     INBOX_SOURCE,
     WEBHOOK_PATH,
+    HintReceiver,
     Listen,
     StatusSource,
     WebhookReceiver,
@@ -41,6 +42,7 @@ class Served:
     url: str
     store: AsyncStateStore
     wakes: list[float]
+    hints: list[float]
 
     @property
     def webhook_url(self) -> str:
@@ -72,9 +74,13 @@ async def served(
     webhook_url: str | None = None,
     status: StatusSource | None = None,
     status_token: str | None = None,
+    hint_secret: str | None = None,
 ) -> AsyncIterator[Served]:
-    """The app on ``127.0.0.1:0`` until the block ends; then stopped as ``run`` stops it."""
+    """The app on ``127.0.0.1:0`` until the block ends; then stopped as ``run`` stops it.
+    ``wakes`` and ``hints`` record when webhook events and Accredo's hints woke the sync."""
     wakes: list[float] = []
+    hints: list[float] = []
+    hint_receiver = HintReceiver(hint_secret, lambda: hints.append(time.monotonic()))
     receiver = WebhookReceiver(
         store,
         secret,
@@ -84,10 +90,15 @@ async def served(
     stop = asyncio.Event()
     with listening(Listen("127.0.0.1", 0)) as sock:
         async with task_group() as group:
-            app = create_app(receiver, status or quiet_status(store), status_token=status_token)
+            app = create_app(
+                receiver,
+                status or quiet_status(store),
+                status_token=status_token,
+                hints=hint_receiver,
+            )
             group.create_task(serve(app, sock, stop))
             try:
-                yield Served(bound_url(sock), store, wakes)
+                yield Served(bound_url(sock), store, wakes, hints)
             finally:
                 stop.set()
 

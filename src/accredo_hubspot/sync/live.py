@@ -203,6 +203,7 @@ class LiveSync:
         self.schedule = PollSchedule(
             PollIntervals(sync.poll_interval_s, sync.busy_poll_interval_s, sync.busy_poll_for_s)
         )
+        self._hinted = asyncio.Event()
         self._unrecorded_error: str | None = None
         self._metrics = metrics
 
@@ -431,7 +432,7 @@ class LiveSync:
         while not stop.is_set():
             waiting = asyncio.ensure_future(self.webhook_events.wait())
             try:
-                await _sleep_unless(stop, WEBHOOK_WAIT_S, also=waiting)
+                await _sleep_unless(stop, WEBHOOK_WAIT_S, also=[waiting])
             finally:
                 waiting.cancel()
             if stop.is_set() or not self.webhook_events.is_set():
@@ -505,16 +506,29 @@ class LiveSync:
             **others,
         )
 
+    def hint(self) -> None:
+        """Accredo's script says something changed (the web app calls this for a hint with
+        the secret): the next cycle comes as soon as the schedule allows."""
+        self.schedule.hint(time.monotonic())
+        self._hinted.set()
+
     async def _sleep(self, stop: asyncio.Event) -> None:
-        """Wait for the next cycle, or less: until ``stop`` or a ``wake``."""
-        if self.wake.is_set():
-            self.wake.clear()
-            return
-        waking = asyncio.ensure_future(self.wake.wait())
-        try:
-            await _sleep_unless(stop, self.schedule.due() - time.monotonic(), also=waking)
-        finally:
-            waking.cancel()
+        """Wait for the next cycle: until the schedule says it is due (a hint brings that
+        forward), or less: until ``stop`` or a ``wake``."""
+        while not (stop.is_set() or self.wake.is_set()):
+            seconds = self.schedule.due() - time.monotonic()
+            if seconds <= 0:
+                break
+            self._hinted.clear()  # the schedule has it: it is read again below
+            waits = [
+                asyncio.ensure_future(self.wake.wait()),
+                asyncio.ensure_future(self._hinted.wait()),
+            ]
+            try:
+                await _sleep_unless(stop, seconds, also=waits)
+            finally:
+                for wait in waits:
+                    wait.cancel()
         self.wake.clear()
 
     async def _note_error(self, exc: ClassifiedError) -> None:
@@ -602,13 +616,13 @@ async def _unless_stopped(
 
 
 async def _sleep_unless(
-    stop: asyncio.Event, seconds: float, *, also: asyncio.Future[Any] | None = None
+    stop: asyncio.Event, seconds: float, *, also: Sequence[asyncio.Future[Any]] = ()
 ) -> None:
-    """Sleep ``seconds``, or less if ``stop`` is set or ``also`` completes."""
+    """Sleep ``seconds``, or less if ``stop`` is set or one of ``also`` completes."""
     if seconds <= 0:
         return
     stopping = asyncio.ensure_future(stop.wait())
-    waits: set[asyncio.Future[Any]] = {stopping} if also is None else {stopping, also}
+    waits: set[asyncio.Future[Any]] = {stopping, *also}
     try:
         await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -4,6 +4,12 @@ Changes come in clusters (a receipt and then its allocations, an order and then 
 after a poll that found change rows the next ones come every ``busy_s`` for ``busy_for_s``;
 when nothing has changed for that long, polls relax to every ``idle_s``, which sets Accredo's
 load when nothing happens (each poll is a few requests, one per change table).
+
+A push hint (Accredo's script saying something changed) makes the next poll due at once, but
+never sooner than ``busy_s`` after the poll before: however many hints arrive, Accredo is never
+polled more often than in a busy stretch. A hint that arrives while a poll runs counts for the
+next one (the change it announces may have been written after the poll read the tables). Only
+what a poll finds makes the pace busy: a hint whose poll finds nothing leaves it as it was.
 """
 
 from __future__ import annotations
@@ -37,12 +43,14 @@ class PollIntervals:
 
 
 class PollSchedule:
-    """The polls so far; ``due`` says when the next one is."""
+    """The polls so far and the hints since; ``due`` says when the next poll is."""
 
     def __init__(self, intervals: PollIntervals) -> None:
         self.intervals = intervals
         self._started: float | None = None  # when the last poll started
         self._changed: float | None = None  # when the last poll that found rows started
+        self._hinted: float | None = None  # when the last hint arrived
+        self.polls = 0  # polls that have read the tables
 
     def started(self, now: float) -> None:
         """A poll starts now."""
@@ -50,8 +58,18 @@ class PollSchedule:
 
     def found(self, rows: int) -> None:
         """The poll that started last has read ``rows`` change rows."""
+        self.polls += 1
         if rows > 0 and self._started is not None:
             self._changed = self._started
+
+    def hint(self, now: float) -> None:
+        """A push hint arrived now."""
+        self._hinted = now
+
+    @property
+    def hinted(self) -> bool:
+        """Whether a hint has arrived since the last poll started."""
+        return self._hinted is not None and (self._started is None or self._hinted >= self._started)
 
     @property
     def busy(self) -> bool:
@@ -68,4 +86,6 @@ class PollSchedule:
         """When the next poll should start (``-inf`` before the first: at once)."""
         if self._started is None:
             return float("-inf")
+        if self.hinted:
+            return self._started + self.intervals.busy_s
         return self._started + self.interval()

@@ -1,8 +1,9 @@
-"""The connector's web app: HubSpot's webhooks into the inbox; health, readiness, the status
-page and Prometheus metrics."""
+"""The connector's web app: HubSpot's webhooks into the inbox, Accredo's push hints; health,
+readiness, the status page and Prometheus metrics."""
 
 from accredo_hubspot.web.app import (
     HEALTH_PATH,
+    HINT_PATH,
     METRICS_PATH,
     READY_PATH,
     STATUS_PATH,
@@ -15,6 +16,7 @@ from accredo_hubspot.web.errors import (
     WebError,
     WebhookUrlError,
 )
+from accredo_hubspot.web.hints import HintReceiver
 from accredo_hubspot.web.server import (
     DEFAULT_LISTEN,
     Listen,
@@ -35,11 +37,13 @@ from accredo_hubspot.web.webhooks import (
 __all__ = [
     "DEFAULT_LISTEN",
     "HEALTH_PATH",
+    "HINT_PATH",
     "INBOX_SOURCE",
     "METRICS_PATH",
     "READY_PATH",
     "STATUS_PATH",
     "WEBHOOK_PATH",
+    "HintReceiver",
     "InboxWriter",
     "Listen",
     "ListenError",

@@ -1,4 +1,5 @@
-"""The connector's ASGI app: HubSpot's webhooks in; health, readiness, status and metrics out.
+"""The connector's ASGI app: HubSpot's webhooks and Accredo's push hints in; health, readiness,
+status and metrics out.
 
 ``/status`` and ``/metrics`` show the sync's state (records, errors), so with a status token
 they answer only a request carrying ``Authorization: Bearer <token>``; ``run`` refuses to listen
@@ -8,8 +9,6 @@ records.
 
 from __future__ import annotations
 
-import hmac
-
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -18,11 +17,14 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from accredo_hubspot.store import StoreError
+from accredo_hubspot.web.auth import bearer_matches, unauthorized
+from accredo_hubspot.web.hints import HintReceiver
 from accredo_hubspot.web.page import render, render_unavailable
 from accredo_hubspot.web.status import StatusSource
 from accredo_hubspot.web.webhooks import WebhookReceiver
 
 WEBHOOK_PATH = "/webhooks/hubspot"
+HINT_PATH = "/hooks/accredo"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 STATUS_PATH = "/status"
@@ -32,9 +34,15 @@ log = structlog.get_logger(__name__)
 
 
 def create_app(
-    receiver: WebhookReceiver, status: StatusSource, *, status_token: str | None
+    receiver: WebhookReceiver,
+    status: StatusSource,
+    *,
+    status_token: str | None,
+    hints: HintReceiver | None = None,
 ) -> Starlette:
-    """The routes; ``status_token`` None leaves ``/status`` and ``/metrics`` open (loopback)."""
+    """The routes; ``status_token`` None leaves ``/status`` and ``/metrics`` open (loopback).
+    ``hints`` None refuses every Accredo hint."""
+    hints = hints or HintReceiver(None)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "webhooks": receiver.enabled})
@@ -71,6 +79,7 @@ def create_app(
     return Starlette(
         routes=[
             Route(WEBHOOK_PATH, receiver.handle, methods=["POST"]),
+            Route(HINT_PATH, hints.handle, methods=["POST"]),
             Route(HEALTH_PATH, healthz, methods=["GET"]),
             Route(READY_PATH, readyz, methods=["GET"]),
             Route(STATUS_PATH, status_page, methods=["GET"]),
@@ -81,13 +90,6 @@ def create_app(
 
 def _refusal(request: Request, token: str | None) -> Response | None:
     """A 401 unless no token is needed or the request carries it."""
-    if token is None:
+    if token is None or bearer_matches(request, token):
         return None
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
-        return None
-    return JSONResponse(
-        {"status": "error", "message": "unauthorized"},
-        status_code=401,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    return unauthorized()

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -23,6 +25,7 @@ from sims.accredo.auth import GrantError
 from sims.accredo.company import BASE_CURRENCY, about, company_details, user_details
 from sims.accredo.config import SimConfig
 from sims.accredo.control import control_routes
+from sims.accredo.events import AfterSave, EventHook
 from sims.accredo.odata import ExpandItem, QueryError
 from sims.accredo.query import Options, parse_options, run
 from sims.accredo.schema import EntityDef, default_value, load_spec
@@ -489,8 +492,9 @@ def create_app(config: SimConfig | None = None) -> Starlette:
     """A simulator app for ``config`` (defaults: seed 1, 500 customers, company DEMO)."""
     sim = SimState(config or SimConfig())
     api = Api(sim)
+    hook = EventHook(sim)
     routes = [
-        *control_routes(sim),
+        *control_routes(sim, hook),
         Route("/openapi.json", api.openapi, methods=["GET"]),
         Route("/{edition}/oauth2/v1/token", api.token, methods=["POST"]),
         Route("/{edition}/oauth2/v1/accesstokens/{token}", api.revoke, methods=["DELETE"]),
@@ -501,7 +505,15 @@ def create_app(config: SimConfig | None = None) -> Starlette:
             methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
         ),
     ]
-    app = Starlette(routes=routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with hook.running():
+            yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sim = sim
+    app.state.event_hook = hook
     app.add_middleware(FaultsAndStats, sim=sim)
+    app.add_middleware(AfterSave, hook=hook)
     return app

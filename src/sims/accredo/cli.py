@@ -40,6 +40,14 @@ def run(
     max_requests_per_minute: int = typer.Option(
         0, help="Rate limit: requests per minute (0 = no limit)."
     ),
+    event_hook_url: str | None = typer.Option(
+        None,
+        help="Play the site's push-hint script: POST a hint here after each save "
+        "(e.g. http://127.0.0.1:8400/hooks/accredo).",
+    ),
+    event_hook_secret: str | None = typer.Option(
+        None, help="The hint's shared secret, sent as 'Authorization: Bearer <secret>'."
+    ),
 ) -> None:
     """Serve the simulator until interrupted."""
     config = SimConfig(
@@ -59,6 +67,8 @@ def run(
         drop_rate=drop_rate,
         early_token_expiry=early_token_expiry,
         max_requests_per_minute=max_requests_per_minute or None,
+        event_hook_url=event_hook_url,
+        event_hook_secret=event_hook_secret,
     )
     started = time.monotonic()
     app = create_app(config)
@@ -75,6 +85,8 @@ def run(
         f"password={config.password}"
     )
     typer.echo(f"  controls:  http://{host}:{port}/_sim/ (reset, clock, post, tracking, faults)")
+    if event_hook_url is not None:
+        typer.echo(f"  hints:     POST {event_hook_url} after each save")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

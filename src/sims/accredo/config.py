@@ -60,3 +60,6 @@ class SimConfig:
     drop_rate: float = 0.0
     early_token_expiry: float = 0.0
     max_requests_per_minute: int | None = None
+    # the site's push-hint script (reference 9.5): after each save, POST a hint here
+    event_hook_url: str | None = None
+    event_hook_secret: str | None = None  # sent as Authorization: Bearer <secret>

@@ -18,6 +18,7 @@ from sims.accredo.seed import PRODUCTS
 from sims.accredo.state import SIM_USER, SimError
 
 if TYPE_CHECKING:
+    from sims.accredo.events import EventHook
     from sims.accredo.state import SimState
 
 FAULT_FIELDS: dict[str, type] = {
@@ -100,8 +101,8 @@ def order_entry_body(body: Any) -> dict[str, Any]:
     return {"CustomerCode": body.get("CustomerCode"), "Line": out}
 
 
-def control_routes(sim: SimState) -> list[Route]:
-    """Routes bound to ``sim``."""
+def control_routes(sim: SimState, hook: EventHook) -> list[Route]:
+    """Routes bound to ``sim`` (and the push-hint script it plays, ``hook``)."""
 
     def public(entity: str, row: dict[str, Any]) -> dict[str, Any]:
         ent = sim.entities[entity]
@@ -232,6 +233,22 @@ def control_routes(sim: SimState) -> list[Route]:
                 setattr(cfg, name, kind(value))
         return JSONResponse({name: getattr(cfg, name) for name in FAULT_FIELDS})
 
+    async def event_hook(request: Request) -> Response:
+        if request.method == "PUT":
+            body = await _body(request)
+            if not isinstance(body, dict) or set(body) - {"url", "secret"}:
+                raise SimError(400, "BadRequest", 'Expected {"url", "secret"}')
+            for name in ("url", "secret"):
+                value = body.get(name)
+                if value is not None and (not isinstance(value, str) or not value.strip()):
+                    raise SimError(400, "BadRequest", f"'{name}' must be a string or null", name)
+            url = body.get("url")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SimError(400, "BadRequest", "'url' must be an http(s) URL", target="url")
+            sim.config.event_hook_url = url
+            sim.config.event_hook_secret = body.get("secret")
+        return JSONResponse(hook.state())
+
     async def stats(request: Request) -> Response:
         return JSONResponse({"requests": sim.requests, "by_route": dict(sim.stats)})
 
@@ -253,6 +270,7 @@ def control_routes(sim: SimState) -> list[Route]:
         ("/_sim/orders", enter_order, ["POST"]),
         ("/_sim/tracking", tracking, ["GET", "PUT"]),
         ("/_sim/faults", faults, ["GET", "PUT"]),
+        ("/_sim/event-hook", event_hook, ["GET", "PUT"]),
         ("/_sim/stats", stats, ["GET"]),
         ("/_sim/stats/reset", stats_reset, ["POST"]),
     ]

@@ -162,6 +162,8 @@ class SimState:
         self.requests = 0
         self.started = datetime.now()
         self.tracking: dict[str, TableTracking] = {}
+        #: Records saved since start (never reset): the event hook posts a hint when it moves.
+        self.saves = 0
         self._sub_fields = {
             "ARCustomer.Contact": definition_fields("ARCustomer_Contact"),
             "ARCustomer.DeliveryAddress": definition_fields("ARCustomer_DeliveryAddress"),
@@ -307,16 +309,15 @@ class SimState:
         changes: dict[str, tuple[Any, Any]],
         user: str,
     ) -> None:
-        """Write the delta row (and field rows) for one change, if tracking admits it."""
+        """Count the save (what a Data.AfterSave script sees) and write the delta row (and
+        field rows) for one change, if tracking admits it."""
+        if change not in ("A", "D") and not changes:
+            return
+        self.saves += 1
         cfg = self.tracking.get(afile)
         if cfg is None:
             return
-        if change in ("A", "D"):
-            heat = 1
-        else:
-            if not changes:
-                return
-            heat = min(self.field_heat(afile, f) for f in changes)
+        heat = 1 if change in ("A", "D") else min(self.field_heat(afile, f) for f in changes)
         if heat > cfg.heat_limit:
             return
         mod = afile[:2]
