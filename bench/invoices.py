@@ -139,7 +139,7 @@ async def run_invoice_bench(
     peak = _peak_rss_mb()
     stats = await hubspot_stats(http, sims)
     return InvoiceFigures(
-        invoices=report.invoices,
+        invoices=report.documents,
         wall_s=wall_s,
         calls=stats.requests,
         rate_limited=stats.rate_limited,

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from rich.table import Table
 
 from accredo_hubspot import logs, views
@@ -43,13 +43,14 @@ from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.companies import COMPANY_RECORD
-from accredo_hubspot.sync.documents import documents_config
+from accredo_hubspot.sync.document_syncs import document_syncs
+from accredo_hubspot.sync.documents import DocumentReport, documents_config
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
-from accredo_hubspot.sync.invoice_sync import InvoiceReport, invoice_sync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.orders import ORDER_RECORD
 from accredo_hubspot.sync.pipeline import SyncReport
 from accredo_hubspot.sync.plan_rows import plan_rows, skipped
 from accredo_hubspot.sync.reconcile import Reconcile, ReconcileReport
@@ -214,7 +215,7 @@ def backfill(config: ConfigOption = None) -> None:
     """Match and write every Accredo debtor to HubSpot (resumable; unchanged records send
     nothing)."""
 
-    async def go() -> tuple[BackfillReport, InvoiceReport | None]:
+    async def go() -> tuple[BackfillReport, list[tuple[str, DocumentReport]]]:
         settings = load_settings()
         mapping = resolve_config(config)
         async with connect(settings, mapping) as conn:
@@ -237,22 +238,24 @@ def backfill(config: ConfigOption = None) -> None:
                     report = await Backfill(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     ).run(progress)
-                    invoices = await invoice_sync(
+                    documents = await document_syncs(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     )
-                    if invoices is None:
-                        return report, None
-                    counted = bar.add_task("invoices", total=None)
-                    done = await invoices.run(
-                        progress=lambda n: bar.update(counted, completed=n, total=n)
-                    )
+                    done: list[tuple[str, DocumentReport]] = []
+                    for document in documents:
+                        counted = bar.add_task(document.name, total=None)
+
+                        def counter(n: int, task: TaskID = counted) -> None:
+                            bar.update(task, completed=n, total=n)
+
+                        done.append((document.name, await document.run(progress=counter)))
                     return report, done
                 except BaseException:
                     bar.live.transient = True  # a failed backfill shows only why it failed
                     raise
 
     configure_logging()
-    report, invoices = run_command(go)
+    report, documents = run_command(go)
     console.print(
         f"backfill: {report.debtors} debtors, {report.created} companies created, "
         f"{report.updated} updated ({report.linked} newly linked), {report.unchanged} "
@@ -260,13 +263,13 @@ def backfill(config: ConfigOption = None) -> None:
     )
     for line in report.failures[:10]:
         console.print(f"  dead letter: {line}", highlight=False)
-    if invoices is not None:
+    for name, done in documents:
         console.print(
-            f"invoices: {invoices.invoices} read, {invoices.created} created, "
-            f"{invoices.updated} updated, {invoices.archived} archived, {invoices.failed} "
-            f"dead-lettered; {invoices.calls} HubSpot write calls"
+            f"{name}: {done.documents} read, {done.created} created, {done.updated} updated, "
+            f"{done.archived} archived, {done.failed} dead-lettered; {done.calls} HubSpot "
+            "write calls"
         )
-        for line in invoices.failures[:10]:
+        for line in done.failures[:10]:
             console.print(f"  dead letter: {line}", highlight=False)
 
 
@@ -629,7 +632,7 @@ def run(
                 )
                 try:  # HubSpot's first answers: an error is kept for status, as the loop's
                     conn.config = await documents_config(conn.hubspot, conn.config)
-                    invoices = await invoice_sync(
+                    documents = await document_syncs(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     )
                 except ClassifiedError as exc:
@@ -644,7 +647,7 @@ def run(
                     metrics=conn.metrics,
                     app_id=hubspot.app_id,
                     hubspot_poll_s=poll_s,
-                    invoices=invoices,
+                    documents=documents,
                 )
 
                 def started() -> None:  # on SQLite, not before it holds the store
@@ -737,12 +740,15 @@ def status() -> None:
             letters = await store.list_dead_letters(limit=5)
             debtors = await store.link_count(COMPANY_RECORD)
             invoices = await store.link_count(INVOICE_RECORD)
+            orders = await store.link_count(ORDER_RECORD)
         latest = await _latest_delta_ids(settings) if settings.accredo else None
         table = Table(title="accredo-hubspot status", show_header=False)
         table.add_row("database", settings.database_url_display)
         table.add_row("linked debtors", str(debtors))
         if invoices:
             table.add_row("linked invoices", str(invoices))
+        if orders:
+            table.add_row("linked orders", str(orders))
         table.add_row("queue depth", str(state.queue_depth))
         lag = state.oldest_pending_age_s
         table.add_row("oldest queued", "-" if lag is None else f"{lag:.1f} s ago")

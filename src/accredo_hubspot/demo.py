@@ -40,7 +40,8 @@ from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
-from accredo_hubspot.sync.invoice_sync import invoice_sync
+from accredo_hubspot.sync.document_syncs import document_syncs
+from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
@@ -289,16 +290,19 @@ async def _demo(
         f"{report.failed} reported; {stats.get('requests')} HubSpot calls, "
         f"{stats.get('rate_limited', 0)} rate-limited"
     )
-    invoices = await invoice_sync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-    if invoices is not None:
-        done = await invoices.run()
+    documents = await document_syncs(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+    )
+    for document in documents:
+        done = await document.run()
         console.print(
-            f"invoices: {done.created} open or recently paid invoices on their companies "
-            f"({done.calls} HubSpot calls, associations made in the create calls)"
+            f"{document.name}: {done.created} brought to their companies, {done.updated} "
+            f"updated ({done.calls} HubSpot calls, associations made in the create calls)"
         )
+    invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
     stop = asyncio.Event()
     live = LiveSync(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, invoices=invoices
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents=documents
     )
     async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
         tasks.create_task(live.run(stop))

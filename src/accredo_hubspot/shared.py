@@ -33,6 +33,8 @@ class ChangeBatch:
     #: Contacts added or changed by someone other than the connector (``ARCONTCT`` rows whose
     #: user is not the connector's own: its own writes are echoes), as ContactID text.
     contact_ids: list[str] = field(default_factory=list)
+    #: Customers named by Order Entry change rows (``OEDELTA``: an order entered or changed).
+    order_customer_codes: list[str] = field(default_factory=list)
 
 
 #: Told the status code of every HTTP answer a client receives: how the process's metrics count

@@ -54,6 +54,7 @@ def test_resolve_orders_dedupes_and_moves_cursors() -> None:
     assert batch.cursors == {"ARDELTA": 15, "INDELTA": 40, "OEDELTA": 71}
     assert batch.rows_seen == 9
     assert batch.unresolved == ["ARCONTCT:9"]
+    assert batch.order_customer_codes == ["BETA"]  # its orders changed; GAMMA's invoice did not
 
 
 def test_resolve_with_no_rows_keeps_cursors() -> None:

@@ -104,23 +104,40 @@ class World:
 
     def companies(self, properties: list[str]) -> dict[str, dict[str, str | None]]:
         """Every (unarchived) company, id -> the asked properties, read page by page."""
-        out: dict[str, dict[str, str | None]] = {}
+        return {r["id"]: r["properties"] for r in self.records("companies", properties)}
+
+    def documents(self, object_type: str, id_property: str) -> dict[str, dict[str, Any]]:
+        """Every record of a custom object (``p_accredo_order``), with its companies, by its
+        Accredo id (``id_property``)."""
+        records = self.records(object_type, [], associations="companies")
+        return {r["properties"][id_property]: r for r in records}
+
+    def records(
+        self, object_type: str, properties: list[str], associations: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every (unarchived) record of a type, read page by page (every property when
+        ``properties`` is empty)."""
         after: str | None = None
         with httpx.Client(
             base_url=self.hubspot.url, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as http:
+            if not properties:
+                answer = http.get(f"/crm/v3/properties/{object_type}")
+                answer.raise_for_status()
+                properties = [p["name"] for p in answer.json()["results"]]
             while True:
                 params: dict[str, Any] = {"limit": 100, "properties": ",".join(properties)}
+                if associations:
+                    params["associations"] = associations
                 if after:
                     params["after"] = after
-                answer = http.get("/crm/v3/objects/companies", params=params)
+                answer = http.get(f"/crm/v3/objects/{object_type}", params=params)
                 answer.raise_for_status()
                 body = answer.json()
-                for record in body["results"]:
-                    out[record["id"]] = record["properties"]
+                yield from body["results"]
                 after = body.get("paging", {}).get("next", {}).get("after")
                 if not after:
-                    return out
+                    return
 
     def create_property(self, definition: Mapping[str, Any]) -> None:
         answer = httpx.post(
@@ -142,6 +159,18 @@ class World:
     def edit_customer(self, code: str, changes: Mapping[str, Any]) -> None:
         answer = httpx.patch(f"{self.accredo.url}/_sim/customers/{code}", json=dict(changes))
         answer.raise_for_status()
+
+    def enter_order(self, code: str, lines: list[tuple[str, float, float]]) -> int:
+        """A user enters an order at Order Entry: (product, quantity, unit price) lines;
+        returns its DocumentID."""
+        body = {
+            "CustomerCode": code,
+            "Lines": [{"ProductCode": p, "Quantity": q, "UnitPrice": u} for p, q, u in lines],
+        }
+        answer = httpx.post(f"{self.accredo.url}/_sim/orders", json=body)
+        answer.raise_for_status()
+        document_id: int = answer.json()["DocumentID"]
+        return document_id
 
     def accredo_requests(self) -> int:
         count: int = httpx.get(f"{self.accredo.url}/_sim/stats").json()["requests"]

@@ -1,5 +1,6 @@
 """A Professional portal (no custom objects) over HTTP: setup's summary properties, and the
-backfill and live sync filling them on each company from the debtor's open invoices."""
+backfill and live sync filling them on each company from the debtor's open invoices, and its
+last orders as text."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.invoices import invoice_summary
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.document_syncs import document_syncs
 from accredo_hubspot.sync.documents import documents_config
-from accredo_hubspot.sync.invoice_sync import invoice_sync
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import World, running_world
@@ -50,9 +51,10 @@ async def test_backfill_and_live_fill_the_summary_on_the_company(
     world: World, conn: Connector
 ) -> None:
     assert not conn.config.documents.custom_objects
-    assert (
-        await invoice_sync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock) is None
+    documents = await document_syncs(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
     )
+    assert [d.name for d in documents] == ["orders"]  # no invoice records: the summary
     await Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).run()
     links = await conn.store.get_links("company")
     today = await conn.accredo.system_date()
@@ -70,8 +72,16 @@ async def test_backfill_and_live_fill_the_summary_on_the_company(
             assert company["accredo_oldest_open_invoice_date"] == oldest.isoformat()
     code = codes[3]
     before = int(companies[links[code]]["accredo_open_invoice_count"] or 0)
-    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    (orders,) = documents
+    await orders.run()
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents=documents
+    )
     world.post_transaction("invoices", code, 321.0)
+    entered = world.enter_order(code, [("PAINT-WB-4L", 2, 89.0)])
     await live.cycle()
-    after = world.companies(SUMMARY)[links[code]]
-    assert after["accredo_open_invoice_count"] == str(before + 1)
+    after = world.companies([*SUMMARY, "accredo_last_orders", "accredo_orders_12m_count"])
+    assert after[links[code]]["accredo_open_invoice_count"] == str(before + 1)
+    last = (after[links[code]]["accredo_last_orders"] or "").splitlines()
+    assert last[0].startswith(f"{entered}  {today.isoformat()}  $204.70 incl. GST  Open")
+    assert int(after[links[code]]["accredo_orders_12m_count"] or 0) == len(last)

@@ -21,9 +21,9 @@ from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
-from accredo_hubspot.sync.documents import BusinessDate
+from accredo_hubspot.sync.documents import BusinessDate, customer_key
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
-from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec, customer_key
+from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.setup import run_setup
@@ -80,40 +80,7 @@ async def accredo_invoices(
 
 def hubspot_invoices(world: World) -> dict[str, dict[str, Any]]:
     """accredo_transaction_id -> the accredo_invoice record (with its companies)."""
-    out: dict[str, dict[str, Any]] = {}
-    after = None
-    props = ",".join(
-        [
-            "accredo_transaction_id",
-            "status",
-            "days_overdue",
-            "amount_outstanding",
-            "amount",
-            "amount_base",
-            "currency",
-            "invoice_number",
-        ]
-    )
-    while True:
-        params: dict[str, Any] = {"limit": 100, "properties": props, "associations": "companies"}
-        if after:
-            params["after"] = after
-        page = world_get(world, "/crm/v3/objects/p_accredo_invoice", params)
-        for record in page["results"]:
-            out[record["properties"]["accredo_transaction_id"]] = record
-        after = page.get("paging", {}).get("next", {}).get("after")
-        if not after:
-            return out
-
-
-def world_get(world: World, path: str, params: dict[str, Any] | None = None) -> Any:
-    answer = httpx.get(
-        f"{world.hubspot.url}{path}",
-        params=params,
-        headers={"Authorization": "Bearer pat-na1-11111111-2222-3333-4444-555555555555"},
-    )
-    answer.raise_for_status()
-    return answer.json()
+    return world.documents("p_accredo_invoice", "accredo_transaction_id")
 
 
 def by_route(world: World) -> dict[str, int]:
@@ -250,11 +217,11 @@ async def test_an_invoice_waits_for_its_company(world: World, tmp_path: Path) ->
         await run_setup(conn.hubspot, config)
         report = await invoices(conn).run()
         assert (report.created, report.failed, report.calls) == (0, 0, 0)
-        assert report.invoices == len(await accredo_invoices(conn, paid_days=30))
+        assert report.documents == len(await accredo_invoices(conn, paid_days=30))
         assert await conn.store.dead_letter_count() == 0
         await Backfill(conn.accredo, conn.hubspot, conn.store, config, conn.clock).run()
         later = await invoices(conn).run()
-        assert later.created == report.invoices
+        assert later.created == report.documents
 
 
 async def test_live_an_invoice_posted_appears_and_turns_paid_on_the_receipt(
@@ -262,7 +229,9 @@ async def test_live_an_invoice_posted_appears_and_turns_paid_on_the_receipt(
 ) -> None:
     sync = invoices(conn)
     await sync.run()
-    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, invoices=sync)
+    live = LiveSync(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents=[sync]
+    )
     code = sorted(await conn.store.get_links("company"))[5]
     before = set(hubspot_invoices(world))
     world.post_transaction("invoices", code, 1234.5)

@@ -23,6 +23,8 @@ from accredo_hubspot.shared import ChangeBatch, FeedState
 
 #: The delta tables polled, in the order their rows are reported (reference §9.1).
 DELTA_TABLES: tuple[str, ...] = ("ARDELTA", "INDELTA", "OEDELTA")
+#: Order Entry's delta table: its rows' customers are listed apart (their orders changed).
+ORDER_DELTA = "OEDELTA"
 
 
 #: DeltaIDs re-read below each cursor [assumed, reference 9.4 hazard (a)]: rows written by
@@ -141,6 +143,7 @@ def resolve(
     ``contact_ids``.
     """
     codes: dict[str, None] = {}
+    order_codes: dict[str, None] = {}
     sources: dict[str, str] = {}
     contacts: dict[str, None] = {}
     unresolved: dict[str, None] = {}
@@ -156,6 +159,8 @@ def resolve(
             for code in _customers_of(row, found):
                 codes[code] = None
                 sources[code] = change_source(table, row)
+                if table == ORDER_DELTA:
+                    order_codes[code] = None
             if _is_others_contact_change(row, own_user):
                 contacts[row.AccountCode.strip()] = None
             if _is_unresolved(row, found):
@@ -168,6 +173,7 @@ def resolve(
         state=dict(state or {}),
         sources=sources,
         contact_ids=list(contacts),
+        order_customer_codes=list(order_codes),
     )
 
 

@@ -52,6 +52,8 @@ from accredo_hubspot.accredo.models import (
     ARTransaction,
     DeltaFieldRow,
     DeltaRow,
+    OEOrder,
+    OEOrderLine,
 )
 from accredo_hubspot.accredo.query import (
     MAX_URL_CHARS,
@@ -79,6 +81,10 @@ POLL_MAX_ROWS = 1000
 NEXTLINK_MARGIN_CHARS = 120
 #: Page size the server may serve at most (reference §5.2: default maximum 2000).
 SERVER_MAX_PAGE_SIZE = 2000
+#: The orders synced: Order Entry orders (``DocumentClass`` O), not deleted (reference 10.7).
+ORDER_CLASS, DELETED_STATUS = "O", "D"
+#: An order's lines, only the fields the sync reads.
+ORDER_LINES = (f"Line($select={','.join(OEOrderLine.declared_fields())})",)
 
 Record = dict[str, Any]
 
@@ -360,6 +366,42 @@ class AccredoClient:
         )
         async for record in records:
             yield ARTransaction.model_validate(record)
+
+    async def iter_orders(self, *, since: date, page_size: int = 2000) -> AsyncIterator[OEOrder]:
+        """Every Order Entry order dated ``since`` or later, with its lines, in customer code
+        order (reference 10.7; deleted orders and other document classes left out)."""
+        records = self.iter_entities(
+            "OEOrder",
+            filter=_orders_since(since),
+            select=OEOrder.declared_fields(),
+            expand=ORDER_LINES,
+            orderby=["CustomerCode", "DocumentID"],
+            page_size=page_size,
+        )
+        async for record in records:
+            yield OEOrder.model_validate(record)
+
+    async def orders_of(self, codes: Sequence[str], *, since: date) -> list[OEOrder]:
+        """As ``iter_orders``, for these customers only (a live change's customers)."""
+        wanted = [c.strip().upper() for c in codes if c.strip()]
+        records = await self.fetch_by_keys(
+            "OEOrder",
+            "CustomerCode",
+            wanted,
+            also=_orders_since(since),
+            select=OEOrder.declared_fields(),
+            expand=ORDER_LINES,
+            orderby=["CustomerCode", "DocumentID"],
+        )
+        return [OEOrder.model_validate(r) for r in records]
+
+    async def order_customers(self, ids: Sequence[str]) -> list[str]:
+        """The customers of these orders (by ``DocumentID``; ids not found are left out)."""
+        keys = [int(i) for i in ids if i.isdigit()]
+        records = await self.fetch_by_keys(
+            "OEOrder", "DocumentID", keys, select=["DocumentID", "CustomerCode"]
+        )
+        return [str(r["CustomerCode"]) for r in records]
 
     async def count_customers(self) -> int:
         """How many debtors there are (their codes alone, in large pages)."""
@@ -655,6 +697,14 @@ class AccredoClient:
             elapsed_ms=round((time.monotonic() - started) * 1000, 1),
         )
         return response
+
+
+def _orders_since(since: date) -> Filter:
+    return (
+        F("DocumentDate").ge(since)
+        & F("DocumentClass").eq(ORDER_CLASS)
+        & F("PostStatus").ne(DELETED_STATUS)
+    )
 
 
 def _page_size(size: int) -> int:

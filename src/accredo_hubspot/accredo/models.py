@@ -195,6 +195,39 @@ class ARAllocation(AccredoRecord):
     Discount: Decimal | None = None
 
 
+class OEOrderLine(AccredoRecord):
+    """An item of ``OEOrder.Line`` (only with ``$expand=Line``, reference 10.7)."""
+
+    LineID: int | None = None
+    LineNo: int | None = None
+    LineType: str | None = None
+    LineStatus: str | None = None
+    ProductCode: str | None = None
+    Description: str | None = None
+    QuantityOrdered: Decimal | None = None
+    SellingPrice: Decimal | None = None
+    ExclusiveAmountOrdered: Decimal | None = None
+
+
+class OEOrder(AccredoRecord):
+    """An Order Entry order (``OEOrder``, reference 10.7): its number is ``DocumentID``;
+    ``OrderNo`` is the customer's own. The ``...Ordered`` amounts total what was ordered."""
+
+    EXPAND_ONLY: ClassVar[frozenset[str]] = frozenset({"Line"})
+
+    DocumentID: int
+    CustomerCode: str
+    DocumentClass: str | None = None
+    PostStatus: str | None = None
+    DocumentDate: date | None = None
+    OrderNo: str | None = None
+    CurrencyCode: str | None = None
+    ExclusiveAmountOrdered: Decimal | None = None
+    GrossAmountOrdered: Decimal | None = None
+    ExclusiveAmountOrderedBs: Decimal | None = None  # in base currency (reference 4: ``...Bs``)
+    Line: list[OEOrderLine] = Field(default_factory=list)
+
+
 class TokenResponse(BaseModel):
     """The token endpoint's answer (reference §2.1). Tokens are secrets: never shown in repr."""
 

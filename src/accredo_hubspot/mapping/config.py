@@ -109,6 +109,12 @@ class FieldRule:
         return self.accredo.removeprefix(DERIVED_PREFIX)
 
 
+def accredo_rule(name: str, transform: str, options: tuple[str, ...] = ()) -> FieldRule:
+    """A rule the connector writes itself (not from ``[[company_fields]]``): the HubSpot
+    property ``name``, from the source value of that name, mastered by Accredo."""
+    return FieldRule(name, name, "accredo", transform, options=options)
+
+
 @dataclass(frozen=True)
 class SyncSettings:
     poll_interval_s: float = 1.0  # between polls of Accredo when it is quiet

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from accredo_hubspot.accredo.models import ARTransaction
-from accredo_hubspot.mapping.config import FieldRule
+from accredo_hubspot.mapping.config import FieldRule, accredo_rule
 from accredo_hubspot.mapping.objects import INVOICE_STATUS_OPTIONS
 
 OPEN, OVERDUE, PAID = "open", "overdue", "paid"
@@ -70,24 +70,20 @@ def _base(invoice: ARTransaction, amount: Decimal | None, base: Decimal | None) 
     return amount if (invoice.CurrencyCode or BASE_CURRENCY) == BASE_CURRENCY else None
 
 
-def _rule(name: str, transform: str, options: tuple[str, ...] = ()) -> FieldRule:
-    return FieldRule(name, name, "accredo", transform, options=options)
-
-
 #: The invoice's mapping: every property but the unique id (the planner's key field).
 INVOICE_RULES: tuple[FieldRule, ...] = (
-    _rule("invoice_number", "text"),
-    _rule("accredo_customer_code", "text"),
-    _rule("invoice_date", "date"),
-    _rule("due_date", "date"),
-    _rule("amount", "money"),
-    _rule("amount_outstanding", "money"),
-    _rule("amount_base", "money"),
-    _rule("amount_outstanding_base", "money"),
-    _rule("days_overdue", "integer"),
-    _rule("status", "enum", tuple(o.value for o in INVOICE_STATUS_OPTIONS)),
-    _rule("currency", "text"),
-    _rule("reference", "text"),
+    accredo_rule("invoice_number", "text"),
+    accredo_rule("accredo_customer_code", "text"),
+    accredo_rule("invoice_date", "date"),
+    accredo_rule("due_date", "date"),
+    accredo_rule("amount", "money"),
+    accredo_rule("amount_outstanding", "money"),
+    accredo_rule("amount_base", "money"),
+    accredo_rule("amount_outstanding_base", "money"),
+    accredo_rule("days_overdue", "integer"),
+    accredo_rule("status", "enum", tuple(o.value for o in INVOICE_STATUS_OPTIONS)),
+    accredo_rule("currency", "text"),
+    accredo_rule("reference", "text"),
 )
 
 
@@ -124,8 +120,8 @@ def invoice_summary(transactions: Sequence[ARTransaction], today: date) -> dict[
 
 #: The summary properties' mapping (written only without custom objects).
 SUMMARY_RULES: tuple[FieldRule, ...] = (
-    _rule("accredo_open_invoice_count", "integer"),
-    _rule("accredo_oldest_open_invoice_number", "text"),
-    _rule("accredo_oldest_open_invoice_date", "date"),
-    _rule("accredo_overdue_invoices", "text"),
+    accredo_rule("accredo_open_invoice_count", "integer"),
+    accredo_rule("accredo_oldest_open_invoice_number", "text"),
+    accredo_rule("accredo_oldest_open_invoice_date", "date"),
+    accredo_rule("accredo_overdue_invoices", "text"),
 )

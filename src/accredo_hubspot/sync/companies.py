@@ -35,7 +35,7 @@ from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules, desired_values
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 from accredo_hubspot.sync.records import SourceRecord, Target
-from accredo_hubspot.sync.spec import ApplyOutcome, Failure
+from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
 from accredo_hubspot.tasks import gather, task_group
 
 #: HubSpot's object type.
@@ -238,16 +238,7 @@ class CompanySpec:
         """Updates by id and creates by upsert on the customer code, as one outcome."""
         updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
         creates = [WriteInput(p.key, p.key, p.values) for p in plans if p.is_create]
-        updated, created = await gather(self._update(updates), self._upsert(creates))
-        outcome = ApplyOutcome(calls=updated.calls + created.calls)
-        for batch in (updated, created):
-            outcome.written.update({key: record.id for key, record in batch.written.items()})
-            outcome.call_of.update(batch.call_of)
-            outcome.failed.extend(
-                Failure(f.key, f.category, f.message, f.property_name, f.status)
-                for f in batch.failed
-            )
-        return outcome
+        return outcome_of(*await gather(self._update(updates), self._upsert(creates)))
 
     async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
         if not inputs:

@@ -1,5 +1,6 @@
-"""What invoices and orders share: the custom object as this portal has it, and Accredo's
-business date.
+"""What invoices and orders share: the custom object as this portal has it, Accredo's
+business date, the record type of a document written to a custom object record (``DocumentSpec``)
+and the whole-ledger pass that brings every one across (``DocumentPass``).
 
 A custom object's ``objectTypeId`` and its association type to companies are the portal's own
 (reference hubspot-api.md section 7: read them from the schema and the v4 labels), so they are
@@ -10,11 +11,14 @@ its business date (not the wall clock) when someone moves it.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+
+import structlog
 
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.hubspot.models import (
@@ -24,12 +28,28 @@ from accredo_hubspot.hubspot.models import (
     ObjectSchema,
     WriteInput,
 )
-from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.config import FieldRule, MappingConfig
 from accredo_hubspot.mapping.objects import INVOICE_OBJECT, SUMMARY_PROPERTIES
+from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.store import AsyncStateStore, Side
+from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.pipeline import Pipeline, SyncReport
+from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
+from accredo_hubspot.sync.records import LINK, NEW, Association, SourceRecord, Target
+from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
+from accredo_hubspot.tasks import gather, task_group
+
+log = structlog.get_logger(__name__)
 
 COMPANIES = "companies"
 #: Seconds a read of Accredo's business date is used for (issue 10: at least once a minute).
 BUSINESS_DATE_MAX_AGE_S = 60.0
+#: Queue keys naming a customer rather than one document (``customer_key``).
+CUSTOMER_PREFIX = "customer:"
+#: Chunks read ahead of the writers, and chunks being written at once (as the company
+#: backfill: one chunk's store commit overlaps the next one's HubSpot calls).
+READ_AHEAD_CHUNKS = 1
+CHUNKS_IN_FLIGHT = 2
 
 
 class DocumentsUnavailable(ConnectorError):
@@ -127,3 +147,325 @@ async def documents_config(hubspot: DocumentSink, config: MappingConfig) -> Mapp
     if SUMMARY_PROPERTIES[0].name not in names:
         return config
     return replace(config, documents=replace(config.documents, custom_objects=False))
+
+
+def customer_key(code: str) -> str:
+    """The queue key asking for every document of a customer (a live change names the
+    customer, not the invoices a receipt paid: reference accredo-api.md 9.4)."""
+    return CUSTOMER_PREFIX + code.strip().upper()
+
+
+def split_keys(keys: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Queue keys as (customer codes, document ids)."""
+    codes = [k.removeprefix(CUSTOMER_PREFIX) for k in keys if k.startswith(CUSTOMER_PREFIX)]
+    return codes, [k for k in keys if not k.startswith(CUSTOMER_PREFIX)]
+
+
+class Billed(Protocol):
+    """A document of one customer (``ARTransaction``, ``OEOrder``)."""
+
+    @property
+    def CustomerCode(self) -> str: ...
+
+
+B = TypeVar("B", bound=Billed)
+T = TypeVar("T")
+
+
+class DocumentSpec(Generic[B]):
+    """What the invoice and order record types share (``RecordSpec[B]`` but for ``fetch``):
+    a document is a record of a custom object keyed by its Accredo id (a unique-value
+    property), matched by its stored link; a new one is created with its company association
+    in the batch create call (reference hubspot-api.md 4.1), and a create resent after a crash
+    meets the unique id and becomes an update (``batch_create_unique``). A document whose
+    customer has no company in HubSpot yet is not created (it would be an orphan): its
+    customer's own failure is the dead letter, and the document is created with the company
+    (the customer's next change, or the daily pass)."""
+
+    side: Side = "hubspot"
+
+    def __init__(
+        self,
+        record_type: str,
+        object_name: str,
+        id_property: str,
+        rules: Sequence[FieldRule],
+        config: MappingConfig,
+        hubspot: DocumentSink,
+        store: AsyncStateStore,
+        business_date: BusinessDate,
+    ) -> None:
+        self.record_type = record_type
+        self.object_name = object_name
+        self.id_property = id_property
+        self.rules = RuleSet(
+            compile_rules(tuple(rules), "hubspot", config.tz),
+            key_field=id_property,
+            missing=f"{record_type} not found in Accredo",
+        )
+        self._config = config
+        self.business_date = business_date
+        self._hubspot = hubspot
+        self._store = store
+        self._object: DocumentObject | None = None
+
+    async def resolve(self) -> DocumentObject:
+        """The portal's custom object (read from HubSpot once)."""
+        if self._object is None:
+            self._object = await resolve_object(self._hubspot, self.object_name)
+        return self._object
+
+    async def ready(self) -> DocumentObject:
+        """The custom object, and a fresh business date."""
+        await self.business_date.refresh()
+        return await self.resolve()
+
+    async def match(self, records: Sequence[SourceRecord[B]]) -> list[Target]:
+        """The stored link; else a new record, associated to the customer's linked company
+        (none when the customer has no company yet: nothing is written for it)."""
+        links = await self._store.get_links(self.record_type, [r.key for r in records])
+        codes = [r.origin.CustomerCode.strip().upper() for r in records if r.key not in links]
+        companies = await self._store.get_links(COMPANY_RECORD, codes) if codes else {}
+        targets = []
+        for record in records:
+            if (remote := links.get(record.key)) is not None:
+                targets.append(Target(record.key, remote, LINK))
+            elif company := companies.get(record.origin.CustomerCode.strip().upper()):
+                to = (Association("companies", company),)
+                targets.append(Target(record.key, None, NEW, associations=to))
+        return targets
+
+    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
+        """Updates by id and creates (with their company) in batches; one call per 100."""
+        target = await self.ready()
+        updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
+        creates = [
+            WriteInput(p.key, p.key, p.values, (target.to_company(p.target.associations[0].to_id),))
+            for p in plans
+            if p.is_create
+        ]
+        return outcome_of(
+            *await gather(self._update(target, updates), self._create(target, creates))
+        )
+
+    async def archive(self, keys: Sequence[str]) -> tuple[int, int]:
+        """Archive in HubSpot the linked records of ``keys`` and forget them: (calls, archived)."""
+        target = await self.resolve()
+        gone = await self._store.get_links(self.record_type, list(keys))
+        calls = await self._hubspot.batch_archive(target.type_id, list(gone.values()))
+        await self._store.forget(self.record_type, list(gone))
+        return calls, len(gone)
+
+    async def _update(self, target: DocumentObject, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_update(target.type_id, inputs)
+
+    async def _create(self, target: DocumentObject, inputs: Sequence[WriteInput]) -> BatchOutcome:
+        if not inputs:
+            return BatchOutcome()
+        return await self._hubspot.batch_create_unique(target.type_id, self.id_property, inputs)
+
+
+class CompanyValuesSpec(Generic[T]):
+    """Values a customer's documents or record give its company, written apart from the
+    debtor's own (order rollups, price tier): keyed by customer code, always an update of the
+    company the debtor sync linked (a customer without one is skipped: its values follow with
+    the company's next change or the daily pass), planned against their own shadow."""
+
+    side: Side = "hubspot"
+
+    def __init__(
+        self,
+        record_type: str,
+        rules: Sequence[FieldRule],
+        config: MappingConfig,
+        hubspot: DocumentSink,
+        store: AsyncStateStore,
+    ) -> None:
+        self.record_type = record_type
+        self.rules = RuleSet(
+            compile_rules(tuple(rules), "hubspot", config.tz),
+            missing="customer not found in Accredo",
+        )
+        self._hubspot = hubspot
+        self._store = store
+
+    async def match(self, records: Sequence[SourceRecord[T]]) -> list[Target]:
+        companies = await self._store.get_links(COMPANY_RECORD, [r.key for r in records])
+        return [Target(r.key, companies[r.key], LINK) for r in records if r.key in companies]
+
+    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
+        inputs = [WriteInput(p.key, p.remote_id, p.values) for p in plans if p.remote_id]
+        return outcome_of(await self._hubspot.batch_update(COMPANIES, inputs))
+
+
+@dataclass
+class DocumentReport(SyncReport):
+    """A ``SyncReport`` plus the documents read and archived."""
+
+    documents: int = 0
+    archived: int = 0
+
+
+C = TypeVar("C")
+Progress = Callable[[int], None]
+
+
+class DocumentPass(Generic[C]):
+    """Every document at once: the backfill of a document type, and the daily recompute that
+    is the same pass.
+
+    Documents stream from Accredo a chunk at a time; each chunk is matched, planned against
+    the shadow and written (``write_chunk``) while the next is read; at most
+    ``READ_AHEAD_CHUNKS + CHUNKS_IN_FLIGHT`` chunks are held, so memory does not grow with
+    the ledger. Because plans are made against the shadow, the pass run again on a later
+    business date writes only what the calendar changed, in batches of 100. Linked records
+    of ``spec`` (when there is one) that the pass no longer meets are archived in HubSpot and
+    forgotten. ``recompute_if_new_day`` runs the pass when Accredo's business date has moved
+    since the last one (``meta_key`` in the store's meta)."""
+
+    name = "documents"
+    meta_key = ""
+
+    def __init__(
+        self, business_date: BusinessDate, store: AsyncStateStore, spec: DocumentSpec[Any] | None
+    ) -> None:
+        self.business_date = business_date
+        self._store = store
+        self._archived_spec = spec
+        #: Record type -> the pipeline that writes it (live sync drains their queues).
+        self.pipelines: dict[str, Pipeline[Any]] = {}
+
+    def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
+        """What a poll of Accredo's changes queues: record type -> keys."""
+        raise NotImplementedError
+
+    def chunks(self) -> AsyncIterator[C]:
+        """The documents, a chunk at a time."""
+        raise NotImplementedError
+
+    async def write_chunk(
+        self, chunk: C, report: DocumentReport, reason: str, send_turn: asyncio.Lock
+    ) -> set[str]:
+        """Write one chunk into ``report``; the keys of the spec's records it holds."""
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        """What the pass does before its first chunk is read."""
+
+    async def finish(self, report: DocumentReport, reason: str) -> None:
+        """What the pass does once every chunk is written (after the archive)."""
+
+    async def available(self) -> bool:
+        """Whether the portal has the custom object, when the pass writes one (HubSpot is
+        read, Accredo not yet); a missing one is said in the debug log."""
+        if self._archived_spec is None:
+            return True
+        try:
+            await self._archived_spec.resolve()
+        except DocumentsUnavailable as exc:
+            log.debug(f"{self.name} not synced", reason=str(exc))
+            return False
+        return True
+
+    async def ready(self) -> None:
+        """A fresh business date, and the custom object when there is one."""
+        await self.business_date.refresh()
+        if self._archived_spec is not None:
+            await self._archived_spec.resolve()
+
+    async def recompute_if_new_day(self) -> DocumentReport | None:
+        """Run the pass when Accredo's business date has moved since the last one."""
+        await self.ready()
+        today = self.business_date.today().isoformat()
+        if await self._store.get_meta(self.meta_key) == today:
+            return None
+        return await self.run(reason="daily recompute")
+
+    async def run(
+        self, *, reason: str = "backfill", progress: Progress | None = None
+    ) -> DocumentReport:
+        """Bring every document across; archive the linked ones no longer met."""
+        await self.ready()
+        today = self.business_date.today()
+        spec = self._archived_spec
+        unseen = set(await self._store.get_links(spec.record_type)) if spec else set()
+        report = DocumentReport()
+        send_turn = asyncio.Lock()
+        await self.start()
+
+        async def write(chunk: C) -> None:
+            unseen.difference_update(await self.write_chunk(chunk, report, reason, send_turn))
+            if progress:
+                progress(report.documents)
+
+        await stream_chunks(self.chunks(), write)
+        if spec is not None and unseen:
+            calls, report.archived = await spec.archive(sorted(unseen))
+            report.calls += calls
+        await self.finish(report, reason)
+        await self._store.set_meta(self.meta_key, today.isoformat())
+        log.info(
+            f"{self.name} synced",
+            reason=reason,
+            documents=report.documents,
+            writes=report.writes,
+            archived=report.archived,
+            calls=report.calls,
+        )
+        return report
+
+
+async def write_records(
+    pipeline: Pipeline[T],
+    records: Sequence[SourceRecord[T]],
+    report: SyncReport,
+    reason: str,
+    send_turn: asyncio.Lock | None = None,
+) -> None:
+    """Match, plan and write records a pass read (into ``report``)."""
+    targets = await pipeline.spec.match(records)
+    report.add(await pipeline.write(records, targets, reason=reason, send_turn=send_turn))
+
+
+async def stream_chunks(
+    chunks: AsyncIterator[C],
+    write: Callable[[C], Awaitable[None]],
+    *,
+    read_ahead: int = READ_AHEAD_CHUNKS,
+    in_flight: int = CHUNKS_IN_FLIGHT,
+) -> None:
+    """Write each chunk as it is read: at most ``read_ahead`` chunks wait for a writer, and
+    ``in_flight`` are written at once."""
+    queue: asyncio.Queue[tuple[C] | None] = asyncio.Queue(read_ahead)
+    slots = asyncio.Semaphore(in_flight)
+
+    async def read() -> None:
+        async for chunk in chunks:
+            await queue.put((chunk,))
+        await queue.put(None)
+
+    async def written(chunk: C) -> None:
+        try:
+            await write(chunk)
+        finally:
+            slots.release()
+
+    async with task_group() as tasks:
+        tasks.create_task(read())
+        while (item := await queue.get()) is not None:
+            await slots.acquire()
+            tasks.create_task(written(item[0]))
+
+
+async def chunked(items: AsyncIterator[B], size: int) -> AsyncIterator[list[B]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    chunk: list[B] = []
+    async for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -52,11 +52,10 @@ from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
 from accredo_hubspot.sync.deal_risk import DealRiskSpec
 from accredo_hubspot.sync.deals_won import DEAL_RECORD, DealWonSpec
+from accredo_hubspot.sync.documents import DocumentPass
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
 from accredo_hubspot.sync.inbound_links import link_changes
-from accredo_hubspot.sync.invoice_sync import InvoiceSync
-from accredo_hubspot.sync.invoices import INVOICE_RECORD, customer_key
 from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.polling import PollIntervals, PollSchedule
@@ -144,7 +143,7 @@ class LiveSync:
         wake: asyncio.Event | None = None,
         metrics: Metrics | None = None,
         stop_grace_s: float = STOP_GRACE_S,
-        invoices: InvoiceSync | None = None,
+        documents: Sequence[DocumentPass[Any]] = (),
     ) -> None:
         """``owner`` names this worker in the store's claims and leases (default: a new
         ``host:pid:random``). ``app_id`` is the connector's HubSpot app id (webhook events it
@@ -154,8 +153,9 @@ class LiveSync:
         brings them across at once, beside the cycle (``take_webhooks``).
         ``metrics`` is told how long each change took to cross.
         ``stop_grace_s`` is how long a batch in hand may still take once a stop is asked for.
-        ``invoices`` (when the portal has the invoice object) gets each changed customer's
-        invoices queued, and recomputes them all when Accredo's business date moves."""
+        ``documents`` (invoices, orders) get what each poll's changes ask for queued (a
+        changed customer's invoices, the orders of a customer whose orders changed), and
+        are recomputed whole when Accredo's business date moves."""
         self.worker = Worker(store, config.sync.worker_lease_s, owner)
         self._stop_grace_s = stop_grace_s
         self._accredo = accredo
@@ -193,9 +193,10 @@ class LiveSync:
         self._deal_risk_pipeline = Pipeline(self._deal_risk, store, clock)
         deals_won = DealWonSpec(accredo, hubspot, store, config)
         self.drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
-        self._invoices = invoices
-        if invoices is not None:
-            self.drains.append(Drain(TO_HUBSPOT, INVOICE_RECORD, invoices.pipeline))
+        self._documents = tuple(documents)
+        for document in self._documents:
+            for record_type, pipeline in document.pipelines.items():
+                self.drains.append(Drain(TO_HUBSPOT, record_type, pipeline))
         #: The record types HubSpot's changes are queued for (those with a spec writing them).
         self.followed = tuple(d.record_type for d in self.drains if d.direction == TO_ACCREDO)
         self._poller = HubSpotPoller(hubspot, store, clock)
@@ -357,12 +358,14 @@ class LiveSync:
         state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
-        if self._invoices is not None:
-            await self._invoices.recompute_if_new_day()
+        if self._documents:
+            async with self.worker.holding([]):  # a long pass keeps this worker's leases
+                for document in self._documents:
+                    await document.recompute_if_new_day()
         contacts = batch.contact_ids if self._config.contact_fields else []
         also: dict[str, Sequence[str]] = {CONTACT_RECORD: contacts}
-        if self._invoices is not None:
-            also[INVOICE_RECORD] = [customer_key(code) for code in batch.customer_codes]
+        for document in self._documents:
+            also.update(document.queued(batch))
         changed = batch.cursors != cursors or batch.state != (state or {})
         if batch.customer_codes or contacts or changed:
             await self._store.enqueue_and_advance(

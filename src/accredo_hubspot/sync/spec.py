@@ -20,6 +20,7 @@ from accredo_hubspot.accredo.errors import (
     AccredoValidationError,
     PreconditionFailed,
 )
+from accredo_hubspot.hubspot.models import BatchOutcome
 from accredo_hubspot.store import Side
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet
 from accredo_hubspot.sync.records import SourceRecord, Target
@@ -85,6 +86,19 @@ async def apply_each(
     for outcome in await gather(*(write(plan) for plan in plans)):
         total.add(outcome)
     return total
+
+
+def outcome_of(*batches: BatchOutcome) -> ApplyOutcome:
+    """HubSpot batch helpers' outcomes (updates, creates) as one ``ApplyOutcome``."""
+    outcome = ApplyOutcome()
+    for batch in batches:
+        outcome.calls += batch.calls
+        outcome.written.update({key: record.id for key, record in batch.written.items()})
+        outcome.call_of.update(batch.call_of)
+        outcome.failed.extend(
+            Failure(f.key, f.category, f.message, f.property_name, f.status) for f in batch.failed
+        )
+    return outcome
 
 
 class RecordSpec(Protocol[T]):

@@ -1,0 +1,278 @@
+"""Orders: a customer's last Order Entry orders as ``accredo_order`` records on its company, and
+the company's rollups of its orders over the window.
+
+Two record types, both towards HubSpot:
+
+- ``order`` (``OrderSpec``, key: the order's DocumentID, written as the unique
+  ``accredo_document_id``): the last ``[documents] orders_per_customer`` orders of each customer
+  within ``order_window_months``, created with their company association in the batch call
+  (``sync.documents.DocumentSpec``). Only on a portal with the ``accredo_order`` object.
+- ``company_orders`` (``RollupSpec``, key: the customer code): the order count, average order
+  value, last order date and top products over the window, written to the customer's linked
+  company (never creating one); on a portal without custom objects also the last orders as
+  text (``accredo_last_orders``).
+
+``OrderSync`` is the whole pass (backfill, and the recompute when Accredo's business date moves
+the window): orders stream in customer order, a customer's orders staying in one chunk; the
+linked orders no longer among a customer's last N in the window are archived, and a linked
+company whose customer has no order left gets its rollups cleared. Live, an order entered in
+Accredo (an ``OEHEAD``/``OELINE`` change row) queues its customer for both record types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from accredo_hubspot.accredo.models import OEOrder
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.objects import ORDER_ID_PROPERTY, ORDER_OBJECT
+from accredo_hubspot.mapping.orders import (
+    LAST_ORDERS_PROPERTY,
+    LAST_ORDERS_RULE,
+    ORDER_RULES,
+    ROLLUP_RULES,
+    last_orders_text,
+    latest_orders,
+    order_rollup,
+    order_values,
+    window_start,
+)
+from accredo_hubspot.shared import ChangeBatch
+from accredo_hubspot.store import AsyncStateStore
+from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.documents import (
+    BusinessDate,
+    CompanyValuesSpec,
+    DocumentPass,
+    DocumentReport,
+    DocumentSink,
+    DocumentSpec,
+    customer_key,
+    split_keys,
+    write_records,
+)
+from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.records import SourceRecord
+
+#: The state store's record types: an order (key: DocumentID), a company's order rollups
+#: (key: the customer code).
+ORDER_RECORD = "order"
+ROLLUP_RECORD = "company_orders"
+#: Orders per chunk of the whole pass, about (a customer's orders are never split).
+CHUNK_ORDERS = 2000
+#: Rollups cleared per write in the whole pass (companies whose customer has no order left).
+CLEARED_PER_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class CustomerOrders:
+    """A customer's orders in the window (every one: the rollups count them all)."""
+
+    code: str
+    orders: Sequence[OEOrder]
+
+    @property
+    def CustomerCode(self) -> str:  # a rollup's origin is ``Billed`` like a document
+        return self.code
+
+
+class OrderSource(Protocol):
+    """The Accredo reads orders need (``AccredoClient`` has them)."""
+
+    async def system_date(self) -> date: ...
+
+    def iter_orders(self, *, since: date, page_size: int = 2000) -> AsyncIterator[OEOrder]: ...
+
+    async def orders_of(self, codes: Sequence[str], *, since: date) -> list[OEOrder]: ...
+
+    async def order_customers(self, ids: Sequence[str]) -> list[str]: ...
+
+
+def by_customer(codes: Sequence[str], orders: Sequence[OEOrder]) -> list[CustomerOrders]:
+    """``orders`` grouped under each of ``codes`` (a code without orders gets none)."""
+    grouped: dict[str, list[OEOrder]] = {code.strip().upper(): [] for code in codes}
+    for order in orders:
+        grouped.setdefault(order.CustomerCode.strip().upper(), []).append(order)
+    return [CustomerOrders(code, found) for code, found in grouped.items()]
+
+
+class OrderWindow:
+    """The window and count of orders kept, from ``[documents]`` and the business date."""
+
+    def __init__(self, accredo: OrderSource, config: MappingConfig, business_date: BusinessDate):
+        self.accredo = accredo
+        self.business_date = business_date
+        self.count = config.documents.orders_per_customer
+        self.months = config.documents.order_window_months
+
+    def since(self) -> date:
+        return window_start(self.business_date.today(), self.months)
+
+    async def read(self, keys: Sequence[str]) -> list[CustomerOrders]:
+        """The orders of the customers ``keys`` name (``customer_key``s, or order ids whose
+        customers are looked up: a replayed dead letter names one order)."""
+        await self.business_date.refresh()
+        codes, ids = split_keys(keys)
+        if ids:
+            codes += await self.accredo.order_customers(ids)
+        codes = list(dict.fromkeys(c.strip().upper() for c in codes))
+        if not codes:
+            return []
+        return by_customer(codes, await self.accredo.orders_of(codes, since=self.since()))
+
+
+class OrderSpec(DocumentSpec[OEOrder]):
+    """A customer's last orders to ``accredo_order`` records (``RecordSpec[OEOrder]``)."""
+
+    def __init__(
+        self,
+        window: OrderWindow,
+        hubspot: DocumentSink,
+        store: AsyncStateStore,
+        config: MappingConfig,
+    ) -> None:
+        super().__init__(
+            ORDER_RECORD,
+            ORDER_OBJECT,
+            ORDER_ID_PROPERTY,
+            ORDER_RULES,
+            config,
+            hubspot,
+            store,
+            window.business_date,
+        )
+        self._window = window
+
+    def records(self, customers: Sequence[CustomerOrders]) -> list[SourceRecord[OEOrder]]:
+        return [
+            SourceRecord(str(order.DocumentID), order_values(order), order)
+            for customer in customers
+            for order in latest_orders(customer.orders, self._window.count)
+        ]
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[OEOrder]]:
+        return self.records(await self._window.read(keys))
+
+
+class RollupSpec(CompanyValuesSpec[CustomerOrders]):
+    """A customer's order rollups onto its linked company (``RecordSpec[CustomerOrders]``)."""
+
+    def __init__(
+        self,
+        window: OrderWindow,
+        hubspot: DocumentSink,
+        store: AsyncStateStore,
+        config: MappingConfig,
+    ) -> None:
+        self._last_orders = not config.documents.custom_objects
+        rules = ROLLUP_RULES + ((LAST_ORDERS_RULE,) if self._last_orders else ())
+        super().__init__(ROLLUP_RECORD, rules, config, hubspot, store)
+        self._window = window
+
+    def records(self, customers: Sequence[CustomerOrders]) -> list[SourceRecord[CustomerOrders]]:
+        records = []
+        for customer in customers:
+            values = order_rollup(customer.orders)
+            if self._last_orders:
+                latest = latest_orders(customer.orders, self._window.count)
+                values[LAST_ORDERS_PROPERTY] = last_orders_text(latest)
+            records.append(SourceRecord(customer.code, values, customer))
+        return records
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[CustomerOrders]]:
+        return self.records(await self._window.read([customer_key(k) for k in keys]))
+
+
+class OrderSync(DocumentPass[list[CustomerOrders]]):
+    """The whole pass over orders (``run``), its once-per-business-day trigger
+    (``recompute_if_new_day``), and what a live change queues (``queued``)."""
+
+    name = "orders"
+    #: When the orders were last brought across, by Accredo business date (the store's meta).
+    meta_key = "orders_recomputed_for"
+
+    def __init__(
+        self,
+        accredo: OrderSource,
+        hubspot: DocumentSink,
+        store: AsyncStateStore,
+        config: MappingConfig,
+        clock: Clock,
+        *,
+        chunk_orders: int = CHUNK_ORDERS,
+    ) -> None:
+        self.window = OrderWindow(accredo, config, BusinessDate(accredo.system_date))
+        self.spec = (
+            OrderSpec(self.window, hubspot, store, config)
+            if config.documents.custom_objects
+            else None
+        )
+        super().__init__(self.window.business_date, store, self.spec)
+        self.rollups = RollupSpec(self.window, hubspot, store, config)
+        self.rollup_pipeline = Pipeline(self.rollups, store, clock)
+        self.order_pipeline = Pipeline(self.spec, store, clock) if self.spec else None
+        if self.order_pipeline is not None:
+            self.pipelines[ORDER_RECORD] = self.order_pipeline
+        self.pipelines[ROLLUP_RECORD] = self.rollup_pipeline
+        self._chunk_orders = chunk_orders
+        self._rolled: set[str] = set()
+
+    def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
+        """The customers whose orders changed (``OEDELTA`` rows), for both record types."""
+        codes = batch.order_customer_codes
+        out = {ROLLUP_RECORD: list(codes)}
+        if self.spec is not None:
+            out[ORDER_RECORD] = [customer_key(code) for code in codes]
+        return out
+
+    async def chunks(self) -> AsyncIterator[list[CustomerOrders]]:
+        chunk: list[CustomerOrders] = []
+        held = 0
+        code, orders = "", list[OEOrder]()
+        async for order in self.window.accredo.iter_orders(since=self.window.since()):
+            this = order.CustomerCode.strip().upper()
+            if this != code:
+                if orders:
+                    chunk.append(CustomerOrders(code, orders))
+                    if held >= self._chunk_orders:
+                        yield chunk
+                        chunk, held = [], 0
+                code, orders = this, []
+            orders.append(order)
+            held += 1
+        if orders:
+            chunk.append(CustomerOrders(code, orders))
+        if chunk:
+            yield chunk
+
+    async def start(self) -> None:
+        self._rolled = set()  # the customers this pass met (``finish``)
+
+    async def write_chunk(
+        self,
+        chunk: list[CustomerOrders],
+        report: DocumentReport,
+        reason: str,
+        send_turn: asyncio.Lock,
+    ) -> set[str]:
+        self._rolled.update(c.code for c in chunk)
+        report.documents += sum(len(c.orders) for c in chunk)
+        rollups = self.rollups.records(chunk)
+        await write_records(self.rollup_pipeline, rollups, report, reason, send_turn)
+        if self.spec is None or self.order_pipeline is None:
+            return set()
+        records = self.spec.records(chunk)
+        await write_records(self.order_pipeline, records, report, reason, send_turn)
+        return {r.key for r in records}
+
+    async def finish(self, report: DocumentReport, reason: str) -> None:
+        """Clear the rollups of linked companies whose customer has no order in the window."""
+        linked = await self._store.get_links(COMPANY_RECORD)
+        idle = sorted(code for code in linked if code not in self._rolled)
+        for start in range(0, len(idle), CLEARED_PER_CHUNK):
+            part = [CustomerOrders(code, ()) for code in idle[start : start + CLEARED_PER_CHUNK]]
+            await write_records(self.rollup_pipeline, self.rollups.records(part), report, reason)
