@@ -7,7 +7,7 @@ are swapped: ``RecordingSink`` answers HubSpot writes as written without sending
 it keeps (links, the audit rows with old and new values, dead letters, records archived) are
 what a real run would have stored; ``sync.plan_rows`` turns them into the plan. The links it
 keeps are read back by what comes after in the same run (the invoices find the companies the
-plan would create), so the plan is the whole backfill: debtors, then invoices.
+plan would create), so the plan is the whole backfill: debtors, then invoices and orders.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from accredo_hubspot.hubspot.models import (
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
 from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.document_syncs import DocumentSource, document_syncs
 from accredo_hubspot.sync.documents import DocumentSink, documents_config
-from accredo_hubspot.sync.invoice_sync import invoice_sync
-from accredo_hubspot.sync.invoices import InvoiceSource
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 
@@ -80,8 +79,8 @@ class Commit:
     archived: Sequence[str] = ()
 
 
-class PlanSource(AccredoSource, InvoiceSource, Protocol):
-    """What a dry run reads from Accredo: the debtors and their invoices."""
+class PlanSource(AccredoSource, DocumentSource, Protocol):
+    """What a dry run reads from Accredo: the debtors, their invoices and orders."""
 
 
 class PlanSink(HubSpotSink, DocumentSink, Protocol):
@@ -213,17 +212,16 @@ async def plan_backfill(
     config: MappingConfig,
     clock: Clock,
 ) -> list[Commit]:
-    """What a backfill would commit now: the backfill itself (debtors, then invoices where
-    the portal has their object), run against the recording sink and a dry-run view of the
+    """What a backfill would commit now: the backfill itself (debtors, then invoices and
+    orders as the portal takes them), run against the recording sink and a dry-run view of the
     store."""
     config = await documents_config(hubspot, config)  # as `backfill` does first
     view = DryRunStore(store)
     sink = RecordingSink(hubspot)
     try:
         await Backfill(accredo, sink, view, config, clock).run()
-        invoices = await invoice_sync(accredo, sink, view, config, clock)
-        if invoices is not None:
-            await invoices.run()
+        for document in await document_syncs(accredo, sink, view, config, clock):
+            await document.run()
     finally:
         await view.aclose()
     return view.commits
