@@ -15,6 +15,7 @@ from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
+from accredo_hubspot.sync.orders import ORDER_RECORD, ROLLUP_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
 from tests.e2e.world import World, links_with_via, running_world
 from tests.logging_reset import restored_logging
@@ -71,10 +72,16 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
         frozenset({"side", "record", "action", "field", "old", "new", "why"})
     }
     assert {row["side"] for row in rows} == {"hubspot"}
-    invoice_rows = [row for row in rows if row["why"].startswith(f"{INVOICE_RECORD}: ")]
+    documents = {
+        kind: [row for row in rows if row["why"].startswith(f"{kind}: ")]
+        for kind in (INVOICE_RECORD, ORDER_RECORD, ROLLUP_RECORD)
+    }
+    invoice_rows = documents[INVOICE_RECORD]
     assert invoice_rows, "the seeded debtors have open invoices"
     assert {row["action"] for row in invoice_rows} == {"create"}
-    rows = [row for row in rows if row not in invoice_rows]
+    assert {row["action"] for row in documents[ORDER_RECORD]} == {"create"}
+    assert documents[ROLLUP_RECORD], "every company gets its order rollups"
+    rows = [row for row in rows if not any(row in listed for listed in documents.values())]
     by_record = {row["record"]: row["action"] for row in rows}
     assert len(by_record) == DEBTORS
     assert by_record.pop(known.CustomerCode) == "update"
@@ -99,7 +106,7 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
         for name, (_, new) in e.changes.items()
     }
     planned = {(COMPANY_RECORD, *write) for write in _writes(rows)}
-    planned |= {(INVOICE_RECORD, *write) for write in _writes(invoice_rows)}
+    planned |= {(kind, *write) for kind, listed in documents.items() for write in _writes(listed)}
     assert written == planned
     assert {row["record"] for row in invoice_rows} == set(invoice_links)
     links = links_with_via(database)
