@@ -13,17 +13,13 @@ import httpx
 import pytest
 
 from accredo_hubspot.accredo import AccredoClient
-from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import parse_config
-from accredo_hubspot.store import AsyncStateStore, StateStore
+from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
-from sims.accredo.app import create_app as accredo_app
-from sims.accredo.config import SimConfig
-from sims.hubspot.app import create_app as hubspot_app
-from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
-from sims.serve import BackgroundServer, serve_in_thread
+from sims.serve import BackgroundServer
+from tests.sync.two_sims import Sims, both_sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config(
@@ -34,13 +30,9 @@ CONFIG = parse_config(
 
 
 @pytest.fixture(scope="module")
-def sims() -> Iterator[tuple[BackgroundServer, BackgroundServer]]:
-    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
-    with (
-        serve_in_thread(accredo_app(SimConfig(seed=4, customers=3))) as accredo,
-        serve_in_thread(hubspot_app(hubspot)) as hub,
-    ):
-        yield accredo, hub
+def sims() -> Iterator[Sims]:
+    with both_sims() as running:
+        yield running
 
 
 @dataclass
@@ -66,27 +58,11 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(
-    sims: tuple[BackgroundServer, BackgroundServer], tmp_path: Path
-) -> AsyncIterator[Rig]:
-    accredo_sim, hubspot_sim = sims
-    for sim in sims:
-        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    async with (
-        AccredoClient(
-            f"{accredo_sim.url}/saturn",
-            "DEMO",
-            "accredo-hubspot-demo",
-            "SYNC",
-            "sync-demo-password",
-        ) as accredo,
-        HubSpotClient(DEMO_TOKEN, base_url=hubspot_sim.url) as hubspot,
-        AsyncStateStore(store) as offloaded,
-    ):
-        code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=3)]
-        spec = CompanyToAccredoSpec(accredo, accredo, hubspot, offloaded, CONFIG)
-        yield Rig(hubspot_sim, accredo, store, Pipeline(spec, offloaded, CLOCK), code)
+async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with connected(sims, tmp_path) as on:
+        spec = CompanyToAccredoSpec(on.accredo, on.accredo, on.hubspot, on.offloaded, CONFIG)
+        pipeline = Pipeline(spec, on.offloaded, CLOCK)
+        yield Rig(sims.hubspot, on.accredo, on.store, pipeline, on.code)
 
 
 async def test_a_hubspot_mastered_field_is_patched_onto_the_linked_debtor(rig: Rig) -> None:

@@ -20,21 +20,18 @@ import pytest
 
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.accredo.models import ARContact
-from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import load_config
-from accredo_hubspot.store import AsyncStateStore, StateStore
+from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.contacts import (
     CONTACT_RECORD,
     ContactToAccredoSpec,
     ContactToHubSpotSpec,
 )
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
-from sims.accredo.app import create_app as accredo_app
-from sims.accredo.config import SimConfig
-from sims.hubspot.app import create_app as hubspot_app
-from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
-from sims.serve import BackgroundServer, serve_in_thread
+from sims.hubspot.config import DEMO_TOKEN
+from sims.serve import BackgroundServer
+from tests.sync.two_sims import Sims, both_sims, connected
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 CLOCK = Clock(now=lambda: NOW, today=lambda: date(2026, 11, 30))
@@ -48,13 +45,9 @@ PRIMARY = [
 
 
 @pytest.fixture(scope="module")
-def sims() -> Iterator[tuple[BackgroundServer, BackgroundServer]]:
-    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
-    with (
-        serve_in_thread(accredo_app(SimConfig(seed=3, customers=3))) as accredo,
-        serve_in_thread(hubspot_app(hubspot)) as hub,
-    ):
-        yield accredo, hub
+def sims() -> Iterator[Sims]:
+    with both_sims(seed=3) as running:
+        yield running
 
 
 @dataclass
@@ -109,39 +102,19 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(
-    sims: tuple[BackgroundServer, BackgroundServer], tmp_path: Path
-) -> AsyncIterator[Rig]:
-    accredo_sim, hubspot_sim = sims
-    for sim in sims:
-        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    async with (
-        AccredoClient(
-            f"{accredo_sim.url}/saturn",
-            "DEMO",
-            "accredo-hubspot-demo",
-            "SYNC",
-            "sync-demo-password",
-        ) as accredo,
-        HubSpotClient(DEMO_TOKEN, base_url=hubspot_sim.url) as hubspot,
-        AsyncStateStore(store) as offloaded,
-    ):
-        code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=3)]
-        company = httpx.post(
-            f"{hubspot_sim.url}/_sim/objects/companies", json={"properties": {"name": code}}
-        ).json()["id"]
-        store.put_links("company", {code: company})
-        inbound = ContactToAccredoSpec(accredo, accredo, hubspot, offloaded, CONFIG)
-        outbound = ContactToHubSpotSpec(accredo, hubspot, offloaded, CONFIG)
+async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with connected(sims, tmp_path) as on:
+        company = on.link_company(on.code)
+        inbound = ContactToAccredoSpec(on.accredo, on.accredo, on.hubspot, on.offloaded, CONFIG)
+        outbound = ContactToHubSpotSpec(on.accredo, on.hubspot, on.offloaded, CONFIG)
         yield Rig(
-            accredo_sim,
-            hubspot_sim,
-            accredo,
-            store,
-            Pipeline(inbound, offloaded, CLOCK),
-            Pipeline(outbound, offloaded, CLOCK),
-            code,
+            sims.accredo,
+            sims.hubspot,
+            on.accredo,
+            on.store,
+            Pipeline(inbound, on.offloaded, CLOCK),
+            Pipeline(outbound, on.offloaded, CLOCK),
+            on.code,
             company,
         )
 

@@ -14,40 +14,22 @@ from typing import Any
 import httpx
 import pytest
 
-from accredo_hubspot.accredo import AccredoClient
-from accredo_hubspot.hubspot.client import HubSpotClient
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import parse_config
-from accredo_hubspot.store import AsyncStateStore, StateStore, schema
+from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.deals_won import DealWonSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
-from sims.accredo.app import create_app as accredo_app
-from sims.accredo.config import SimConfig
-from sims.hubspot.app import create_app as hubspot_app
-from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
-from sims.serve import BackgroundServer, serve_in_thread
+from tests.sync.two_sims import Sims, both_sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config("", "test")
 AROHA = "41629780"  # a default owner of the HubSpot simulator (Aroha, aroha.sales@...)
 
 
-@dataclass
-class Sims:
-    accredo: BackgroundServer
-    hubspot: BackgroundServer
-    accredo_app: Any
-
-
 @pytest.fixture(scope="module")
 def sims() -> Iterator[Sims]:
-    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
-    app = accredo_app(SimConfig(seed=4, customers=3))
-    with (
-        serve_in_thread(app) as accredo,
-        serve_in_thread(hubspot_app(hubspot)) as hub,
-    ):
-        yield Sims(accredo, hub, app)
+    with both_sims() as running:
+        yield running
 
 
 @dataclass
@@ -95,32 +77,10 @@ class Rig:
 
 @pytest.fixture
 async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
-    accredo_sim, hubspot_sim = sims.accredo, sims.hubspot
-    for sim in (accredo_sim, hubspot_sim):
-        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    async with (
-        AccredoClient(
-            f"{accredo_sim.url}/saturn",
-            "DEMO",
-            "accredo-hubspot-demo",
-            "SYNC",
-            "sync-demo-password",
-        ) as accredo,
-        HubSpotClient(DEMO_TOKEN, base_url=hubspot_sim.url) as hubspot,
-        AsyncStateStore(store) as offloaded,
-    ):
-        code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=3)]
-        answer = httpx.post(
-            f"{hubspot_sim.url}/_sim/objects/companies",
-            json={"properties": {"name": "Harbour Freight"}},
-        )
-        answer.raise_for_status()
-        company = answer.json()["id"]
-        store.put_links("company", {code: company})
-        spec = DealWonSpec(accredo, hubspot, offloaded, CONFIG)
-        yield Rig(sims, store, Pipeline(spec, offloaded, CLOCK), code, company)
-    store.close()
+    async with connected(sims, tmp_path) as on:
+        company = on.link_company("Harbour Freight")
+        spec = DealWonSpec(on.accredo, on.hubspot, on.offloaded, CONFIG)
+        yield Rig(sims, on.store, Pipeline(spec, on.offloaded, CLOCK), on.code, company)
 
 
 async def test_a_won_deal_leaves_one_memo_on_the_debtor(rig: Rig) -> None:

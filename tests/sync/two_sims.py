@@ -1,0 +1,84 @@
+"""Both simulators for the specs' tests of the HubSpot-to-Accredo side: served once per module
+(``both_sims``), put back to their seed and connected to for each test (``connected``), with a
+linked debtor ready when asked (``Connected.link_company``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from accredo_hubspot.accredo import AccredoClient
+from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.store import AsyncStateStore, StateStore
+from sims.accredo.app import create_app as accredo_app
+from sims.accredo.config import SimConfig
+from sims.hubspot.app import create_app as hubspot_app
+from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
+from sims.serve import BackgroundServer, serve_in_thread
+
+
+@dataclass
+class Sims:
+    accredo: BackgroundServer
+    hubspot: BackgroundServer
+    accredo_app: Any  # the Accredo simulator's app, for reading its tables directly
+
+
+@contextmanager
+def both_sims(*, seed: int = 4, customers: int = 3) -> Iterator[Sims]:
+    """The two simulators on loopback, HubSpot's rate limits and search lag off."""
+    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
+    app = accredo_app(SimConfig(seed=seed, customers=customers))
+    with serve_in_thread(app) as accredo, serve_in_thread(hubspot_app(hubspot)) as hub:
+        yield Sims(accredo, hub, app)
+
+
+@dataclass
+class Connected:
+    """Clients of both simulators and a fresh state store on disk."""
+
+    sims: Sims
+    accredo: AccredoClient
+    hubspot: HubSpotClient
+    store: StateStore
+    offloaded: AsyncStateStore
+    code: str  # the first debtor of the seed
+
+    def link_company(self, name: str) -> str:
+        """A HubSpot user's company named ``name``, linked to ``code``; its id."""
+        answer = httpx.post(
+            f"{self.sims.hubspot.url}/_sim/objects/companies", json={"properties": {"name": name}}
+        )
+        answer.raise_for_status()
+        company_id: str = answer.json()["id"]
+        self.store.put_links("company", {self.code: company_id})
+        return company_id
+
+
+@asynccontextmanager
+async def connected(sims: Sims, tmp_path: Path) -> AsyncIterator[Connected]:
+    """Both simulators back to their seed, and connected to."""
+    for sim in (sims.accredo, sims.hubspot):
+        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        async with (
+            AccredoClient(
+                f"{sims.accredo.url}/saturn",
+                "DEMO",
+                "accredo-hubspot-demo",
+                "SYNC",
+                "sync-demo-password",
+            ) as accredo,
+            HubSpotClient(DEMO_TOKEN, base_url=sims.hubspot.url) as hubspot,
+            AsyncStateStore(store) as offloaded,
+        ):
+            code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=3)]
+            yield Connected(sims, accredo, hubspot, store, offloaded, code)
+    finally:
+        store.close()
