@@ -46,7 +46,7 @@ def accredo_deletes(site: Site) -> int:
 
 
 def contact_state(database: Path) -> tuple[dict[str, str], list[str], list[str]]:
-    """The contact links (key -> id), shadow texts and unpacked audit changes, as stored."""
+    """The contact links (key -> id), unpacked shadows and audit changes, as stored."""
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as conn:
@@ -60,7 +60,7 @@ def contact_state(database: Path) -> tuple[dict[str, str], list[str], list[str]]
             packed = conn.execute(select(audit.changes).where(audit.record_type == "contact"))
             return (
                 {key: hubspot_id for key, hubspot_id in linked},
-                [text for (text,) in texts],
+                [zlib.decompress(blob).decode() for (blob,) in texts],
                 [zlib.decompress(blob).decode() for (blob,) in packed],
             )
     finally:

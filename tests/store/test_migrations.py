@@ -4,8 +4,10 @@ schema the code declares."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.store import SchemaTooNewError, StateStore, StoreError
+from accredo_hubspot.store import SchemaTooNewError, Side, StateStore, StoreError
 from accredo_hubspot.store import schema as tables
 from accredo_hubspot.store.engine import create_store_engine
 from accredo_hubspot.store.migrations import (
@@ -82,6 +84,67 @@ def test_the_migrated_schema_is_the_declared_schema(store_url: str, path: str) -
         engine.dispose()
     assert differences == []
     assert version == PAST_V1_VERSION  # the release before Alembic refuses this database
+
+
+SIDES: tuple[Side, ...] = ("hubspot", "accredo")
+#: Shadow values as a release before revision 0004 wrote them (JSON text): awkward text, and
+#: enough records of several sides and types to take more than one of the revision's pages.
+JSON_SHADOWS = {
+    ("hubspot", "company", "ACME"): {
+        "name": 'Acme "Tools" Ltd',
+        "notes": "back\\slash, {braces}\nnew line",
+        "city": "Whakatāne ✓",
+        "fax": "",
+    },
+    ("accredo", "company", "ACME"): {"Z_Industry": "NULL"},
+    **{
+        (side, kind, f"K{n:05}"): {"p": str(n), "q": "x" * (n % 7)}
+        for n in range(2_100)
+        for side, kind in [(("hubspot", "accredo")[n % 2], ("company", "contact")[n % 3 % 2])]
+    },
+}
+
+
+def test_revision_0004_packs_json_shadows_keeping_every_value(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    try:
+        migrate(engine, target="0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO shadows (side, record_type, record_key, shadow, synced_at) "
+                    "VALUES (:side, :kind, :key, :shadow, '2026-03-01 09:30:00')"
+                ),
+                [
+                    {
+                        "side": side,
+                        "kind": kind,
+                        "key": key,
+                        "shadow": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
+                    }
+                    for (side, kind, key), values in JSON_SHADOWS.items()
+                ],
+            )
+    finally:
+        engine.dispose()
+    with StateStore.open(store_url) as store:
+        assert store.revision == HEAD
+        read = {
+            (side, kind, key): values
+            for side in SIDES
+            for kind in ("company", "contact")
+            for key, values in store.get_shadows(side, kind).items()
+        }
+        assert read == JSON_SHADOWS
+        store.put_shadows("hubspot", "company", {"ACME": {"fax": "09 555 0100"}})
+        assert store.get_shadows("hubspot", "company", ["ACME"])["ACME"] == {
+            **JSON_SHADOWS[("hubspot", "company", "ACME")],
+            "fax": "09 555 0100",
+        }
+        with store.engine.connect() as conn:
+            stored = conn.execute(select(tables.shadows.c.shadow)).scalars().all()
+    assert len(stored) == len(JSON_SHADOWS)
+    assert len({zlib.decompress(packed) for packed in stored}) > 1  # stored compressed
 
 
 def test_reopening_migrates_nothing_and_keeps_the_data(store_url: str) -> None:

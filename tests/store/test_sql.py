@@ -15,34 +15,25 @@ from accredo_hubspot.store.sql import chunked, insert_columns, insert_many, upse
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-SHADOW_KEYS = ["side", "record_type", "record_key"]
+def _feed_state(name: str, value: str) -> dict[str, object]:
+    return {"name": name, "state": value, "updated_at": AT}
 
 
-def _shadow(code: str, value: str) -> dict[str, object]:
-    return {
-        "side": "hubspot",
-        "record_type": "company",
-        "record_key": code,
-        "shadow": value,
-        "synced_at": AT,
-    }
-
-
-def _shadows(store: StateStore) -> dict[str, str]:
-    table = tables.shadows
+def _feed_states(store: StateStore) -> dict[str, str]:
+    table = tables.feed_states
     with store.engine.connect() as conn:
-        return dict(conn.execute(select(table.c.record_key, table.c.shadow)).all())
+        return dict(conn.execute(select(table.c.name, table.c.state)).all())
 
 
 def test_upsert_one_row_many_rows_and_repeated_keys(store: StateStore) -> None:
     def run(rows: list[dict[str, object]]) -> None:
         with store.engine.begin() as conn:
-            upsert(conn, tables.shadows, rows, keys=SHADOW_KEYS, update=["shadow"])
+            upsert(conn, tables.feed_states, rows, keys=["name"], update=["state"])
 
-    run([_shadow("A", "1")])
-    run([_shadow("A", "2"), _shadow("B", "1"), _shadow("B", "3")])  # last repeat wins
+    run([_feed_state("A", "1")])
+    run([_feed_state("A", "2"), _feed_state("B", "1"), _feed_state("B", "3")])  # last wins
     run([])
-    assert _shadows(store) == {"A": "2", "B": "3"}
+    assert _feed_states(store) == {"A": "2", "B": "3"}
 
 
 def test_upsert_without_updates_keeps_the_first_value(store: StateStore) -> None:
@@ -76,17 +67,15 @@ def test_chunked() -> None:
 
 def test_insert_columns_stores_the_same_rows_as_insert_many(store: StateStore) -> None:
     columns: dict[str, list[object]] = {
-        "side": ["hubspot"] * 3,
-        "record_type": ["company"] * 3,
-        "record_key": ["A", "B", "C"],
-        "shadow": ['{"p":"1"}', '{"p":"2"}', '{"p":"3"}'],
-        "synced_at": [AT, AT, AT],
+        "name": ["A", "B", "C"],
+        "state": ['{"p":"1"}', '{"p":"2"}', '{"p":"3"}'],
+        "updated_at": [AT, AT, AT],
     }
     with store.engine.begin() as conn:
-        insert_columns(conn, tables.shadows, columns)
-        insert_columns(conn, tables.shadows, {name: [] for name in columns})
-    assert _shadows(store) == {"A": '{"p":"1"}', "B": '{"p":"2"}', "C": '{"p":"3"}'}
-    assert store.get_shadows("hubspot", "company", ["B"]) == {"B": {"p": "2"}}
+        insert_columns(conn, tables.feed_states, columns)
+        insert_columns(conn, tables.feed_states, {name: [] for name in columns})
+    assert _feed_states(store) == {"A": '{"p":"1"}', "B": '{"p":"2"}', "C": '{"p":"3"}'}
+    assert store.get_feed_state("B") == {"p": "2"}
 
 
 def test_insert_columns_refuses_columns_of_different_lengths(store: StateStore) -> None:
@@ -100,10 +89,10 @@ AWKWARD = ['{"p":"a \\"quoted\\" value"}', "back\\slash", "{braces},commas", "",
 def test_bulk_rows_keep_every_character(store: StateStore) -> None:
     """Many rows go as one array per column (binary on PostgreSQL): quotes, backslashes,
     braces, commas, empty text, the word NULL and non-ASCII text come back as written."""
-    rows = [_shadow(f"K{n}", value) for n, value in enumerate(AWKWARD)]
+    rows = [_feed_state(f"K{n}", value) for n, value in enumerate(AWKWARD)]
     with store.engine.begin() as conn:
-        upsert(conn, tables.shadows, rows, keys=SHADOW_KEYS, update=["shadow"])
-    assert _shadows(store) == {f"K{n}": value for n, value in enumerate(AWKWARD)}
+        upsert(conn, tables.feed_states, rows, keys=["name"], update=["state"])
+    assert _feed_states(store) == {f"K{n}": value for n, value in enumerate(AWKWARD)}
     packed = [zlib.compress(value.encode()) for value in AWKWARD]
     row = {"at": AT, "side": "hubspot", "record_type": "company", "reason": "r"}
     with store.engine.begin() as conn:
