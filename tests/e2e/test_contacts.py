@@ -19,7 +19,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,18 @@ class Site:
     database: Path
     code: str  # a linked debtor
     company_id: str  # its company
+    runs: list[subprocess.Popen[bytes]] = field(default_factory=list)  # `run`, newest last
+    start_run: Callable[[], subprocess.Popen[bytes]] | None = None
+
+    def kill_run(self) -> None:
+        """SIGKILL the running `run` (no chance to finish or record anything)."""
+        self.runs[-1].kill()
+        self.runs[-1].wait(timeout=30)
+
+    def restart_run(self) -> None:
+        """Start `run` again, as a service manager would, and wait for its web app."""
+        assert self.start_run is not None
+        self.start_run()
 
     def accredo_contacts(self) -> list[dict[str, Any]]:
         """The debtor's contacts, as the Accredo simulator holds them."""
@@ -196,16 +208,26 @@ def running_site(tmp_path: Path, *, webhooks: bool, extra_config: str = "") -> I
             assert done.returncode == 0, done.stderr
         code, (company_id, _via) = sorted(links_with_via(database).items())[0]
         log = (tmp_path / "run.log").open("wb")
-        process = subprocess.Popen(
-            [CLI, *args], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log
-        )
-        try:
+        site = Site(world, database, code, company_id)
+
+        def start() -> subprocess.Popen[bytes]:
+            process = subprocess.Popen(
+                [CLI, *args], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log
+            )
+            site.runs.append(process)
             wait_for(lambda: _healthy(listen), "run's web app")
-            yield Site(world, database, code, company_id)
-            assert process.poll() is None, (tmp_path / "run.log").read_text()
+            return process
+
+        site.start_run = start
+        try:
+            start()
+            yield site
+            assert site.runs[-1].poll() is None, (tmp_path / "run.log").read_text()
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            for process in site.runs:
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=30)
             log.close()
 
 

@@ -272,6 +272,20 @@ class AccredoClient:
         records = await self.fetch_by_keys("ARCustomer", "CustomerCode", wanted, expand=expand)
         return [ARCustomer.model_validate(r) for r in records]
 
+    async def customers_where(self, field: str, values: Sequence[str]) -> list[ARCustomer]:
+        """Debtors whose ``field`` (a custom ``Z_`` field, say) holds one of ``values``."""
+        records = await self.fetch_by_keys("ARCustomer", field, [v for v in values if v])
+        return [ARCustomer.model_validate(r) for r in records]
+
+    async def customer_codes_starting(self, prefix: str) -> set[str]:
+        """Every customer code that starts with ``prefix`` (upper case, §3.3)."""
+        records = self.iter_entities(
+            "ARCustomer",
+            filter=F("CustomerCode").startswith(prefix.strip().upper()),
+            select=["CustomerCode"],
+        )
+        return {str(r["CustomerCode"]).upper() async for r in records}
+
     async def get_contacts(self, contact_ids: Sequence[int]) -> list[ARContact]:
         """Current ``ARContact`` records for these ids (each with its eTag); ids with no
         contact are left out (§10.3)."""

@@ -69,6 +69,8 @@ CUSTOMER_FIELDS: Mapping[str, AccredoField] = {
     "StatementEmail": _f(120),
     "InvoiceEmail": _f(120),
     "WebAddress": _f(255),
+    "BusinessNo": _f(20),
+    "TaxNo": _f(20),
     "SalesPersonCode": _f(8),
     "SalesAreaCode": _f(8),
     "Category1": _f(8),

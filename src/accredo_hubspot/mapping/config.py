@@ -21,12 +21,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.errors import ConfigError
-from accredo_hubspot.mapping.accredo_fields import CONTACT_FIELDS
+from accredo_hubspot.mapping.accredo_fields import CONTACT_FIELDS, CUSTOMER_FIELDS
 from accredo_hubspot.mapping.properties import (
     CUSTOMER_CODE_PROPERTY,
     DEFAULT_NZBN_PROPERTY,
     SYNCED_AT_PROPERTY,
     property_by_name,
+)
+from accredo_hubspot.mapping.provision import (
+    CODE_SOURCES,
+    CONTACT_EMAIL,
+    CUSTOMER_CODE_MAX,
+    CUSTOMER_CODE_MIN,
+    CUSTOMER_TYPES,
+    DEFAULT_FIELDS,
+    DEFAULT_SKIP_WORDS,
+    DEFAULT_TYPE_BY_SOURCE,
+    CodeRule,
 )
 
 Master = Literal["accredo", "hubspot"]
@@ -73,6 +84,10 @@ ACCREDO_CUSTOMER_FIELDS = frozenset(
         "TotalDaysToPay", "CreatedDate", "ModifiedDate",
     }
 )  # fmt: skip
+#: The debtor fields a provisioned debtor takes from its company (``[provision.fields]``).
+PROVISION_FIELDS = frozenset(CUSTOMER_FIELDS) - {
+    "SalesPersonCode",  # the owner's, once linked (transform "owner")
+}
 #: Written by the connector itself; a rule for them would fight the connector.
 MANAGED_PROPERTIES = frozenset({CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY})
 NZBN_PLACEHOLDER = "{nzbn_property}"
@@ -139,6 +154,31 @@ class DocumentSettings:
 
 
 @dataclass(frozen=True)
+class ProvisionSettings:
+    """Debtors made from the companies of won deals (``[provision]``)."""
+
+    enabled: bool = True
+    code: CodeRule = dataclasses.field(
+        default_factory=lambda: CodeRule(skip_words=DEFAULT_SKIP_WORDS)
+    )
+    #: The debtor's custom field holding the HubSpot company id (looked up before any create).
+    hubspot_id_field: str = "Z_HubSpotID"
+    customer_group: str = ""  # "" leaves Accredo's default group
+    price_code: str = ""  # "" leaves the group's
+    payment_unit: str = ""  # "" leaves the group's terms
+    payment_count: int = 0
+    payment_day_of_month: int = 0
+    customer_type: str = "N"
+    #: The company's original source (``hs_analytics_source``) -> ``CustomerType``.
+    customer_type_by_source: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_TYPE_BY_SOURCE)
+    )
+    #: HubSpot company property (or ``contact.email``) -> ARCustomer field.
+    fields: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(DEFAULT_FIELDS))
+    truncate: bool = True  # cut a value too long for its Accredo field
+
+
+@dataclass(frozen=True)
 class MappingConfig:
     source: str
     nzbn_property: str
@@ -152,6 +192,7 @@ class MappingConfig:
     #: ``[owners.sales_persons]``: owner e-mail (lower case) -> SalesPersonCode, before the
     #: match of an owner's e-mail with ``ARSalesPerson.EmailAddress``.
     sales_person_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    provision: ProvisionSettings = ProvisionSettings()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -291,6 +332,7 @@ class _Parser:
                 "company_fields",
                 "contact_fields",
                 "owners",
+                "provision",
             },
         )
         nzbn_property = self.string(data, "nzbn_property", "nzbn_property", DEFAULT_NZBN_PROPERTY)
@@ -315,7 +357,104 @@ class _Parser:
             contact_fields=self.contact_rules(data.get("contact_fields", [])),
             documents=self.documents(self.table(data, "documents")),
             sales_person_overrides=self.owners(self.table(data, "owners")),
+            provision=self.provision(self.table(data, "provision"), nzbn_property),
         )
+
+    def provision(self, table: Mapping[str, Any], nzbn_property: str) -> ProvisionSettings:
+        """``[provision]``: how a won deal's unlinked company becomes a debtor."""
+        names = {
+            "enabled", "code_from", "code_length", "code_prefix", "code_skip_words",
+            "hubspot_id_field", "customer_group", "price_code", "payment_unit",
+            "payment_count", "payment_day_of_month", "customer_type",
+            "customer_type_by_source", "fields", "truncate",
+        }  # fmt: skip
+        self.keys(table, "[provision]", names)
+        d = ProvisionSettings()
+        length = self.integer(
+            table, "code_length", "provision.code_length", 8, CUSTOMER_CODE_MIN, CUSTOMER_CODE_MAX
+        )
+        assert length is not None
+        prefix = self.code(table, "code_prefix", "provision.code_prefix", length - 2)
+        words = table.get("code_skip_words", sorted(DEFAULT_SKIP_WORDS))
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise self.fail("provision.code_skip_words", 'expected a list of words like "LTD"')
+        rule = CodeRule(
+            cast(Any, self.choice(table, "code_from", "provision", CODE_SOURCES, "name")),
+            length,
+            prefix,
+            frozenset(w.strip().upper() for w in words),
+        )
+        field_name = self.string(
+            table, "hubspot_id_field", "provision.hubspot_id_field", d.hubspot_id_field
+        )
+        if not field_name.startswith("Z_"):
+            raise self.fail(
+                "provision.hubspot_id_field", "expected a custom ARCustomer field starting Z_"
+            )
+        unit = self.choice(table, "payment_unit", "provision", ("", "P", "M", "W", "D"), "")
+        count_ = self.integer(table, "payment_count", "provision.payment_count", 0, 0, 999)
+        day = self.integer(
+            table, "payment_day_of_month", "provision.payment_day_of_month", 0, 0, 31
+        )
+        return ProvisionSettings(
+            enabled=self.boolean(table, "enabled", "provision.enabled", default=True),
+            code=rule,
+            hubspot_id_field=field_name,
+            customer_group=self.code(table, "customer_group", "provision.customer_group", 8),
+            price_code=self.code(table, "price_code", "provision.price_code", 8),
+            payment_unit=unit,
+            payment_count=count_ or 0,
+            payment_day_of_month=day or 0,
+            customer_type=self.choice(table, "customer_type", "provision", CUSTOMER_TYPES, "N"),
+            customer_type_by_source=self.type_by_source(
+                table.get("customer_type_by_source", DEFAULT_TYPE_BY_SOURCE)
+            ),
+            fields=self.provision_fields(table.get("fields", DEFAULT_FIELDS), nzbn_property),
+            truncate=self.boolean(table, "truncate", "provision.truncate", default=True),
+        )
+
+    def code(self, table: Mapping[str, Any], key: str, where: str, max_length: int) -> str:
+        """An optional Accredo code (``A-Z0-9``, upper case, at most ``max_length``)."""
+        value = table.get(key, "")
+        if not isinstance(value, str) or not re.fullmatch(
+            rf"[A-Za-z0-9]{{0,{max_length}}}", value.strip()
+        ):
+            raise self.fail(
+                where, f"expected letters and digits, at most {max_length}, got {value!r}"
+            )
+        return value.strip().upper()
+
+    def type_by_source(self, value: object) -> dict[str, str]:
+        where = "provision.customer_type_by_source"
+        if not isinstance(value, dict):
+            raise self.fail(where, 'expected a table of SOURCE = "P"')
+        out: dict[str, str] = {}
+        for source, kind in value.items():
+            if kind not in CUSTOMER_TYPES:
+                raise self.fail(f"{where}.{source}", f"expected one of {', '.join(CUSTOMER_TYPES)}")
+            out[source.strip().upper()] = kind
+        return out
+
+    def provision_fields(self, value: object, nzbn_property: str) -> dict[str, str]:
+        """``[provision.fields]``: company property -> ARCustomer text field, each once."""
+        where = "provision.fields"
+        if not isinstance(value, dict):
+            raise self.fail(where, 'expected a table of property = "ARCustomer field"')
+        out: dict[str, str] = {}
+        for prop, target in value.items():
+            prop = nzbn_property if prop == NZBN_PLACEHOLDER else prop
+            if prop != CONTACT_EMAIL:
+                self.property_name(prop, f"{where}.{prop}")
+            if target not in PROVISION_FIELDS:
+                raise self.fail(
+                    f"{where}.{prop}",
+                    f"unknown ARCustomer text field {target!r}; expected one of "
+                    f"{', '.join(sorted(PROVISION_FIELDS))}",
+                )
+            if target in out.values():
+                raise self.fail(f"{where}.{prop}", f"{target} is filled by another property")
+            out[prop] = target
+        return out
 
     def owners(self, table: Mapping[str, Any]) -> dict[str, str]:
         """``[owners]``: ``sales_persons`` maps an owner's e-mail to a SalesPersonCode."""
@@ -378,8 +517,10 @@ class _Parser:
             )
         return tuple(rules)
 
-    def boolean(self, table: Mapping[str, Any], key: str, where: str) -> bool:
-        value = table.get(key, False)
+    def boolean(
+        self, table: Mapping[str, Any], key: str, where: str, *, default: bool = False
+    ) -> bool:
+        value = table.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(where, f"expected true or false, got {value!r}")
         return value

@@ -29,6 +29,7 @@ from accredo_hubspot.sync.matcher import (
     MatchResult,
     company_keys,
     match_all,
+    named_company,
     normalise_code,
 )
 from accredo_hubspot.sync.pipeline import Clock
@@ -229,7 +230,8 @@ class CompanySpec:
         # every stored link (read only when someone is unlinked, which is rare once running).
         claims = await self._store.get_links(COMPANY_RECORD) if unlinked else links
         targets = []
-        for match in match_all(customers, index, claims):
+        id_field = self._config.provision.hubspot_id_field
+        for match in match_all(customers, index, claims, id_field):
             company = found.get(match.company_id or "")
             targets.append(target_of(match, company if match.via != "link" else None))
         return targets
@@ -253,7 +255,9 @@ class CompanySpec:
     async def _find_companies(self, customers: Sequence[ARCustomer]) -> dict[str, dict[str, str]]:
         """Candidate companies for new debtors, by search; only their keys are kept."""
         generic = self._config.generic_email_domains
+        id_field = self._config.provision.hubspot_id_field
         keys = {
+            "hs_object_id": [n for c in customers if (n := named_company(c, id_field))],
             CUSTOMER_CODE_PROPERTY: [normalise_code(c.CustomerCode) for c in customers],
             self._config.nzbn_property: [n for c in customers if (n := business_number(c))],
             "domain": [d for c in customers if (d := debtor_domain(c, generic))],

@@ -6,7 +6,8 @@ probability 1, reference 10) whose primary company is linked to a debtor gets on
 (``sync.memo_text``). Once per deal: the memo is linked to the deal when written, and before
 any create the debtor's memos are searched for the deal's ``Reference``, so a crash between the
 POST and the store's commit, or a replayed event, never adds a second one. A deal won on a
-company linked to no debtor writes nothing here.
+company linked to no debtor has the company provisioned as a new debtor first
+(``sync.provision``, when ``[provision]`` is enabled), and its memo then goes on that debtor.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
 from accredo_hubspot.sync.memo_text import DEAL_PROPERTIES, memo_reference, memo_values
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet
 from accredo_hubspot.sync.ports import DealSource, HubSpotSource, MemoSink, OwnerSource
+from accredo_hubspot.sync.provision import Provisioner
 from accredo_hubspot.sync.records import NEW, Association, SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, accredo_write, apply_each
 from accredo_hubspot.tasks import gather
@@ -77,11 +79,14 @@ class DealWonSpec:
         hubspot: DealHubSpot,
         store: AsyncStateStore,
         config: MappingConfig,
+        provisioner: Provisioner | None = None,
     ) -> None:
+        """``provisioner`` makes a won deal's unlinked company a debtor (None: it is left)."""
         self._accredo = accredo
         self._hubspot = hubspot
         self._store = store
         self._config = config
+        self._provisioner = provisioner
         self._won: dict[tuple[str, str], bool] | None = None  # (pipeline, stage) -> won
         self._owners: dict[str, str] | None = None  # owner id -> "Name <email>"
         self.rules = RuleSet(
@@ -109,8 +114,9 @@ class DealWonSpec:
         ]
 
     async def match(self, records: Sequence[SourceRecord[HubSpotObject]]) -> list[Target]:
-        """A new memo on the primary company's debtor, unless the deal has one already
-        (linked, or found by its ``Reference`` after a crash)."""
+        """A new memo on the primary company's debtor (provisioned first when the company has
+        none), unless the deal has one already (linked, or found by its ``Reference`` after a
+        crash)."""
         linked = await self._store.get_links_by_hubspot_id(DEAL_RECORD, [r.key for r in records])
         fresh = [r for r in records if r.key not in linked]
         companies = dict(
@@ -120,14 +126,16 @@ class DealWonSpec:
                 strict=True,
             )
         )
-        codes = await self._store.get_links_by_hubspot_id(
-            COMPANY_RECORD, sorted({c for c in companies.values() if c})
-        )
+        wanted = sorted({c for c in companies.values() if c})
+        codes = await self._store.get_links_by_hubspot_id(COMPANY_RECORD, wanted)
+        unlinked = [c for c in wanted if c not in codes]
+        if unlinked and self._provisioner is not None:
+            codes.update(await self._provisioner.provision(unlinked))
         targets = []
         for record in fresh:
             code = codes.get(companies[record.key] or "")
             if code is None:
-                continue  # no debtor (yet): provisioning's work, not a memo's
+                continue  # no debtor: not provisioned (turned off, or it failed: a dead letter)
             found = await self._accredo.memos_with_reference(code, memo_reference(record.key))
             if found:  # written before a crash: link it, write nothing
                 values = {k: str(v) for k, v in record.values.items()}

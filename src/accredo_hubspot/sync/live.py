@@ -60,6 +60,7 @@ from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.polling import PollIntervals, PollSchedule
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
+from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from accredo_hubspot.sync.reconcile import Reconcile
 from accredo_hubspot.sync.worker import (
     ACCREDO_POLL_LEASE,
@@ -191,7 +192,13 @@ class LiveSync:
             )
         self._deal_risk = DealRiskSpec(hubspot)
         self._deal_risk_pipeline = Pipeline(self._deal_risk, store, clock)
-        deals_won = DealWonSpec(accredo, hubspot, store, config)
+        followed = [d.record_type for d in self.drains if d.direction == TO_ACCREDO]
+        provisioner = (
+            Provisioner(ProvisionSpec(accredo, hubspot, store, config), store, clock, followed)
+            if config.provision.enabled
+            else None
+        )
+        deals_won = DealWonSpec(accredo, hubspot, store, config, provisioner)
         self.drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
         self._documents = tuple(documents)
         for document in self._documents:

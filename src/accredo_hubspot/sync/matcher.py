@@ -4,9 +4,11 @@ HubSpot's companies are listed once (in pages) into a ``CompanyIndex`` and match
 search is rate-limited, capped at 10,000 results and lags writes, which is how
 search-then-create connectors make duplicates (hubspot-api.md pitfalls 1-3).
 
-Order (DESIGN "Matching"): the stored link; the NZBN (``BusinessNo``), or the ABN for
-Australian debtors; the ``accredo_customer_code`` property; the e-mail domain, then the web
-domain (never a generic mail domain). A key held by two free companies is *ambiguous*:
+Order (DESIGN "Matching"): the stored link; the company the debtor names (the HubSpot company
+id a provisioned debtor carries in its custom field, ``[provision] hubspot_id_field``, when the
+debtor was read whole); the NZBN (``BusinessNo``), or the ABN for Australian debtors; the
+``accredo_customer_code`` property; the e-mail domain, then the web domain (never a generic
+mail domain). A key held by two free companies is *ambiguous*:
 reported, not linked, never merged. A company that already belongs to another debtor is no
 candidate at all: accounts of one business (branches sharing an NZBN or a domain) each get a
 company of their own, whatever order they arrive in.
@@ -31,7 +33,9 @@ from accredo_hubspot.mapping.identity import (
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
 from accredo_hubspot.mapping.transforms import normalise_abn, normalise_nzbn, web_domain
 
-Via = Literal["link", "nzbn", "abn", "code", "email_domain", "web_domain", "new", "ambiguous"]
+Via = Literal[
+    "link", "hubspot_id", "nzbn", "abn", "code", "email_domain", "web_domain", "new", "ambiguous"
+]
 
 #: Company properties the index reads (besides the configurable NZBN property).
 DOMAIN_PROPERTIES = ("domain", "website")
@@ -70,6 +74,7 @@ class CompanyIndex:
     by_domain: Mapping[str, tuple[str, ...]]
     code_of: Mapping[str, str]  # company id -> the accredo_customer_code it already holds
     generic_domains: frozenset[str] = field(default_factory=frozenset)
+    known: frozenset[str] = field(default_factory=frozenset)  # every company id indexed
 
     @classmethod
     def build(
@@ -97,7 +102,14 @@ class CompanyIndex:
                 domain = web_domain(props.get(prop))
                 if domain is not None and not is_generic(domain, generic):
                     _add(domains, domain, company_id)
-        return cls(_freeze(numbers), _freeze(codes), _freeze(domains), code_of, generic)
+        return cls(
+            _freeze(numbers),
+            _freeze(codes),
+            _freeze(domains),
+            code_of,
+            generic,
+            frozenset(companies),
+        )
 
     def __len__(self) -> int:
         ids = {
@@ -159,8 +171,10 @@ def match_debtor(
     index: CompanyIndex,
     existing_link: str | None,
     claimed: Mapping[str, str] | None = None,
+    named: str | None = None,
 ) -> MatchResult:
-    """Find the company for ``customer``; a stored link always wins.
+    """Find the company for ``customer``; a stored link always wins, then the company it
+    ``named`` (its id on the debtor: one provisioned from it), when that company exists.
 
     ``claimed`` maps company ids to the debtor codes already linked to them (this run's and
     stored ones). A company that belongs to another debtor (linked to it, or holding its code)
@@ -172,6 +186,8 @@ def match_debtor(
         return MatchResult(code, existing_link, "link", (existing_link,))
     own = index.by_code.get(code, ())
     taken = claimed or {}
+    if named and named in index.known and taken.get(named, code) == code:
+        return MatchResult(code, named, "hubspot_id", (named,))
     for via, key in _lookups(customer, index, code):
         if key is None:
             continue
@@ -196,20 +212,33 @@ def match_debtor(
     return MatchResult(code, None, "new")
 
 
+def named_company(customer: ARCustomer, hubspot_id_field: str | None) -> str | None:
+    """The HubSpot company id the debtor carries in ``hubspot_id_field`` (if any)."""
+    if not hubspot_id_field:
+        return None
+    value = (customer.model_extra or {}).get(hubspot_id_field)
+    return str(value).strip() or None if value is not None else None
+
+
 def match_all(
-    customers: Iterable[ARCustomer], index: CompanyIndex, links: Mapping[str, str]
+    customers: Iterable[ARCustomer],
+    index: CompanyIndex,
+    links: Mapping[str, str],
+    hubspot_id_field: str | None = None,
 ) -> list[MatchResult]:
     """Match every debtor, never letting two debtors claim one company in a run.
 
     ``links`` maps customer codes to the company ids already stored. The first debtor to claim
-    a company keeps it; a later one is reported as ambiguous, naming the first.
+    a company keeps it; a later one is reported as ambiguous, naming the first. A debtor's
+    ``hubspot_id_field`` names its company (``match_debtor``).
     """
     normalised_links = {normalise_code(code): cid for code, cid in links.items()}
     claimed = {cid: code for code, cid in normalised_links.items()}
     results: list[MatchResult] = []
     for customer in customers:
         code = normalise_code(customer.CustomerCode)
-        result = match_debtor(customer, index, normalised_links.get(code), claimed)
+        named = named_company(customer, hubspot_id_field)
+        result = match_debtor(customer, index, normalised_links.get(code), claimed, named)
         company_id = result.company_id
         if company_id is not None:
             holder = claimed.setdefault(company_id, code)

@@ -111,7 +111,18 @@ class MemoSink(Protocol):
     async def create_memo(self, body: Mapping[str, Any]) -> ARMemo: ...
 
 
-class AccredoPort(AccredoSource, AccredoSink, SalesPersonSource, MemoSink, Protocol):
+class DebtorSink(Protocol):
+    """New debtors (a won deal's company): found by the company id they carry before any is
+    created, and given a code no debtor has."""
+
+    async def customers_where(self, field: str, values: Sequence[str]) -> list[ARCustomer]: ...
+
+    async def customer_codes_starting(self, prefix: str) -> set[str]: ...
+
+    async def create_customer(self, body: Mapping[str, Any]) -> ARCustomer: ...
+
+
+class AccredoPort(AccredoSource, AccredoSink, SalesPersonSource, MemoSink, DebtorSink, Protocol):
     """Accredo read and written (the live sync's two directions)."""
 
 

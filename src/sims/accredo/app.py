@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sims.accredo import ledger
 from sims.accredo.auth import GrantError
@@ -464,6 +464,8 @@ class FaultsAndStats:
                 }
             )
             return
+        if scope["method"] == "POST" and cfg.post_answer_delay_ms > 0:
+            send = _held_back(send, cfg.post_answer_delay_ms / 1000)
         await self.app(scope, receive, send)
 
     async def _error(
@@ -477,6 +479,17 @@ class FaultsAndStats:
         }[status]
         response = odata_error(status, code, message, headers=headers)
         await response(scope, receive, send)
+
+
+def _held_back(send: Send, delay_s: float) -> Send:
+    """``send`` that waits ``delay_s`` before the answer starts (the work already done)."""
+
+    async def held(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(delay_s)
+        await send(message)
+
+    return held
 
 
 def route_label(method: str, path: str) -> str:

@@ -55,6 +55,8 @@ class SimConfig:
     )
     # fault injection (reference 11 item 11), all off by default
     latency_ms: float = 0
+    #: a POST is carried out, then its answer held back this long (a slow or lost answer)
+    post_answer_delay_ms: float = 0
     error_rate: float = 0.0
     rate_limit_429_rate: float = 0.0
     drop_rate: float = 0.0

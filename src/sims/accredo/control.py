@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 FAULT_FIELDS: dict[str, type] = {
     "latency_ms": float,
+    "post_answer_delay_ms": float,
     "error_rate": float,
     "rate_limit_429_rate": float,
     "drop_rate": float,

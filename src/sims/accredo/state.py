@@ -129,14 +129,14 @@ class SimError(Exception):
         self.details = details or []
 
 
+def field_error(status: int, code: str, message: str, target: str) -> SimError:
+    """An error naming the property it is about (``target``, and a ``details`` entry)."""
+    details = [{"code": code, "message": message, "target": target}]
+    return SimError(status, code, message, target=target, details=details)
+
+
 def invalid(exc: ValidationFailed) -> SimError:
-    return SimError(
-        400,
-        "ValidationFailed",
-        exc.message,
-        target=exc.target or None,
-        details=[{"code": "ValidationFailed", "message": exc.message, "target": exc.target}],
-    )
+    return field_error(400, "ValidationFailed", exc.message, exc.target)
 
 
 def _now_time() -> str:
@@ -429,13 +429,7 @@ class SimState:
             return
         if value not in self.tables[table]:
             msg = f"{field_name} '{value}' does not exist."
-            raise SimError(
-                400,
-                "ValidationFailed",
-                msg,
-                target=field_name,
-                details=[{"code": "ValidationFailed", "message": msg, "target": field_name}],
-            )
+            raise field_error(400, "ValidationFailed", msg, field_name)
 
     def _check_refs(self, values: dict[str, Any]) -> None:
         for fname, table in (
@@ -725,7 +719,7 @@ class SimState:
         if not _CODE_RE.match(value):
             raise ValidationFailed(key, f"{key} may only use the characters A-Z and 0-9.")
         if value in self.tables[ent.name]:
-            raise SimError(409, "Conflict", f"{ent.name}('{value}') already exists.")
+            raise field_error(409, "Conflict", f"{ent.name}('{value}') already exists.", key)
         return value
 
     def _create_simple(self, entity: str, body: Any, user: str) -> Row:
@@ -753,7 +747,7 @@ class SimState:
                 "DeliveryAddress": self._sub_fields["ARCustomer.DeliveryAddress"],
             },
         )
-        if not values.get("CustomerName"):
+        if not str(values.get("CustomerName") or "").strip():
             raise ValidationFailed("CustomerName", "CustomerName is required.")
         if values.get("PrimaryContactID"):
             raise ValidationFailed(

@@ -223,6 +223,19 @@ COMPANY_TYPES = (
     ("Vendor", "VENDOR"),
     ("Other", "OTHER"),
 )
+#: A record's original source (``hs_analytics_source``), set by HubSpot's own tracking.
+ANALYTICS_SOURCES = (
+    ("Organic Search", "ORGANIC_SEARCH"),
+    ("Paid Search", "PAID_SEARCH"),
+    ("Email Marketing", "EMAIL_MARKETING"),
+    ("Organic Social", "SOCIAL_MEDIA"),
+    ("Referrals", "REFERRALS"),
+    ("Other Campaigns", "OTHER_CAMPAIGNS"),
+    ("Direct Traffic", "DIRECT_TRAFFIC"),
+    ("Offline Sources", "OFFLINE"),
+    ("Paid Social", "PAID_SOCIAL"),
+    ("AI Referrals", "AI_REFERRALS"),
+)
 DEAL_TYPES = (("New Business", "newbusiness"), ("Existing Business", "existingbusiness"))
 LEAD_STATUSES = (
     ("New", "NEW"),
@@ -317,6 +330,20 @@ def _common(group: str, created: str, modified: str) -> list[PropertyDef]:
     ]
 
 
+def _original_source(group: str) -> PropertyDef:
+    """Where a contact or company first came from (HubSpot's tracking sets it; read-only)."""
+    return _p(
+        "hs_analytics_source",
+        "Original Traffic Source",
+        "enumeration",
+        "select",
+        group,
+        read_only=True,
+        calculated=True,
+        opts=ANALYTICS_SOURCES,
+    )
+
+
 def _address(group: str) -> list[PropertyDef]:
     return [
         _p("phone", "Phone Number", "string", "phonenumber", group),
@@ -336,6 +363,7 @@ def default_properties(type_id: str) -> list[PropertyDef]:
         return [
             *_common(g, "createdate", "hs_lastmodifieddate"),
             *_address(g),
+            _original_source(g),
             _p("name", "Company name", "string", "text", g),
             _p("domain", "Company Domain Name", "string", "text", g),
             _p("website", "Website URL", "string", "text", g),
@@ -378,6 +406,7 @@ def default_properties(type_id: str) -> list[PropertyDef]:
         return [
             *_common(g, "createdate", "lastmodifieddate"),
             *_address(g),
+            _original_source(g),
             _p("email", "Email", "string", "text", g),
             _p("firstname", "First Name", "string", "text", g),
             _p("lastname", "Last Name", "string", "text", g),

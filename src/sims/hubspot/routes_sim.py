@@ -49,7 +49,12 @@ async def user_create(ctx: Ctx) -> Response:
     otype = portal.resolve_type(ctx.params["type"])
     body = await ctx.json_object()
     portal.current_source = ctx.sim.ui_source
-    changes = portal.prepare(otype, body.get("properties") or {}, None)
+    properties = body.get("properties") or {}
+    changes = portal.prepare(otype, properties, None)
+    source = body.get("analyticsSource")
+    if source is not None:  # a form intake: HubSpot's tracking sets the original source
+        tracked = {**properties, "hs_analytics_source": source}
+        changes = portal.prepare(otype, tracked, None, allow_read_only=True)
     links = inline_associations(portal, otype, body.get("associations") or [])
     record = portal.create(otype, changes, ctx.sim.ui_source)
     for to_tid, to_id, atype in links:  # a user creating a contact on a company's page

@@ -18,6 +18,7 @@ def set_faults(sim: Sim, **faults: float | int | None) -> None:
 def test_faults_are_off_by_default(sim: Sim) -> None:
     assert sim.http.get("/_sim/faults").json() == {
         "latency_ms": 0,
+        "post_answer_delay_ms": 0,
         "error_rate": 0,
         "rate_limit_429_rate": 0,
         "drop_rate": 0,
@@ -50,6 +51,14 @@ def test_requests_per_minute_limit(sim: Sim, api: httpx.Client) -> None:
     assert 429 in codes
     r = api.get("/ARSalesPerson")
     assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 60
+
+
+def test_a_held_back_post_answer_comes_after_the_work(sim: Sim, api: httpx.Client) -> None:
+    set_faults(sim, post_answer_delay_ms=5000)
+    with pytest.raises(httpx.ReadTimeout):  # the answer never came in time: lost, to us
+        api.post("/ARCustomer", json={"CustomerCode": "HELD", "CustomerName": "Held"}, timeout=0.5)
+    set_faults(sim, post_answer_delay_ms=0)
+    assert api.get("/ARCustomer('HELD')").status_code == 200  # the work was done
 
 
 def test_dropped_connections(sim: Sim, api: httpx.Client) -> None:

@@ -132,10 +132,17 @@ def test_post_customer_rules(api: httpx.Client) -> None:
     assert body["PaymentUnit"] == "M" and body["PaymentDayOfMonth"] == 20
     dup = api.post("/ARCustomer", json={"CustomerCode": "BOWEN", "CustomerName": "Again"})
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "Conflict"
+    assert dup.json()["error"]["target"] == "CustomerCode"
+    assert "already exists" in dup.json()["error"]["details"][0]["message"]
     for bad, field in (
         ({"CustomerName": "No code"}, "CustomerCode"),
         ({"CustomerCode": "O'BRIEN", "CustomerName": "x"}, "CustomerCode"),
+        ({"CustomerCode": "A" * 17, "CustomerName": "x"}, "CustomerCode"),
         ({"CustomerCode": "NONAME"}, "CustomerName"),
+        ({"CustomerCode": "BLANK", "CustomerName": "   "}, "CustomerName"),
+        ({"CustomerCode": "LONG", "CustomerName": "x" * 61}, "CustomerName"),
+        ({"CustomerCode": "KIND", "CustomerName": "x", "CustomerType": "X"}, "CustomerType"),
+        ({"CustomerCode": "ZED", "CustomerName": "x", "Z_HubSpotID": "9" * 21}, "Z_HubSpotID"),
         (
             {"CustomerCode": "GRP", "CustomerName": "x", "CustomerGroupCode": "NOPE"},
             "CustomerGroupCode",
@@ -143,6 +150,8 @@ def test_post_customer_rules(api: httpx.Client) -> None:
     ):
         r = api.post("/ARCustomer", json=bad)
         assert r.status_code == 400 and r.json()["error"]["target"] == field
+    sixteen = {"CustomerCode": "A" * 16, "CustomerName": "x" * 60, "Z_HubSpotID": "9" * 20}
+    assert api.post("/ARCustomer", json=sixteen).status_code == 200
 
 
 def test_contacts_primary_flag_and_names(api: httpx.Client) -> None:

@@ -234,3 +234,23 @@ def test_new_deals_and_contacts_carry_what_hubspot_requires(sim: Any) -> None:
     )
     unpiped = _create(sim, "deals", {"dealname": "d", "dealstage": "qualifiedtobuy"})
     assert [i["name"] for i in _items(unpiped)] == ["pipeline"]
+
+
+def test_original_source_is_hubspots_to_set(sim: Any) -> None:
+    refused = _create(sim, "companies", {"name": "c", "hs_analytics_source": "ORGANIC_SEARCH"})
+    assert [i["error"] for i in _items(refused)] == ["READ_ONLY_VALUE"]
+    intake = sim.http.post(
+        "/_sim/objects/companies",
+        json={"properties": {"name": "Form intake"}, "analyticsSource": "ORGANIC_SEARCH"},
+    )
+    assert intake.status_code == 201
+    read = sim.http.get(
+        f"/crm/v3/objects/companies/{intake.json()['id']}",
+        params={"properties": "hs_analytics_source"},
+    )
+    assert read.json()["properties"]["hs_analytics_source"] == "ORGANIC_SEARCH"
+    bad = sim.http.post(
+        "/_sim/objects/companies",
+        json={"properties": {"name": "x"}, "analyticsSource": "NEWSPAPER"},
+    )
+    assert bad.status_code == 400
