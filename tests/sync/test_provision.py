@@ -5,7 +5,7 @@ get two codes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from accredo_hubspot.accredo import AccredoClient
-from accredo_hubspot.hubspot.client import HubSpotClient
-from accredo_hubspot.store import AsyncStateStore, StateStore, schema
+from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from sims.hubspot.config import DEMO_TOKEN
-from tests.sync.test_deals_won import CLOCK, CONFIG, Sims, sims  # noqa: F401 (the fixture)
+from tests.sync.test_deals_won import CLOCK, CONFIG
+from tests.sync.two_sims import Sims, both_sims, connected
+
+
+@pytest.fixture(scope="module")
+def sims() -> Iterator[Sims]:
+    with both_sims() as running:
+        yield running
 
 
 @dataclass
@@ -54,24 +59,10 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:  # noqa: F811
-    for sim in (sims.accredo, sims.hubspot):
-        httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    async with (
-        AccredoClient(
-            f"{sims.accredo.url}/saturn",
-            "DEMO",
-            "accredo-hubspot-demo",
-            "SYNC",
-            "sync-demo-password",
-        ) as accredo,
-        HubSpotClient(DEMO_TOKEN, base_url=sims.hubspot.url) as hubspot,
-        AsyncStateStore(store) as offloaded,
-    ):
-        spec = ProvisionSpec(accredo, hubspot, offloaded, CONFIG)
-        yield Rig(sims, store, Provisioner(spec, offloaded, CLOCK))
-    store.close()
+async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with connected(sims, tmp_path) as both:
+        spec = ProvisionSpec(both.accredo, both.hubspot, both.offloaded, CONFIG)
+        yield Rig(sims, both.store, Provisioner(spec, both.offloaded, CLOCK))
 
 
 async def test_a_debtor_made_before_a_crash_is_linked_not_made_again(rig: Rig) -> None:
