@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from accredo_hubspot.hubspot.ratelimit import Bucket, RateLimiter
@@ -75,6 +76,22 @@ def test_the_clock_reads_dates_in_the_company_time_zone() -> None:
     _, pago_pago_today = clock_in("Pacific/Pago_Pago")  # UTC-11: always a day or more behind
     assert now.tzinfo is not None and now.utcoffset() == UTC.utcoffset(now)
     assert kiritimati_today > pago_pago_today  # type: ignore[operator]
+
+
+async def test_the_connectors_today_is_accredos_business_date(world: World, tmp_path: Path) -> None:
+    """Day counts follow Accredo's SystemDate (moved here ten days on), not the wall clock;
+    before the first read, the company's calendar date."""
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.accredo.url}/_sim/clock/advance", json={"days": 10}).raise_for_status()
+    try:
+        async with connect(world.settings(tmp_path / "state.db"), load_config(None)) as conn:
+            calendar = datetime.now(conn.config.tz).date()
+            assert conn.clock.today() == calendar  # not read yet
+            await conn.clock.refresh()
+            assert conn.clock.today() == await conn.accredo.system_date()
+            assert conn.clock.today() >= calendar + timedelta(days=9)  # a UTC-dated sim
+    finally:
+        httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
 
 
 def test_clients_never_show_their_secrets(world: World, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from accredo_hubspot.mapping.config import MappingConfig, SyncSettings
 from accredo_hubspot.metrics import Metrics
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Settings
 from accredo_hubspot.store import AsyncStateStore
+from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.web import HintReceiver, StatusSource, WebhookReceiver, create_app
 
@@ -59,16 +60,21 @@ if TYPE_CHECKING:
         return accredo, accredo, hubspot, hubspot, hubspot
 
 
-def company_clock(config: MappingConfig) -> Clock:
-    """Wall-clock time; ``today`` in the company's time zone (days overdue are NZ days)."""
+def company_clock(config: MappingConfig, accredo: AccredoClient | None = None) -> Clock:
+    """Wall-clock time; ``today`` is Accredo's business date (its ``SystemDate``) when
+    ``accredo`` is given, so day counts agree with Accredo's own aging, and the date in the
+    company's time zone until it is first read (or without ``accredo``)."""
 
     def now() -> datetime:
         return datetime.now(UTC)
 
-    def today() -> date:
+    def calendar_today() -> date:
         return datetime.now(config.tz).date()
 
-    return Clock(now=now, today=today)
+    if accredo is None:
+        return Clock(now=now, today=calendar_today)
+    business = BusinessDate(accredo.system_date, fallback=calendar_today)
+    return Clock(now=now, today=business.today, business_date=business)
 
 
 def accredo_client(settings: AccredoSettings, metrics: Metrics | None = None) -> AccredoClient:
@@ -120,7 +126,9 @@ async def connect(settings: Settings, config: MappingConfig) -> AsyncIterator[Co
             accredo_client(settings.require_accredo(), metrics) as accredo,
             hubspot_client(settings.require_hubspot(), config.sync, metrics) as hubspot,
         ):
-            yield Connector(accredo, hubspot, store, config, company_clock(config), metrics)
+            yield Connector(
+                accredo, hubspot, store, config, company_clock(config, accredo), metrics
+            )
     finally:
         await store.aclose()
 

@@ -21,7 +21,8 @@ from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
-from accredo_hubspot.sync.documents import BusinessDate, customer_key
+from accredo_hubspot.sync.business_date import BusinessDate
+from accredo_hubspot.sync.documents import customer_key
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec
 from accredo_hubspot.sync.live import LiveSync

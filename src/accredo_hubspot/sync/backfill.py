@@ -88,6 +88,7 @@ class Backfill:
         self._links: dict[str, str] = {}
 
     async def run(self, progress: Progress | None = None) -> BackfillReport:
+        await self._clock.refresh()  # day counts from Accredo's business date
         if not await self._store.get_cursors():
             # Live sync starts from here: anything that changes during the backfill is
             # picked up again by the change feed (re-reading current state is harmless).

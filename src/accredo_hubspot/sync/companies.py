@@ -205,6 +205,7 @@ class CompanySpec:
         return records
 
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[ARCustomer]]:
+        await self._clock.refresh()  # days overdue count from Accredo's business date
         async with task_group() as tasks:
             reading = tasks.create_task(self._accredo.get_customers(keys))
             transactions = await self._accredo.open_transactions(keys)

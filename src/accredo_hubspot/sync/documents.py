@@ -4,18 +4,16 @@ and the whole-ledger pass that brings every one across (``DocumentPass``).
 
 A custom object's ``objectTypeId`` and its association type to companies are the portal's own
 (reference hubspot-api.md section 7: read them from the schema and the v4 labels), so they are
-read once when the sync starts. "Today" for days overdue is Accredo's ``SystemDate``, read
-again when the last read is a minute old, so HubSpot agrees with Accredo's aging and follows
-its business date (not the wall clock) when someone moves it.
+read once when the sync starts. "Today" for days overdue is Accredo's business date
+(``sync.business_date``), so HubSpot agrees with Accredo's aging and follows it (not the wall
+clock) when someone moves it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
@@ -32,6 +30,7 @@ from accredo_hubspot.mapping.config import FieldRule, MappingConfig
 from accredo_hubspot.mapping.objects import INVOICE_OBJECT, SUMMARY_PROPERTIES
 from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore, Side
+from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.pipeline import Pipeline, SyncReport
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
@@ -42,8 +41,6 @@ from accredo_hubspot.tasks import gather, task_group
 log = structlog.get_logger(__name__)
 
 COMPANIES = "companies"
-#: Seconds a read of Accredo's business date is used for (issue 10: at least once a minute).
-BUSINESS_DATE_MAX_AGE_S = 60.0
 #: Queue keys naming a customer rather than one document (``customer_key``).
 CUSTOMER_PREFIX = "customer:"
 #: Chunks read ahead of the writers, and chunks being written at once (as the company
@@ -103,36 +100,6 @@ async def resolve_object(hubspot: DocumentSink, name: str) -> DocumentObject:
         f"HubSpot has no custom object {name}: run `accredo-hubspot setup` (custom objects "
         "need an Enterprise portal)"
     )
-
-
-class BusinessDate:
-    """Accredo's business date, read at most ``max_age_s`` ago."""
-
-    def __init__(
-        self,
-        read: Callable[[], Awaitable[date]],
-        max_age_s: float = BUSINESS_DATE_MAX_AGE_S,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._read = read
-        self._max_age_s = max_age_s
-        self._monotonic = monotonic
-        self._value: date | None = None
-        self._read_at = 0.0
-
-    async def refresh(self) -> date:
-        """The business date, read again if the last read is too old."""
-        now = self._monotonic()
-        if self._value is None or now - self._read_at >= self._max_age_s:
-            self._value = await self._read()
-            self._read_at = now
-        return self._value
-
-    def today(self) -> date:
-        """The last date read (``refresh`` first)."""
-        if self._value is None:
-            raise RuntimeError("BusinessDate.today() before refresh()")
-        return self._value
 
 
 async def documents_config(hubspot: DocumentSink, config: MappingConfig) -> MappingConfig:

@@ -51,7 +51,7 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
         spec: InvoiceSpec | None = None,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
-        self.spec = spec or InvoiceSpec(accredo, hubspot, store, config)
+        self.spec = spec or InvoiceSpec(accredo, hubspot, store, config, clock.business_date)
         super().__init__(self.spec.business_date, store, self.spec)
         self._accredo = accredo
         self.pipeline = Pipeline(self.spec, store, clock)

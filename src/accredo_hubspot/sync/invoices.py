@@ -17,7 +17,8 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.invoices import INVOICE_RULES, invoice_values
 from accredo_hubspot.mapping.objects import INVOICE_ID_PROPERTY, INVOICE_OBJECT
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.documents import BusinessDate, DocumentSink, DocumentSpec, split_keys
+from accredo_hubspot.sync.business_date import BusinessDate
+from accredo_hubspot.sync.documents import DocumentSink, DocumentSpec, split_keys
 from accredo_hubspot.sync.records import SourceRecord
 
 #: The state store's record type of an invoice (key: its TransactionID).

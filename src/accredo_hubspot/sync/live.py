@@ -558,8 +558,9 @@ class LiveSync:
         self._unrecorded_error = None
 
     async def _daily_refresh(self) -> None:
-        """Days overdue and credit status move with the calendar: once a day (company time),
-        queue every linked debtor so those values are recomputed."""
+        """Days overdue and credit status move with the calendar: once a day (Accredo's
+        business date), queue every linked debtor so those values are recomputed."""
+        await self._clock.refresh()
         today = self._clock.today().isoformat()
         last = await self._store.get_meta(DAILY_REFRESH_KEY)
         if last == today:

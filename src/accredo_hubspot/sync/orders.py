@@ -43,9 +43,9 @@ from accredo_hubspot.mapping.orders import (
 )
 from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
+from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.documents import (
-    BusinessDate,
     CompanyValuesSpec,
     DocumentPass,
     DocumentReport,
@@ -205,7 +205,8 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         *,
         chunk_orders: int = CHUNK_ORDERS,
     ) -> None:
-        self.window = OrderWindow(accredo, config, BusinessDate(accredo.system_date))
+        business_date = clock.business_date or BusinessDate(accredo.system_date)
+        self.window = OrderWindow(accredo, config, business_date)
         self.spec = (
             OrderSpec(self.window, hubspot, store, config)
             if config.documents.custom_objects

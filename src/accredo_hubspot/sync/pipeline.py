@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 import structlog
 
 from accredo_hubspot.store import SINGLE_WORKER, AsyncStateStore, AuditBatch, DeadLetter, Side
+from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.planner import Plans, RecordPlan, RuleSet, plan_records
 from accredo_hubspot.sync.records import SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, Failure, RecordSpec
@@ -63,10 +64,17 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class Clock:
-    """Where the sync reads time: ``today`` is the date in the company's time zone."""
+    """Where the sync reads time: ``today`` is the date day counts are made from (Accredo's
+    business date when ``business_date`` is given, which ``refresh`` keeps current)."""
 
     now: Callable[[], datetime]
     today: Callable[[], date]
+    business_date: BusinessDate | None = None
+
+    async def refresh(self) -> None:
+        """Read Accredo's business date again if the last read is a minute old."""
+        if self.business_date is not None:
+            await self.business_date.refresh()
 
 
 class Pipeline(Generic[T]):

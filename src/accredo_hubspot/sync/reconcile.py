@@ -72,6 +72,7 @@ class Reconcile:
             self._inward, self._inward_spec = Pipeline(inward, store, clock), inward
 
     async def run(self, *, repair: bool = False) -> ReconcileReport:
+        await self._clock.refresh()  # day counts from Accredo's business date
         report = ReconcileReport()
         links = await self._store.get_links(COMPANY_RECORD)
         companies = await self._linked_companies(set(links.values()))
