@@ -32,6 +32,7 @@ from rich.table import Table
 
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.demo_invoices import play_invoice
+from accredo_hubspot.demo_provision import play_provision
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.identity import debtor_nzbn, debtor_web_domain
@@ -54,6 +55,8 @@ DEMO_PASSWORD = "sync-demo-password"
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 START_TIMEOUT_S = 60.0
 VISIBLE_TIMEOUT_S = 15.0
+#: How often the demo's live sync searches HubSpot for its users' changes (no webhooks here).
+HUBSPOT_POLL_S = 1.0
 #: The distribution whose ``sim`` extra brings what only the simulators use.
 DISTRIBUTION = "accredo-hubspot"
 SIM_EXTRA = "sim"
@@ -302,7 +305,13 @@ async def _demo(
     invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
     stop = asyncio.Event()
     live = LiveSync(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents=documents
+        conn.accredo,
+        conn.hubspot,
+        conn.store,
+        conn.config,
+        conn.clock,
+        documents=documents,
+        hubspot_poll_s=HUBSPOT_POLL_S,
     )
     async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
         tasks.create_task(live.run(stop))
@@ -314,6 +323,7 @@ async def _demo(
             if invoices is not None:
                 code = sorted(await conn.store.get_links(COMPANY_RECORD))[0]
                 await play_invoice(console, conn, invoices, sims.accredo_url, http, code)
+            await play_provision(console, conn, sims.hubspot_url, http)
             if forever:
                 console.print(
                     "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
