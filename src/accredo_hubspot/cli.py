@@ -43,6 +43,7 @@ from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.contacts_rollout import ContactsQueued, queue_existing_contacts
 from accredo_hubspot.sync.document_syncs import document_syncs
 from accredo_hubspot.sync.documents import DocumentReport, documents_config
 from accredo_hubspot.sync.dryrun import Commit, plan_backfill
@@ -215,7 +216,9 @@ def backfill(config: ConfigOption = None) -> None:
     """Match and write every Accredo debtor to HubSpot (resumable; unchanged records send
     nothing)."""
 
-    async def go() -> tuple[BackfillReport, list[tuple[str, DocumentReport]]]:
+    async def go() -> tuple[
+        BackfillReport, list[tuple[str, DocumentReport]], ContactsQueued | None
+    ]:
         settings = load_settings()
         mapping = resolve_config(config)
         async with connect(settings, mapping) as conn:
@@ -249,13 +252,18 @@ def backfill(config: ConfigOption = None) -> None:
                             bar.update(task, completed=n, total=n)
 
                         done.append((document.name, await document.run(progress=counter)))
-                    return report, done
+                    contacts = None
+                    if conn.config.contact_fields:
+                        contacts = await queue_existing_contacts(
+                            conn.accredo, conn.hubspot, conn.store
+                        )
+                    return report, done, contacts
                 except BaseException:
                     bar.live.transient = True  # a failed backfill shows only why it failed
                     raise
 
     configure_logging()
-    report, documents = run_command(go)
+    report, documents, contacts = run_command(go)
     console.print(
         f"backfill: {report.debtors} debtors, {report.created} companies created, "
         f"{report.updated} updated ({report.linked} newly linked), {report.unchanged} "
@@ -271,6 +279,11 @@ def backfill(config: ConfigOption = None) -> None:
         )
         for line in done.failures[:10]:
             console.print(f"  dead letter: {line}", highlight=False)
+    if contacts is not None:
+        console.print(
+            f"contacts: {contacts.to_accredo} of the linked companies queued for Accredo, "
+            f"{contacts.to_hubspot} of the linked debtors for HubSpot (run brings them across)"
+        )
 
 
 @app.command()

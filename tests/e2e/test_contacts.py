@@ -173,9 +173,16 @@ def settle(site: Site) -> tuple[int, int]:
 
 
 @contextmanager
-def running_site(tmp_path: Path, *, webhooks: bool, extra_config: str = "") -> Iterator[Site]:
+def running_site(
+    tmp_path: Path,
+    *,
+    webhooks: bool,
+    extra_config: str = "",
+    before_backfill: Callable[[World], object] | None = None,
+) -> Iterator[Site]:
     """Set up, backfilled, and ``run`` running (with webhooks on, or HubSpot polled), with
-    ``extra_config`` added to the built-in configuration."""
+    ``extra_config`` added to the built-in configuration; ``before_backfill`` is what HubSpot's
+    users did after setup, before the backfill."""
     listen = f"127.0.0.1:{free_port()}"
     target = f"http://{listen}/webhooks/hubspot"
     text = default_config_text().replace("poll_interval_s = 1.0", "poll_interval_s = 0.2")
@@ -206,6 +213,8 @@ def running_site(tmp_path: Path, *, webhooks: bool, extra_config: str = "") -> I
         for command in (["setup"], ["backfill", "--config", str(config)]):
             done = run_cli(command, env, tmp_path)
             assert done.returncode == 0, done.stderr
+            if command == ["setup"] and before_backfill is not None:
+                before_backfill(world)
         code, (company_id, _via) = sorted(links_with_via(database).items())[0]
         log = (tmp_path / "run.log").open("wb")
         site = Site(world, database, code, company_id)
@@ -294,3 +303,48 @@ def test_a_contact_added_in_accredo_appears_once_in_hubspot_associated(site: Sit
     assert contact["properties"]["associatedcompanyid"] == site.company_id
     # One HubSpot create; nothing written back to Accredo (its values came from there).
     assert (hubspot_after, accredo_after) == (before[0] + 1, before[1])
+
+
+def test_contacts_either_side_held_at_rollout_reach_the_other_once(tmp_path: Path) -> None:
+    """Before the connector ran, a sales user put the debtor's company in HubSpot (its
+    customer code) with a contact; the backfill links it and queues that contact and the
+    debtor's own: the HubSpot contact becomes an ``ARContact`` and each Accredo contact a HubSpot
+    contact of the company, once."""
+    email = "tama.rewi@harbourfreight.co.nz"
+    held: dict[str, str] = {}
+
+    def sales_team(world: World) -> None:
+        code = world.accredo_app.state.sim.tables["ARCustomer"].keys[0]
+        company = world.user_creates_company({"name": "Harbour", "accredo_customer_code": code})
+        answer = httpx.post(
+            f"{world.hubspot.url}/_sim/objects/contacts",
+            json={
+                "properties": {"firstname": "Tama", "lastname": "Rewi", "email": email},
+                "associations": [
+                    {
+                        "to": {"id": company},
+                        "types": [
+                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
+                        ],
+                    }
+                ],
+            },
+        )
+        answer.raise_for_status()
+        held.update(code=code, company=company)
+
+    with running_site(tmp_path, webhooks=True, before_backfill=sales_team) as site:
+        assert links_with_via(site.database)[held["code"]][0] == held["company"]
+        site.code, site.company_id = held["code"], held["company"]
+        own = [c for c in site.accredo_contacts() if c.get("EmailAddress")]
+        assert own  # the seed gives every debtor a contact
+        wait_for(lambda: site.accredo_contact(email), "the HubSpot contact in Accredo")
+        emails = [contact["EmailAddress"] for contact in own]
+        wait_for(
+            lambda: all(site.hubspot_contacts(e) for e in emails), "the Accredo contacts in HubSpot"
+        )
+        settle(site)
+        for each in emails:
+            (found,) = site.hubspot_contacts(each)
+            assert found["properties"]["associatedcompanyid"] == site.company_id
+        assert len(site.hubspot_contacts(email)) == 1  # not copied back as a second contact

@@ -259,6 +259,14 @@ class AccredoClient:
         async for record in records:
             yield ARCustomer.model_validate(record)
 
+    async def iter_contacts(self) -> AsyncIterator[ARContact]:
+        """Every contact's id and customer code, in ``ContactID`` order, page by page."""
+        records = self.iter_entities(
+            "ARContact", select=["ContactID", "CustomerCode"], orderby=["ContactID"]
+        )
+        async for record in records:
+            yield ARContact.model_validate(record)
+
     async def get_customer(self, code: str, *, expand: Sequence[str] = ()) -> ARCustomer:
         """One debtor by code (upper-cased, §3.3), with its eTag."""
         record = await self.get_entity("ARCustomer", code.upper(), expand=expand)
