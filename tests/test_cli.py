@@ -161,16 +161,19 @@ def test_backfill_status_and_run_once(fresh: World, tmp_path: Path) -> None:
     database = tmp_path / "state.db"
     env = fresh.env(database)
     assert invoke(["setup"], env, tmp_path)[0] == 0
-    code, out, _ = invoke(["backfill"], env, tmp_path)
+    code, first, _ = invoke(["backfill"], env, tmp_path)
     assert code == 0
-    assert "backfill: 30 debtors, 30 companies created" in out
+    assert "backfill: 30 debtors, 30 companies created" in first
 
     code, out, _ = invoke(["status"], env, tmp_path)
     assert code == 0
     for label in ("linked debtors", "queue depth", "cursors", "dead letters", "last error"):
         assert label in out
     assert re.search(r"linked debtors\W+30\b", out), out
-    assert re.search(r"queue depth\W+0\b", out), out
+    # The debtors' contacts, queued for run to create in HubSpot (an empty portal has none).
+    queued = re.search(r"contacts: 0 of the linked companies queued for Accredo, (\d+) of", first)
+    assert queued is not None and int(queued.group(1)) > 0, first
+    assert re.search(rf"queue depth\W+{queued.group(1)}\b", out), out
     assert re.search(r"dead letters\W+0\b", out), out
     assert "ARDELTA" in out
     assert SECRET_PASSWORD not in out and SECRET_TOKEN not in out
@@ -321,6 +324,7 @@ def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Pa
         _wait_for(lambda: fresh.accredo_requests() > 0 and process.poll() is None)
         started = fresh.accredo_requests()
         _wait_for(lambda: fresh.accredo_requests() > started)  # it is polling
+        _wait_for(lambda: store_queue_empty(database))  # the contacts the backfill queued
         fresh.hubspot_faults(latency_ms=1500)
         hubspot_before = fresh.hubspot_stats()["requests"]
         fresh.post_transaction("invoices", code_, 321.09)
