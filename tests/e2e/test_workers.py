@@ -25,7 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from accredo_hubspot.mapping.config import default_config_text
+from accredo_hubspot.mapping.config import default_config_text, parse_config
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.store.models import TO_HUBSPOT
@@ -49,6 +49,9 @@ def site_config(tmp_path: Path) -> Path:
     text = default_config_text()
     text = re.sub(r"(?m)^worker_lease_s = .*$", f"worker_lease_s = {LEASE_S}", text)
     text = re.sub(r"(?m)^poll_interval_s = .*$", "poll_interval_s = 0.2", text)
+    # Debtors only: the backfill queues no contacts, and the queue holds the debtors alone.
+    text = re.sub(r"(?m)^\[\[contact_fields\]\]\n(?:\w+ = .*\n)*", "", text)
+    assert not parse_config(text, "site").contact_fields
     assert f"worker_lease_s = {LEASE_S}" in text
     path = tmp_path / "site.toml"
     path.write_text(text, encoding="utf-8")
