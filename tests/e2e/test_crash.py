@@ -28,13 +28,13 @@ from tests.narrow import known
 
 pytestmark = pytest.mark.slow
 
-DEBTORS = 2000
+DEBTORS = 500
 PRE_EXISTING = 4
 #: Slow HubSpot down enough that a kill lands between the first and the last batch.
 LATENCY_MS = 150
 KILL_DEADLINE_S = 60.0
-#: Debtors per Accredo page, which is also the backfill's unit of commit: several per run.
-PAGE_SIZE = 400
+#: Debtors per Accredo page, which is also the backfill's unit of commit: five per run.
+PAGE_SIZE = 100
 
 
 def small_pages(tmp_path: Path) -> Path:
