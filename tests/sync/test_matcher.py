@@ -37,6 +37,19 @@ def test_stored_link_wins() -> None:
     assert (result.company_id, result.via) == ("99", "link")
 
 
+def test_the_company_a_provisioned_debtor_names_comes_first() -> None:
+    idx = index(company("1", nzbn=NZBN_A), company("2"))
+    named = debtor(BusinessNo=NZBN_A, Z_HubSpotID="2")
+    (result,) = match_all([named], idx, {}, "Z_HubSpotID")
+    assert (result.company_id, result.via) == ("2", "hubspot_id")
+    (unread,) = match_all([named], idx, {})  # no id field configured: the usual keys
+    assert (unread.company_id, unread.via) == ("1", "nzbn")
+    gone = debtor(BusinessNo=NZBN_A, Z_HubSpotID="3")  # a company not found: the usual keys
+    assert match_all([gone], idx, {}, "Z_HubSpotID")[0].via == "nzbn"
+    (taken,) = match_all([named], idx, {"OTHER": "2"}, "Z_HubSpotID")  # another's company
+    assert (taken.company_id, taken.via) == ("1", "nzbn")
+
+
 def test_nzbn_match_normalises_both_sides() -> None:
     idx = index(company("1", nzbn="942 904 100 0014"), company("2"))
     result = match_debtor(debtor(BusinessNo=f" {NZBN_A} "), idx, None)

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from accredo_hubspot.store import StateStore, schema
+from accredo_hubspot.store import AsyncStateStore, StateStore, schema
+from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from sims.hubspot.config import DEMO_TOKEN
 from tests.sync.test_deals_won import CLOCK, CONFIG
@@ -30,6 +31,7 @@ def sims() -> Iterator[Sims]:
 class Rig:
     sims: Sims
     store: StateStore
+    offloaded: AsyncStateStore
     provisioner: Provisioner
 
     def company(self, name: str, **properties: str) -> str:
@@ -62,7 +64,7 @@ class Rig:
 async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
     async with connected(sims, tmp_path) as both:
         spec = ProvisionSpec(both.accredo, both.hubspot, both.offloaded, CONFIG)
-        yield Rig(sims, both.store, Provisioner(spec, both.offloaded, CLOCK))
+        yield Rig(sims, both.store, both.offloaded, Provisioner(spec, both.offloaded, CLOCK))
 
 
 async def test_a_debtor_made_before_a_crash_is_linked_not_made_again(rig: Rig) -> None:
@@ -106,3 +108,18 @@ async def test_two_companies_of_one_name_get_two_codes(rig: Rig) -> None:
     assert debtors["KEAKAYA2"]["Z_HubSpotID"] == first
     assert debtors["KEAKAYA3"]["CustomerName"] == "Kea Kayaks Limited"
     assert debtors["KEAKAYA2"]["CustomerType"] == "N"  # no original source: the default
+
+
+async def test_a_code_taken_after_it_was_chosen_is_chosen_again(rig: Rig) -> None:
+    company = rig.company("Weka Wines")
+    spec = rig.provisioner.spec
+    records = await spec.fetch([company])
+    (target,) = await spec.match(records)
+    (chosen,) = [a.to_id for a in target.associations]
+    assert chosen == "WEKAWINE"
+    rig.accredo_user_adds({"CustomerCode": chosen, "CustomerName": "Weka Wine Bar"})  # meanwhile
+    report = await Pipeline(spec, rig.offloaded, CLOCK).write(records, [target], reason="test")
+    assert (report.created, report.failed) == (1, 0)  # the 409 chose again
+    assert rig.debtors()["WEKAWIN2"]["Z_HubSpotID"] == company
+    assert rig.debtors()[chosen]["CustomerName"] == "Weka Wine Bar"
+    assert rig.store.get_links("company", ["WEKAWIN2"]) == {"WEKAWIN2": company}

@@ -3,9 +3,10 @@
 ``CompanyToAccredoSpec`` (side ``accredo``, key: the HubSpot company id) reads the properties
 the mapping masters in HubSpot (``master = "hubspot"`` in ``[[company_fields]]``) and PATCHes
 them onto the linked debtor with its eTag (an owner as its sales person: ``sync.owners``); a
-company linked to no debtor is not written (a closed-won deal provisions debtors: a later
-spec). Accredo's limits for the debtor's string fields are checked before sending. A debtor
-that changed while being written (412) is re-read and re-planned by the pipeline.
+company linked to no debtor is not written (a closed-won deal makes it one:
+``sync.provision``). Accredo's limits for the debtor's string fields are checked before
+sending. A debtor that changed while being written (412) is re-read and re-planned by the
+pipeline.
 """
 
 from __future__ import annotations
