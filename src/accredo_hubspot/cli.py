@@ -611,7 +611,7 @@ def run(
         typer.Option(
             "--busy-poll-for-s",
             help="How long after a change Accredo is polled at the busy pace ([sync] "
-            "busy_poll_for_s, default 30; 0: one pace).",
+            "busy_poll_for_s, default 10; 0: one pace).",
         ),
     ] = None,
 ) -> None:

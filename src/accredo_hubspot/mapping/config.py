@@ -134,7 +134,7 @@ def accredo_rule(name: str, transform: str, options: tuple[str, ...] = ()) -> Fi
 class SyncSettings:
     poll_interval_s: float = 1.0  # between polls of Accredo when it is quiet
     busy_poll_interval_s: float = 0.2  # between polls for busy_poll_for_s after a change
-    busy_poll_for_s: float = 30.0
+    busy_poll_for_s: float = 10.0
     accredo_page_size: int = 2000
     audit_retention_days: int = 90
     worker_lease_s: float = 30.0

@@ -365,6 +365,7 @@ class LiveSync:
         state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
+        self.schedule.found(batch.rows_seen)
         if self._documents:
             async with self.worker.holding([]):  # a long pass keeps this worker's leases
                 for document in self._documents:
@@ -475,7 +476,6 @@ class LiveSync:
                     if started is not None:
                         started()
                 report = await self.cycle(stop)
-                self.schedule.found(report.delta_rows)
                 failures = 0
                 await self._record_error()
                 self._log_synced(report)

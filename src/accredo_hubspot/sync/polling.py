@@ -34,7 +34,7 @@ class PollIntervals:
         return self.busy_s < self.idle_s and self.busy_for_s > 0
 
     def describe(self) -> str:
-        """``"every 1 s (0.2 s for 30 s after a change)"``, or ``"every 1 s"`` at one pace."""
+        """``"every 1 s (0.2 s for 10 s after a change)"``, or ``"every 1 s"`` at one pace."""
         if not self.adaptive:
             return f"every {self.idle_s:g} s"
         return (
