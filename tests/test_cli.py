@@ -317,8 +317,12 @@ def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Pa
     assert invoke(["setup"], env, tmp_path)[0] == 0
     assert invoke(["backfill"], env, tmp_path)[0] == 0
     code_ = sorted(links_with_via(database))[2]
-    process = subprocess.Popen(
-        [CLI, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    process = subprocess.Popen(  # no HubSpot poll: its search would be the request in flight
+        [CLI, "run", "--hubspot-poll-s", "0"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         _wait_for(lambda: fresh.accredo_requests() > 0 and process.poll() is None)
