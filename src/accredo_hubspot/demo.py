@@ -31,6 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.demo_contacts import await_rollout, play_contact_edit, queue_contacts
 from accredo_hubspot.demo_invoices import play_invoice
 from accredo_hubspot.demo_provision import play_provision
 from accredo_hubspot.errors import ConnectorError
@@ -303,6 +304,7 @@ async def _demo(
             f"updated ({done.calls} HubSpot calls, associations made in the create calls)"
         )
     invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
+    contacts = await queue_contacts(console, conn)
     stop = asyncio.Event()
     live = LiveSync(
         conn.accredo,
@@ -319,10 +321,12 @@ async def _demo(
             console.print(
                 f"live sync: polling Accredo's change tracking {live.schedule.intervals.describe()}"
             )
+            await await_rollout(console, conn, contacts)
             await _play(console, conn, sims, http)
             if invoices is not None:
                 code = sorted(await conn.store.get_links(COMPANY_RECORD))[0]
                 await play_invoice(console, conn, invoices, sims.accredo_url, http, code)
+            await play_contact_edit(console, conn, sims.hubspot_url, http, HUBSPOT_POLL_S)
             await play_provision(console, conn, sims.hubspot_url, http)
             if forever:
                 console.print(
