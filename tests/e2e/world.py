@@ -11,8 +11,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -21,8 +21,12 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, select
 
+from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.store import schema
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.setup import run_setup
 from sims.accredo.app import create_app as accredo_app
 from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app as hubspot_app
@@ -139,6 +143,16 @@ class World:
                 if not after:
                     return
 
+    def company_property(self, name: str) -> dict[str, Any]:
+        """A company property's definition, as HubSpot's API answers it."""
+        answer = httpx.get(
+            f"{self.hubspot.url}/crm/v3/properties/companies/{name}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        answer.raise_for_status()
+        found: dict[str, Any] = answer.json()
+        return found
+
     def create_property(self, definition: Mapping[str, Any]) -> None:
         answer = httpx.post(
             f"{self.hubspot.url}/crm/v3/properties/companies",
@@ -194,6 +208,22 @@ def running_world(
         acc = stack.enter_context(serve_in_thread(acc_app))
         hub = stack.enter_context(serve_in_thread(hub_app))
         yield World(acc, hub, acc_app, hub_app)
+
+
+@asynccontextmanager
+async def backfilled(
+    world: World, database: Path, config: MappingConfig
+) -> AsyncIterator[Connector]:
+    """Both simulators reset, then the connector on ``database`` after setup and the debtors'
+    backfill."""
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    async with connect(world.settings(database), config) as connector:
+        await run_setup(connector.hubspot, config)
+        await Backfill(
+            connector.accredo, connector.hubspot, connector.store, config, connector.clock
+        ).run()
+        yield connector
 
 
 # -- the state store on disk ----------------------------------------------------------------

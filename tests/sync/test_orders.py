@@ -19,14 +19,12 @@ import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, parse_config
-from accredo_hubspot.runtime import Connector, connect
-from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.documents import DocumentReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.orders import ORDER_RECORD, OrderSync
-from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE
-from tests.e2e.world import World, running_world
+from tests.e2e.world import World, backfilled, running_world
 
 DEBTORS = 40
 #: A worker lease short enough for a pass to outlast it.
@@ -55,23 +53,10 @@ def config_with(**documents: object) -> MappingConfig:
     return parse_config(text, "test.toml")
 
 
-async def connected(
-    world: World, tmp_path: Path, config: MappingConfig
-) -> AsyncIterator[Connector]:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-    async with connect(world.settings(tmp_path / "state.db"), config) as connector:
-        await run_setup(connector.hubspot, config)
-        await Backfill(
-            connector.accredo, connector.hubspot, connector.store, config, connector.clock
-        ).run()
-        yield connector
-
-
 @pytest.fixture
 async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
-    async for connector in connected(world, tmp_path, config_with(orders_per_customer=2)):
-        yield connector
+    async with backfilled(world, tmp_path / "state.db", config_with(orders_per_customer=2)) as c:
+        yield c
 
 
 def orders(conn: Connector) -> OrderSync:
@@ -201,7 +186,7 @@ async def test_without_custom_objects_the_last_orders_go_on_the_company(
     world: World, tmp_path: Path
 ) -> None:
     config = config_with(custom_objects=False)
-    async for conn in connected(world, tmp_path, config):
+    async with backfilled(world, tmp_path / "state.db", config) as conn:
         sync = orders(conn)
         assert sync.spec is None
         expected = await accredo_orders(conn, sync)
@@ -231,7 +216,7 @@ class SlowOrderSync(OrderSync):
 
 async def test_a_long_daily_pass_keeps_the_poll_lease(world: World, tmp_path: Path) -> None:
     config = config_with(worker_lease_s=LEASE_S)
-    async for conn in connected(world, tmp_path, config):
+    async with backfilled(world, tmp_path / "state.db", config) as conn:
         slow = SlowOrderSync(conn.accredo, conn.hubspot, conn.store, config, conn.clock)
         live = LiveSync(
             conn.accredo, conn.hubspot, conn.store, config, conn.clock, documents=[slow]

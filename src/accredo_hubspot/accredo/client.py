@@ -54,6 +54,7 @@ from accredo_hubspot.accredo.models import (
     DeltaRow,
     OEOrder,
     OEOrderLine,
+    PriceList,
 )
 from accredo_hubspot.accredo.query import (
     MAX_URL_CHARS,
@@ -424,6 +425,11 @@ class AccredoClient:
             "OEOrder", "DocumentID", keys, select=["DocumentID", "CustomerCode"]
         )
         return [str(r["CustomerCode"]) for r in records]
+
+    async def price_lists(self) -> list[PriceList]:
+        """Every price code (``TABLE_COPRICE``, reference 10.8; a site has a handful)."""
+        records = self.iter_entities("TABLE_COPRICE", orderby=["PriceCode"])
+        return [PriceList.model_validate(r) async for r in records]
 
     async def count_customers(self) -> int:
         """How many debtors there are (their codes alone, in large pages)."""

@@ -228,6 +228,15 @@ class OEOrder(AccredoRecord):
     Line: list[OEOrderLine] = Field(default_factory=list)
 
 
+class PriceList(AccredoRecord):
+    """A price code (``TABLE_COPRICE``, reference 10.8): a HubSpot price tier option."""
+
+    PriceCode: str
+    PriceListName: str | None = None
+    LineNo: int | None = None
+    Inactive: bool | None = None
+
+
 class TokenResponse(BaseModel):
     """The token endpoint's answer (reference §2.1). Tokens are secrets: never shown in repr."""
 

@@ -10,7 +10,8 @@ invoice or order number, the customer code, the customer's own reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from accredo_hubspot.mapping.properties import PROPERTY_GROUP, Option, PropertyDef
@@ -224,14 +225,19 @@ ORDER_ROLLUP_PROPERTIES: tuple[PropertyDef, ...] = (
 PRICE_TIER_PROPERTY = "accredo_price_tier"
 
 
-def price_tier_property(codes: list[tuple[str, str]]) -> PropertyDef:
-    """``accredo_price_tier`` with one option per Accredo price code (``TABLE_COPRICE``):
-    ``(PriceCode, PriceName)`` pairs, in Accredo's order (at least one: HubSpot needs an
-    option on an enumeration)."""
-    options = tuple(
-        Option(f"{name} ({code})" if name else code, code, order)
-        for order, (code, name) in enumerate(codes)
-    )
+def price_tier_options(price_codes: Sequence[tuple[str, str, bool]]) -> list[Option]:
+    """One option per Accredo price code (``TABLE_COPRICE``): ``(PriceCode, PriceListName,
+    Inactive)`` in Accredo's order; the code is the value, the name the label (reference
+    accredo-api.md 10.8), and an inactive code a hidden option."""
+    return [
+        Option(name or code, code, order, f"Accredo price code {code}", inactive)
+        for order, (code, name, inactive) in enumerate(price_codes)
+    ]
+
+
+def price_tier_property(options: Sequence[Option]) -> PropertyDef:
+    """``accredo_price_tier`` with these options (at least one: HubSpot needs an option on an
+    enumeration)."""
     return PropertyDef(
         PRICE_TIER_PROPERTY,
         "Price tier (Accredo)",
@@ -239,5 +245,19 @@ def price_tier_property(codes: list[tuple[str, str]]) -> PropertyDef:
         "enumeration",
         "select",
         _GROUP,
-        options,
+        tuple(options),
     )
+
+
+def merged_options(existing: Sequence[Option], wanted: Sequence[Option]) -> list[Option] | None:
+    """The options an enumeration should have: every option it has, as it is (a label or an
+    order someone changed in HubSpot stays, and an option no longer wanted is kept for the
+    records that hold it), then the wanted ones it lacks, ordered after them. ``None`` when
+    it lacks none."""
+    have = {option.value for option in existing}
+    missing = [option for option in wanted if option.value not in have]
+    if not missing:
+        return None
+    start = max((option.display_order for option in existing), default=-1) + 1
+    added = [replace(option, display_order=start + i) for i, option in enumerate(missing)]
+    return [*existing, *added]

@@ -41,6 +41,7 @@ class Option:
     value: str
     display_order: int = 0
     description: str = ""
+    hidden: bool = False  # kept for records that have it, not offered for new ones
 
     def to_hubspot(self) -> dict[str, Any]:
         return {
@@ -48,7 +49,7 @@ class Option:
             "value": self.value,
             "displayOrder": self.display_order,
             "description": self.description,
-            "hidden": False,
+            "hidden": self.hidden,
         }
 
 

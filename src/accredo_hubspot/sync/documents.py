@@ -303,6 +303,8 @@ class DocumentPass(Generic[C]):
         self._archived_spec = spec
         #: Record type -> the pipeline that writes it (live sync drains their queues).
         self.pipelines: dict[str, Pipeline[Any]] = {}
+        #: The pipeline of a pass of one record type (``write_chunk``).
+        self.pipeline: Pipeline[Any] | None = None
 
     def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
         """What a poll of Accredo's changes queues: record type -> keys."""
@@ -312,11 +314,21 @@ class DocumentPass(Generic[C]):
         """The documents, a chunk at a time."""
         raise NotImplementedError
 
+    def records(self, chunk: C) -> Sequence[SourceRecord[Any]]:
+        """A chunk as the records of ``pipeline`` (a pass of one record type)."""
+        raise NotImplementedError
+
     async def write_chunk(
         self, chunk: C, report: DocumentReport, reason: str, send_turn: asyncio.Lock
     ) -> set[str]:
-        """Write one chunk into ``report``; the keys of the spec's records it holds."""
-        raise NotImplementedError
+        """Write one chunk into ``report``; the keys of the records it holds. By default a
+        pass of one record type: its ``records`` through ``pipeline``."""
+        if self.pipeline is None:
+            raise NotImplementedError("a pass of several record types writes its own chunks")
+        records = self.records(chunk)
+        await write_records(self.pipeline, records, report, reason, send_turn)
+        report.documents += len(records)
+        return {record.key for record in records}
 
     async def start(self) -> None:
         """What the pass does before its first chunk is read."""

@@ -22,6 +22,10 @@ from accredo_hubspot.hubspot.models import (
     BatchOutcome,
     HubSpotObject,
     ObjectSchema,
+    Property,
+    PropertyCreate,
+    PropertyGroup,
+    PropertyUpdate,
     SearchRequest,
     WriteInput,
 )
@@ -29,9 +33,10 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.document_syncs import DocumentSource, document_syncs
-from accredo_hubspot.sync.documents import DocumentSink, documents_config
+from accredo_hubspot.sync.documents import documents_config
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.price_tiers import PriceTierSink
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -83,7 +88,7 @@ class PlanSource(AccredoSource, DocumentSource, Protocol):
     """What a dry run reads from Accredo: the debtors, their invoices and orders."""
 
 
-class PlanSink(HubSpotSink, DocumentSink, Protocol):
+class PlanSink(HubSpotSink, PriceTierSink, Protocol):
     """What a dry run reads from HubSpot (its writes are only recorded)."""
 
 
@@ -158,6 +163,7 @@ class RecordingSink:
     hubspot: PlanSink
     writes: list[tuple[str, WriteInput]] = field(default_factory=list)
     archives: list[tuple[str, str]] = field(default_factory=list)
+    properties: list[tuple[str, str]] = field(default_factory=list)  # created or changed
 
     def iter_objects(
         self, object_type: str, properties: Sequence[str]
@@ -175,6 +181,23 @@ class RecordingSink:
 
     async def get_properties(self, object_type: str) -> list[dict[str, Any]]:
         return await self.hubspot.get_properties(object_type)
+
+    async def get_property_group(self, object_type: str, name: str) -> PropertyGroup:
+        return await self.hubspot.get_property_group(object_type, name)
+
+    async def get_property(self, object_type: str, name: str) -> Property:
+        return await self.hubspot.get_property(object_type, name)
+
+    async def create_property(self, object_type: str, definition: PropertyCreate) -> Property:
+        self.properties.append((object_type, definition.name))
+        return Property.model_validate(definition.to_wire())
+
+    async def update_property(
+        self, object_type: str, name: str, changes: PropertyUpdate
+    ) -> Property:
+        self.properties.append((object_type, name))
+        existing = await self.hubspot.get_property(object_type, name)
+        return Property.model_validate({**existing.to_wire(), **changes.to_wire()})
 
     async def batch_upsert(
         self, object_type: str, id_property: str, inputs: Sequence[WriteInput]

@@ -10,7 +10,6 @@ forgotten.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from accredo_hubspot.accredo.models import ARTransaction
@@ -19,14 +18,13 @@ from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.documents import (
     DocumentPass,
-    DocumentReport,
     DocumentSink,
     chunked,
     customer_key,
-    write_records,
 )
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSource, InvoiceSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.records import SourceRecord
 
 #: Invoices per chunk (one Accredo page).
 CHUNK_SIZE = 2000
@@ -68,13 +66,5 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
         )
         return chunked(reading, self._chunk_size)
 
-    async def write_chunk(
-        self,
-        chunk: list[ARTransaction],
-        report: DocumentReport,
-        reason: str,
-        send_turn: asyncio.Lock,
-    ) -> set[str]:
-        await write_records(self.pipeline, self.spec.records(chunk), report, reason, send_turn)
-        report.documents += len(chunk)
-        return {str(i.TransactionID) for i in chunk}
+    def records(self, chunk: list[ARTransaction]) -> list[SourceRecord[ARTransaction]]:
+        return self.spec.records(chunk)

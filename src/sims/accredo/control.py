@@ -207,6 +207,10 @@ def control_routes(sim: SimState, hook: EventHook) -> list[Route]:
         ]
         return JSONResponse(answer)
 
+    async def add_price_list(request: Request) -> Response:
+        row = sim.add_price_list(await _body(request), SIM_USER)
+        return JSONResponse(public("TABLE_COPRICE", row))
+
     async def tracking(request: Request) -> Response:
         if request.method == "PUT":
             body = await _body(request)
@@ -269,6 +273,7 @@ def control_routes(sim: SimState, hook: EventHook) -> list[Route]:
         ("/_sim/contacts", create_contact, ["POST"]),
         ("/_sim/contacts/{contact_id:int}", patch_contact, ["PATCH"]),
         ("/_sim/orders", enter_order, ["POST"]),
+        ("/_sim/price-lists", add_price_list, ["POST"]),
         ("/_sim/tracking", tracking, ["GET", "PUT"]),
         ("/_sim/faults", faults, ["GET", "PUT"]),
         ("/_sim/event-hook", event_hook, ["GET", "PUT"]),

@@ -708,6 +708,18 @@ class SimState:
             except ValidationFailed as exc:
                 raise invalid(exc) from exc
 
+    def add_price_list(self, body: Any, user: str) -> Row:
+        """A user adds a price list (Company > Price Lists): ``TABLE_COPRICE`` is read-only
+        through the API (reference 10.8), so only the ``/_sim/`` control gets here. Validated
+        as the table's fields; a name is required."""
+        with self.lock:
+            try:
+                if not isinstance(body, dict) or not str(body.get("PriceListName") or "").strip():
+                    raise ValidationFailed("PriceListName", "PriceListName is required.")
+                return self._create_simple("TABLE_COPRICE", body, user)
+            except ValidationFailed as exc:
+                raise invalid(exc) from exc
+
     def _key_from_body(self, ent: EntityDef, body: Any) -> str:
         key = ent.key or ""
         raw = body.get(key) if isinstance(body, dict) else None

@@ -1,4 +1,5 @@
-"""What an Accredo user does at the screens, through ``/_sim/``: contacts (and orders below).
+"""What an Accredo user does at the screens, through ``/_sim/``: contacts (orders and price lists
+below).
 
 Each change is validated like the API entity and logged in change tracking under the acting
 user, which is not the connector's (reference 9.4: ``SIM`` for ``/_sim/`` actions).
@@ -155,3 +156,27 @@ def test_order_entry_is_validated(sim: Sim, api: httpx.Client) -> None:
     r = sim.http.post("/_sim/orders", json={"CustomerCode": code, "Lines": [line]})
     assert r.status_code == 400 and r.json()["error"]["target"] == "CustomerCode"
     assert [d for d in deltas(api, "OE")] == []
+
+
+def test_a_user_adds_a_price_list_the_api_only_reads(sim: Sim, api: httpx.Client) -> None:
+    body = {"PriceCode": "vip", "PriceListName": "VIP customers", "PriceListGstBasis": "E"}
+    r = sim.http.post("/_sim/price-lists", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["PriceCode"] == "VIP"
+    stored = api.get("/TABLE_COPRICE('VIP')").json()
+    check("TABLE_COPRICE", stored)
+    assert stored["PriceListName"] == "VIP customers"
+    code = first_customer(api)
+    assert sim.http.patch(f"/_sim/customers/{code}", json={"PriceCode": "VIP"}).status_code == 200
+    assert sim.http.post("/_sim/price-lists", json=body).status_code == 409
+    bad = [
+        ({"PriceCode": "WHOLE", "PriceListGstBasis": "E"}, "PriceListName"),
+        ({**body, "PriceCode": "TOOLONGCODE"}, "PriceCode"),
+        ({**body, "PriceCode": "NEW", "PriceListGstBasis": "Exclusive"}, "PriceListGstBasis"),
+    ]
+    for wrong, target in bad:
+        r = sim.http.post("/_sim/price-lists", json=wrong)
+        assert r.status_code == 400, wrong
+        assert r.json()["error"]["target"] == target, (wrong, r.json())
+    refused = api.post("/TABLE_COPRICE", json={**body, "PriceCode": "API"})
+    assert refused.status_code == 405
