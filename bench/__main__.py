@@ -21,7 +21,7 @@ from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import accredo_client, connect
 from bench.backfill import BackfillFigures, print_backfill, run_backfill_bench
-from bench.figures import BOUND_RATIO_TARGET, LIVE_P95_TARGET_S, RSS_TARGET_MB, verdict
+from bench.figures import BOUND_RATIO_TARGET, RSS_TARGET_MB, verdict
 from bench.footprint import (
     FOOTPRINT_DEBTORS,
     FootprintFigures,
@@ -37,7 +37,7 @@ from bench.invoices import (
     print_invoices,
     run_invoice_bench,
 )
-from bench.latency import LatencyFigures, print_latency, run_latency_bench
+from bench.latency import LatencyFigures, latency_summary, print_latency, run_latency_bench
 from bench.naive_sdk import BaselineFigures, print_baseline, run_baseline
 
 
@@ -50,11 +50,11 @@ class Sizes:
     invoices: int = INVOICES
 
 
-FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=200, footprint_debtors=FOOTPRINT_DEBTORS)
+FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=20, footprint_debtors=FOOTPRINT_DEBTORS)
 #: Wide enough that no figure line wraps (the output is meant to be pasted into reports).
 CONSOLE_WIDTH = 132
 QUICK = Sizes(
-    debtors=2_000, baseline_debtors=100, changes=50, footprint_debtors=5_000, invoices=5_000
+    debtors=2_000, baseline_debtors=100, changes=10, footprint_debtors=5_000, invoices=5_000
 )
 
 
@@ -75,7 +75,9 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
                     conn, sims, http, console, shared_keys=shared_keys
                 )
                 print_backfill(console, backfill)
-                latency = await run_latency_bench(conn, sims, http, accredo, sizes.changes, console)
+                latency = await run_latency_bench(
+                    conn, sims, http, accredo, sizes.changes, console, settings=settings
+                )
                 print_latency(console, latency)
                 invoices = await run_invoice_bench(conn, sims, http, console, sizes.invoices)
                 print_invoices(console, invoices)
@@ -111,7 +113,6 @@ def print_summary(
     ours_per_debtor_s = backfill.wall_s / backfill.debtors
     speed_up = baseline.per_debtor_s / ours_per_debtor_s
     calls_ratio = baseline.calls_per_debtor / backfill.calls_per_record
-    p = latency.stats
     lines = [
         f"backfill  {backfill.debtors:,} debtors ({backfill.existing_companies:,} already in "
         f"HubSpot): {backfill.wall_s:.1f} s, {backfill.calls:,} calls "
@@ -124,11 +125,7 @@ def print_summary(
         f"{baseline.rate_limited} x 429",
         f"speed-up  {speed_up:.0f}x per debtor ({ours_per_debtor_s * 1000:.2f} ms vs "
         f"{baseline.per_debtor_s * 1000:.1f} ms), {calls_ratio:.0f}x fewer calls per debtor",
-        f"live      {p.count} changes: p50 {p.p50_s:.2f} s, p95 {p.p95_s:.2f} s, "
-        f"p99 {p.p99_s:.2f} s, max {p.max_s:.2f} s, {len(latency.missed)} missed"
-        f"   target p95 < {LIVE_P95_TARGET_S:g} s: {verdict(latency.target_met)}",
-        f"idle      {latency.idle_calls} HubSpot calls in {latency.idle_s:.1f} s without changes"
-        f"   target 0: {verdict(latency.idle_target_met)}",
+        *latency_summary(latency),
         f"footprint {footprint.debtors:,} debtors: peak resident {footprint.peak_rss_mb:.0f} MB "
         f"({footprint.rss_ratio:.2f}x the {RSS_TARGET_MB} MB target: "
         f"{verdict(footprint.rss_ratio < 1)}), state "
@@ -150,7 +147,8 @@ def main() -> None:
         "--quick",
         action="store_true",
         help=f"a fast check: {QUICK.debtors:,} debtors, {QUICK.baseline_debtors} baseline "
-        f"debtors, {QUICK.changes} changes, {QUICK.footprint_debtors:,} in the footprint run "
+        f"debtors, {QUICK.changes} busy changes a mode, {QUICK.footprint_debtors:,} in the "
+        "footprint run "
         f"(default: {FULL.debtors:,}, {FULL.baseline_debtors}, {FULL.changes}, "
         f"{FULL.footprint_debtors:,})",
     )
