@@ -21,6 +21,14 @@ from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import accredo_client, connect
 from bench.backfill import BackfillFigures, print_backfill, run_backfill_bench
+from bench.documents import (
+    INVOICES,
+    ORDERS,
+    PassFigures,
+    document_summary,
+    print_documents,
+    run_document_bench,
+)
 from bench.figures import BOUND_RATIO_TARGET, RSS_TARGET_MB, verdict
 from bench.footprint import (
     FOOTPRINT_DEBTORS,
@@ -30,13 +38,6 @@ from bench.footprint import (
 )
 from bench.harness import bench_settings, simulators
 from bench.inbound import InboundFigures, inbound_summary, print_inbound, run_inbound_bench
-from bench.invoices import (
-    INVOICES,
-    InvoiceFigures,
-    invoice_summary,
-    print_invoices,
-    run_invoice_bench,
-)
 from bench.latency import LatencyFigures, latency_summary, print_latency, run_latency_bench
 from bench.naive_sdk import BaselineFigures, print_baseline, run_baseline
 
@@ -48,13 +49,19 @@ class Sizes:
     changes: int
     footprint_debtors: int
     invoices: int = INVOICES
+    orders: int = ORDERS
 
 
 FULL = Sizes(debtors=20_000, baseline_debtors=500, changes=20, footprint_debtors=FOOTPRINT_DEBTORS)
 #: Wide enough that no figure line wraps (the output is meant to be pasted into reports).
 CONSOLE_WIDTH = 132
 QUICK = Sizes(
-    debtors=2_000, baseline_debtors=100, changes=10, footprint_debtors=5_000, invoices=5_000
+    debtors=2_000,
+    baseline_debtors=100,
+    changes=10,
+    footprint_debtors=5_000,
+    invoices=5_000,
+    orders=2_000,
 )
 
 
@@ -79,8 +86,10 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
                     conn, sims, http, accredo, sizes.changes, console, settings=settings
                 )
                 print_latency(console, latency)
-                invoices = await run_invoice_bench(conn, sims, http, console, sizes.invoices)
-                print_invoices(console, invoices)
+                documents = await run_document_bench(
+                    conn, sims, http, console, work / "state.db", sizes.invoices, sizes.orders
+                )
+                print_documents(console, documents)
                 baseline = await run_baseline(conn, sims, http, sizes.baseline_debtors, console)
                 print_baseline(console, baseline)
         footprint = await run_footprint_bench(sizes.footprint_debtors, work, console)
@@ -95,7 +104,7 @@ async def run(sizes: Sizes, console: Console, *, shared_keys: bool = False) -> N
         latency,
         footprint,
         time.monotonic() - started,
-        invoices,
+        documents,
         inbound,
     )
 
@@ -107,7 +116,7 @@ def print_summary(
     latency: LatencyFigures,
     footprint: FootprintFigures,
     total_s: float,
-    invoices: InvoiceFigures | None = None,
+    documents: list[PassFigures] | None = None,
     inbound: list[InboundFigures] | None = None,
 ) -> None:
     ours_per_debtor_s = backfill.wall_s / backfill.debtors
@@ -132,8 +141,7 @@ def print_summary(
         f"{footprint.state_bytes_per_debtor / 1024:.2f} KB/debtor ({footprint.state_ratio:.2f}x "
         f"the 2 KB target: {verdict(footprint.state_ratio < 1)})",
     ]
-    if invoices is not None:
-        lines.append(invoice_summary(invoices))
+    lines.extend(document_summary(documents or []))
     lines.extend(inbound_summary(inbound or []))
     lines.append(f"(whole run {total_s:.0f} s)")
     console.rule("[bold]summary")

@@ -57,6 +57,7 @@ from accredo_hubspot.sync.documents import (
 )
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
+from accredo_hubspot.tasks import gather
 
 #: The state store's record types: an order (key: DocumentID), a company's order rollups
 #: (key: the customer code).
@@ -263,11 +264,14 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         self._rolled.update(c.code for c in chunk)
         report.documents += sum(len(c.orders) for c in chunk)
         rollups = self.rollups.records(chunk)
-        await write_records(self.rollup_pipeline, rollups, report, reason, send_turn)
+        writing = write_records(self.rollup_pipeline, rollups, report, reason, send_turn)
         if self.spec is None or self.order_pipeline is None:
+            await writing
             return set()
         records = self.spec.records(chunk)
-        await write_records(self.order_pipeline, records, report, reason, send_turn)
+        await gather(  # one's planning and store commit overlap the other's calls
+            writing, write_records(self.order_pipeline, records, report, reason, send_turn)
+        )
         return {r.key for r in records}
 
     async def finish(self, report: DocumentReport, reason: str) -> None:
