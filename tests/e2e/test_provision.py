@@ -67,7 +67,7 @@ def associated(to_id: str, type_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def a_form_intake_wins_a_deal(site: Site, name: str) -> tuple[str, str]:
+def a_form_intake_wins_a_deal(site: Site, name: str, email: str) -> tuple[str, str]:
     """A company from the web form (original source organic search) with a contact, and a
     deal on it that sales then wins; answers (company id, deal id)."""
     company = user_adds(
@@ -89,7 +89,7 @@ def a_form_intake_wins_a_deal(site: Site, name: str) -> tuple[str, str]:
         site,
         "contacts",
         {
-            "properties": {"firstname": "Aroha", "lastname": "Ngata", "email": "aroha@kowhai.nz"},
+            "properties": {"firstname": "Aroha", "lastname": "Ngata", "email": email},
             "associations": associated(company, 1),
         },
     )
@@ -108,8 +108,13 @@ def a_form_intake_wins_a_deal(site: Site, name: str) -> tuple[str, str]:
     return company, deal
 
 
-def test_a_closed_won_deal_makes_exactly_one_debtor(site: Site) -> None:
-    company, deal = a_form_intake_wins_a_deal(site, "Kōwhai Landscapes Limited")
+def test_closed_won_deals_make_exactly_one_debtor_each_also_across_a_kill(site: Site) -> None:
+    a_closed_won_deal_makes_exactly_one_debtor(site)
+    a_kill_between_the_create_and_the_write_back_still_makes_one_debtor(site)
+
+
+def a_closed_won_deal_makes_exactly_one_debtor(site: Site) -> None:
+    company, deal = a_form_intake_wins_a_deal(site, "Kōwhai Landscapes Limited", "aroha@kowhai.nz")
     wait_for(lambda: company_code(site, company), "the new code on the company")
     (debtor,) = debtors_of(site, company)
     assert company_code(site, company) == debtor["CustomerCode"] == "KOWHAILA"
@@ -140,12 +145,10 @@ def test_a_closed_won_deal_makes_exactly_one_debtor(site: Site) -> None:
     assert contact["EmailAddress"] == "aroha@kowhai.nz"
 
 
-def test_a_kill_between_the_create_and_the_write_back_still_makes_one_debtor(
-    site: Site,
-) -> None:
+def a_kill_between_the_create_and_the_write_back_still_makes_one_debtor(site: Site) -> None:
     faults = f"{site.world.accredo.url}/_sim/faults"
     httpx.put(faults, json={"post_answer_delay_ms": HELD_BACK_MS}).raise_for_status()
-    company, _deal = a_form_intake_wins_a_deal(site, "Harbour Crane Hire")
+    company, _deal = a_form_intake_wins_a_deal(site, "Harbour Crane Hire", "aroha@cranes.nz")
     wait_for(lambda: debtors_of(site, company), "the debtor in Accredo")
     site.kill_run()  # Accredo made the debtor; the connector has not heard back
     httpx.put(faults, json={"post_answer_delay_ms": 0}).raise_for_status()
