@@ -230,6 +230,19 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
     await other.aclose()
 
 
+async def test_a_debtor_is_matched_to_the_company_its_hubspot_id_names(rig: Rig) -> None:
+    """A debtor provisioned from a company, whose link was lost (a crash before the commit),
+    goes back to that company, though no other key would find it."""
+    company_id = rig.user_creates({"name": "Kea Kayaks"})
+    httpx.post(f"{rig.sim.url}/_sim/search/index").raise_for_status()
+    records = rig.spec.records([debtor("KEAKAYAK", Z_HubSpotID=company_id)], {})
+    (target,) = await rig.spec.match(records)
+    assert (target.remote_id, target.via) == (company_id, "hubspot_id")
+    report = await rig.pipeline.write(records, [target], reason="accredo change")
+    assert (report.updated, report.linked, report.created) == (1, 1, 0)
+    assert rig.company(company_id, CODE)[CODE] == "KEAKAYAK"
+
+
 async def test_a_first_time_match_gets_only_what_differs(rig: Rig) -> None:
     company_id = rig.user_creates({"name": "Acme (typed by sales)", "nzbn": "9429041234567"})
     report = await rig.write(
