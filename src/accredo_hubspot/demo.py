@@ -35,7 +35,7 @@ from accredo_hubspot.demo_contacts import await_rollout, play_contact_edit, queu
 from accredo_hubspot.demo_invoices import play_invoice
 from accredo_hubspot.demo_provision import play_provision
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.config import MappingConfig, default_config_text, parse_config
 from accredo_hubspot.mapping.identity import debtor_nzbn, debtor_web_domain
 from accredo_hubspot.mapping.transforms import money
 from accredo_hubspot.runtime import Connector, connect
@@ -247,6 +247,26 @@ class Scenario:
     expected: Callable[[ARCustomer], str]
 
 
+#: The simulated HubSpot portal's owners sign in with other e-mail addresses than their sales
+#: person records in Accredo, as on many sites: the demo maps them the way a site would, in
+#: ``[owners.sales_persons]`` (an owner with no sales person would be reported, not guessed).
+DEMO_OWNERS = {
+    "aroha.sales@example.co.nz": "AROHA",
+    "mere.accounts@example.co.nz": "MOBRIEN",
+    "sam.admin@example.co.nz": "JSMITH",
+}
+
+
+def demo_config() -> MappingConfig:
+    """The shipped default configuration, with the demo portal's owners mapped."""
+    section = "[owners.sales_persons]\n"
+    text = default_config_text()
+    if section not in text:
+        raise DemoError("the default configuration has no [owners.sales_persons] table")
+    lines = "".join(f'"{email}" = "{code}"\n' for email, code in DEMO_OWNERS.items())
+    return parse_config(text.replace(section, section + lines, 1), "demo configuration")
+
+
 async def run_demo(console: Console, *, customers: int = 500, forever: bool = False) -> None:
     console.rule("[bold]accredo-hubspot demo")
     with tempfile.TemporaryDirectory(prefix="accredo-hubspot-demo-") as tmp:
@@ -256,7 +276,7 @@ async def run_demo(console: Console, *, customers: int = 500, forever: bool = Fa
             console.print(f"  Accredo Web Service  {sims.accredo_url}/saturn (company DEMO)")
             console.print(f"  HubSpot CRM API      {sims.hubspot_url}")
             settings = demo_settings(sims, work / "state.db")
-            config = load_config(None)
+            config = demo_config()
             async with (
                 connect(settings, config) as conn,
                 httpx.AsyncClient(timeout=30) as http,
