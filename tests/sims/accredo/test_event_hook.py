@@ -89,6 +89,8 @@ def test_each_save_posts_a_hint_with_the_secret(
     )
     assert patched.status_code == 200
     _until(lambda: len(receiver.hints) == 3)
+    # The simulator counts a hint once its answer is back, a moment after the receiver has it.
+    _until(lambda: hooked.http.get("/_sim/event-hook").json()["sent"] == sent + 3)
     shown = hooked.http.get("/_sim/event-hook").json()
     assert (shown["url"], shown["secret"], shown["sent"]) == (receiver.url, True, sent + 3)
     assert SECRET not in str(shown)
