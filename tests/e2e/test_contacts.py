@@ -29,15 +29,16 @@ import pytest
 from accredo_hubspot.mapping.config import default_config_text, parse_config
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from sims.hubspot.subscriptions import read_hsmeta
+from tests.e2e.operate import invoke
 from tests.e2e.world import (
     CLI,
     TOKEN,
     WEBHOOK_SECRET,
     World,
     links_with_via,
-    run_cli,
     running_world,
 )
+from tests.logging_reset import restored_logging
 
 pytestmark = pytest.mark.slow
 
@@ -210,9 +211,13 @@ def running_site(
         if not webhooks:
             env.pop("HUBSPOT_CLIENT_SECRET")
             args += ["--hubspot-poll-s", str(HUBSPOT_POLL_S)]
+        # setup and backfill in this process (typer's runner; a process start and the imports
+        # each cost about a second of CPU, for some 18 sites); `run` below is a process of its
+        # own, to be killed and restarted, and posted webhooks, as on a site.
         for command in (["setup"], ["backfill", "--config", str(config)]):
-            done = run_cli(command, env, tmp_path)
-            assert done.returncode == 0, done.stderr
+            with restored_logging():
+                exit_code, _out, err = invoke(command, env, tmp_path)
+            assert exit_code == 0, err
             if command == ["setup"] and before_backfill is not None:
                 before_backfill(world)
         code, (company_id, _via) = sorted(links_with_via(database).items())[0]
