@@ -6,15 +6,21 @@ again writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from accredo_hubspot.accredo.models import PriceList
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import connect
-from tests.e2e.world import World, run_cli, running_world
+from tests.e2e.operate import invoke
+from tests.e2e.world import World, running_world
+from tests.logging_reset import restored_logging
+
+pytestmark = pytest.mark.slow
 
 DEBTORS = 30
 ROLLUPS = ["accredo_orders_12m_count", "accredo_last_order_date", "accredo_top_skus"]
@@ -31,22 +37,32 @@ def price_tier_options(world: World) -> dict[str, str]:
 
 
 def cli(world: World, database: Path, *args: str) -> str:
-    done = run_cli(list(args), world.env(database), database.parent)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    """A command's output; run in this process (typer's runner), not a process of its own."""
+    with restored_logging():
+        code, out, err = invoke(list(args), world.env(database), database.parent)
+    assert code == 0, err
+    return out
 
 
-async def test_an_order_and_a_price_code_entered_in_accredo_reach_hubspot(
+async def _after_backfill(
+    world: World, database: Path
+) -> tuple[list[PriceList], dict[str, str], str]:
+    """Accredo's price lists, the company links, and Accredo's business date."""
+    async with connect(world.settings(database), load_config(None)) as conn:
+        price_lists = await conn.accredo.price_lists()
+        links = await conn.store.get_links("company")
+        today = (await conn.accredo.system_date()).isoformat()
+    return price_lists, links, today
+
+
+def test_an_order_and_a_price_code_entered_in_accredo_reach_hubspot(
     world: World, tmp_path: Path
 ) -> None:
     database = tmp_path / "state.db"
     cli(world, database, "setup")
     backfilled = cli(world, database, "backfill")
     assert "orders: " in backfilled and "price tiers: " in backfilled, backfilled
-    async with connect(world.settings(database), load_config(None)) as conn:
-        price_lists = await conn.accredo.price_lists()
-        links = await conn.store.get_links("company")
-        today = (await conn.accredo.system_date()).isoformat()
+    price_lists, links, today = asyncio.run(_after_backfill(world, database))
     before_options = price_tier_options(world)
     assert before_options == {p.PriceCode: p.PriceListName for p in price_lists}
     code = sorted(links)[7]
