@@ -532,6 +532,23 @@ async def test_a_create_whose_answer_is_lost_is_not_resent() -> None:
     assert stats["by_route"]["POST /crm/v3/objects/{type}"] == 1
 
 
+async def test_a_unique_create_whose_answer_is_lost_is_resent_without_copies() -> None:
+    """Creates carrying a unique value are safe to send again: dropped connections end in
+    every record created once."""
+    with hubspot_sim(drop_rate=0.5, seed=3) as server:  # seeded: the same drops each run
+        async with HubSpotClient(sim_token(), base_url=server.url, retry_policy=FAST_RETRY) as hs:
+            await hs.ensure_property("companies", CODE)
+            items = [WriteInput(f"U{i}", f"U{i}", {CODE.name: f"U{i}"}) for i in range(300)]
+            outcome = await hs.batch_create_unique("companies", CODE.name, items)
+            codes = await codes_in_hubspot(hs)
+        stats = sim_stats(server)
+
+    assert outcome.failed == []
+    ours = [code for code in codes if code != "None"]  # a seeded portal has companies already
+    assert sorted(ours) == sorted(f"U{i}" for i in range(300))  # each once
+    assert stats["by_route"]["POST /crm/v3/objects/{type}/batch/create"] > 3  # some resent
+
+
 async def test_batch_create_contact_conflict_names_the_existing_id(client: HubSpotClient) -> None:
     """A contact whose email is taken fails alone, carrying the existing record's id."""
     taken = await client.create("contacts", {"email": "taken@example.co.nz"})

@@ -201,12 +201,17 @@ class ObjectsAPI:
         object_type: str,
         inputs: Sequence[WriteInput],
         id_property: str | None = None,
+        *,
+        resendable: bool | None = None,
     ) -> BatchOutcome:
+        """``resendable``: a call whose answer was lost may be sent again (by default, all
+        but a plain create, which could make copies)."""
         path = paths.objects_batch(object_type, action)
+        idempotent = action != "create" if resendable is None else resendable
 
         async def send(items: list[dict[str, Any]]) -> BatchCallResult:
             response = await self._requester.request(
-                "POST", path, body={"inputs": items}, idempotent=action != "create"
+                "POST", path, body={"inputs": items}, idempotent=idempotent
             )
             # Which call wrote each record, short (it is kept in every audit entry): the
             # endpoint's last part and HubSpot's correlation id of the request.
@@ -247,8 +252,9 @@ class ObjectsAPI:
         So a create resent after a lost answer or a crash lands on the record the first one
         made (its associations were made with it) rather than failing or making a copy:
         HubSpot refuses the second create with "already has that value" (reference 2.3, 6).
+        For the same reason a call whose answer was lost (a dropped connection) is sent again.
         """
-        created = await self.batch_create(object_type, inputs)
+        created = await self._write("create", object_type, inputs, resendable=True)
         taken = {
             f.key
             for f in created.failed
