@@ -319,9 +319,10 @@ async def _demo(
     )
     for document in documents:
         done = await document.run()
+        inline = ", each with its company association in the create call" if done.created else ""
         console.print(
-            f"{document.name}: {done.created} brought to their companies, {done.updated} "
-            f"updated ({done.calls} HubSpot calls, associations made in the create calls)"
+            f"{document.name}: {done.documents} read, {done.created} created{inline}, "
+            f"{done.updated} updated ({done.calls} HubSpot calls)"
         )
     invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
     contacts = await queue_contacts(console, conn)
