@@ -24,7 +24,9 @@ from accredo_hubspot.runtime import connect
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
-from tests.e2e.world import World, cents, links_with_via, run_cli, running_world
+from tests.e2e.operate import invoke
+from tests.e2e.world import World, cents, links_with_via, running_world
+from tests.logging_reset import restored_logging
 from tests.narrow import known
 
 pytestmark = pytest.mark.slow
@@ -277,8 +279,9 @@ def test_run_once_as_a_command_brings_a_change_across(
     code = sorted(backfilled.existing)[4]
     world.post_transaction("receipts", code, 123.45)
     world.edit_customer(code, {"StopCredit": True})
-    result = run_cli(["run", "--once"], world.env(backfilled.database), tmp_path)
-    assert result.returncode == 0, result.stderr
+    with restored_logging():  # in this process (typer's runner), not a process of its own
+        exit_code, _, err = invoke(["run", "--once"], world.env(backfilled.database), tmp_path)
+    assert exit_code == 0, err
     company = world.companies(CHECKED)[links[code][0]]
     assert company["accredo_last_payment_amount"] == "123.45"
     assert company["accredo_stop_credit"] == "true"

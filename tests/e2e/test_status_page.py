@@ -30,7 +30,9 @@ from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import MATCH_FIELD, StateStore
 from sims.serve import free_port
 from tests.e2e.browser import DESKTOP, PHONE, chromium, dump_dom, screenshot
-from tests.e2e.world import CLI, World, links_with_via, run_cli, running_world
+from tests.e2e.operate import invoke
+from tests.e2e.world import CLI, World, links_with_via, running_world
+from tests.logging_reset import restored_logging
 
 pytestmark = pytest.mark.slow
 
@@ -106,8 +108,10 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         env = world.env(database)
         base = f"http://127.0.0.1:{free_port()}"
         env["ACCREDO_HUBSPOT_LISTEN"] = base.removeprefix("http://")
-        setup = run_cli(["setup", "--config", str(config)], env, tmp)
-        assert setup.returncode == 0, setup.stderr
+        # setup and backfill in this process (typer's runner); `run` is a process of its own.
+        with restored_logging():
+            code, _, err = invoke(["setup", "--config", str(config)], env, tmp)
+        assert code == 0, err
         world.create_property(
             {
                 "name": PROPERTY,
@@ -121,8 +125,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         bad = customers[0].CustomerCode
         world.edit_customer(bad, {"Z_Industry": "Retail"})
         twin = _twin(world, customers[1:])
-        backfill = run_cli(["backfill", "--config", str(config)], env, tmp)
-        assert backfill.returncode == 0, backfill.stderr
+        with restored_logging():
+            code, _, err = invoke(["backfill", "--config", str(config)], env, tmp)
+        assert code == 0, err
         process = subprocess.Popen(
             [CLI, "run", "--config", str(config)],
             env=env,
