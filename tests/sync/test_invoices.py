@@ -250,3 +250,34 @@ async def test_live_an_invoice_posted_appears_and_turns_paid_on_the_receipt(
     world.post_transaction("receipts", code, owed)
     await live.cycle()
     assert hubspot_invoices(world)[new]["properties"]["status"] == "paid"
+
+
+async def test_a_customer_with_two_thousand_open_invoices(world: World, conn: Connector) -> None:
+    """Issue 10's large customer: 2,000 more open invoices on one debtor are created 100 a
+    call, and a receipt against it, brought across live, updates only what it paid, batched."""
+    code = next(iter(await conn.store.get_links("company")))
+    posted = httpx.post(
+        f"{world.accredo.url}/_sim/post/invoices",
+        json={"items": [{"CustomerCode": code, "Amount": 10.0 + i % 7} for i in range(2000)]},
+        timeout=120,
+    )
+    posted.raise_for_status()
+    expected = await accredo_invoices(conn, paid_days=5)
+    assert sum(1 for row in expected.values() if row.CustomerCode == code) >= 2000
+    httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
+    sync = invoices(conn)
+    report = await sync.run()
+    assert report.failed == 0 and report.created == len(expected)
+    routes = by_route(world)
+    assert routes.get("POST /crm/v3/objects/{type}/batch/create", 0) == math.ceil(
+        len(expected) / 100
+    )
+
+    world.post_transaction("receipts", code, 250.0)  # allocated to the oldest few
+    httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
+    live = Pipeline(sync.spec, conn.store, conn.clock)
+    result = await live.sync([customer_key(code)], reason="accredo change")
+    assert result.failed == 0 and 1 <= result.updated < 100
+    routes = by_route(world)
+    assert routes.get("POST /crm/v3/objects/{type}/batch/update", 0) == 1
+    assert routes.get("POST /crm/v3/objects/{type}/batch/create", 0) == 0
