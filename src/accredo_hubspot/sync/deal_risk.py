@@ -19,7 +19,7 @@ from accredo_hubspot.hubspot.models import HubSpotObject, WriteInput
 from accredo_hubspot.mapping.properties import DEAL_RISK_PROPERTIES
 from accredo_hubspot.store import Side
 from accredo_hubspot.sync.companies import COMPANIES
-from accredo_hubspot.sync.deals_won import DEALS, primary_company
+from accredo_hubspot.sync.deals_won import DEALS, DealStages, primary_company
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet
 from accredo_hubspot.sync.ports import DealSource, HubSpotSink, HubSpotSource
 from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
@@ -45,7 +45,7 @@ class DealRiskSpec:
 
     def __init__(self, hubspot: RiskHubSpot) -> None:
         self._hubspot = hubspot
-        self._closed: dict[tuple[str, str], bool] | None = None  # (pipeline, stage) -> closed
+        self._stages = DealStages(hubspot)
         self.rules = RuleSet(
             tuple(Rule(name, name, _as_is) for name in DEAL_RISK_PROPERTIES),
             missing="deal not found in HubSpot",
@@ -64,7 +64,7 @@ class DealRiskSpec:
         deals = [
             d
             for d in await self._hubspot.batch_read(DEALS, keys, properties=names)
-            if not await self._is_closed(d)
+            if not await self._stages.is_closed(d)
         ]
         found = (
             await self._hubspot.batch_read_associations(DEALS, COMPANIES, [d.id for d in deals])
@@ -111,14 +111,3 @@ class DealRiskSpec:
             Failure(f.key, f.category, f.message, f.property_name, f.status) for f in batch.failed
         )
         return outcome
-
-    async def _is_closed(self, deal: HubSpotObject) -> bool:
-        stage = (deal.properties.get("pipeline") or "", deal.properties.get("dealstage") or "")
-        if self._closed is None or stage not in self._closed:
-            pipelines = await self._hubspot.get_pipelines(DEALS)
-            self._closed = {
-                (p.id, s.id): s.metadata.get("isClosed", "").lower() == "true"
-                for p in pipelines
-                for s in p.stages
-            }
-        return self._closed.get(stage, False)

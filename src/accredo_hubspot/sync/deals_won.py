@@ -64,7 +64,35 @@ def is_won_stage(metadata: dict[str, str]) -> bool:
         probability = float(metadata.get("probability", ""))
     except ValueError:
         return False
-    return metadata.get("isClosed", "").lower() == "true" and probability >= 1.0
+    return is_closed_stage(metadata) and probability >= 1.0
+
+
+def is_closed_stage(metadata: dict[str, str]) -> bool:
+    """A closed stage, won or lost (stage metadata values are text)."""
+    return metadata.get("isClosed", "").lower() == "true"
+
+
+class DealStages:
+    """The deal pipelines' stages, read once and again when a deal names a stage not yet
+    seen (a stage added in HubSpot): (pipeline, stage) -> the stage's metadata."""
+
+    def __init__(self, hubspot: DealSource) -> None:
+        self._hubspot = hubspot
+        self._metadata: dict[tuple[str, str], dict[str, str]] | None = None
+
+    async def metadata(self, deal: HubSpotObject) -> dict[str, str]:
+        props = deal.properties
+        stage = (props.get("pipeline") or "", props.get("dealstage") or "")
+        if self._metadata is None or stage not in self._metadata:
+            pipelines = await self._hubspot.get_pipelines(DEALS)
+            self._metadata = {(p.id, s.id): s.metadata for p in pipelines for s in p.stages}
+        return self._metadata.get(stage, {})
+
+    async def is_won(self, deal: HubSpotObject) -> bool:
+        return is_won_stage(await self.metadata(deal))
+
+    async def is_closed(self, deal: HubSpotObject) -> bool:
+        return is_closed_stage(await self.metadata(deal))
 
 
 class DealWonSpec:
@@ -87,7 +115,7 @@ class DealWonSpec:
         self._store = store
         self._config = config
         self._provisioner = provisioner
-        self._won: dict[tuple[str, str], bool] | None = None  # (pipeline, stage) -> won
+        self._stages = DealStages(hubspot)
         self._owners: dict[str, str] | None = None  # owner id -> "Name <email>"
         self.rules = RuleSet(
             tuple(Rule(name, name, _as_is) for name in MEMO_FIELDS),
@@ -97,7 +125,7 @@ class DealWonSpec:
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[HubSpotObject]]:
         """Won deals only, as the memo they make (others are left out: nothing to write)."""
         deals = await self._hubspot.batch_read(DEALS, keys, properties=DEAL_PROPERTIES)
-        won = [d for d in deals if await self._is_won(d)]
+        won = [d for d in deals if await self._stages.is_won(d)]
         owners = await self._owner_names({d.properties.get("hubspot_owner_id") or "" for d in won})
         return [
             SourceRecord(
@@ -166,15 +194,6 @@ class DealWonSpec:
             outcome.written[plan.key] = str(memo.MemoID)
             log.info("deal won: memo added", deal=plan.key, customer=code, memo=memo.MemoID)
         return outcome
-
-    async def _is_won(self, deal: HubSpotObject) -> bool:
-        stage = (deal.properties.get("pipeline") or "", deal.properties.get("dealstage") or "")
-        if self._won is None or stage not in self._won:
-            pipelines = await self._hubspot.get_pipelines(DEALS)
-            self._won = {
-                (p.id, s.id): is_won_stage(s.metadata) for p in pipelines for s in p.stages
-            }
-        return self._won.get(stage, False)
 
     async def _owner_names(self, ids: set[str]) -> dict[str, str]:
         ids.discard("")
