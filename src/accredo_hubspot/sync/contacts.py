@@ -37,6 +37,7 @@ from accredo_hubspot.mapping.accredo_fields import CONTACT_FIELDS
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
+from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet, compile_rules, transform_of
 from accredo_hubspot.sync.ports import AccredoSink, AccredoSource, HubSpotSink, HubSpotSource
 from accredo_hubspot.sync.records import (
@@ -269,7 +270,7 @@ class ContactToHubSpotSpec:
         debtor's company. A contact of a debtor with no company waits for its next change."""
         linked = await self._store.get_links(CONTACT_RECORD, [r.key for r in records])
         unlinked = [r for r in records if r.key not in linked]
-        codes = {r.key: (r.origin.CustomerCode or "").strip().upper() for r in unlinked}
+        codes = {r.key: normalise_code(r.origin.CustomerCode or "") for r in unlinked}
         companies = await self._store.get_links(COMPANY_RECORD, sorted(set(codes.values())))
         found = await self._by_email([r.origin for r in unlinked if codes[r.key] in companies])
         taken = await self._store.get_links_by_hubspot_id(

@@ -23,7 +23,7 @@ from accredo_hubspot.sync.deals_won import DEALS, DealStages, primary_company
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet
 from accredo_hubspot.sync.ports import DealSource, HubSpotSink, HubSpotSource
 from accredo_hubspot.sync.records import LINK, SourceRecord, Target, values_read
-from accredo_hubspot.sync.spec import ApplyOutcome, Failure
+from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
 
 DEAL_RISK_RECORD = "deal_risk"
 
@@ -103,11 +103,4 @@ class DealRiskSpec:
         inputs = [WriteInput(p.key, p.remote_id, p.values) for p in plans]
         if not inputs:
             return ApplyOutcome()
-        batch = await self._hubspot.batch_update(DEALS, inputs)
-        outcome = ApplyOutcome(calls=batch.calls)
-        outcome.written.update({key: record.id for key, record in batch.written.items()})
-        outcome.call_of.update(batch.call_of)
-        outcome.failed.extend(
-            Failure(f.key, f.category, f.message, f.property_name, f.status) for f in batch.failed
-        )
-        return outcome
+        return outcome_of(await self._hubspot.batch_update(DEALS, inputs))

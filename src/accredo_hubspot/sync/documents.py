@@ -32,6 +32,7 @@ from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Pipeline, SyncReport
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.records import LINK, NEW, Association, SourceRecord, Target
@@ -119,7 +120,7 @@ async def documents_config(hubspot: DocumentSink, config: MappingConfig) -> Mapp
 def customer_key(code: str) -> str:
     """The queue key asking for every document of a customer (a live change names the
     customer, not the invoices a receipt paid: reference accredo-api.md 9.4)."""
-    return CUSTOMER_PREFIX + code.strip().upper()
+    return CUSTOMER_PREFIX + normalise_code(code)
 
 
 def split_keys(keys: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -191,13 +192,13 @@ class DocumentSpec(Generic[B]):
         """The stored link; else a new record, associated to the customer's linked company
         (none when the customer has no company yet: nothing is written for it)."""
         links = await self._store.get_links(self.record_type, [r.key for r in records])
-        codes = [r.origin.CustomerCode.strip().upper() for r in records if r.key not in links]
+        codes = [normalise_code(r.origin.CustomerCode) for r in records if r.key not in links]
         companies = await self._store.get_links(COMPANY_RECORD, codes) if codes else {}
         targets = []
         for record in records:
             if (remote := links.get(record.key)) is not None:
                 targets.append(Target(record.key, remote, LINK))
-            elif company := companies.get(record.origin.CustomerCode.strip().upper()):
+            elif company := companies.get(normalise_code(record.origin.CustomerCode)):
                 to = (Association("companies", company),)
                 targets.append(Target(record.key, None, NEW, associations=to))
         return targets

@@ -13,7 +13,7 @@ plan would create), so the plan is the whole backfill: debtors, then invoices an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from accredo_hubspot.errors import ConnectorError
@@ -161,9 +161,6 @@ class RecordingSink:
     sending nothing. A create is answered with a placeholder id, ``new:KEY``."""
 
     hubspot: PlanSink
-    writes: list[tuple[str, WriteInput]] = field(default_factory=list)
-    archives: list[tuple[str, str]] = field(default_factory=list)
-    properties: list[tuple[str, str]] = field(default_factory=list)  # created or changed
 
     def iter_objects(
         self, object_type: str, properties: Sequence[str]
@@ -189,13 +186,11 @@ class RecordingSink:
         return await self.hubspot.get_property(object_type, name)
 
     async def create_property(self, object_type: str, definition: PropertyCreate) -> Property:
-        self.properties.append((object_type, definition.name))
         return Property.model_validate(definition.to_wire())
 
     async def update_property(
         self, object_type: str, name: str, changes: PropertyUpdate
     ) -> Property:
-        self.properties.append((object_type, name))
         existing = await self.hubspot.get_property(object_type, name)
         return Property.model_validate({**existing.to_wire(), **changes.to_wire()})
 
@@ -216,13 +211,11 @@ class RecordingSink:
         return self._answer("create", inputs)
 
     async def batch_archive(self, object_type: str, ids: Sequence[str]) -> int:
-        self.archives.extend((object_type, record_id) for record_id in ids)
-        return 0  # no call made
+        return 0  # no call made (the store's forget is what the plan shows)
 
     def _answer(self, action: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
         outcome = BatchOutcome()
         for item in inputs:
-            self.writes.append((action, item))
             record_id = item.id if action == "update" and item.id else f"new:{item.key}"
             outcome.written[item.key] = HubSpotObject(id=record_id, properties=item.properties)
         return outcome

@@ -55,6 +55,7 @@ from accredo_hubspot.sync.documents import (
     split_keys,
     write_records,
 )
+from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
 from accredo_hubspot.tasks import gather
@@ -76,10 +77,6 @@ class CustomerOrders:
     code: str
     orders: Sequence[OEOrder]
 
-    @property
-    def CustomerCode(self) -> str:  # a rollup's origin is ``Billed`` like a document
-        return self.code
-
 
 class OrderSource(Protocol):
     """The Accredo reads orders need (``AccredoClient`` has them)."""
@@ -95,9 +92,9 @@ class OrderSource(Protocol):
 
 def by_customer(codes: Sequence[str], orders: Sequence[OEOrder]) -> list[CustomerOrders]:
     """``orders`` grouped under each of ``codes`` (a code without orders gets none)."""
-    grouped: dict[str, list[OEOrder]] = {code.strip().upper(): [] for code in codes}
+    grouped: dict[str, list[OEOrder]] = {normalise_code(code): [] for code in codes}
     for order in orders:
-        grouped.setdefault(order.CustomerCode.strip().upper(), []).append(order)
+        grouped.setdefault(normalise_code(order.CustomerCode), []).append(order)
     return [CustomerOrders(code, found) for code, found in grouped.items()]
 
 
@@ -120,7 +117,7 @@ class OrderWindow:
         codes, ids = split_keys(keys)
         if ids:
             codes += await self.accredo.order_customers(ids)
-        codes = list(dict.fromkeys(c.strip().upper() for c in codes))
+        codes = list(dict.fromkeys(normalise_code(c) for c in codes))
         if not codes:
             return []
         return by_customer(codes, await self.accredo.orders_of(codes, since=self.since()))
@@ -236,7 +233,7 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         held = 0
         code, orders = "", list[OEOrder]()
         async for order in self.window.accredo.iter_orders(since=self.window.since()):
-            this = order.CustomerCode.strip().upper()
+            this = normalise_code(order.CustomerCode)
             if this != code:
                 if orders:
                     chunk.append(CustomerOrders(code, orders))

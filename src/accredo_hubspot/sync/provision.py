@@ -44,6 +44,7 @@ from accredo_hubspot.mapping.provision import (
 from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, AsyncStateStore, Side
 from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, CONTACTS, email_property
+from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet, compile_rules
 from accredo_hubspot.sync.ports import DealSource, DebtorSink, HubSpotSource
@@ -229,7 +230,7 @@ class ProvisionSpec:
             company = str((customer.model_extra or {}).get(id_field) or "")
             found.setdefault(company, (customer, VIA_HUBSPOT_ID))
         held = {
-            r.key: code.strip().upper()
+            r.key: normalise_code(code)
             for r in records
             if r.key not in found and (code := r.origin.properties.get(CUSTOMER_CODE_PROPERTY))
         }
