@@ -134,7 +134,7 @@ async def run_footprint_bench(debtors: int, work: Path, console: Console) -> Foo
     with simulators(debtors, work) as sims:
         # The debtors' footprint (issue 8's targets): a portal without the invoice object, so
         # the backfill brings debtors alone (their invoices summed on the company); the
-        # invoice backfill has its own benchmark (bench/invoices.py).
+        # invoice backfill has its own benchmark (bench/documents.py).
         config = replace(load_config(None), documents=DocumentSettings(custom_objects=False))
         async with (
             connect(bench_settings(sims, database), config) as conn,

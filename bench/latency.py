@@ -15,7 +15,7 @@ per second and the HubSpot calls made in that stretch are counted (HubSpot: ther
 none).
 
 The quiet spell is shortened from a minute to a few seconds: the bench sets
-``busy_poll_for_s`` to ``BENCH_BUSY_FOR_S`` (the default is 30 s), longer than any gap of the
+``busy_poll_for_s`` to ``BENCH_BUSY_FOR_S`` (the default is 10 s), longer than any gap of the
 busy stretch, and waits for the poll to relax before each first change; after that a quiet
 minute and a quiet few seconds leave the connector in the same state.
 """

@@ -53,7 +53,10 @@ def serve(
         int,
         Opt(
             "--webhook-batch-window-ms",
-            help="How long events gather after the first before a delivery is sent.",
+            min=0,
+            max=1000,
+            help="How long events gather after the first before a delivery is sent "
+            "(0-1000: HubSpot flushes within a second, reference 11.3).",
         ),
     ] = 1000,
     app_id: Annotated[int, Opt("--app-id", help="App id (webhooks' sourceId).")] = 1234567,
