@@ -42,6 +42,13 @@ class Percentiles:
     p99_s: float
     max_s: float
 
+    def line(self, label: str) -> str:
+        """One printed line: the label, the count, p50/p95/p99 and the maximum."""
+        return (
+            f"  {label:<22} n={self.count:<4d} p50 {self.p50_s:5.2f} s  p95 {self.p95_s:5.2f} s  "
+            f"p99 {self.p99_s:5.2f} s  max {self.max_s:5.2f} s"
+        )
+
 
 def percentiles(samples_s: Sequence[float]) -> Percentiles:
     """p50/p95/p99 by linear interpolation between closest ranks (``statistics.quantiles``

@@ -298,13 +298,6 @@ async def run_inbound_bench(console: Console, *, quick: bool = False) -> list[In
     return figures
 
 
-def _line(label: str, p: Percentiles) -> str:
-    return (
-        f"  {label:<22} n={p.count:<4d} p50 {p.p50_s:5.2f} s  p95 {p.p95_s:5.2f} s  "
-        f"p99 {p.p99_s:5.2f} s  max {p.max_s:5.2f} s"
-    )
-
-
 def print_inbound(console: Console, f: InboundFigures) -> None:
     how = (
         f"HubSpot delivers every {f.webhook_window_ms} ms"
@@ -312,9 +305,9 @@ def print_inbound(console: Console, f: InboundFigures) -> None:
         else f"HubSpot searched every {f.hubspot_poll_s:g} s"
     )
     console.print(f"[bold]HubSpot to Accredo, {f.path} path[/] ({f.changes} contact edits, {how})")
-    console.print(_line("edit to Accredo", f.stats))
+    console.print(f.stats.line("edit to Accredo"))
     if f.after_delivery_s:
-        console.print(_line("delivery to Accredo", f.after_delivery))
+        console.print(f.after_delivery.line("delivery to Accredo"))
     if f.missed:
         console.print(f"  [red]{f.missed} edits never reached Accredo[/] (timeout)")
 

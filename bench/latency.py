@@ -465,13 +465,6 @@ async def _until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None
         await asyncio.sleep(0.02)
 
 
-def _line(label: str, p: Percentiles) -> str:
-    return (
-        f"  {label:<22} n={p.count:<4d} p50 {p.p50_s:5.2f} s  p95 {p.p95_s:5.2f} s  "
-        f"p99 {p.p99_s:5.2f} s  max {p.max_s:5.2f} s"
-    )
-
-
 def print_latency(console: Console, f: LatencyFigures) -> None:
     console.print(
         "[bold]Live latency, Accredo to HubSpot[/] (busy: changes a second or so apart; "
@@ -479,8 +472,8 @@ def print_latency(console: Console, f: LatencyFigures) -> None:
     )
     for m in f.modes:
         console.print(f"  {m.mode.name}: polling {m.intervals}")
-        console.print(_line(f"{m.mode.name}, busy", m.busy_stats))
-        console.print(_line(f"{m.mode.name}, after quiet", m.quiet_stats))
+        console.print(m.busy_stats.line(f"{m.mode.name}, busy"))
+        console.print(m.quiet_stats.line(f"{m.mode.name}, after quiet"))
         if m.missed:
             console.print(f"  [red]{len(m.missed)} changes never became visible[/] (timeout)")
         if m.indistinguishable:
