@@ -74,10 +74,23 @@ def sim() -> Iterator[Sim]:
         yield Sim(server, app.state.sim.portal)
 
 
+class CountingStore(AsyncStateStore):
+    """The real store, counting its reads of the records reported deleted."""
+
+    def __init__(self, store: StateStore) -> None:
+        super().__init__(store)
+        self.deletion_reads = 0
+
+    async def reported_deletions(self, record_type: str) -> list[str]:
+        self.deletion_reads += 1
+        return await super().reported_deletions(record_type)
+
+
 @dataclass
 class Rig:
     sim: Sim
     store: StateStore
+    offloaded: CountingStore
     poller: HubSpotPoller
 
     def user_adds_contact(self, n: int) -> str:
@@ -88,6 +101,17 @@ class Rig:
         answer.raise_for_status()
         contact_id: str = answer.json()["id"]
         return contact_id
+
+    def user_merges(self, primary: str, merged: str) -> str:
+        """Merge two contacts through HubSpot's API; the survivor's id (a new record)."""
+        answer = httpx.post(
+            f"{self.sim.url}/crm/v3/objects/contacts/merge",
+            json={"primaryObjectId": primary, "objectIdToMerge": merged},
+            headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+        )
+        answer.raise_for_status()
+        survivor: str = answer.json()["id"]
+        return survivor
 
     def queued(self) -> dict[str, int]:
         """Queued contact ids (towards Accredo) -> how many times each was enqueued."""
@@ -106,11 +130,11 @@ async def rig(sim: Sim, tmp_path: Path) -> AsyncIterator[Rig]:
     httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
     store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
     async with (
-        AsyncStateStore(store) as offloaded,
+        CountingStore(store) as offloaded,
         HubSpotClient(DEMO_TOKEN, base_url=sim.url) as hubspot,
     ):
         poller = HubSpotPoller(hubspot, offloaded, CLOCK, overlap_s=OVERLAP_S, sweep_s_per_page=0)
-        yield Rig(sim, store, poller)
+        yield Rig(sim, store, offloaded, poller)
 
 
 async def test_the_first_poll_places_the_cursor_and_queues_nothing(rig: Rig) -> None:
@@ -175,17 +199,29 @@ async def test_the_poll_follows_a_linked_contact_deleted_restored_and_merged(rig
     assert rig.store.get_links("contact") == {"501": contact}
     assert dead_letter_ids(rig.store) == []
 
-    other = rig.user_adds_contact(101)
-    answer = httpx.post(
-        f"{rig.sim.url}/crm/v3/objects/contacts/merge",
-        json={"primaryObjectId": other, "objectIdToMerge": contact},
-        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
-    )
-    answer.raise_for_status()
-    survivor = answer.json()["id"]
+    survivor = rig.user_merges(rig.user_adds_contact(101), contact)
     deadline = time.monotonic() + 30
     while rig.store.get_links("contact") != {"501": survivor}:  # once search shows it
         assert time.monotonic() < deadline, rig.store.get_links("contact")
         await rig.poller.poll_object(CONTACTS)
         time.sleep(0.1)
     assert survivor in rig.queued()
+
+
+async def test_a_poll_that_finds_a_merge_and_sweeps_the_bin_reads_the_deletions_once(
+    rig: Rig,
+) -> None:
+    """The merge (is a merged id reported deleted?) and the sweep (is a reported record
+    restored?) share one read of the records reported deleted."""
+    contact = rig.user_adds_contact(200)
+    rig.store.put_links("contact", {"601": contact})
+    await rig.poller.poll_object(CONTACTS)  # places the cursor
+    survivor = rig.user_merges(rig.user_adds_contact(201), contact)
+    polls = 0
+    deadline = time.monotonic() + 30
+    while rig.store.get_links("contact") != {"601": survivor}:  # every poll sweeps the bin
+        assert time.monotonic() < deadline, rig.store.get_links("contact")
+        await rig.poller.poll_object(CONTACTS)
+        polls += 1
+        time.sleep(0.1)
+    assert rig.offloaded.deletion_reads == polls

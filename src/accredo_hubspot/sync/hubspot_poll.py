@@ -25,7 +25,7 @@ in neither list), so only its webhook is followed.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -210,16 +210,20 @@ class HubSpotPoller:
         self, polled: PolledObject, survivors: Mapping[str, Sequence[str]]
     ) -> None:
         """The links follow the merges found (survivor -> merged ids) and, when the recycle
-        bin is due to be read, the deletions and restores; before the records are queued."""
+        bin is due to be read, the deletions and restores; before the records are queued. The
+        records reported deleted are read once for both."""
         record_type = polled.record_type
+        sweep_due = time.monotonic() >= self._next_sweep.get(polled.feed, 0.0)
+        if not survivors and not sweep_due:
+            return
+        reported = set(await self._store.reported_deletions(record_type))
         changes: list[LinkChange] = []
         if survivors:
             merged = sorted({m for ids in survivors.values() for m in ids})
             known = set(await self._store.get_links_by_hubspot_id(record_type, merged))
-            known.update(await self._store.reported_deletions(record_type))
-            changes += merges_found(record_type, survivors, known)
-        if time.monotonic() >= self._next_sweep.get(polled.feed, 0.0):
-            changes += await self._sweep(polled)
+            changes += merges_found(record_type, survivors, known | reported)
+        if sweep_due:
+            changes += await self._sweep(polled, reported)
         if changes:
             await self._store.apply_link_changes(changes)
             log.info(
@@ -228,9 +232,10 @@ class HubSpotPoller:
                 changes=[f"{c.kind} {c.hubspot_id}" for c in changes],
             )
 
-    async def _sweep(self, polled: PolledObject) -> list[LinkChange]:
+    async def _sweep(self, polled: PolledObject, reported: Set[str]) -> list[LinkChange]:
         """Deletions of linked records (in the recycle bin) and restores of records reported
-        deleted (out of the bin and readable: under their id, or merged into another)."""
+        deleted (``reported``: out of the bin and readable, under their id or merged into
+        another)."""
         archived: list[str] = []
         pages = 0
         after: str | None = None
@@ -247,13 +252,13 @@ class HubSpotPoller:
         record_type = polled.record_type
         linked = await self._store.get_links_by_hubspot_id(record_type, archived)
         changes = deletions_found(record_type, archived, linked)
-        reported = set(await self._store.reported_deletions(record_type)) - set(archived)
-        if reported:
+        out_of_bin = reported - set(archived)
+        if out_of_bin:
             read = await self._hubspot.batch_read(
-                polled.object_type, sorted(reported), properties=[MERGED_PROPERTY]
+                polled.object_type, sorted(out_of_bin), properties=[MERGED_PROPERTY]
             )
             merged = {r.id: merged_ids(r.properties.get(MERGED_PROPERTY)) for r in read}
-            changes += restores_found(record_type, reported, merged)
+            changes += restores_found(record_type, out_of_bin, merged)
         return changes
 
     async def _changes(
