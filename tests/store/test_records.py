@@ -3,11 +3,12 @@ the change feed's state, audit retention."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accredo_hubspot.store import TO_HUBSPOT, AuditEntry, LinkConflictError, StateStore
+from accredo_hubspot.store import TO_HUBSPOT, AuditEntry, LinkConflictError, Side, StateStore
 
 CO = "company"
 
@@ -82,3 +83,27 @@ def test_prune_audit_deletes_what_is_older(store: StateStore) -> None:
     assert store.prune_audit(t0 + timedelta(days=2)) == 2
     assert sorted(e.record_key for e in store.list_audit()) == ["C2", "C3", "C4"]
     assert store.prune_audit(t0) == 0
+
+
+def test_the_audit_s_time_is_found_by_id_on_a_longer_log(store: StateStore) -> None:
+    """Retention and the status page's recent writes bisect the ids (no index on the time):
+    right at every cut, on a log with gaps (pruned entries) and on one emptied."""
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    sides: list[Side] = ["accredo" if m % 3 == 2 else "hubspot" for m in range(300)]
+    store.add_audit(
+        [
+            AuditEntry(t0 + timedelta(minutes=m), side, CO, f"C{m}", None, {}, "")
+            for m, side in enumerate(sides)
+        ]
+    )
+
+    def since(minute: int) -> dict[str, int]:
+        return dict(Counter(sides[minute:]))
+
+    kept = 0
+    for cut in (37, 38, 101, 299, 300):
+        assert store.prune_audit(t0 + timedelta(minutes=cut)) == cut - kept
+        kept = cut
+        for minute in (0, cut, cut + 1, 250, 299, 300):
+            assert store.overview(t0 + timedelta(minutes=minute)).writes == since(max(minute, cut))
+    assert store.list_audit() == []

@@ -2,7 +2,7 @@
 per direction, recent writes, and the open dead letters apart from the ambiguous matches.
 
 Every query here is cheap on a large store: the queue is small, recent writes are a range of
-the audit log's time index, and the letters are limited.
+the audit log's ids (``audit.first_id_since``), and the letters are limited.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 
-from accredo_hubspot.store import schema
+from accredo_hubspot.store import audit, schema
 from accredo_hubspot.store.models import (
     DIRECTIONS,
     MATCH_FIELD,
@@ -58,10 +58,9 @@ def last_syncs(conn: Connection) -> dict[Direction, datetime]:
 
 def writes_since(conn: Connection, since: datetime) -> dict[Side, int]:
     """Records written to each side since ``since`` (audit entries: one per record write)."""
-    audit = schema.audit_log.c
-    rows = conn.execute(
-        select(audit.side, func.count()).where(audit.at >= since).group_by(audit.side)
-    )
+    entries = schema.audit_log.c
+    recent = (entries.id >= audit.first_id_since(conn, since), entries.at >= since)
+    rows = conn.execute(select(entries.side, func.count()).where(*recent).group_by(entries.side))
     return {cast(Side, side): int(count) for side, count in rows}
 
 

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, Engine, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from accredo_hubspot.store import inbox, leases, lifecycle, overview, queue, schema
+from accredo_hubspot.store import audit, inbox, leases, lifecycle, overview, queue, schema
 from accredo_hubspot.store.engine import (
     create_store_engine,
     read_transaction,
@@ -681,7 +681,9 @@ class StateStore:
         """Delete audit entries written before ``older_than`` (retention); returns how many."""
         table = schema.audit_log
         with self._writing("prune the audit log") as conn:
-            return int(conn.execute(delete(table).where(table.c.at < older_than)).rowcount)
+            cut = audit.first_id_since(conn, older_than)
+            older = delete(table).where(table.c.id < cut, table.c.at < older_than)
+            return int(conn.execute(older).rowcount)
 
     # -- the commit step --------------------------------------------------------------------
 
