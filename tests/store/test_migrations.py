@@ -9,15 +9,23 @@ import shutil
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
 
 from accredo_hubspot.errors import ConnectorError
-from accredo_hubspot.store import SchemaTooNewError, Side, StateStore, StoreError
+from accredo_hubspot.store import (
+    TO_HUBSPOT,
+    QueueEntry,
+    SchemaTooNewError,
+    Side,
+    StateStore,
+    StoreError,
+)
 from accredo_hubspot.store import schema as tables
 from accredo_hubspot.store.engine import create_store_engine
 from accredo_hubspot.store.migrations import (
@@ -28,6 +36,7 @@ from accredo_hubspot.store.migrations import (
     head_revision,
     migrate,
 )
+from tests.store.conftest import queued
 
 HEAD = head_revision()
 #: Processes opening a new database at once.
@@ -105,6 +114,16 @@ JSON_SHADOWS = {
 }
 
 
+def _every_shadow(store: StateStore, *kinds: str) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(side, record type, key) -> values, of every side and the record types given."""
+    return {
+        (side, kind, key): values
+        for side in SIDES
+        for kind in kinds
+        for key, values in store.get_shadows(side, kind).items()
+    }
+
+
 def test_revision_0004_packs_json_shadows_keeping_every_value(store_url: str) -> None:
     engine = create_store_engine(store_url)
     try:
@@ -129,13 +148,7 @@ def test_revision_0004_packs_json_shadows_keeping_every_value(store_url: str) ->
         engine.dispose()
     with StateStore.open(store_url) as store:
         assert store.revision == HEAD
-        read = {
-            (side, kind, key): values
-            for side in SIDES
-            for kind in ("company", "contact")
-            for key, values in store.get_shadows(side, kind).items()
-        }
-        assert read == JSON_SHADOWS
+        assert _every_shadow(store, "company", "contact") == JSON_SHADOWS
         store.put_shadows("hubspot", "company", {"ACME": {"fax": "09 555 0100"}})
         assert store.get_shadows("hubspot", "company", ["ACME"])["ACME"] == {
             **JSON_SHADOWS[("hubspot", "company", "ACME")],
@@ -145,6 +158,173 @@ def test_revision_0004_packs_json_shadows_keeping_every_value(store_url: str) ->
             stored = conn.execute(select(tables.shadows.c.shadow)).scalars().all()
     assert len(stored) == len(JSON_SHADOWS)
     assert len({zlib.decompress(packed) for packed in stored}) > 1  # stored compressed
+
+
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+#: Shadows as the release before revision 0005 wrote them: the order rollups and the price
+#: tier records of their own beside the company's, on more keys than one of its pages.
+TYPED_SHADOWS = {
+    ("hubspot", "company", "ACME"): {"name": "Acme Ltd", "city": "Whakatāne"},
+    ("hubspot", "company_orders", "ACME"): {"orders_12m": "5", "last_order": "2026-02-27"},
+    ("hubspot", "price_tier", "ACME"): {"price_tier": "B"},
+    ("hubspot", "company_orders", "BETA"): {"orders_12m": "0"},  # no company shadow yet
+    ("hubspot", "price_tier", "BETA"): {"price_tier": "A"},
+    ("accredo", "company", "ACME"): {"Z_Industry": "NULL"},
+    ("accredo", "price_tier", "ACME"): {"PriceCode": "B"},
+    ("hubspot", "contact", "ACME"): {"email": "a@acme.nz"},
+    **{
+        ("hubspot", kind, f"K{n:05}"): {f"{kind}_value": str(n)}
+        for n in range(1_100)
+        for kind in ("company", "company_orders", "price_tier")
+    },
+}
+
+#: When each type was synced: the company row keeps the newest time of the rows folded in.
+SYNCED_HOURS = {"company_orders": 3, "price_tier": 2}
+
+
+def test_revision_0005_folds_the_rollups_and_the_tier_into_the_company(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    try:
+        migrate(engine, target="0004")
+        with engine.begin() as conn:
+            _typed_rows(conn)
+    finally:
+        engine.dispose()
+    with StateStore.open(store_url) as store:
+        assert store.revision == HEAD
+        read = _every_shadow(store, "company", "contact", "company_orders", "price_tier")
+        letters = store.list_dead_letters()
+        with store.engine.connect() as conn:
+            synced = dict(
+                conn.execute(
+                    select(tables.shadows.c.record_key, tables.shadows.c.synced_at).where(
+                        tables.shadows.c.record_key.in_(["ACME", "BETA"]),
+                        tables.shadows.c.side == "hubspot",
+                        tables.shadows.c.record_type == "company",
+                    )
+                ).all()
+            )
+            queue = {row.record_key: row for row in conn.execute(select(tables.work_queue))}
+            closed = conn.execute(
+                select(tables.dead_letters.c.record_type, tables.dead_letters.c.record_key).where(
+                    tables.dead_letters.c.resolved_at.is_not(None)
+                )
+            ).all()
+        audited = [entry.record_key for entry in store.list_audit("company_orders")]
+        store.complete("w1", [QueueEntry(TO_HUBSPOT, "company", "ACME")])
+        still_queued = queued(store)
+    expected: dict[tuple[str, str, str], dict[str, str]] = {}
+    for (side, kind, key), values in TYPED_SHADOWS.items():
+        company = "contact" if kind == "contact" else "company"
+        expected.setdefault((side, company, key), {}).update(values)
+    assert read == expected
+    assert synced == {"ACME": T0 + timedelta(hours=3), "BETA": T0 + timedelta(hours=3)}
+    assert {key: row.record_type for key, row in queue.items()} == {
+        "ACME": "company",
+        "BETA": "company",
+    }
+    acme = queue["ACME"]
+    assert (acme.first_enqueued_at, acme.last_enqueued_at) == (T0, T0 + timedelta(minutes=9))
+    assert (acme.reason, acme.source, acme.enqueue_count) == ("orders", "ARDELTA 7", 3)
+    assert (acme.claimed_by, acme.claimed_count) == ("w1", 1)
+    assert still_queued == ["ACME", "BETA"]  # w1 wrote the orders only: ACME is released
+    assert sorted((letter.record_type, letter.record_key) for letter in letters) == [
+        ("company", "ACME"),
+        ("company", "GAMMA"),
+    ]
+    assert {letter.record_key: letter.reason for letter in letters}["GAMMA"] == "tier unknown"
+    assert sorted(closed) == [("company", "GAMMA"), ("company_orders", "OLD")]
+    assert audited == ["ACME"]  # history keeps its record types
+
+
+def _typed_rows(conn: Connection) -> None:
+    """Shadows, queued records, dead letters and an audit entry of the three record types."""
+    conn.execute(
+        tables.shadows.insert(),
+        [
+            {
+                "side": side,
+                "record_type": kind,
+                "record_key": key,
+                "shadow": zlib.compress(json.dumps(values).encode()),
+                "synced_at": T0 + timedelta(hours=SYNCED_HOURS.get(kind, 1)),
+            }
+            for (side, kind, key), values in TYPED_SHADOWS.items()
+        ],
+    )
+    queued = {"direction": "to_hubspot", "claimed_count": None, "claimed_by": None}
+    conn.execute(
+        tables.work_queue.insert(),
+        [
+            {
+                **queued,
+                "record_type": "company",
+                "record_key": "ACME",
+                "reason": "delta",
+                "first_enqueued_at": T0 + timedelta(minutes=1),
+                "last_enqueued_at": T0 + timedelta(minutes=5),
+                "enqueue_count": 2,
+                "source": "ARDELTA 3",
+                "lease_expires_at": None,
+            },
+            {
+                **queued,
+                "record_type": "company_orders",
+                "record_key": "ACME",
+                "reason": "orders",
+                "first_enqueued_at": T0,
+                "last_enqueued_at": T0 + timedelta(minutes=9),
+                "enqueue_count": 1,
+                "source": "ARDELTA 7",
+                "claimed_by": "w1",
+                "claimed_count": 1,
+                "lease_expires_at": T0 + timedelta(minutes=10),
+            },
+            {
+                **queued,
+                "record_type": "price_tier",
+                "record_key": "BETA",
+                "reason": "tier",
+                "first_enqueued_at": T0,
+                "last_enqueued_at": T0,
+                "enqueue_count": 1,
+                "source": None,
+                "lease_expires_at": None,
+            },
+        ],
+    )
+    letter = {"side": "hubspot", "field": "price_tier", "payload": {}}
+    conn.execute(
+        tables.dead_letters.insert(),
+        [
+            {
+                **letter,
+                "record_type": kind,
+                "record_key": key,
+                "reason": reason,
+                "created_at": T0 + timedelta(minutes=minutes),
+                "resolved_at": resolved,
+            }
+            for kind, key, reason, minutes, resolved in [
+                ("company_orders", "ACME", "orders unreadable", 0, None),
+                ("company", "GAMMA", "tier unknown", 0, None),
+                ("price_tier", "GAMMA", "tier unknown", 5, None),  # the same letter, newer
+                ("company_orders", "OLD", "orders unreadable", 0, T0),
+            ]
+        ],
+    )
+    conn.execute(
+        tables.audit_log.insert(),
+        {
+            "at": T0,
+            "side": "hubspot",
+            "record_type": "company_orders",
+            "record_key": "ACME",
+            "changes": zlib.compress(b'{"orders_12m":[null,"5"]}'),
+            "reason": "backfill",
+        },
+    )
 
 
 def test_reopening_migrates_nothing_and_keeps_the_data(store_url: str) -> None:

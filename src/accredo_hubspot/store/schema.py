@@ -174,8 +174,9 @@ audit_log = Table(
     Column("source", String(_KEY), nullable=True),
     Column("read_at", UTCDateTime(), nullable=True),
     Column("call", String(_KEY), nullable=True),
+    # No index on ``at``: ids grow with it, and the few searches by time bisect the ids
+    # (``store.audit``), saving ~35 bytes an entry.
     Index("ix_audit_log_record", "record_type", "record_key", "id"),
-    Index("ix_audit_log_at", "at"),
 )
 
 # Inbound events (HubSpot webhooks), de-duplicated by the sender's event id.
