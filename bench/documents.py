@@ -40,11 +40,9 @@ from accredo_hubspot.demo import Sims
 from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector, connect
-from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.documents import DocumentPass
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.orders import OrderSync
-from accredo_hubspot.sync.setup import run_setup
 from bench.figures import BOUND_RATIO_TARGET, RECORDS_PER_CALL, verdict
 from bench.harness import (
     RATE_LIMIT_PER_10S,
@@ -52,6 +50,7 @@ from bench.harness import (
     check,
     hubspot_stats,
     reset_hubspot_stats,
+    set_up_and_backfill,
     simulators,
 )
 
@@ -287,8 +286,7 @@ async def _alone(debtors: int, invoices: int, orders: int, console: Console) -> 
                 connect(bench_settings(sims, database), config) as conn,
                 httpx.AsyncClient(timeout=120) as http,
             ):
-                await run_setup(conn.hubspot, config)
-                await Backfill(conn.accredo, conn.hubspot, conn.store, config, conn.clock).run()
+                await set_up_and_backfill(conn)
                 figures = await run_document_bench(
                     conn, sims, http, console, database, invoices, orders
                 )

@@ -7,8 +7,11 @@ itself, as it would against the real APIs.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,10 @@ from accredo_hubspot.mapping.identity import (
     debtor_email_domain,
     debtor_web_domain,
 )
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.settings import Settings
+from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.setup import run_setup
 
 #: The connector's HubSpot token (the simulator's documented demo token).
 CONNECTOR_TOKEN = DEMO_TOKEN
@@ -84,6 +90,30 @@ def check(answer: httpx.Response) -> httpx.Response:
             f"{answer.status_code} {answer.text[:200]}"
         )
     return answer
+
+
+async def until(
+    condition: Callable[[], bool | Awaitable[bool]],
+    what: str,
+    timeout_s: float = 60.0,
+    interval_s: float = 0.02,
+) -> None:
+    """Until ``condition()`` (awaited when it is a coroutine) is true; ``BenchError`` naming
+    ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        met = condition()
+        if met if not inspect.isawaitable(met) else await met:
+            return
+        if time.monotonic() > deadline:
+            raise BenchError(f"timed out waiting for {what}")
+        await asyncio.sleep(interval_s)
+
+
+async def set_up_and_backfill(conn: Connector) -> None:
+    """The portal a bench of live changes starts from: setup, then every debtor backfilled."""
+    await run_setup(conn.hubspot, conn.config)
+    await Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).run()
 
 
 async def hubspot_stats(http: httpx.AsyncClient, sims: Sims) -> HubSpotStats:

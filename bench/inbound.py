@@ -38,11 +38,9 @@ from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import accredo_client, connect, default_hubspot_poll_s, web_app
 from accredo_hubspot.settings import Secret
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.contacts import CONTACT_RECORD
 from accredo_hubspot.sync.live import LiveSync
-from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web.app import WEBHOOK_PATH
 from accredo_hubspot.web.server import Listen, bound_url, listening, serve
@@ -53,7 +51,15 @@ from bench.figures import (
     percentiles,
     verdict,
 )
-from bench.harness import BenchError, Sims, bench_settings, check, simulators
+from bench.harness import (
+    BenchError,
+    Sims,
+    bench_settings,
+    check,
+    set_up_and_backfill,
+    simulators,
+    until,
+)
 
 #: Debtors in the Accredo simulator (all backfilled; a few get a contact).
 DEBTORS = 100
@@ -197,8 +203,7 @@ async def run_path(
             accredo_client(settings.require_accredo()) as accredo,
             httpx.AsyncClient(timeout=60) as http,
         ):
-            await run_setup(conn.hubspot, config)
-            await Backfill(conn.accredo, conn.hubspot, conn.store, config, conn.clock).run()
+            await set_up_and_backfill(conn)
             links = await conn.store.get_links(COMPANY_RECORD)
             if len(links) < plan.changes:
                 raise BenchError(f"{plan.changes} edits need as many linked debtors")
@@ -273,15 +278,12 @@ async def _contacts_in_accredo(
     """Add a contact on each company in HubSpot and wait until the sync has linked each to
     its new ``ARContact``; one planned edit per contact, in random order."""
     hubspot_ids = await add_contacts(http, sims, companies)
-    deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
-    while True:
-        linked = {v: k for k, v in (await store.get_links(CONTACT_RECORD)).items()}
-        if all(i in linked for i in hubspot_ids):
-            break
-        if time.monotonic() > deadline:
-            missing = len([i for i in hubspot_ids if i not in linked])
-            raise BenchError(f"{missing} contacts never reached Accredo")
-        await asyncio.sleep(0.2)
+
+    async def all_linked() -> bool:
+        return set((await store.get_links(CONTACT_RECORD)).values()).issuperset(hubspot_ids)
+
+    await until(all_linked, "the contacts to reach Accredo", ARRIVAL_TIMEOUT_S, interval_s=0.2)
+    linked = {v: k for k, v in (await store.get_links(CONTACT_RECORD)).items()}
     edits = [Edit(i, int(linked[i]), f"Buyer {n + 1}") for n, i in enumerate(hubspot_ids)]
     rng.shuffle(edits)
     return edits

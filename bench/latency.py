@@ -42,11 +42,9 @@ from accredo_hubspot.logs import configure as configure_logging
 from accredo_hubspot.mapping.config import FieldRule, MappingConfig, load_config
 from accredo_hubspot.runtime import Connector, accredo_client, connect, web_app
 from accredo_hubspot.settings import Secret, Settings
-from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD, source_value
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.planner import transform_value
-from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
 from accredo_hubspot.web import HINT_PATH, Listen, bound_url, listening, serve
 from bench.figures import (
@@ -63,7 +61,9 @@ from bench.harness import (
     bench_settings,
     check,
     hubspot_stats,
+    set_up_and_backfill,
     simulators,
+    until,
 )
 
 #: The busy stretch's gaps between two changes: uniform in this range ("a second or so").
@@ -78,6 +78,9 @@ OBSERVE_EVERY_S = 0.06
 SAME_WITHIN_S = 2 * OBSERVE_EVERY_S
 #: A change not visible after this long counts as missed.
 VISIBLE_TIMEOUT_S = 15.0
+#: What the bench waits for (named when it times out).
+SHOWN = "the changes to show in HubSpot (or be counted missed)"
+QUIET = "the poll to relax with no change outstanding"
 #: The quiet stretch in which Accredo's requests and HubSpot's calls are counted (a whole
 #: number of idle intervals).
 IDLE_S = 6.0
@@ -363,7 +366,7 @@ class _ModeRun:
                     await self._hook(f"{bound_url(sock)}{HINT_PATH}", HINT_SECRET)
                 tasks.create_task(live.run(stop_live))
                 try:
-                    await _until(lambda: live.schedule.polls >= 1)
+                    await until(lambda: live.schedule.polls >= 1, "the first poll")
                     console.print(
                         f"  {self.mode.name}: polling {live.schedule.intervals.describe()}, "
                         f"{len(busy) - 1} changes a second or so apart (after one not "
@@ -381,7 +384,7 @@ class _ModeRun:
                     connector_calls = during.requests - hubspot_before.requests - observer.calls
                     # From half an idle interval after a relaxed poll, a whole number of
                     # intervals: every poll in the stretch is counted whole, once.
-                    await _until(lambda: not live.schedule.busy)
+                    await until(lambda: not live.schedule.busy, "the poll to relax")
                     half_s = live.schedule.intervals.idle_s / 2
                     await asyncio.sleep(live.schedule.due() - half_s - time.monotonic())
                     idle_started = time.monotonic()
@@ -425,7 +428,7 @@ class _ModeRun:
             acts.append(spawn(self.team.act(change, self.befores[change.code])))
         for act in acts:
             await act
-        await _until(lambda: not self.observer.waiting, VISIBLE_TIMEOUT_S + 5)
+        await until(lambda: not self.observer.waiting, SHOWN, VISIBLE_TIMEOUT_S + 5)
 
     async def _after_quiet(self, changes: list[Change]) -> None:
         """Each change once the poll has relaxed, at phases before the next idle poll spread
@@ -433,7 +436,7 @@ class _ModeRun:
         live = self.live
         idle_s = live.schedule.intervals.idle_s
         for k, change in enumerate(changes):
-            await _until(lambda: not live.schedule.busy and not self.observer.waiting)
+            await until(lambda: not live.schedule.busy and not self.observer.waiting, QUIET)
             phase_s = (k + 0.5) / len(changes) * idle_s
             tick = live.schedule.due()
             while tick - phase_s < time.monotonic() + 0.01:
@@ -443,7 +446,7 @@ class _ModeRun:
                 raise BenchError("the poll did not stay relaxed before a change after quiet")
             self.observer.waiting[change.company_id] = change
             await self.team.act(change, self.befores[change.code])
-        await _until(lambda: not self.observer.waiting, VISIBLE_TIMEOUT_S + 5)
+        await until(lambda: not self.observer.waiting, SHOWN, VISIBLE_TIMEOUT_S + 5)
 
     async def _hook(self, url: str | None, secret: str | None) -> dict[str, Any]:
         """Point the Accredo simulator's hint script at ``url`` (None: off); its state."""
@@ -455,14 +458,6 @@ class _ModeRun:
     async def _accredo_requests(self) -> int:
         stats = check(await self.http.get(f"{self.sims.accredo_url}/_sim/stats")).json()
         return int(stats["requests"])
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise BenchError("timed out waiting for the live sync")
-        await asyncio.sleep(0.02)
 
 
 def print_latency(console: Console, f: LatencyFigures) -> None:
@@ -531,8 +526,7 @@ async def _alone(console: Console, changes: int) -> None:
             accredo_client(settings.require_accredo()) as accredo,
             httpx.AsyncClient(timeout=60) as http,
         ):
-            await run_setup(conn.hubspot, config)
-            await Backfill(conn.accredo, conn.hubspot, conn.store, config, conn.clock).run()
+            await set_up_and_backfill(conn)
             figures = await run_latency_bench(
                 conn, sims, http, accredo, changes, console, settings=settings
             )

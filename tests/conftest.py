@@ -1,6 +1,8 @@
-"""Suite-wide: a test that leaves a socket, a connection or a file open fails itself; and the
+"""Suite-wide: a test that leaves a socket, a connection or a file open fails itself; the
 state-store fixtures (defined in tests/store/conftest.py: a fresh SQLite file, a PostgreSQL
-schema of its own, skipped with the reason when no server answers) for every directory.
+schema of its own, skipped with the reason when no server answers) for every directory; and the
+one way a test waits for what happens in another thread or process (``wait_until``, and
+``await_until`` beside a running event loop).
 
 Warnings are errors (pyproject's ``filterwarnings``); collecting garbage after each test makes a
 leaked object's ``ResourceWarning`` land on the test that leaked it, not on a later one when the
@@ -9,8 +11,11 @@ collector happens to run (about 5 ms a test).
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import Iterator
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from hypothesis import settings
@@ -18,6 +23,9 @@ from hypothesis import settings
 from tests.store.conftest import postgres_url, sqlite_url, store_url
 
 __all__ = ["postgres_url", "sqlite_url", "store_url"]
+
+#: How long a test waits for what it expects before it fails (generous: the machine is shared).
+WAIT_S = 60.0
 
 # Property tests check what holds, not how fast: Hypothesis's default 200 ms deadline per example
 # is a timed assertion, and failed one on a loaded two-core machine.
@@ -36,3 +44,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()
+
+
+def wait_until(
+    condition: Callable[[], object],
+    what: str | Callable[[], str],
+    *,
+    timeout_s: float = WAIT_S,
+    interval_s: float = 0.05,
+) -> None:
+    """Until ``condition()`` is true; after ``timeout_s`` the test fails, naming ``what`` (a
+    function: a text written at that moment, such as where the work stands)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        _fail_after(deadline, what)
+        time.sleep(interval_s)
+
+
+async def await_until(
+    condition: Callable[[], object | Awaitable[object]],
+    what: str | Callable[[], str],
+    *,
+    timeout_s: float = WAIT_S,
+    interval_s: float = 0.05,
+) -> None:
+    """``wait_until`` for a test whose event loop must keep running while it waits; the
+    condition may be a coroutine function (awaited)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        met = condition()
+        if await met if inspect.isawaitable(met) else met:
+            return
+        _fail_after(deadline, what)
+        await asyncio.sleep(interval_s)
+
+
+def _fail_after(deadline: float, what: str | Callable[[], str]) -> None:
+    if time.monotonic() > deadline:
+        pytest.fail(f"timed out waiting for {what if isinstance(what, str) else what()}")

@@ -14,7 +14,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,11 +28,13 @@ from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.worker import SQLITE_WORKER_LEASE, new_owner_id
 from sims.serve import free_port
+from tests.conftest import wait_until
 from tests.e2e.world import (
     CLI,
     WEBHOOK_SECRET,
     World,
     dead_owner,
+    healthy,
     links_with_via,
     run_cli,
     running_world,
@@ -278,12 +280,12 @@ def test_run_stops_cleanly_on_sigterm_or_ctrl_c(
     env = fresh.env(database)
     StateStore.open(f"sqlite:///{database}").close()  # schema in place before polling it
     with running_cli(["run"], env, tmp_path) as process:
-        deadline = time.monotonic() + 30
         # running: it has polled Accredo at least once (cursors stored on the first cycle)
-        while time.monotonic() < deadline and process.poll() is None:
-            if _cursors(database):
-                break
-            time.sleep(0.05)
+        wait_until(
+            lambda: process.poll() is not None or bool(_cursors(database)),
+            "the first poll",
+            timeout_s=30,
+        )
         assert process.poll() is None, process.communicate()
         process.send_signal(stop_signal)
         out, err = process.communicate(timeout=5)
@@ -325,14 +327,20 @@ def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Pa
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for(lambda: fresh.accredo_requests() > 0 and process.poll() is None)
+        wait_until(
+            lambda: fresh.accredo_requests() > 0 and process.poll() is None, "run", timeout_s=20
+        )
         started = fresh.accredo_requests()
-        _wait_for(lambda: fresh.accredo_requests() > started)  # it is polling
-        _wait_for(lambda: store_queue_empty(database))  # the contacts the backfill queued
+        wait_until(lambda: fresh.accredo_requests() > started, "polling", timeout_s=20)
+        wait_until(lambda: store_queue_empty(database), "the backfill's contacts", timeout_s=20)
         fresh.hubspot_faults(latency_ms=1500)
         hubspot_before = fresh.hubspot_stats()["requests"]
         fresh.post_transaction("invoices", code_, 321.09)
-        _wait_for(lambda: fresh.hubspot_stats()["requests"] > hubspot_before)  # write in flight
+        wait_until(
+            lambda: fresh.hubspot_stats()["requests"] > hubspot_before,
+            "a write in flight",
+            timeout_s=20,
+        )
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=10)
     finally:
@@ -349,14 +357,6 @@ def test_sigterm_mid_write_finishes_the_batch_in_hand(fresh: World, tmp_path: Pa
     company_id = links_with_via(database)[code_][0]
     company = fresh.companies(["accredo_balance_total"])[company_id]
     assert company["accredo_balance_total"] == shadow["accredo_balance_total"]
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting")
-        time.sleep(0.02)
 
 
 def test_the_file_init_writes_is_the_one_commands_read_by_default(tmp_path: Path) -> None:
@@ -495,9 +495,9 @@ def test_run_logs_nothing_per_request_at_its_default_level(fresh: World, tmp_pat
     writes = fresh.hubspot_stats()["writes"]
     fresh.post_transaction("invoices", sorted(links_with_via(tmp_path / "state.db"))[0], 12.5)
     with running_cli(["run"], env, tmp_path) as process:
-        _wait_for(lambda: fresh.hubspot_stats()["writes"] > writes)
+        wait_until(lambda: fresh.hubspot_stats()["writes"] > writes, "the write", timeout_s=20)
         polls = fresh.accredo_requests()
-        _wait_for(lambda: fresh.accredo_requests() > polls + 6)  # a few idle cycles more
+        wait_until(lambda: fresh.accredo_requests() > polls + 6, "idle cycles", timeout_s=20)
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
@@ -541,14 +541,6 @@ def _webhook_post(url: str, secret: str) -> httpx.Response:
     return httpx.post(url, content=body, headers=headers)
 
 
-def _serving(base: str, process: subprocess.Popen[str]) -> bool:
-    assert process.poll() is None, process.communicate()
-    try:
-        return httpx.get(f"{base}/healthz").status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("secret", [WEBHOOK_SECRET, None], ids=["webhooks-on", "webhooks-off"])
 def test_run_serves_webhooks_beside_the_sync_and_stops_with_it(
@@ -561,7 +553,8 @@ def test_run_serves_webhooks_beside_the_sync_and_stops_with_it(
         del env["HUBSPOT_CLIENT_SECRET"]
     StateStore.open(f"sqlite:///{database}").close()
     with running_cli(["run"], env, tmp_path) as process:
-        _wait_for(lambda: _serving(base, process))
+        wait_until(lambda: healthy(base) or process.poll() is not None, "the web app", timeout_s=20)
+        assert process.poll() is None, process.communicate()
         answer = _webhook_post(f"{base}/webhooks/hubspot", WEBHOOK_SECRET)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)

@@ -29,12 +29,14 @@ import pytest
 from accredo_hubspot.mapping.config import default_config_text, parse_config
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from sims.hubspot.subscriptions import read_hsmeta
+from tests.conftest import wait_until
 from tests.e2e.operate import invoke
 from tests.e2e.world import (
     CLI,
     TOKEN,
     WEBHOOK_SECRET,
     World,
+    healthy,
     links_with_via,
     running_world,
 )
@@ -151,14 +153,6 @@ class Site:
         return contact_id
 
 
-def wait_for(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def settle(site: Site) -> tuple[int, int]:
     """Wait until neither simulator has been written for ``QUIET_S``; the counts then."""
     last, since = site.writes(), time.monotonic()
@@ -229,7 +223,7 @@ def running_site(
                 [CLI, *args], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log
             )
             site.runs.append(process)
-            wait_for(lambda: _healthy(listen), "run's web app")
+            wait_until(lambda: healthy(f"http://{listen}"), "run's web app")
             return process
 
         site.start_run = start
@@ -245,13 +239,6 @@ def running_site(
             log.close()
 
 
-def _healthy(listen: str) -> bool:
-    try:
-        return httpx.get(f"http://{listen}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture(params=["webhooks", "polling"])
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     with running_site(tmp_path, webhooks=request.param == "webhooks") as running:
@@ -265,7 +252,7 @@ def test_a_contact_added_and_edited_in_hubspot_reaches_accredo_without_ping_pong
     contact_id = site.user_adds_hubspot_contact(
         {"firstname": "Mere", "lastname": "Tāne", "email": email, "jobtitle": "Accounts payable"}
     )
-    wait_for(lambda: site.accredo_contact(email), "the contact in Accredo")
+    wait_until(lambda: site.accredo_contact(email), "the contact in Accredo")
     added = site.accredo_contact(email)
     assert added is not None
     assert (added["FirstName"], added["LastName"], added["Role"]) == (
@@ -278,7 +265,7 @@ def test_a_contact_added_and_edited_in_hubspot_reaches_accredo_without_ping_pong
     site.user_edits_hubspot_contact(
         contact_id, {"jobtitle": "Finance manager", "phone": "09 555 0199"}
     )
-    wait_for(
+    wait_until(
         lambda: (site.accredo_contact(email) or {}).get("Role") == "Finance manager",
         "the edit in Accredo",
     )
@@ -301,7 +288,7 @@ def test_a_contact_added_in_accredo_appears_once_in_hubspot_associated(site: Sit
             "PhoneNo": "021 555 0101",
         }
     )
-    wait_for(lambda: site.hubspot_contacts(email), "the contact in HubSpot")
+    wait_until(lambda: site.hubspot_contacts(email), "the contact in HubSpot")
     hubspot_after, accredo_after = settle(site)
     (contact,) = site.hubspot_contacts(email)
     assert contact["properties"]["firstname"] == "Wiremu"
@@ -343,9 +330,9 @@ def test_contacts_either_side_held_at_rollout_reach_the_other_once(tmp_path: Pat
         site.code, site.company_id = held["code"], held["company"]
         own = [c for c in site.accredo_contacts() if c.get("EmailAddress")]
         assert own  # the seed gives every debtor a contact
-        wait_for(lambda: site.accredo_contact(email), "the HubSpot contact in Accredo")
+        wait_until(lambda: site.accredo_contact(email), "the HubSpot contact in Accredo")
         emails = [contact["EmailAddress"] for contact in own]
-        wait_for(
+        wait_until(
             lambda: all(site.hubspot_contacts(e) for e in emails), "the Accredo contacts in HubSpot"
         )
         settle(site)

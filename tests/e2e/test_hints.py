@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,9 @@ from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.web import HINT_PATH
 from sims.serve import free_port
+from tests.conftest import wait_until
 from tests.e2e.operate import invoke
-from tests.e2e.world import CLI, World, cents, links_with_via, running_world
+from tests.e2e.world import CLI, World, cents, healthy, links_with_via, running_world
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,7 @@ def running(site: Site, *options: str) -> Iterator[str]:
         text=True,
     )
     try:
-        _wait_for(lambda: _answers(f"{base}/healthz") or process.poll() is not None)
+        wait_until(lambda: healthy(base) or process.poll() is not None, "run's web app")
         assert process.poll() is None, process.communicate()
         yield base
     finally:
@@ -126,7 +126,7 @@ def hinted(site: Site) -> Iterator[str]:
     """``run`` polling Accredo every five minutes when quiet; the script's hints go to it."""
     reads = site.ardelta_reads()
     with running(site, "--poll-interval-s", "300", "--busy-poll-for-s", "0") as base:
-        _wait_for(lambda: site.ardelta_reads() > reads)  # its first poll
+        wait_until(lambda: site.ardelta_reads() > reads, "its first poll")
         site.hook(f"{base}{HINT_PATH}")
         try:
             yield base
@@ -151,7 +151,8 @@ class TestWithTheScript:
         code = site.codes[0]
         site.world.post_transaction("invoices", code, 123.45)
         expected = site.balance_in_accredo(code)
-        _wait_for(lambda: site.balance_shown(code) == expected, 30)  # not the 300 s poll
+        shown = "the balance in HubSpot (not by the 300 s poll)"
+        wait_until(lambda: site.balance_shown(code) == expected, shown, timeout_s=30)
 
     def test_forged_and_repeated_hints_change_nothing_but_timing(
         self, site: Site, hinted: str
@@ -174,12 +175,13 @@ class TestWithTheScript:
         for _ in range(10):  # ... and the hint is repeated
             _hint(hinted)
         company_id = links_with_via(site.database)[code][0]
-        _wait_for(
+        wait_until(
             lambda: (
                 site.world.companies(["accredo_credit_limit"])[company_id]["accredo_credit_limit"]
                 == "43210.00"
             ),
-            30,
+            "the credit limit in HubSpot",
+            timeout_s=30,
         )
         _settle(site, hinted)
         assert site.company_writes(code) == before + 1  # the one change, written once
@@ -194,8 +196,8 @@ def test_with_every_hint_lost_a_change_still_arrives(site: Site) -> None:
         code = site.codes[2]
         site.world.post_transaction("receipts", code, 50.0)
         expected = site.balance_in_accredo(code)
-        _wait_for(lambda: site.balance_shown(code) == expected, 30)
-    _wait_for(lambda: site.hook_state()["failed"] > lost["failed"])  # the receipt's hint, lost
+        wait_until(lambda: site.balance_shown(code) == expected, "the balance", timeout_s=30)
+    wait_until(lambda: site.hook_state()["failed"] > lost["failed"], "the receipt's hint, lost")
     assert site.hook(None, None)["sent"] == lost["sent"]
 
 
@@ -215,25 +217,10 @@ def _hint_and_poll(site: Site, base: str) -> None:
     """A hint, and the poll it brings started."""
     reads = site.ardelta_reads()
     _hint(base)
-    _wait_for(lambda: site.ardelta_reads() > reads)
+    wait_until(lambda: site.ardelta_reads() > reads, "the poll")
 
 
 async def _balance(world: World, database: Path, code: str) -> str:
     async with accredo_client(world.settings(database).require_accredo()) as accredo:
         (customer,) = await accredo.get_customers([code])
     return cents(customer.BalanceTotal)
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting")
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url).status_code == 200
-    except httpx.TransportError:
-        return False

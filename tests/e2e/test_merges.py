@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from accredo_hubspot.store import schema
-from tests.e2e.test_contacts import Site, running_site, wait_for
+from tests.conftest import wait_until
+from tests.e2e.test_contacts import Site, running_site
 from tests.e2e.world import TOKEN, links_with_via, run_cli
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,7 @@ def test_a_deleted_company_is_unlinked_reported_restored_and_followed_through_a_
     with running_site(tmp_path, webhooks=webhooks) as site:
         hub = site.world.hubspot.url
         httpx.delete(f"{hub}/_sim/objects/companies/{site.company_id}").raise_for_status()
-        wait_for(lambda: company_link(site) is None, "the deleted company unlinked")
+        wait_until(lambda: company_link(site) is None, "the deleted company unlinked")
         env = site.world.env(site.database)
         listed = run_cli(["dead-letters", "list"], env, tmp_path)
         assert listed.returncode == 0, listed.stderr
@@ -95,7 +96,7 @@ def test_a_deleted_company_is_unlinked_reported_restored_and_followed_through_a_
 
         restore = f"{hub}/_sim/objects/companies/{site.company_id}/restore"
         httpx.post(restore).raise_for_status()
-        wait_for(lambda: company_link(site) == site.company_id, "the restored company linked")
+        wait_until(lambda: company_link(site) == site.company_id, "the restored company linked")
         listed = run_cli(["dead-letters", "list"], env, tmp_path)
         assert f"{site.company_id} was deleted" not in listed.stdout  # the report closed
 
@@ -107,7 +108,7 @@ def test_a_deleted_company_is_unlinked_reported_restored_and_followed_through_a_
         )
         survivor = merged.json()["id"]
         assert survivor not in (site.company_id, other)  # a new id (reference 4.5)
-        wait_for(lambda: company_link(site) == survivor, "the debtor linked to the merged record")
+        wait_until(lambda: company_link(site) == survivor, "the debtor linked to the merged record")
         assert accredo_deletes(site) == 0
         listed = run_cli(["dead-letters", "list"], env, tmp_path)
         assert "deleted in HubSpot" not in listed.stdout  # the merge's deletions moved, not lost
@@ -119,12 +120,12 @@ def test_a_gdpr_deleted_contact_is_unlinked_and_its_values_erased(tmp_path: Path
         contact_id = site.user_adds_hubspot_contact(
             {"firstname": "Aroha", "lastname": "Ngata", "email": email}
         )
-        wait_for(lambda: contact_id in contact_state(site.database)[0].values(), "the link")
+        wait_until(lambda: contact_id in contact_state(site.database)[0].values(), "the link")
         _, shadows, audit = contact_state(site.database)
         assert any(email in text for text in shadows)  # the values were held
 
         hubspot_api(site, "/crm/v3/objects/contacts/gdpr-delete", {"objectId": contact_id})
-        wait_for(lambda: contact_id not in contact_state(site.database)[0].values(), "the unlink")
+        wait_until(lambda: contact_id not in contact_state(site.database)[0].values(), "the unlink")
         _, shadows, audit = contact_state(site.database)
         assert not [text for text in shadows if email in text or "Aroha" in text]
         assert not [text for text in audit if email in text or "Aroha" in text]

@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_contacts import Site, running_site, settle, wait_for
+from tests.conftest import wait_until
+from tests.e2e.test_contacts import Site, running_site, settle
 from tests.e2e.world import TOKEN, links_with_via
 
 pytestmark = pytest.mark.slow
@@ -115,7 +116,7 @@ def test_closed_won_deals_make_exactly_one_debtor_each_also_across_a_kill(site: 
 
 def a_closed_won_deal_makes_exactly_one_debtor(site: Site) -> None:
     company, deal = a_form_intake_wins_a_deal(site, "Kōwhai Landscapes Limited", "aroha@kowhai.nz")
-    wait_for(lambda: company_code(site, company), "the new code on the company")
+    wait_until(lambda: company_code(site, company), "the new code on the company")
     (debtor,) = debtors_of(site, company)
     assert company_code(site, company) == debtor["CustomerCode"] == "KOWHAILA"
     assert debtor["CustomerName"] == "Kōwhai Landscapes Limited"
@@ -129,9 +130,11 @@ def a_closed_won_deal_makes_exactly_one_debtor(site: Site) -> None:
     assert debtor["CustomerType"] == "P"  # the form intake: a prospect for accounts to vet
     assert links_with_via(site.database)[debtor["CustomerCode"]] == (company, "new")
     contacts = site.world.accredo_app.state.sim.tables["ARContact"]
-    wait_for(lambda: list(contacts.rows_for("CustomerCode", debtor["CustomerCode"])), "its contact")
+    wait_until(
+        lambda: list(contacts.rows_for("CustomerCode", debtor["CustomerCode"])), "its contact"
+    )
     memos = site.world.accredo_app.state.sim.tables["ARMemo"]
-    wait_for(
+    wait_until(
         lambda: [
             m
             for m in memos.rows_for("CustomerCode", debtor["CustomerCode"])
@@ -149,14 +152,14 @@ def a_kill_between_the_create_and_the_write_back_still_makes_one_debtor(site: Si
     faults = f"{site.world.accredo.url}/_sim/faults"
     httpx.put(faults, json={"post_answer_delay_ms": HELD_BACK_MS}).raise_for_status()
     company, _deal = a_form_intake_wins_a_deal(site, "Harbour Crane Hire", "aroha@cranes.nz")
-    wait_for(lambda: debtors_of(site, company), "the debtor in Accredo")
+    wait_until(lambda: debtors_of(site, company), "the debtor in Accredo")
     site.kill_run()  # Accredo made the debtor; the connector has not heard back
     httpx.put(faults, json={"post_answer_delay_ms": 0}).raise_for_status()
     assert company_code(site, company) is None  # nothing written back yet
     assert company not in {c for c, _ in links_with_via(site.database).values()}
 
     site.restart_run()
-    wait_for(lambda: company_code(site, company), "the code on the company after a restart")
+    wait_until(lambda: company_code(site, company), "the code on the company after a restart")
     settle(site)
     (debtor,) = debtors_of(site, company)
     assert company_code(site, company) == debtor["CustomerCode"] == "HARBOURC"

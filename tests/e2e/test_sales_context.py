@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from accredo_hubspot.store import StateStore
-from tests.e2e.test_contacts import Site, running_site, settle, wait_for
-from tests.e2e.world import TOKEN
+from tests.conftest import wait_until
+from tests.e2e.test_contacts import Site, running_site, settle
+from tests.e2e.world import TOKEN, user_adds_deal
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +61,7 @@ def test_an_owner_change_reaches_the_sales_person_code(
         f"{site.world.hubspot.url}/_sim/objects/companies/{site.company_id}",
         json={"properties": {"hubspot_owner_id": owner_id, "lifecyclestage": "customer"}},
     ).raise_for_status()
-    wait_for(lambda: debtor(site)["SalesPersonCode"] == code, "the sales person in Accredo")
+    wait_until(lambda: debtor(site)["SalesPersonCode"] == code, "the sales person in Accredo")
     assert debtor(site)["Z_LifecycleStage"] == "customer"
     hubspot_after, accredo_after = settle(site)
     # One PATCH of the debtor; nothing written back to HubSpot.
@@ -82,26 +83,15 @@ def memos(site: Site, reference: str) -> list[dict[str, Any]]:
 
 
 def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
-    answer = httpx.post(
-        f"{site.world.hubspot.url}/_sim/objects/deals",
-        json={
-            "properties": {
-                "dealname": "Racking for the new Ōtāhuhu depot",
-                "amount": "18400",
-                "dealstage": "contractsent",
-                "pipeline": "default",
-                "description": "Sales promised 5% off if paid within 7 days.",
-            },
-            "associations": [
-                {
-                    "to": {"id": site.company_id},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
-                }
-            ],
-        },
+    deal = user_adds_deal(
+        site.world.hubspot.url,
+        site.company_id,
+        "contractsent",
+        dealname="Racking for the new Ōtāhuhu depot",
+        amount="18400",
+        pipeline="default",
+        description="Sales promised 5% off if paid within 7 days.",
     )
-    answer.raise_for_status()
-    deal = answer.json()["id"]
     reference = f"HubSpot deal {deal}"
     before = settle(site)
     assert memos(site, reference) == []  # an open deal leaves none
@@ -113,7 +103,7 @@ def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
         ).raise_for_status()
 
     deal_changes({"dealstage": "closedwon", "closedate": "2026-11-30T02:00:00Z"})
-    wait_for(lambda: memos(site, reference), "the memo in Accredo")
+    wait_until(lambda: memos(site, reference), "the memo in Accredo")
     (memo,) = memos(site, reference)
     assert memo["Subject"] == "Deal won: Racking for the new Otahuhu depot"
     assert "Sales promised 5% off" in memo["Memo"]["Text"]
@@ -121,24 +111,6 @@ def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
     hubspot_after, accredo_after = settle(site)
     assert len(memos(site, reference)) == 1  # once per deal, whatever changes after
     assert (hubspot_after, accredo_after) == (before[0], before[1] + 1)
-
-
-def user_adds_deal(site: Site, stage: str) -> str:
-    answer = httpx.post(
-        f"{site.world.hubspot.url}/_sim/objects/deals",
-        json={
-            "properties": {"dealname": f"Pallets ({stage})", "dealstage": stage},
-            "associations": [
-                {
-                    "to": {"id": site.company_id},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
-                }
-            ],
-        },
-    )
-    answer.raise_for_status()
-    deal_id: str = answer.json()["id"]
-    return deal_id
 
 
 def risk(site: Site, object_type: str, record_id: str) -> tuple[str | None, str | None]:
@@ -153,13 +125,13 @@ def risk(site: Site, object_type: str, record_id: str) -> tuple[str | None, str 
 
 
 def test_a_companys_credit_status_reaches_its_open_deals(site: Site) -> None:
-    open_deal = user_adds_deal(site, "qualifiedtobuy")
-    lost = user_adds_deal(site, "closedlost")
+    open_deal = user_adds_deal(site.world.hubspot.url, site.company_id, "qualifiedtobuy")
+    lost = user_adds_deal(site.world.hubspot.url, site.company_id, "closedlost")
     company = risk(site, "companies", site.company_id)
     assert company[0]
-    wait_for(lambda: risk(site, "deals", open_deal) == company, "the company's risk on the deal")
+    wait_until(lambda: risk(site, "deals", open_deal) == company, "the company's risk on the deal")
     site.world.edit_customer(site.code, {"StopCredit": True})
-    wait_for(
+    wait_until(
         lambda: risk(site, "deals", open_deal)[0] == "on_stop", "the new credit status on the deal"
     )
     assert risk(site, "companies", site.company_id)[0] == "on_stop"

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +28,10 @@ from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import MATCH_FIELD, StateStore
 from sims.serve import free_port
+from tests.conftest import wait_until
 from tests.e2e.browser import DESKTOP, PHONE, chromium, dump_dom, screenshot
 from tests.e2e.operate import invoke
-from tests.e2e.world import CLI, World, links_with_via, running_world
+from tests.e2e.world import CLI, World, healthy, links_with_via, running_world
 from tests.logging_reset import restored_logging
 
 pytestmark = pytest.mark.slow
@@ -60,21 +60,6 @@ class Running:
     bad: str
     twin: str
     process: subprocess.Popen[str]
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting")
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 async def _customers(world: World, database: Path) -> list[ARCustomer]:
@@ -137,7 +122,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             text=True,
         )
         try:
-            _wait_for(lambda: _answers(f"{base}/healthz"))
+            wait_until(lambda: healthy(base), "run's web app")
             yield Running(world, base, database, bad, twin, process)
         finally:
             process.send_signal(signal.SIGTERM)
@@ -170,7 +155,7 @@ def test_the_latency_histogram_moves_after_a_change(running: Running) -> None:
     before = _latency_count(running.base)
     code = sorted(set(links_with_via(running.database)) - {running.bad})[0]
     running.world.post_transaction("invoices", code, 123.45)
-    _wait_for(lambda: _latency_count(running.base) > before)
+    wait_until(lambda: _latency_count(running.base) > before, "the latency histogram to move")
     page = httpx.get(f"{running.base}/status").text
     for figure in ("latency p50, 1 h", "latency p95, 1 h"):
         to_hubspot = page.split(f"<th>{figure}</th>", 1)[1].split("</td>", 1)[0]

@@ -16,7 +16,6 @@ import asyncio
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from accredo_hubspot.mapping.config import default_config_text, parse_config
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.store.models import TO_HUBSPOT
+from tests.conftest import wait_until
 from tests.e2e.world import CLI, World, cents, run_cli, running_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
@@ -125,12 +125,9 @@ async def accredo_balances(world: World, tmp_path: Path) -> dict[str, str]:
         return {c.CustomerCode: cents(c.BalanceTotal) async for c in accredo.iter_customers()}
 
 
-def _wait(condition: Callable[[], object], what: str, store: StateStore, logs: Path) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}\n{_progress(store, logs)}")
-        time.sleep(0.1)
+def _with_progress(what: str, store: StateStore, logs: Path) -> Callable[[], str]:
+    """``what`` a test waits for, with where the work stands when the wait times out."""
+    return lambda: f"{what}\n{_progress(store, logs)}"
 
 
 def _progress(store: StateStore, logs: Path) -> str:
@@ -187,7 +184,10 @@ def test_two_workers_share_the_queue_and_one_takes_over_from_a_killed_one(
                 held.update(claims_by_pid(store))
                 return len(held) == 2
 
-            _wait(both_hold_a_batch, "both workers holding a batch at once", store, tmp_path)
+            stuck = "both workers holding a batch at once"
+            wait_until(
+                both_hold_a_batch, _with_progress(stuck, store, tmp_path), timeout_s=DEADLINE_S
+            )
             assert not held[first.pid] & held[second.pid]
             victim, survivor = first, second
             victim.send_signal(signal.SIGKILL)  # mid-batch: its claims are in hand
@@ -195,13 +195,16 @@ def test_two_workers_share_the_queue_and_one_takes_over_from_a_killed_one(
             killed_batch = claims_by_pid(store).get(victim.pid, set())
             # Done when every debtor's write is recorded (the queue also empties between the
             # leader's polls, before the feed is read to its end).
-            _wait(
+            wait_until(
                 lambda: len(writes_recorded(store)) == DEBTORS,
-                "every change written",
-                store,
-                tmp_path,
+                _with_progress("every change written", store, tmp_path),
+                timeout_s=DEADLINE_S,
             )
-            _wait(lambda: store.queue_depth() == 0, "the queue to drain", store, tmp_path)
+            wait_until(
+                lambda: store.queue_depth() == 0,
+                _with_progress("the queue to drain", store, tmp_path),
+                timeout_s=DEADLINE_S,
+            )
             assert survivor.poll() is None, "the survivor kept running"
             survivor.send_signal(signal.SIGTERM)
             try:

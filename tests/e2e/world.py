@@ -251,6 +251,34 @@ def cents(value: Decimal | float | int | None) -> str:
     return str(Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def user_adds_deal(hubspot_url: str, company: str, stage: str, **properties: str) -> str:
+    """A deal a HubSpot user adds on ``company`` at ``stage`` (named Pallets unless
+    ``properties`` say otherwise); its id."""
+    answer = httpx.post(
+        f"{hubspot_url}/_sim/objects/deals",
+        json={
+            "properties": {"dealname": "Pallets", "dealstage": stage, **properties},
+            "associations": [
+                {
+                    "to": {"id": company},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+                }
+            ],
+        },
+    )
+    answer.raise_for_status()
+    deal_id: str = answer.json()["id"]
+    return deal_id
+
+
+def healthy(base: str) -> bool:
+    """Whether the web app at ``base`` answers its health check (not yet listening: no)."""
+    try:
+        return httpx.get(f"{base}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def run_cli(
     args: list[str], env: Mapping[str, str], cwd: Path, timeout_s: float = 120
 ) -> subprocess.CompletedProcess[str]:

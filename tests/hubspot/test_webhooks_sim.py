@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,6 +11,7 @@ from starlette.routing import Route
 
 from accredo_hubspot.hubspot import HubSpotClient, parse_webhook_events, verify_request
 from sims.serve import serve_in_thread
+from tests.conftest import await_until
 from tests.hubspot.conftest import FAST_RETRY, hubspot_sim, sim_token
 
 SECRET = "client-secret-of-the-private-app"
@@ -35,12 +34,6 @@ def recording_receiver(received: list[dict[str, Any]]) -> Starlette:
     return Starlette(routes=[Route("/hooks/hubspot", hook, methods=["POST"])])
 
 
-async def wait_for(received: list[dict[str, Any]], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not received and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-
-
 async def test_simulator_deliveries_verify_and_parse() -> None:
     """A create through the API arrives signed (v3 and v1) with our app as ``sourceId``."""
     received: list[dict[str, Any]] = []
@@ -57,7 +50,7 @@ async def test_simulator_deliveries_verify_and_parse() -> None:
                 sim_token(), base_url=server.url, retry_policy=FAST_RETRY
             ) as hs:
                 company = await hs.create("companies", {"name": "Hook Ltd"})
-                await wait_for(received)
+                await await_until(lambda: received, "a webhook from the simulator", timeout_s=5)
 
     assert received, "the simulator sent no webhook"
     delivery = received[0]

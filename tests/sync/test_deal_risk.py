@@ -21,6 +21,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import user_adds_deal
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 
@@ -37,22 +38,6 @@ def user_creates(sim: BackgroundServer, object_type: str, body: dict[str, object
     answer.raise_for_status()
     record_id: str = answer.json()["id"]
     return record_id
-
-
-def deal_on(sim: BackgroundServer, company: str, stage: str) -> str:
-    return user_creates(
-        sim,
-        "deals",
-        {
-            "properties": {"dealname": "Pallets", "dealstage": stage},
-            "associations": [
-                {
-                    "to": {"id": company},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
-                }
-            ],
-        },
-    )
 
 
 def risk_of(sim: BackgroundServer, deal: str) -> tuple[object, object]:
@@ -97,8 +82,8 @@ async def test_open_deals_get_the_companys_risk_in_one_batch(
             }
         },
     )
-    open_deals = [deal_on(sim, company, "qualifiedtobuy") for _ in range(3)]
-    won = deal_on(sim, company, "closedwon")
+    open_deals = [user_adds_deal(sim.url, company, "qualifiedtobuy") for _ in range(3)]
+    won = user_adds_deal(sim.url, company, "closedwon")
     deals = await spec.open_deals_of([company])
     assert sorted(deals) == sorted([*open_deals, won])
     report = await sync.sync(deals, reason="test")

@@ -19,11 +19,21 @@ from accredo_hubspot.mapping.config import parse_config
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.deals_won import DealWonSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from tests.e2e.world import user_adds_deal
 from tests.sync.two_sims import Sims, both_sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config("", "test")
 AROHA = "41629780"  # a default owner of the HubSpot simulator (Aroha, aroha.sales@...)
+#: The won deal's properties but its stage.
+FORKLIFTS = {
+    "dealname": "Forklift fleet – Ōtāhuhu depot",
+    "amount": "48250.5",
+    "closedate": "2026-11-29T23:30:00Z",
+    "pipeline": "default",
+    "hubspot_owner_id": AROHA,
+    "description": "10% off the first year's servicing, agreed by Aroha.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,32 +50,9 @@ class Rig:
     code: str
     company: str
 
-    def user_adds_deal(self, stage: str, company: str | None = None) -> str:
-        answer = httpx.post(
-            f"{self.sims.hubspot.url}/_sim/objects/deals",
-            json={
-                "properties": {
-                    "dealname": "Forklift fleet – Ōtāhuhu depot",
-                    "amount": "48250.5",
-                    "closedate": "2026-11-29T23:30:00Z",
-                    "dealstage": stage,
-                    "pipeline": "default",
-                    "hubspot_owner_id": AROHA,
-                    "description": "10% off the first year's servicing, agreed by Aroha.",
-                },
-                "associations": [
-                    {
-                        "to": {"id": company or self.company},
-                        "types": [
-                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
-                        ],
-                    }
-                ],
-            },
-        )
-        answer.raise_for_status()
-        deal_id: str = answer.json()["id"]
-        return deal_id
+    def user_adds_forklifts_deal(self, stage: str, company: str | None = None) -> str:
+        """The forklifts deal at ``stage``, on the linked company unless ``company``."""
+        return user_adds_deal(self.sims.hubspot.url, company or self.company, stage, **FORKLIFTS)
 
     def memos(self) -> list[dict[str, Any]]:
         table = self.sims.accredo_app.state.sim.tables["ARMemo"]
@@ -84,7 +71,7 @@ async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
 
 
 async def test_a_won_deal_leaves_one_memo_on_the_debtor(rig: Rig) -> None:
-    deal = rig.user_adds_deal("closedwon")
+    deal = rig.user_adds_forklifts_deal("closedwon")
     report = await rig.pipeline.sync([deal], reason="hubspot change")
     assert (report.created, report.failed) == (1, 0)
     (memo,) = rig.won()
@@ -102,7 +89,7 @@ async def test_a_won_deal_leaves_one_memo_on_the_debtor(rig: Rig) -> None:
 
 
 async def test_a_memo_written_before_a_crash_is_found_not_written_again(rig: Rig) -> None:
-    deal = rig.user_adds_deal("closedwon")
+    deal = rig.user_adds_forklifts_deal("closedwon")
     await rig.pipeline.sync([deal], reason="hubspot change")
     with rig.store._engine.begin() as connection:  # the commit that would have linked it: lost
         connection.execute(schema.links.delete().where(schema.links.c.record_type == "deal"))
@@ -113,12 +100,12 @@ async def test_a_memo_written_before_a_crash_is_found_not_written_again(rig: Rig
 
 
 async def test_an_open_deal_or_an_unlinked_company_writes_nothing(rig: Rig) -> None:
-    open_deal = rig.user_adds_deal("contractsent")
+    open_deal = rig.user_adds_forklifts_deal("contractsent")
     answer = httpx.post(
         f"{rig.sims.hubspot.url}/_sim/objects/companies", json={"properties": {"name": "New Co"}}
     )
     answer.raise_for_status()
-    elsewhere = rig.user_adds_deal("closedwon", company=answer.json()["id"])
+    elsewhere = rig.user_adds_forklifts_deal("closedwon", company=answer.json()["id"])
     report = await rig.pipeline.sync([open_deal, elsewhere], reason="hubspot change")
     assert (report.created, report.calls) == (0, 0)
     assert rig.won() == []

@@ -4,8 +4,7 @@ refuses to page past 10,000 results (reference 5)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.hubspot.events import WriteSource
 from sims.hubspot.store import Portal
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.conftest import await_until
 
 CLOCK = Clock(now=lambda: datetime.now(UTC), today=lambda: date(2026, 11, 30))
 CONTACTS = POLLED_OBJECTS["contact"]
@@ -113,6 +113,24 @@ class Rig:
         survivor: str = answer.json()["id"]
         return survivor
 
+    async def poll_until(
+        self, condition: Callable[[], object], what: str | Callable[[], str]
+    ) -> int:
+        """Poll as search shows the changes (each after its own lag) until ``condition()``;
+        how many polls that took."""
+        polls = 0
+
+        async def polled() -> bool:
+            nonlocal polls
+            if condition():
+                return True
+            await self.poller.poll_object(CONTACTS)
+            polls += 1
+            return False
+
+        await await_until(polled, what, timeout_s=30, interval_s=0.1)
+        return polls
+
     def queued(self) -> dict[str, int]:
         """Queued contact ids (towards Accredo) -> how many times each was enqueued."""
         queue = schema.work_queue.c
@@ -148,11 +166,9 @@ async def test_the_first_poll_places_the_cursor_and_queues_nothing(rig: Rig) -> 
 async def test_changes_shown_late_and_out_of_order_are_each_queued_once(rig: Rig) -> None:
     await rig.poller.poll_object(CONTACTS)
     made = [rig.user_adds_contact(n) for n in range(1, 13)]
-    deadline = time.monotonic() + 30
-    while set(rig.queued()) != set(made):  # poll as search shows them, in its own order
-        assert time.monotonic() < deadline, f"not all queued: {rig.queued()}"
-        await rig.poller.poll_object(CONTACTS)
-        time.sleep(0.1)
+    await rig.poll_until(
+        lambda: set(rig.queued()) == set(made), lambda: f"all queued, not {rig.queued()}"
+    )
     for _ in range(3):  # polls that read the overlap again queue nothing more
         await rig.poller.poll_object(CONTACTS)
     assert rig.queued() == dict.fromkeys(made, 1)
@@ -200,11 +216,7 @@ async def test_the_poll_follows_a_linked_contact_deleted_restored_and_merged(rig
     assert dead_letter_ids(rig.store) == []
 
     survivor = rig.user_merges(rig.user_adds_contact(101), contact)
-    deadline = time.monotonic() + 30
-    while rig.store.get_links("contact") != {"501": survivor}:  # once search shows it
-        assert time.monotonic() < deadline, rig.store.get_links("contact")
-        await rig.poller.poll_object(CONTACTS)
-        time.sleep(0.1)
+    await rig.poll_until(lambda: rig.store.get_links("contact") == {"501": survivor}, "the merge")
     assert survivor in rig.queued()
 
 
@@ -217,11 +229,7 @@ async def test_a_poll_that_finds_a_merge_and_sweeps_the_bin_reads_the_deletions_
     rig.store.put_links("contact", {"601": contact})
     await rig.poller.poll_object(CONTACTS)  # places the cursor
     survivor = rig.user_merges(rig.user_adds_contact(201), contact)
-    polls = 0
-    deadline = time.monotonic() + 30
-    while rig.store.get_links("contact") != {"601": survivor}:  # every poll sweeps the bin
-        assert time.monotonic() < deadline, rig.store.get_links("contact")
-        await rig.poller.poll_object(CONTACTS)
-        polls += 1
-        time.sleep(0.1)
-    assert rig.offloaded.deletion_reads == polls
+    polls = await rig.poll_until(
+        lambda: rig.store.get_links("contact") == {"601": survivor}, "the merge"
+    )
+    assert rig.offloaded.deletion_reads == polls  # every poll sweeps the bin

@@ -33,6 +33,7 @@ from accredo_hubspot.sync.live import (
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE
 from sims.accredo.checkdigits import gs1_check_digit
+from tests.conftest import await_until
 from tests.e2e.world import TOKEN, World, cents, links_with_via, run_cli, running_world
 
 DEBTORS = 60
@@ -289,7 +290,9 @@ async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced:
     stop = asyncio.Event()
     try:
         task = asyncio.create_task(live.run(stop))
-        await _until(lambda: queue_rows(synced).get(code) == live.worker.owner, 30)
+        await await_until(
+            lambda: queue_rows(synced).get(code) == live.worker.owner, "the claim", timeout_s=30
+        )
         stop.set()
         await asyncio.wait_for(task, timeout=10)
     finally:
@@ -311,7 +314,9 @@ async def test_a_stop_lets_the_batch_in_hand_finish_within_the_grace(synced: Syn
     stop = asyncio.Event()
     try:
         task = asyncio.create_task(live.run(stop))
-        await _until(lambda: queue_rows(synced).get(code) == live.worker.owner, 30)
+        await await_until(
+            lambda: queue_rows(synced).get(code) == live.worker.owner, "the claim", timeout_s=30
+        )
         stop.set()
         await asyncio.wait_for(task, timeout=30)
     finally:
@@ -338,7 +343,11 @@ async def test_a_stop_drops_a_poll_in_progress_and_its_changes_are_read_again(
     stop = asyncio.Event()
     try:
         task = asyncio.create_task(live.run(stop))
-        await _until(lambda: conn.store.sync.lease_holder(ACCREDO_POLL_LEASE) is not None, 30)
+        await await_until(
+            lambda: conn.store.sync.lease_holder(ACCREDO_POLL_LEASE) is not None,
+            "the lease",
+            timeout_s=30,
+        )
         stop.set()
         await asyncio.wait_for(task, timeout=10)
     finally:
@@ -359,7 +368,11 @@ async def test_an_accredo_outage_is_waited_out_without_losing_the_change(synced:
     try:
         accredo_faults(world, error_rate=1.0)
         world.post_transaction("invoices", code, 777.77)  # happens while the API is down
-        await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
+        await await_until(
+            lambda: synced.conn.store.sync.get_last_error() is not None,
+            "the last error",
+            timeout_s=30,
+        )
         accredo_faults(world, error_rate=0.0)
         await _until_balance_shows(synced, code)
     finally:
@@ -377,10 +390,10 @@ async def test_run_polls_at_the_busy_pace_once_a_poll_finds_a_change(synced: Syn
     stop = asyncio.Event()
     task = asyncio.create_task(live.run(stop))
     try:
-        await _until(lambda: live.schedule.polls == 1, 10)
+        await await_until(lambda: live.schedule.polls == 1, "the first poll", timeout_s=10)
         assert not live.schedule.busy  # nothing changed since the backfill
         world.post_transaction("invoices", code, 12.34)
-        await _until(lambda: live.schedule.busy, 30)
+        await await_until(lambda: live.schedule.busy, "a busy poll", timeout_s=30)
         assert live.schedule.interval() == live.schedule.intervals.busy_s < 1.0
     finally:
         stop.set()
@@ -398,7 +411,7 @@ async def test_a_hint_brings_the_next_poll_forward(synced: Synced) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(live.run(stop))
     try:
-        await _until(lambda: live.schedule.polls == 1, 10)  # the tables read, quiet
+        await await_until(lambda: live.schedule.polls == 1, "the first poll", timeout_s=10)
         world.post_transaction("invoices", code, 45.67)
         live.hint()
         await _until_balance_shows(synced, code)
@@ -411,19 +424,11 @@ async def _until_balance_shows(synced: Synced, code: str) -> None:
     """Until the debtor's company shows its balance as Accredo has it now."""
     (customer,) = await synced.conn.accredo.get_customers([code])
     expected = cents(customer.BalanceTotal)
-    await _until(
+    await await_until(
         lambda: synced.company(code, "accredo_balance_total")["accredo_balance_total"] == expected,
-        30,
+        "the balance in HubSpot",
+        timeout_s=30,
     )
-
-
-async def _until(condition: Any, timeout_s: float) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail("timed out waiting")
-        await asyncio.sleep(0.1)
 
 
 async def test_a_change_to_an_unmapped_field_sends_nothing(synced: Synced) -> None:
@@ -480,20 +485,18 @@ async def test_a_locked_state_store_is_waited_out_and_put_on_record(
     with structlog.testing.capture_logs() as events:
         task = asyncio.create_task(synced.live.run(stop))
         try:
-            await _until(
-                lambda: any(e["event"] == "last error not recorded yet" for e in events), 30
+            await await_until(
+                lambda: any(e["event"] == "last error not recorded yet" for e in events),
+                "the error not recorded",
+                timeout_s=30,
             )
             holder.execute("ROLLBACK")
-            await _until(lambda: synced.conn.store.sync.get_last_error() is not None, 30)
-            (customer,) = await synced.conn.accredo.get_customers([code])
-            expected = cents(customer.BalanceTotal)
-            await _until(
-                lambda: (
-                    synced.company(code, "accredo_balance_total")["accredo_balance_total"]
-                    == expected
-                ),
-                30,
+            await await_until(
+                lambda: synced.conn.store.sync.get_last_error() is not None,
+                "the last error",
+                timeout_s=30,
             )
+            await _until_balance_shows(synced, code)
         finally:
             holder.close()
             stop.set()
@@ -580,7 +583,7 @@ async def test_webhook_events_are_brought_across_at_once_without_polling_accredo
     stop = asyncio.Event()
     task = asyncio.create_task(live.run(stop))
     try:
-        await _until(lambda: live.worker.started, 30)
+        await await_until(lambda: live.worker.started, "the worker", timeout_s=30)
         await asyncio.sleep(0.3)  # the first cycle, then an hour's wait
         feed_reads = delta_reads(world)
         events = {
@@ -595,7 +598,11 @@ async def test_webhook_events_are_brought_across_at_once_without_polling_accredo
         }
         await conn.store.add_inbox("hubspot", events)
         live.webhook_events.set()
-        await _until(lambda: contact_id in conn.store.sync.get_links("contact").values(), 20)
+        await await_until(
+            lambda: contact_id in conn.store.sync.get_links("contact").values(),
+            "the contact linked",
+            timeout_s=20,
+        )
         assert delta_reads(world) == feed_reads
         (written,) = conn.store.sync.list_audit("contact")  # one write, for two events
         assert written.reason == "hubspot change"

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import httpx
 
 from accredo_hubspot.store import AsyncStateStore
 from sims.hubspot.app import create_app
 from sims.hubspot.config import HubSpotSimConfig
 from sims.serve import serve_in_thread
+from tests.conftest import await_until
 from tests.web.conftest import SECRET, served
 
 
@@ -31,9 +29,7 @@ async def test_simulator_webhooks_land_in_the_inbox(store: AsyncStateStore) -> N
                     f"/_sim/objects/companies/{company}",
                     json={"properties": {"industry": "RETAIL", "phone": "09 555 0100"}},
                 )
-                deadline = time.monotonic() + 10
-                while len(app.inbox()) < 2 and time.monotonic() < deadline:
-                    await asyncio.sleep(0.02)
+                await await_until(lambda: len(app.inbox()) >= 2, "two events", timeout_s=10)
                 deliveries = (await hubspot.get("/_sim/webhooks")).json()["deliveries"]
 
     stored = app.inbox()

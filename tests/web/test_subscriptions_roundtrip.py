@@ -4,11 +4,9 @@ web app, and a change to a property no subscription names sends nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import chdir
 from pathlib import Path
@@ -21,6 +19,7 @@ from accredo_hubspot.cli import app as cli
 from accredo_hubspot.mapping.config import default_config_text
 from accredo_hubspot.store import AsyncStateStore
 from sims.serve import free_port
+from tests.conftest import await_until
 from tests.logging_reset import restored_logging
 from tests.web.conftest import SECRET, served
 
@@ -79,16 +78,16 @@ async def test_the_printed_file_round_trips_into_the_simulator(
                         f"/_sim/objects/companies/{company}", json={"properties": change}
                     )
                     assert edit.status_code == 200, edit.text
-                await _until(lambda: len(app.inbox()) >= 2)
+                await await_until(lambda: len(app.inbox()) >= 2, "two events", timeout_s=15)
                 # The simulator logs a delivery once its answer is back, a moment after the
                 # receiver has stored the events.
-                deadline = time.monotonic() + 5
-                while True:
+
+                async def logged() -> bool:
                     hooks = (await hubspot.get("/_sim/webhooks")).json()
-                    settled = hooks["pending"] == 0 and hooks["deliveries"]
-                    if settled or time.monotonic() > deadline:
-                        break
-                    await asyncio.sleep(0.02)
+                    return hooks["pending"] == 0 and bool(hooks["deliveries"])
+
+                await await_until(logged, "the deliveries logged", timeout_s=5)
+                hooks = (await hubspot.get("/_sim/webhooks")).json()
         finally:
             sim.terminate()
             sim.communicate(timeout=10)
@@ -104,19 +103,11 @@ async def test_the_printed_file_round_trips_into_the_simulator(
 
 
 async def _until_up(hubspot: httpx.AsyncClient, sim: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    async def up() -> bool:
         assert sim.poll() is None, sim.communicate()
         try:
-            if (await hubspot.get("/_sim/stats")).status_code == 200:
-                return
+            return (await hubspot.get("/_sim/stats")).status_code == 200
         except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.05)
-    pytest.fail("the simulator did not start")
+            return False
 
-
-async def _until(condition: object, timeout_s: float = 15) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
-        await asyncio.sleep(0.02)
+    await await_until(up, "the simulator to start", timeout_s=30)

@@ -4,8 +4,7 @@ the saves go on."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,6 +17,7 @@ from starlette.routing import Route
 
 from sims.accredo.cli import cli
 from sims.serve import BackgroundServer, free_port, serve_in_thread
+from tests.conftest import wait_until
 from tests.sims.accredo.conftest import Sim
 
 SECRET = "0123456789abcdef-hint-secret"
@@ -58,13 +58,6 @@ def hooked(sim: Sim, receiver: Receiver) -> Iterator[Sim]:
     sim.http.put("/_sim/event-hook", json={"url": None, "secret": None})
 
 
-def _until(condition: Callable[[], bool], timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
-
-
 def _first_code(sim: Sim, api: httpx.Client) -> str:
     code: str = api.get("/ARCustomer", params={"$top": "1"}).json()["value"][0]["CustomerCode"]
     return code
@@ -79,7 +72,7 @@ def test_each_save_posts_a_hint_with_the_secret(
         "/_sim/post/invoices", json={"items": [{"CustomerCode": code, "Amount": 10}]}
     )
     assert posted.status_code == 200
-    _until(lambda: len(receiver.hints) == 1)
+    wait_until(lambda: len(receiver.hints) == 1, "the hint", timeout_s=10)
     assert receiver.hints == [(f"Bearer {SECRET}", b"{}")]
 
     hooked.http.patch(f"/_sim/customers/{code}", json={"CreditLimit": 12345})  # a user's edit
@@ -88,9 +81,13 @@ def test_each_save_posts_a_hint_with_the_secret(
         f"/ARCustomer('{code}')", json={"Comment": "via the API"}, headers={"If-Match": etag}
     )
     assert patched.status_code == 200
-    _until(lambda: len(receiver.hints) == 3)
+    wait_until(lambda: len(receiver.hints) == 3, "three hints", timeout_s=10)
     # The simulator counts a hint once its answer is back, a moment after the receiver has it.
-    _until(lambda: hooked.http.get("/_sim/event-hook").json()["sent"] == sent + 3)
+    wait_until(
+        lambda: hooked.http.get("/_sim/event-hook").json()["sent"] == sent + 3,
+        "three hints counted",
+        timeout_s=10,
+    )
     shown = hooked.http.get("/_sim/event-hook").json()
     assert (shown["url"], shown["secret"], shown["sent"]) == (receiver.url, True, sent + 3)
     assert SECRET not in str(shown)
@@ -105,7 +102,7 @@ def test_reads_and_refused_writes_send_no_hint(
     assert refused.status_code == 428
     for comment in ("a save", "another"):
         hooked.http.patch(f"/_sim/customers/{code}", json={"Comment": comment})
-    _until(lambda: len(receiver.hints) >= 2)
+    wait_until(lambda: len(receiver.hints) >= 2, "two hints", timeout_s=10)
     assert len(receiver.hints) == 2  # the two saves'; none for the read or the refusal
 
 
@@ -119,7 +116,11 @@ def test_a_hook_nobody_answers_loses_its_hints_and_the_save_goes_on(
         code = _first_code(sim, api)
         saved = sim.http.patch(f"/_sim/customers/{code}", json={"CreditLimit": 777})
         assert saved.status_code == 200
-        _until(lambda: sim.http.get("/_sim/event-hook").json()["failed"] == failed + 1)
+        wait_until(
+            lambda: sim.http.get("/_sim/event-hook").json()["failed"] == failed + 1,
+            "the lost hint counted",
+            timeout_s=10,
+        )
         assert api.get(f"/ARCustomer('{code}')").json()["CreditLimit"] == 777
     finally:
         sim.http.put("/_sim/event-hook", json={"url": None, "secret": None})

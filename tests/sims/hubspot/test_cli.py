@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 from typer.testing import CliRunner
 
 from sims.hubspot.cli import cli
 from sims.serve import free_port
+from tests.conftest import wait_until
 
 FLAGS = (
     "--host",
@@ -50,14 +50,16 @@ def test_serves_on_the_given_port_with_the_given_token() -> None:
     )
     try:
         url = f"http://127.0.0.1:{port}/crm/v3/objects/companies"
-        deadline = time.monotonic() + 20
-        while True:
+
+        def listening() -> bool:
             try:
-                answer = httpx.get(url, headers={"Authorization": "Bearer pat-na1-test"})
-                break
+                httpx.get(url)
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "hubspot-sim did not start"
-                time.sleep(0.1)
+                return False
+            return True
+
+        wait_until(listening, "hubspot-sim to start", timeout_s=20)
+        answer = httpx.get(url, headers={"Authorization": "Bearer pat-na1-test"})
         assert answer.status_code == 200
         assert len(answer.json()["results"]) == 10
         assert answer.headers["X-HubSpot-RateLimit-Max"] == "190"

@@ -19,6 +19,7 @@ from sims.hubspot.app import create_app
 from sims.hubspot.config import HubSpotSimConfig
 from sims.hubspot.subscriptions import SubscriptionRefused, read_hsmeta
 from sims.serve import serve_in_thread
+from tests.conftest import wait_until
 
 SECRET = "client-secret-for-tests"
 
@@ -43,13 +44,15 @@ class Receiver:
         with self.lock:
             return [e for c in self.calls for e in json.loads(c["body"])]
 
-    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if len(self.events()) >= count:
-                return self.events()
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} events, got {self.events()}")
+    def wait_for(self, count: int) -> list[dict[str, Any]]:
+        """The events received, once there are ``count``."""
+        wait_until(
+            lambda: len(self.events()) >= count,
+            lambda: f"{count} events, got {self.events()}",
+            timeout_s=5,
+            interval_s=0.02,
+        )
+        return self.events()
 
 
 @pytest.fixture
@@ -141,14 +144,15 @@ def test_failed_delivery_is_retried_with_attempt_number(make_sim: Any, receiver:
     assert [d["status"] for d in log["deliveries"]] == [500, 400, 204]
 
 
-def _deliveries_logged(sim: Any, count: int, timeout_s: float = 5.0) -> dict[str, Any]:
-    """The simulator's delivery log once it holds ``count`` deliveries (or at the deadline)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        log: dict[str, Any] = sim.http.get("/_sim/webhooks").json()
-        if len(log["deliveries"]) >= count or time.monotonic() > deadline:
-            return log
-        time.sleep(0.02)
+def _deliveries_logged(sim: Any, count: int) -> dict[str, Any]:
+    """The simulator's delivery log once it holds ``count`` deliveries."""
+
+    def log() -> dict[str, Any]:
+        shown: dict[str, Any] = sim.http.get("/_sim/webhooks").json()
+        return shown
+
+    wait_until(lambda: len(log()["deliveries"]) >= count, f"{count} deliveries logged", timeout_s=5)
+    return log()
 
 
 def test_merge_association_and_deletion_events(make_sim: Any, receiver: Any) -> None:
