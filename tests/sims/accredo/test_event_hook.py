@@ -1,26 +1,28 @@
 """The simulator plays the site's push-hint script: after each save, a hint to the hook URL
 with the secret as a bearer token; reads send none; a hook nobody answers loses its hints and
-the saves go on."""
+the saves go on; `accredo-sim --event-hook-url` sets the hook."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
-import typer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sims.accredo.cli import cli
 from sims.serve import BackgroundServer, free_port, serve_in_thread
 from tests.conftest import wait_until
 from tests.sims.accredo.conftest import Sim
 
 SECRET = "0123456789abcdef-hint-secret"
+ACCREDO_SIM = str(Path(sys.executable).parent / "accredo-sim")
 
 
 @dataclass
@@ -141,7 +143,29 @@ def test_the_hook_control_checks_what_it_is_given(sim: Sim, body: object) -> Non
     assert sim.http.get("/_sim/event-hook").json()["url"] is None
 
 
-def test_the_command_line_takes_the_hook() -> None:
-    command = typer.main.get_command(cli)
-    flags = {opt for param in command.params for opt in param.opts}
-    assert {"--event-hook-url", "--event-hook-secret"} <= flags
+def test_the_command_line_sets_the_hook(receiver: Receiver) -> None:
+    """``accredo-sim --event-hook-url --event-hook-secret``: a save posts a hint there."""
+    receiver.hints.clear()
+    port = free_port()
+    command = [ACCREDO_SIM, "--port", str(port), "--customers", "5"]
+    command += ["--event-hook-url", receiver.url, "--event-hook-secret", SECRET]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/_sim", timeout=10) as controls:
+            wait_until(lambda: _answers(controls) or process.poll() is not None, "accredo-sim")
+            assert process.poll() is None, process.communicate()
+            walk_in = {"CustomerCode": "WALKIN", "CustomerName": "Walk-in"}
+            assert controls.post("/customers", json=walk_in).status_code == 200  # a user's save
+            wait_until(lambda: receiver.hints, "the hint", timeout_s=10)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert receiver.hints == [(f"Bearer {SECRET}", b"{}")]
+    assert f"hints:     POST {receiver.url} after each save" in output
+
+
+def _answers(controls: httpx.Client) -> bool:
+    try:
+        return controls.get("/clock").status_code == 200
+    except httpx.TransportError:
+        return False
