@@ -1,6 +1,6 @@
 """The simulator plays the site's push-hint script: after each save, a hint to the hook URL
 with the secret as a bearer token; reads send none; a hook nobody answers loses its hints and
-the saves go on; `accredo-sim --event-hook-url` sets the hook."""
+the saves go on; ``accredo-sim --event-hook-url`` sets the hook."""
 
 from __future__ import annotations
 
