@@ -15,7 +15,6 @@ shows a GDPR delete no other way):
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from accredo_hubspot.store import schema
+from accredo_hubspot.store.packing import unpack
 from tests.conftest import wait_until
 from tests.e2e.test_contacts import Site, running_site
 from tests.e2e.world import TOKEN, links_with_via, run_cli
@@ -61,8 +61,8 @@ def contact_state(database: Path) -> tuple[dict[str, str], list[str], list[str]]
             packed = conn.execute(select(audit.changes).where(audit.record_type == "contact"))
             return (
                 {key: hubspot_id for key, hubspot_id in linked},
-                [zlib.decompress(blob).decode() for (blob,) in texts],
-                [zlib.decompress(blob).decode() for (blob,) in packed],
+                [json.dumps(unpack(blob, "shadows"), ensure_ascii=False) for (blob,) in texts],
+                [json.dumps(unpack(blob, "audit_log"), ensure_ascii=False) for (blob,) in packed],
             )
     finally:
         engine.dispose()

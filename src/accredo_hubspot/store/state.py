@@ -12,7 +12,6 @@ record is kept whole.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -49,6 +48,7 @@ from accredo_hubspot.store.models import (
     StoreStatus,
     direction_to,
 )
+from accredo_hubspot.store.packing import pack, unpack
 from accredo_hubspot.store.sql import chunked, insert_columns, stamp_unset, upsert
 
 Clock = Callable[[], datetime]
@@ -292,7 +292,7 @@ class StateStore:
                 "side": side,
                 "record_type": record_type,
                 "record_key": key,
-                "shadow": _pack({**stored.get(key, {}), **values}),
+                "shadow": pack({**stored.get(key, {}), **values}),
                 "synced_at": now,
             }
             for key, values in shadows.items()
@@ -668,7 +668,7 @@ class StateStore:
                     record_type=row.record_type,
                     record_key=row.record_key,
                     remote_id=row.remote_id,
-                    changes=_unpack_changes(row.changes),
+                    changes=_unpack_changes(row.changes, row.record_type, row.record_key),
                     reason=row.reason,
                     source=row.source,
                     read_at=row.read_at,
@@ -798,26 +798,12 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-#: zlib settings for a packed value (a shadow or an audit entry: about 1 KB of JSON each, about
-#: 0.45 KB packed): a 1 KB window and little memory compress it nearly as small as the defaults
-#: do, several times faster, since setting up the default 32 KB window cost more than
-#: compressing. ``zlib.decompress`` reads either.
-_PACK_LEVEL, _PACK_WBITS, _PACK_MEMLEVEL = 1, 10, 2
-
-
-def _pack(value: Mapping[str, Any]) -> bytes:
-    """A JSON object as stored: compact JSON, zlib-compressed."""
-    packer = zlib.compressobj(_PACK_LEVEL, zlib.DEFLATED, _PACK_WBITS, _PACK_MEMLEVEL)
-    return packer.compress(orjson.dumps(value)) + packer.flush()
-
-
-def _unpack(packed: bytes) -> Any:
-    return orjson.loads(zlib.decompress(packed))
-
-
-def _unpack_changes(packed: bytes) -> dict[str, tuple[str | None, str | None]]:
+def _unpack_changes(
+    packed: bytes, record_type: str, record_key: str
+) -> dict[str, tuple[str | None, str | None]]:
     """An audit entry's fields: {field: (old, new)}."""
-    return {f: (old, new) for f, (old, new) in _unpack(packed).items()}
+    changes = unpack(packed, "audit_log", record_type, record_key)
+    return {f: (old, new) for f, (old, new) in changes.items()}
 
 
 def _count(conn: Connection, table: Any, *where: Any) -> int:
@@ -842,7 +828,11 @@ def _read_shadows(
             for chunk in chunked(_unique(keys))
         )
     )
-    return {key: _unpack(packed) for rows in batches for key, packed in rows}
+    return {
+        key: unpack(packed, "shadows", side, record_type, key)
+        for rows in batches
+        for key, packed in rows
+    }
 
 
 def _check_link_conflicts(conn: Connection, record_type: str, links: Mapping[str, str]) -> None:
@@ -876,7 +866,7 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "record_type": [entries.record_type] * count,
             "record_key": keys,
             "remote_id": remote_ids,
-            "changes": [_pack(c) for c in changes],
+            "changes": [pack(c) for c in changes],
             "reason": [entries.reason] * count,
             "source": [entries.sources.get(key) for key in keys],
             "read_at": [entries.read_at] * count,
@@ -889,7 +879,7 @@ def _add_audit(conn: Connection, entries: Sequence[AuditEntry] | AuditBatch) -> 
             "record_type": [e.record_type for e in entries],
             "record_key": [e.record_key for e in entries],
             "remote_id": [e.remote_id for e in entries],
-            "changes": [_pack(e.changes) for e in entries],
+            "changes": [pack(e.changes) for e in entries],
             "reason": [e.reason for e in entries],
             "source": [e.source for e in entries],
             "read_at": [e.read_at for e in entries],
@@ -949,13 +939,13 @@ def _erase_personal_data(conn: Connection, record_type: str, keys: Sequence[str]
         delete(shadows).where(shadows.c.record_type == record_type, shadows.c.record_key.in_(keys))
     )
     rows = conn.execute(
-        select(audit.c.id, audit.c.changes).where(
+        select(audit.c.id, audit.c.record_key, audit.c.changes).where(
             audit.c.record_type == record_type, audit.c.record_key.in_(keys)
         )
     ).all()
-    for audit_id, packed in rows:
-        blank = {name: (None, None) for name in _unpack_changes(packed)}
-        conn.execute(update(audit).where(audit.c.id == audit_id).values(changes=_pack(blank)))
+    for audit_id, key, packed in rows:
+        blank = {name: (None, None) for name in _unpack_changes(packed, record_type, key)}
+        conn.execute(update(audit).where(audit.c.id == audit_id).values(changes=pack(blank)))
     conn.execute(
         update(letters)
         .where(letters.c.record_type == record_type, letters.c.record_key.in_(keys))
