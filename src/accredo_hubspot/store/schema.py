@@ -74,9 +74,9 @@ links = Table(
     UniqueConstraint("record_type", "hubspot_id", name="uq_links_hubspot_id"),
 )
 
-# The values last written to one side for one record: a JSON object, property -> value, kept
-# zlib-compressed like the audit's entries (one row per record and side keeps the state small:
-# a row per property was ~29 rows a debtor; a debtor's ~1 KB of JSON packs to ~0.45 KB).
+# The values last written to one side for one record: a JSON object, property -> value, packed
+# like the audit's entries (store.packing: one row per record and side keeps the state small:
+# a row per property was ~29 rows a debtor; a company's ~1.2 KB of JSON packs to ~0.26 KB).
 # Not WITHOUT ROWID on SQLite: with ~600-byte rows that saved ~37 bytes a row written in key
 # order but cost ~100 written in random order (new customers' codes), by dbstat.
 shadows = Table(
@@ -156,9 +156,9 @@ dead_letters = Table(
     Index("ix_dead_letters_open", "resolved_at", "record_key"),
 )
 
-# One entry per record write: the fields written, as a JSON object {field: [old, new]}, kept
-# zlib-compressed (a backfill's entry names every mapped field: ~1 KB of JSON, ~0.4 KB packed;
-# the audit is written often and read rarely).
+# One entry per record write: the fields written, as a JSON object {field: [old, new]}, packed
+# (store.packing; a backfill's entry names every mapped field: ~1.4 KB of JSON, ~0.26 KB
+# packed; the audit is written often and read rarely).
 audit_log = Table(
     "audit_log",
     metadata,
