@@ -23,6 +23,7 @@ from accredo_hubspot.store import TO_HUBSPOT, AsyncStateStore, StateStore
 from accredo_hubspot.sync.companies import (
     COMPANY_RECORD,
     CompanySpec,
+    DebtorDocuments,
     customer_fields,
     target_of,
 )
@@ -109,7 +110,7 @@ class Rig:
     ) -> SyncReport:
         pipeline = pipeline or self.pipeline
         targets = [target_of(m, (baselines or {}).get(m.code)) for m in matches]
-        records = self.spec.records(customers, {})
+        records = self.spec.records(customers, DebtorDocuments())
         return await pipeline.write(records, targets, reason=reason, completed=completed or [])
 
     def pipeline_on(self, store: AsyncStateStore) -> Pipeline[ARCustomer]:
@@ -235,7 +236,7 @@ async def test_a_debtor_is_matched_to_the_company_its_hubspot_id_names(rig: Rig)
     goes back to that company, though no other key would find it."""
     company_id = rig.user_creates({"name": "Kea Kayaks"})
     httpx.post(f"{rig.sim.url}/_sim/search/index").raise_for_status()
-    records = rig.spec.records([debtor("KEAKAYAK", Z_HubSpotID=company_id)], {})
+    records = rig.spec.records([debtor("KEAKAYAK", Z_HubSpotID=company_id)], DebtorDocuments())
     (target,) = await rig.spec.match(records)
     assert (target.remote_id, target.via) == (company_id, "hubspot_id")
     report = await rig.pipeline.write(records, [target], reason="accredo change")

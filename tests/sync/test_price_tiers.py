@@ -1,7 +1,8 @@
-"""The price tier against both simulators over HTTP: the pass creates ``accredo_price_tier``
-with Accredo's price codes and writes each company's; a price list added in Accredo and given
-to a customer becomes a new option, merged into those HubSpot has (one a user added stays),
-and the customer's company gets it within a live cycle; running again writes nothing."""
+"""The price tier against both simulators over HTTP: the backfill creates ``accredo_price_tier``
+with Accredo's price codes and writes each company's with the rest of the company; a price list
+added in Accredo and given to a customer becomes a new option, merged into those HubSpot has
+(one a user added stays), and the customer's company gets it within a live cycle; a backfill
+run again writes nothing; a price list no customer has yet appears within the option check."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import Connector
+from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.live import LiveSync
-from accredo_hubspot.sync.price_tiers import PriceTierSync
 from tests.e2e.world import TOKEN, World, backfilled, running_world
 
 TIER = "accredo_price_tier"
@@ -40,9 +41,7 @@ def options(world: World) -> dict[str, tuple[str, bool]]:
 async def test_price_codes_become_options_and_a_new_one_is_merged_in(
     world: World, conn: Connector
 ) -> None:
-    sync = PriceTierSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-    report = await sync.run()
-    assert report.failed == 0, report.failures
+    assert await conn.store.list_dead_letters() == []
     price_lists = await conn.accredo.price_lists()
     assert options(world) == {p.PriceCode: (p.PriceListName, bool(p.Inactive)) for p in price_lists}
     assert any(hidden for _, hidden in options(world).values()), "the seed has an inactive list"
@@ -68,15 +67,31 @@ async def test_price_codes_become_options_and_a_new_one_is_merged_in(
     ).raise_for_status()
     code = sorted(links)[3]
     world.edit_customer(code, {"PriceCode": "VIP"})
-    live = LiveSync(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents=[sync]
-    )
-    await live.cycle()
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    report = await live.cycle()
+    assert report.by_type.get("to_hubspot company") == 1
     assert options(world) == {**before, "VIP": ("VIP customers", False)}
     assert world.companies([TIER])[links[code]][TIER] == "VIP"
 
     writes = world.hubspot_stats()["writes"]
-    again = await sync.run()
+    backfill = Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    again = await backfill.run()
     assert (again.writes, again.failed) == (0, 0)
     await live.cycle()
     assert world.hubspot_stats()["writes"] == writes
+
+
+async def test_a_price_list_no_customer_has_becomes_an_option_at_the_next_check(
+    world: World, conn: Connector
+) -> None:
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    await live.cycle()  # the first poll looks at once
+    httpx.post(
+        f"{world.accredo.url}/_sim/price-lists",
+        json={"PriceCode": "TRADE2", "PriceListName": "Trade two", "PriceListGstBasis": "E"},
+    ).raise_for_status()
+    await live.cycle()
+    assert "TRADE2" not in options(world), "looked at every PRICE_CODES_CHECK_S, not every poll"
+    live._price_tiers._next_check = 0.0  # the check is due
+    await live.cycle()
+    assert options(world)["TRADE2"] == ("Trade two", False)

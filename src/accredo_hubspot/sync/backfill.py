@@ -11,19 +11,19 @@ create land on the same company) and sends nothing for records that already agre
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
     CompanySpec,
+    DebtorDocuments,
     customer_fields,
     mapped_properties,
     target_of,
@@ -33,7 +33,6 @@ from accredo_hubspot.sync.matcher import (
     MatchResult,
     company_keys,
     match_all,
-    normalise_code,
 )
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
@@ -127,9 +126,9 @@ class Backfill:
 
         async def write(chunk: _Chunk, matches: list[MatchResult]) -> None:
             try:
-                open_by_code = await chunk.open_transactions
+                documents = await chunk.documents
                 part = await self._write_chunk(
-                    chunk.customers, matches, current, open_by_code, send_turn
+                    chunk.customers, matches, current, documents, send_turn
                 )
                 report.add(part)
                 report.debtors += len(chunk.customers)
@@ -165,7 +164,7 @@ class Backfill:
         chunk: Sequence[ARCustomer],
         matches: Sequence[MatchResult],
         current: dict[str, dict[str, str]],
-        open_by_code: dict[str, list[ARTransaction]],
+        documents: DebtorDocuments,
         send_turn: asyncio.Lock,
     ) -> SyncReport:
         targets = [
@@ -175,7 +174,7 @@ class Backfill:
             for m in matches
         ]
         return await self._pipeline.write(
-            self._spec.records(chunk, open_by_code),
+            self._spec.records(chunk, documents),
             targets,
             reason="backfill",
             send_turn=send_turn,
@@ -201,21 +200,14 @@ class Backfill:
         await out.put(None)
 
     def _chunk(self, customers: list[ARCustomer], tasks: asyncio.TaskGroup) -> _Chunk:
-        """A chunk of debtors, its open transactions already on their way."""
-        first = customers[0].CustomerCode
-        last = customers[-1].CustomerCode
-        return _Chunk(customers, tasks.create_task(self._open_transactions(first, last)))
-
-    async def _open_transactions(self, first: str, last: str) -> dict[str, list[ARTransaction]]:
-        """The open transactions of the debtors whose codes run from ``first`` to ``last``.
+        """A chunk of debtors, their open transactions and orders already on their way.
 
         Debtors stream in code order, so one range query per chunk reads exactly its
-        transactions: the first chunk's writes need not wait for every transaction in Accredo.
+        documents: the first chunk's writes need not wait for every document in Accredo.
         """
-        grouped: dict[str, list[ARTransaction]] = defaultdict(list)
-        async for transaction in self._accredo.iter_open_transactions_between(first, last):
-            grouped[normalise_code(transaction.CustomerCode)].append(transaction)
-        return grouped
+        first = customers[0].CustomerCode
+        last = customers[-1].CustomerCode
+        return _Chunk(customers, tasks.create_task(self._spec.documents_between(first, last)))
 
     async def _known_companies(self) -> dict[str, dict[str, str]]:
         """HubSpot's companies, listed page by page; only their keys are kept."""
@@ -229,7 +221,7 @@ class Backfill:
 
 @dataclass
 class _Chunk:
-    """Debtors read together (one Accredo page) and the read of their open transactions."""
+    """Debtors read together (one Accredo page) and the read of their documents."""
 
     customers: list[ARCustomer]
-    open_transactions: asyncio.Task[dict[str, list[ARTransaction]]]
+    documents: asyncio.Task[DebtorDocuments]

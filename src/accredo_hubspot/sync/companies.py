@@ -1,8 +1,10 @@
 """The company record type: an Accredo debtor written to its HubSpot company.
 
 The first ``RecordSpec`` of the write pipeline. Its source records are debtors with their open
-transactions, turned into plain values here at the edge (the fields the rules read, and the
-``derived.*`` financial values, computed with Accredo's business date); a live batch is matched
+transactions and their orders in the window, turned into plain values here at the edge (the
+fields the rules read, the ``derived.*`` financial values computed with Accredo's business
+date, the order rollups and the price tier): one shadow, one audit entry and one write per
+company for all of them. A live batch is matched
 by search (the backfill matches against a listing of every company, ``sync.backfill``); plans
 are written as HubSpot batch updates by id, and creates as upserts on the unique
 ``accredo_customer_code`` (DESIGN invariant 3), so a retried create lands on the same company.
@@ -11,17 +13,29 @@ are written as HubSpot batch updates by id, and creates as upserts on the unique
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.accredo.models import ARCustomer, ARTransaction, OEOrder
 from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.hubspot.search import in_requests
-from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig
+from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig, accredo_rule
 from accredo_hubspot.mapping.financials import compute_financials
 from accredo_hubspot.mapping.identity import business_number, debtor_domain
 from accredo_hubspot.mapping.invoices import SUMMARY_RULES, invoice_summary
+from accredo_hubspot.mapping.objects import PRICE_TIER_PROPERTY
+from accredo_hubspot.mapping.orders import (
+    LAST_ORDERS_PROPERTY,
+    LAST_ORDERS_RULE,
+    ROLLUP_RULES,
+    last_orders_text,
+    latest_orders,
+    order_rollup,
+    window_start,
+)
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY, SYNCED_AT_PROPERTY
 from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.matcher import (
@@ -35,14 +49,19 @@ from accredo_hubspot.sync.matcher import (
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules, desired_values
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.price_tiers import PriceTiers
 from accredo_hubspot.sync.records import SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
 from accredo_hubspot.tasks import gather, task_group
+
+B = TypeVar("B")
 
 #: HubSpot's object type.
 COMPANIES = "companies"
 #: The state store's record type of a debtor and its company (key: the customer code).
 COMPANY_RECORD = "company"
+#: The debtor's price code, an option of ``accredo_price_tier`` (``sync.price_tiers``).
+PRICE_TIER_RULE = accredo_rule(PRICE_TIER_PROPERTY, "text")
 
 
 def derived_values(
@@ -84,16 +103,27 @@ def company_values(
     open_transactions: Sequence[ARTransaction],
     today: date,
     config: MappingConfig,
+    orders: Sequence[OEOrder] = (),
 ) -> dict[str, object]:
-    """A debtor as plain values: every field its company rules read, and the ``derived.*``
-    values. A debtor is read whole, so no field is ``ABSENT``: one it lacks is ``None``."""
+    """A debtor as plain values: every field its company rules read, the ``derived.*``
+    values, its price tier and the rollups of its ``orders`` (those in the window). A debtor
+    is read whole, so no field is ``ABSENT``: one it lacks is ``None``."""
     derived = derived_values(customer, open_transactions, today, config)
     values: dict[str, object] = {DERIVED_PREFIX + name: v for name, v in derived.items()}
     for name, declared in _fields_read(config):
         values[name] = getattr(customer, name) if declared else _extra_value(customer, name)
-    if not config.documents.custom_objects:  # invoices summed up on the company (issue 10)
+    values[PRICE_TIER_PROPERTY] = normalise_code(customer.PriceCode or "")
+    values.update(order_rollup(orders))
+    if not config.documents.custom_objects:  # invoices and orders on the company (issue 10)
         values.update(invoice_summary(open_transactions, today))
+        latest = latest_orders(orders, config.documents.orders_per_customer)
+        values[LAST_ORDERS_PROPERTY] = last_orders_text(latest)
     return values
+
+
+def orders_since(today: date, config: MappingConfig) -> date:
+    """The first day of the order window (``[documents] order_window_months``) on ``today``."""
+    return window_start(today, config.documents.order_window_months)
 
 
 #: The fields each configuration's rules read, and whether ``ARCustomer`` declares them
@@ -118,10 +148,12 @@ def _fields_read(config: MappingConfig) -> tuple[tuple[str, bool], ...]:
 
 
 def company_rules(config: MappingConfig) -> RuleSet:
-    """The Accredo-mastered company rules, compiled to write HubSpot."""
-    rules = config.company_rules("accredo")
+    """The Accredo-mastered company rules, compiled to write HubSpot: the mapping's, the
+    price tier and the order rollups (and the invoice and order summaries on a portal
+    without custom objects)."""
+    rules = (*config.company_rules("accredo"), PRICE_TIER_RULE, *ROLLUP_RULES)
     if not config.documents.custom_objects:
-        rules += SUMMARY_RULES
+        rules += (*SUMMARY_RULES, LAST_ORDERS_RULE)
     return RuleSet(
         compile_rules(rules, "hubspot", config.tz),
         key_field=CUSTOMER_CODE_PROPERTY,
@@ -138,12 +170,13 @@ def desired_company_properties(
     config: MappingConfig,
     *,
     for_create: bool,
+    orders: Sequence[OEOrder] = (),
 ) -> dict[str, str]:
     """The HubSpot values a debtor's company should have now (``DesiredValuesError`` when
     some cannot be transformed)."""
     return desired_values(
         normalise_code(customer.CustomerCode),
-        company_values(customer, open_transactions, today, config),
+        company_values(customer, open_transactions, today, config, orders),
         company_rules(config),
         now,
         for_create=for_create,
@@ -169,8 +202,25 @@ def mapped_properties(config: MappingConfig) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+@dataclass
+class DebtorDocuments:
+    """The open transactions and the orders in the window of some debtors, by customer code."""
+
+    open_transactions: dict[str, list[ARTransaction]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    orders: dict[str, list[OEOrder]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, transactions: Iterable[ARTransaction], orders: Iterable[OEOrder]) -> None:
+        for transaction in transactions:
+            self.open_transactions[normalise_code(transaction.CustomerCode)].append(transaction)
+        for order in orders:
+            self.orders[normalise_code(order.CustomerCode)].append(order)
+
+
 class CompanySpec:
-    """Debtors to HubSpot companies (``RecordSpec[ARCustomer]``)."""
+    """Debtors to HubSpot companies (``RecordSpec[ARCustomer]``). ``tiers`` keeps the price
+    tier's options (one is made when not given)."""
 
     record_type = COMPANY_RECORD
     side: Side = "hubspot"
@@ -182,6 +232,7 @@ class CompanySpec:
         store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
+        tiers: PriceTiers | None = None,
     ) -> None:
         self._accredo = accredo
         self._hubspot = hubspot
@@ -189,30 +240,50 @@ class CompanySpec:
         self._config = config
         self._clock = clock
         self.rules = company_rules(config)
+        self.tiers = tiers or PriceTiers(accredo, hubspot, store)
 
     def records(
-        self,
-        customers: Sequence[ARCustomer],
-        open_transactions: Mapping[str, Sequence[ARTransaction]],
+        self, customers: Sequence[ARCustomer], documents: DebtorDocuments
     ) -> list[SourceRecord[ARCustomer]]:
-        """Debtors as source records; ``open_transactions`` by customer code."""
+        """Debtors as source records, with their ``documents``."""
         today = self._clock.today()
         records = []
         for customer in customers:
             code = normalise_code(customer.CustomerCode)
-            values = company_values(customer, open_transactions.get(code, ()), today, self._config)
+            values = company_values(
+                customer,
+                documents.open_transactions.get(code, ()),
+                today,
+                self._config,
+                documents.orders.get(code, ()),
+            )
             records.append(SourceRecord(code, values, customer))
         return records
 
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[ARCustomer]]:
         await self._clock.refresh()  # days overdue count from Accredo's business date
+        since = orders_since(self._clock.today(), self._config)
         async with task_group() as tasks:
             reading = tasks.create_task(self._accredo.get_customers(keys))
+            ordering = tasks.create_task(self._accredo.orders_of(keys, since=since))
             transactions = await self._accredo.open_transactions(keys)
-        open_by_code: dict[str, list[ARTransaction]] = defaultdict(list)
-        for transaction in transactions:
-            open_by_code[normalise_code(transaction.CustomerCode)].append(transaction)
-        return self.records(reading.result(), open_by_code)
+        documents = DebtorDocuments()
+        documents.add(transactions, ordering.result())
+        return self.records(reading.result(), documents)
+
+    async def documents_between(self, first_code: str, last_code: str) -> DebtorDocuments:
+        """The documents of the debtors whose codes run from ``first_code`` to ``last_code``:
+        a page of debtors read in code order (the backfill, reconcile), two range queries."""
+        since = orders_since(self._clock.today(), self._config)
+        between = self._accredo.iter_orders_between(first_code, last_code, since=since)
+        async with task_group() as tasks:
+            ordering = tasks.create_task(_listed(between))
+            transactions = await _listed(
+                self._accredo.iter_open_transactions_between(first_code, last_code)
+            )
+        documents = DebtorDocuments()
+        documents.add(transactions, ordering.result())
+        return documents
 
     async def match(self, records: Sequence[SourceRecord[ARCustomer]]) -> list[Target]:
         """The stored link, else a company found by search on the debtors' keys.
@@ -238,10 +309,26 @@ class CompanySpec:
         return targets
 
     async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
-        """Updates by id and creates by upsert on the customer code, as one outcome."""
+        """Updates by id and creates by upsert on the customer code, as one outcome; every
+        price code written an option first."""
+        plans = await self._price_tiers_covered(plans)
         updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
         creates = [WriteInput(p.key, p.key, p.values) for p in plans if p.is_create]
         return outcome_of(*await gather(self._update(updates), self._upsert(creates)))
+
+    async def _price_tiers_covered(self, plans: Sequence[RecordPlan]) -> Sequence[RecordPlan]:
+        """The plans, once their price codes are options. While HubSpot has no price tier
+        property (Accredo has no price code, so every value is blank) none is written."""
+        codes = {p.values[PRICE_TIER_PROPERTY] for p in plans if PRICE_TIER_PROPERTY in p.values}
+        if not codes:
+            return plans
+        await self.tiers.cover(codes)
+        if self.tiers.exists:
+            return plans
+        return [
+            RecordPlan(p.target, {n: v for n, v in p.values.items() if n != PRICE_TIER_PROPERTY})
+            for p in plans
+        ]
 
     async def _update(self, inputs: Sequence[WriteInput]) -> BatchOutcome:
         if not inputs:
@@ -271,3 +358,7 @@ class CompanySpec:
                     if (kept := company_keys(company, properties)) is not None:
                         found[company.id] = kept
         return found
+
+
+async def _listed(items: AsyncIterator[B]) -> list[B]:
+    return [item async for item in items]

@@ -235,39 +235,6 @@ class DocumentSpec(Generic[B]):
         return await self._hubspot.batch_create_unique(target.type_id, self.id_property, inputs)
 
 
-class CompanyValuesSpec(Generic[T]):
-    """Values a customer's documents or record give its company, written apart from the
-    debtor's own (order rollups, price tier): keyed by customer code, always an update of the
-    company the debtor sync linked (a customer without one is skipped: its values follow with
-    the company's next change or the daily pass), planned against their own shadow."""
-
-    side: Side = "hubspot"
-
-    def __init__(
-        self,
-        record_type: str,
-        rules: Sequence[FieldRule],
-        config: MappingConfig,
-        hubspot: DocumentSink,
-        store: AsyncStateStore,
-    ) -> None:
-        self.record_type = record_type
-        self.rules = RuleSet(
-            compile_rules(tuple(rules), "hubspot", config.tz),
-            missing="customer not found in Accredo",
-        )
-        self._hubspot = hubspot
-        self._store = store
-
-    async def match(self, records: Sequence[SourceRecord[T]]) -> list[Target]:
-        companies = await self._store.get_links(COMPANY_RECORD, [r.key for r in records])
-        return [Target(r.key, companies[r.key], LINK) for r in records if r.key in companies]
-
-    async def apply(self, plans: Sequence[RecordPlan]) -> ApplyOutcome:
-        inputs = [WriteInput(p.key, p.remote_id, p.values) for p in plans if p.remote_id]
-        return outcome_of(await self._hubspot.batch_update(COMPANIES, inputs))
-
-
 @dataclass
 class DocumentReport(SyncReport):
     """A ``SyncReport`` plus the documents read and archived."""

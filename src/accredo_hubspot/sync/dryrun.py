@@ -24,7 +24,6 @@ from accredo_hubspot.hubspot.models import (
     ObjectSchema,
     Property,
     PropertyCreate,
-    PropertyGroup,
     PropertyUpdate,
     SearchRequest,
     WriteInput,
@@ -33,10 +32,9 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.document_syncs import DocumentSource, document_syncs
-from accredo_hubspot.sync.documents import documents_config
+from accredo_hubspot.sync.documents import DocumentSink, documents_config
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
-from accredo_hubspot.sync.price_tiers import PriceTierSink
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -88,7 +86,7 @@ class PlanSource(AccredoSource, DocumentSource, Protocol):
     """What a dry run reads from Accredo: the debtors, their invoices and orders."""
 
 
-class PlanSink(HubSpotSink, PriceTierSink, Protocol):
+class PlanSink(HubSpotSink, DocumentSink, Protocol):
     """What a dry run reads from HubSpot (its writes are only recorded)."""
 
 
@@ -178,9 +176,6 @@ class RecordingSink:
 
     async def get_properties(self, object_type: str) -> list[dict[str, Any]]:
         return await self.hubspot.get_properties(object_type)
-
-    async def get_property_group(self, object_type: str, name: str) -> PropertyGroup:
-        return await self.hubspot.get_property_group(object_type, name)
 
     async def get_property(self, object_type: str, name: str) -> Property:
         return await self.hubspot.get_property(object_type, name)

@@ -172,7 +172,9 @@ class LiveSync:
         #: Held while a queue towards Accredo drains: the cycle and ``take_webhooks`` drain
         #: those queues, and a worker's claims are its own (two drains would take one record).
         self._draining_in = asyncio.Lock()
-        self._pipeline = Pipeline(CompanySpec(accredo, hubspot, store, config, clock), store, clock)
+        companies = CompanySpec(accredo, hubspot, store, config, clock)
+        self._price_tiers = companies.tiers
+        self._pipeline = Pipeline(companies, store, clock)
         self.drains = [Drain(TO_HUBSPOT, COMPANY_RECORD, self._pipeline)]
         if config.contact_fields:
             contacts_out = ContactToHubSpotSpec(accredo, hubspot, store, config)
@@ -362,6 +364,7 @@ class LiveSync:
         await self._daily_refresh()
         await self._daily_audit_prune()
         await self._scheduled_reconcile()
+        await self._price_tiers.sync_if_due()  # a price list added in Accredo, as an option
         state = await self._store.get_feed_state(ACCREDO_FEED)
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen

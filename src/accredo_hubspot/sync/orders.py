@@ -1,22 +1,16 @@
-"""Orders: a customer's last Order Entry orders as ``accredo_order`` records on its company, and
-the company's rollups of its orders over the window.
+"""Orders: a customer's last Order Entry orders as ``accredo_order`` records on its company.
 
-Two record types, both towards HubSpot:
-
-- ``order`` (``OrderSpec``, key: the order's DocumentID, written as the unique
-  ``accredo_document_id``): the last ``[documents] orders_per_customer`` orders of each customer
-  within ``order_window_months``, created with their company association in the batch call
-  (``sync.documents.DocumentSpec``). Only on a portal with the ``accredo_order`` object.
-- ``company_orders`` (``RollupSpec``, key: the customer code): the order count, average order
-  value, last order date and top products over the window, written to the customer's linked
-  company (never creating one); on a portal without custom objects also the last orders as
-  text (``accredo_last_orders``).
+The record type ``order`` (``OrderSpec``, key: the order's DocumentID, written as the unique
+``accredo_document_id``): the last ``[documents] orders_per_customer`` orders of each customer
+within ``order_window_months``, created with their company association in the batch call
+(``sync.documents.DocumentSpec``). Only on a portal with the ``accredo_order`` object. The
+company's rollups of its orders over the window (and, without custom objects, its last orders
+as text) are company values, written with the company (``sync.companies``).
 
 ``OrderSync`` is the whole pass (backfill, and the recompute when Accredo's business date moves
 the window): orders stream in customer order, a customer's orders staying in one chunk; the
-linked orders no longer among a customer's last N in the window are archived, and a linked
-company whose customer has no order left gets its rollups cleared. Live, an order entered in
-Accredo (an ``OEHEAD``/``OELINE`` change row) queues its customer for both record types.
+linked orders no longer among a customer's last N in the window are archived. Live, an order
+entered in Accredo (an ``OEHEAD``/``OELINE`` change row) queues its customer's orders.
 """
 
 from __future__ import annotations
@@ -31,22 +25,15 @@ from accredo_hubspot.accredo.models import OEOrder
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.objects import ORDER_ID_PROPERTY, ORDER_OBJECT
 from accredo_hubspot.mapping.orders import (
-    LAST_ORDERS_PROPERTY,
-    LAST_ORDERS_RULE,
     ORDER_RULES,
-    ROLLUP_RULES,
-    last_orders_text,
     latest_orders,
-    order_rollup,
     order_values,
     window_start,
 )
 from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.business_date import BusinessDate
-from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.documents import (
-    CompanyValuesSpec,
     DocumentPass,
     DocumentReport,
     DocumentSink,
@@ -58,16 +45,11 @@ from accredo_hubspot.sync.documents import (
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
-from accredo_hubspot.tasks import gather
 
-#: The state store's record types: an order (key: DocumentID), a company's order rollups
-#: (key: the customer code).
+#: The state store's record type of an order (key: DocumentID).
 ORDER_RECORD = "order"
-ROLLUP_RECORD = "company_orders"
 #: Orders per chunk of the whole pass, about (a customer's orders are never split).
 CHUNK_ORDERS = 2000
-#: Rollups cleared per write in the whole pass (companies whose customer has no order left).
-CLEARED_PER_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -156,35 +138,6 @@ class OrderSpec(DocumentSpec[OEOrder]):
         return self.records(await self._window.read(keys))
 
 
-class RollupSpec(CompanyValuesSpec[CustomerOrders]):
-    """A customer's order rollups onto its linked company (``RecordSpec[CustomerOrders]``)."""
-
-    def __init__(
-        self,
-        window: OrderWindow,
-        hubspot: DocumentSink,
-        store: AsyncStateStore,
-        config: MappingConfig,
-    ) -> None:
-        self._last_orders = not config.documents.custom_objects
-        rules = ROLLUP_RULES + ((LAST_ORDERS_RULE,) if self._last_orders else ())
-        super().__init__(ROLLUP_RECORD, rules, config, hubspot, store)
-        self._window = window
-
-    def records(self, customers: Sequence[CustomerOrders]) -> list[SourceRecord[CustomerOrders]]:
-        records = []
-        for customer in customers:
-            values = order_rollup(customer.orders)
-            if self._last_orders:
-                latest = latest_orders(customer.orders, self._window.count)
-                values[LAST_ORDERS_PROPERTY] = last_orders_text(latest)
-            records.append(SourceRecord(customer.code, values, customer))
-        return records
-
-    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[CustomerOrders]]:
-        return self.records(await self._window.read([customer_key(k) for k in keys]))
-
-
 class OrderSync(DocumentPass[list[CustomerOrders]]):
     """The whole pass over orders (``run``), its once-per-business-day trigger
     (``recompute_if_new_day``), and what a live change queues (``queued``)."""
@@ -205,28 +158,15 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
     ) -> None:
         business_date = clock.business_date or BusinessDate(accredo.system_date)
         self.window = OrderWindow(accredo, config, business_date)
-        self.spec = (
-            OrderSpec(self.window, hubspot, store, config)
-            if config.documents.custom_objects
-            else None
-        )
+        self.spec = OrderSpec(self.window, hubspot, store, config)
         super().__init__(self.window.business_date, store, self.spec)
-        self.rollups = RollupSpec(self.window, hubspot, store, config)
-        self.rollup_pipeline = Pipeline(self.rollups, store, clock)
-        self.order_pipeline = Pipeline(self.spec, store, clock) if self.spec else None
-        if self.order_pipeline is not None:
-            self.pipelines[ORDER_RECORD] = self.order_pipeline
-        self.pipelines[ROLLUP_RECORD] = self.rollup_pipeline
+        self._orders = Pipeline(self.spec, store, clock)
+        self.pipelines[ORDER_RECORD] = self._orders
         self._chunk_orders = chunk_orders
-        self._rolled: set[str] = set()
 
     def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
-        """The customers whose orders changed (``OEDELTA`` rows), for both record types."""
-        codes = batch.order_customer_codes
-        out = {ROLLUP_RECORD: list(codes)}
-        if self.spec is not None:
-            out[ORDER_RECORD] = [customer_key(code) for code in codes]
-        return out
+        """The customers whose orders changed (``OEDELTA`` rows)."""
+        return {ORDER_RECORD: [customer_key(code) for code in batch.order_customer_codes]}
 
     async def chunks(self) -> AsyncIterator[list[CustomerOrders]]:
         chunk: list[CustomerOrders] = []
@@ -248,9 +188,6 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         if chunk:
             yield chunk
 
-    async def start(self) -> None:
-        self._rolled = set()  # the customers this pass met (``finish``)
-
     async def write_chunk(
         self,
         chunk: list[CustomerOrders],
@@ -258,23 +195,8 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         reason: str,
         send_turn: asyncio.Lock,
     ) -> set[str]:
-        self._rolled.update(c.code for c in chunk)
+        """The chunk's last orders of each customer (every order in it counted as read)."""
         report.documents += sum(len(c.orders) for c in chunk)
-        rollups = self.rollups.records(chunk)
-        writing = write_records(self.rollup_pipeline, rollups, report, reason, send_turn)
-        if self.spec is None or self.order_pipeline is None:
-            await writing
-            return set()
         records = self.spec.records(chunk)
-        await gather(  # one's planning and store commit overlap the other's calls
-            writing, write_records(self.order_pipeline, records, report, reason, send_turn)
-        )
+        await write_records(self._orders, records, report, reason, send_turn)
         return {r.key for r in records}
-
-    async def finish(self, report: DocumentReport, reason: str) -> None:
-        """Clear the rollups of linked companies whose customer has no order in the window."""
-        linked = await self._store.get_links(COMPANY_RECORD)
-        idle = sorted(code for code in linked if code not in self._rolled)
-        for start in range(0, len(idle), CLEARED_PER_CHUNK):
-            part = [CustomerOrders(code, ()) for code in idle[start : start + CLEARED_PER_CHUNK]]
-            await write_records(self.rollup_pipeline, self.rollups.records(part), report, reason)

@@ -8,6 +8,7 @@ implement them (``runtime`` checks it), and never import this module.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 from accredo_hubspot.accredo.models import (
@@ -16,6 +17,8 @@ from accredo_hubspot.accredo.models import (
     ARMemo,
     ARSalesPerson,
     ARTransaction,
+    OEOrder,
+    PriceList,
 )
 from accredo_hubspot.hubspot.models import (
     AssociatedObject,
@@ -27,6 +30,7 @@ from accredo_hubspot.hubspot.models import (
     Property,
     PropertyCreate,
     PropertyGroup,
+    PropertyUpdate,
     SearchPage,
     SearchRequest,
     WriteInput,
@@ -63,6 +67,21 @@ class AccredoSource(Protocol):
     ) -> AsyncIterator[ARTransaction]:
         """Open transactions of the customers whose codes run from ``first_code`` to
         ``last_code`` (both included)."""
+        ...
+
+    def iter_orders_between(
+        self, first_code: str, last_code: str, *, since: date
+    ) -> AsyncIterator[OEOrder]:
+        """Order Entry orders dated ``since`` or later of the customers whose codes run from
+        ``first_code`` to ``last_code`` (both included), in customer code order."""
+        ...
+
+    async def orders_of(self, codes: Sequence[str], *, since: date) -> list[OEOrder]:
+        """Order Entry orders dated ``since`` or later of these customers."""
+        ...
+
+    async def price_lists(self) -> list[PriceList]:
+        """Every price code (a site has a handful)."""
         ...
 
     async def count_customers(self) -> int:
@@ -153,6 +172,20 @@ class HubSpotSink(Protocol):
 
     def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
         """Every search match (own 5/s budget; lags writes by a moment)."""
+        ...
+
+    async def get_property(self, object_type: str, name: str) -> Property:
+        """One property definition (``HubSpotNotFound`` when there is none)."""
+        ...
+
+    async def create_property(self, object_type: str, definition: PropertyCreate) -> Property:
+        """A new property (the price tier's, when Accredo has price codes)."""
+        ...
+
+    async def update_property(
+        self, object_type: str, name: str, changes: PropertyUpdate
+    ) -> Property:
+        """Change a property (the price tier's options)."""
         ...
 
 

@@ -13,11 +13,10 @@ in HubSpot are compared the other way, company against debtor, and repaired onto
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
-from accredo_hubspot.accredo.models import ARCustomer, ARTransaction
+from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
@@ -25,6 +24,7 @@ from accredo_hubspot.sync.companies import (
     COMPANIES,
     COMPANY_RECORD,
     CompanySpec,
+    DebtorDocuments,
     customer_fields,
 )
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec, debtor_baseline
@@ -77,8 +77,8 @@ class Reconcile:
         links = await self._store.get_links(COMPANY_RECORD)
         companies = await self._linked_companies(set(links.values()))
         rules = self._spec.rules
-        async for customers, open_by_code in self._debtors():
-            records = {r.key: r for r in self._spec.records(customers, open_by_code)}
+        async for customers, documents in self._debtors():
+            records = {r.key: r for r in self._spec.records(customers, documents)}
             held = {
                 key: company.properties if (company := companies.get(links[key])) else None
                 for key in records
@@ -169,22 +169,18 @@ class Reconcile:
 
     async def _debtors(
         self,
-    ) -> AsyncIterator[tuple[list[ARCustomer], dict[str, list[ARTransaction]]]]:
-        """Debtors a page at a time, each page with its open transactions."""
+    ) -> AsyncIterator[tuple[list[ARCustomer], DebtorDocuments]]:
+        """Debtors a page at a time, each page with its open transactions and orders."""
         page_size = self._config.sync.accredo_page_size
         chunk: list[ARCustomer] = []
         fields = customer_fields(self._config)
         async for customer in self._accredo.iter_customers(page_size=page_size, fields=fields):
             chunk.append(customer)
             if len(chunk) >= page_size:
-                yield chunk, await self._open_transactions(chunk)
+                yield chunk, await self._documents(chunk)
                 chunk = []
         if chunk:
-            yield chunk, await self._open_transactions(chunk)
+            yield chunk, await self._documents(chunk)
 
-    async def _open_transactions(self, chunk: list[ARCustomer]) -> dict[str, list[ARTransaction]]:
-        grouped: dict[str, list[ARTransaction]] = defaultdict(list)
-        first, last = chunk[0].CustomerCode, chunk[-1].CustomerCode
-        async for transaction in self._accredo.iter_open_transactions_between(first, last):
-            grouped[normalise_code(transaction.CustomerCode)].append(transaction)
-        return grouped
+    async def _documents(self, chunk: list[ARCustomer]) -> DebtorDocuments:
+        return await self._spec.documents_between(chunk[0].CustomerCode, chunk[-1].CustomerCode)
