@@ -103,19 +103,29 @@ def company_values(
     open_transactions: Sequence[ARTransaction],
     today: date,
     config: MappingConfig,
-    orders: Sequence[OEOrder] = (),
+    orders: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     """A debtor as plain values: every field its company rules read, the ``derived.*``
-    values, its price tier and the rollups of its ``orders`` (those in the window). A debtor
-    is read whole, so no field is ``ABSENT``: one it lacks is ``None``."""
+    values, its price tier and its ``orders``' values (``order_values``; None: it has no
+    order in the window). A debtor is read whole, so no field is ``ABSENT``: one it lacks is
+    ``None``."""
     derived = derived_values(customer, open_transactions, today, config)
     values: dict[str, object] = {DERIVED_PREFIX + name: v for name, v in derived.items()}
     for name, declared in _fields_read(config):
         values[name] = getattr(customer, name) if declared else _extra_value(customer, name)
     values[PRICE_TIER_PROPERTY] = normalise_code(customer.PriceCode or "")
-    values.update(order_rollup(orders))
-    if not config.documents.custom_objects:  # invoices and orders on the company (issue 10)
+    values.update(order_values((), config) if orders is None else orders)
+    if not config.documents.custom_objects:  # invoices summed up on the company (issue 10)
         values.update(invoice_summary(open_transactions, today))
+    return values
+
+
+def order_values(orders: Sequence[OEOrder], config: MappingConfig) -> dict[str, object]:
+    """A debtor's orders in the window as its company's values: the rollups, and on a portal
+    without custom objects the last orders as text. Made as the orders are read, so a
+    backfill holds these few values per debtor, not its orders and their lines."""
+    values = order_rollup(orders)
+    if not config.documents.custom_objects:
         latest = latest_orders(orders, config.documents.orders_per_customer)
         values[LAST_ORDERS_PROPERTY] = last_orders_text(latest)
     return values
@@ -170,7 +180,7 @@ def desired_company_properties(
     config: MappingConfig,
     *,
     for_create: bool,
-    orders: Sequence[OEOrder] = (),
+    orders: Mapping[str, object] | None = None,
 ) -> dict[str, str]:
     """The HubSpot values a debtor's company should have now (``DesiredValuesError`` when
     some cannot be transformed)."""
@@ -204,18 +214,30 @@ def mapped_properties(config: MappingConfig) -> list[str]:
 
 @dataclass
 class DebtorDocuments:
-    """The open transactions and the orders in the window of some debtors, by customer code."""
+    """What some debtors' documents give their companies, by customer code: their open
+    transactions, and their orders in the window as values (``order_values``)."""
 
     open_transactions: dict[str, list[ARTransaction]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    orders: dict[str, list[OEOrder]] = field(default_factory=lambda: defaultdict(list))
+    orders: dict[str, dict[str, object]] = field(default_factory=dict)
 
-    def add(self, transactions: Iterable[ARTransaction], orders: Iterable[OEOrder]) -> None:
+    def add_transactions(self, transactions: Iterable[ARTransaction]) -> None:
         for transaction in transactions:
             self.open_transactions[normalise_code(transaction.CustomerCode)].append(transaction)
-        for order in orders:
-            self.orders[normalise_code(order.CustomerCode)].append(order)
+
+    async def add_orders(self, orders: AsyncIterator[OEOrder], config: MappingConfig) -> None:
+        """Orders in customer code order, each customer's made into values once read."""
+        code, held = "", list[OEOrder]()
+        async for order in orders:
+            this = normalise_code(order.CustomerCode)
+            if this != code and held:
+                self.orders[code] = order_values(held, config)
+                held = []
+            code = this
+            held.append(order)
+        if held:
+            self.orders[code] = order_values(held, config)
 
 
 class CompanySpec:
@@ -255,7 +277,7 @@ class CompanySpec:
                 documents.open_transactions.get(code, ()),
                 today,
                 self._config,
-                documents.orders.get(code, ()),
+                documents.orders.get(code),
             )
             records.append(SourceRecord(code, values, customer))
         return records
@@ -263,12 +285,12 @@ class CompanySpec:
     async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[ARCustomer]]:
         await self._clock.refresh()  # days overdue count from Accredo's business date
         since = orders_since(self._clock.today(), self._config)
+        documents = DebtorDocuments()
         async with task_group() as tasks:
             reading = tasks.create_task(self._accredo.get_customers(keys))
             ordering = tasks.create_task(self._accredo.orders_of(keys, since=since))
-            transactions = await self._accredo.open_transactions(keys)
-        documents = DebtorDocuments()
-        documents.add(transactions, ordering.result())
+            documents.add_transactions(await self._accredo.open_transactions(keys))
+        await documents.add_orders(_aiter(ordering.result()), self._config)
         return self.records(reading.result(), documents)
 
     async def documents_between(self, first_code: str, last_code: str) -> DebtorDocuments:
@@ -276,13 +298,11 @@ class CompanySpec:
         a page of debtors read in code order (the backfill, reconcile), two range queries."""
         since = orders_since(self._clock.today(), self._config)
         between = self._accredo.iter_orders_between(first_code, last_code, since=since)
-        async with task_group() as tasks:
-            ordering = tasks.create_task(_listed(between))
-            transactions = await _listed(
-                self._accredo.iter_open_transactions_between(first_code, last_code)
-            )
         documents = DebtorDocuments()
-        documents.add(transactions, ordering.result())
+        async with task_group() as tasks:
+            tasks.create_task(documents.add_orders(between, self._config))
+            transactions = self._accredo.iter_open_transactions_between(first_code, last_code)
+            documents.add_transactions([t async for t in transactions])
         return documents
 
     async def match(self, records: Sequence[SourceRecord[ARCustomer]]) -> list[Target]:
@@ -360,5 +380,6 @@ class CompanySpec:
         return found
 
 
-async def _listed(items: AsyncIterator[B]) -> list[B]:
-    return [item async for item in items]
+async def _aiter(items: Iterable[B]) -> AsyncIterator[B]:
+    for item in items:
+        yield item
