@@ -281,3 +281,25 @@ async def test_a_customer_with_two_thousand_open_invoices(world: World, conn: Co
     routes = by_route(world)
     assert routes.get("POST /crm/v3/objects/{type}/batch/update", 0) == 1
     assert routes.get("POST /crm/v3/objects/{type}/batch/create", 0) == 0
+
+
+async def test_a_poll_on_the_same_business_date_reads_no_meta(
+    conn: Connector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync = invoices(conn)
+    await sync.run()
+    reads: list[str] = []
+    real = conn.store.get_meta
+
+    async def counted(key: str) -> str | None:
+        reads.append(key)
+        return await real(key)
+
+    monkeypatch.setattr(conn.store, "get_meta", counted)
+    assert not await sync.due()
+    assert not await sync.due()
+    assert reads == [], "the date this process saw passed is remembered"
+    fresh = invoices(conn)  # another process: asks the store once, then remembers
+    assert not await fresh.due()
+    assert not await fresh.due()
+    assert reads == [sync.meta_key]

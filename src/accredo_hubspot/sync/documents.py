@@ -273,6 +273,8 @@ class DocumentPass(Generic[C]):
         self.pipelines: dict[str, Pipeline[Any]] = {}
         #: The pipeline of a pass of one record type (``write_chunk``).
         self.pipeline: Pipeline[Any] | None = None
+        #: The business date this process last saw the pass done for (``due``).
+        self._passed_for: str | None = None
 
     def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
         """What a poll of Accredo's changes queues: record type -> keys."""
@@ -322,11 +324,21 @@ class DocumentPass(Generic[C]):
         if self._archived_spec is not None:
             await self._archived_spec.resolve()
 
-    async def recompute_if_new_day(self) -> DocumentReport | None:
-        """Run the pass when Accredo's business date has moved since the last one."""
+    async def due(self) -> bool:
+        """Whether Accredo's business date has moved since the last pass. The store is read
+        only when the date is not the one this process last saw passed (every poll asks)."""
         await self.ready()
         today = self.business_date.today().isoformat()
+        if today == self._passed_for:
+            return False
         if await self._store.get_meta(self.meta_key) == today:
+            self._passed_for = today
+            return False
+        return True
+
+    async def recompute_if_new_day(self) -> DocumentReport | None:
+        """Run the pass when Accredo's business date has moved since the last one."""
+        if not await self.due():
             return None
         return await self.run(reason="daily recompute")
 
@@ -353,6 +365,7 @@ class DocumentPass(Generic[C]):
             report.calls += calls
         await self.finish(report, reason)
         await self._store.set_meta(self.meta_key, today.isoformat())
+        self._passed_for = today.isoformat()
         log.info(
             f"{self.name} synced",
             reason=reason,

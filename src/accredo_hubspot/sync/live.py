@@ -369,10 +369,11 @@ class LiveSync:
         batch = await self._accredo.poll_changes(cursors, state)
         report.delta_rows = batch.rows_seen
         self.schedule.found(batch.rows_seen)
-        if self._documents:
+        due = [document for document in self._documents if await document.due()]
+        if due:
             async with self.worker.holding([]):  # a long pass keeps this worker's leases
-                for document in self._documents:
-                    await document.recompute_if_new_day()
+                for document in due:
+                    await document.run(reason="daily recompute")
         contacts = batch.contact_ids if self._config.contact_fields else []
         also: dict[str, Sequence[str]] = {CONTACT_RECORD: contacts}
         for document in self._documents:
