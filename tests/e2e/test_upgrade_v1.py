@@ -2,8 +2,10 @@
 
 The world is the one the fixture was made in (``tests/e2e/v1_world.py``): the same debtors and
 changes in Accredo, and HubSpot holding the companies the fixture links to. After the upgrade a
-backfill finds everything in agreement and sends no write, and live sync continues from the
-stored cursors: a change made now reaches HubSpot, the queued records are drained.
+backfill finds every value that release wrote in agreement: it writes only the company values
+added since (the price tier and the order rollups), once, and a second backfill sends no write;
+live sync continues from the stored cursors: a change made now reaches HubSpot, the queued
+records are drained.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from tests.e2e.world import cents, running_world
 pytestmark = pytest.mark.slow
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "state-v1.sqlite"
+#: Company values the connector writes that the release before Alembic did not have.
+ADDED_SINCE_V1 = {
+    "accredo_price_tier",
+    "accredo_orders_12m_count",
+    "accredo_average_order_value",
+    "accredo_last_order_date",
+    "accredo_top_skus",
+}
 
 
 async def test_an_upgraded_v1_database_backfills_nothing_and_live_sync_continues(
@@ -47,9 +57,20 @@ async def test_an_upgraded_v1_database_backfills_nothing_and_live_sync_continues
             assert v1_world.recreate_companies(world, companies) == sorted(companies, key=int)
             writes_before = world.hubspot_stats()["writes"]
 
-            report = await Backfill(
-                conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
-            ).run()
+            audited = len(conn.store.sync.list_audit(COMPANY_RECORD, limit=10_000))
+            backfill = Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+            first = await backfill.run()
+            assert (first.debtors, first.failed) == (12, 0)
+            audit = conn.store.sync.list_audit(COMPANY_RECORD, limit=10_000)
+            audit = audit[: len(audit) - audited]  # newest first: this backfill's entries
+            assert len(audit) == first.writes > 0
+            written = {name for entry in audit for name in entry.changes}
+            assert written <= ADDED_SINCE_V1, written - ADDED_SINCE_V1
+            assert all(
+                name not in shadows[entry.record_key] for entry in audit for name in entry.changes
+            ), "no value the release before Alembic wrote is written again"
+            writes_before = world.hubspot_stats()["writes"]
+            report = await backfill.run()
             assert (report.debtors, report.unchanged, report.writes) == (12, 12, 0)
             assert world.hubspot_stats()["writes"] == writes_before
             assert conn.store.sync.get_cursors() == stored_cursors
