@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import load_config
-from accredo_hubspot.runtime import Connector
+from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.live import LiveSync
+from accredo_hubspot.sync.price_tiers import PriceTiers
+from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import TOKEN, World, backfilled, running_world
 
 TIER = "accredo_price_tier"
@@ -95,3 +97,18 @@ async def test_a_price_list_no_customer_has_becomes_an_option_at_the_next_check(
     live._price_tiers._next_check = 0.0  # the check is due
     await live.cycle()
     assert options(world)["TRADE2"] == ("Trade two", False)
+
+
+async def test_without_setup_the_tier_is_left_out_until_its_group_exists(
+    world: World, tmp_path: Path
+) -> None:
+    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    async with connect(world.settings(tmp_path / "state.db"), load_config(None)) as conn:
+        tiers = PriceTiers(conn.accredo, conn.hubspot, conn.store)
+        await tiers.cover({"RETAIL"})  # HubSpot refuses the property: no Accredo group yet
+        assert not tiers.exists
+        await run_setup(conn.hubspot, conn.config)
+        await tiers.sync_if_due()  # the first look at the options, now with the group
+        assert tiers.exists
+        assert "RETAIL" in options(world)

@@ -21,7 +21,7 @@ from typing import Protocol
 import structlog
 
 from accredo_hubspot.accredo.models import PriceList
-from accredo_hubspot.hubspot.errors import HubSpotNotFound
+from accredo_hubspot.hubspot.errors import HubSpotNotFound, HubSpotValidationError
 from accredo_hubspot.hubspot.models import (
     Property,
     PropertyCreate,
@@ -155,7 +155,12 @@ class PriceTiers:
                 self._known = set()
                 return []
             definition = PropertyCreate.model_validate(price_tier_property(wanted).to_hubspot())
-            await self._hubspot.create_property(COMPANIES, definition)
+            try:
+                await self._hubspot.create_property(COMPANIES, definition)
+            except HubSpotValidationError as exc:  # no Accredo property group: setup not run
+                log.warning("price tier not created: run `accredo-hubspot setup`", error=str(exc))
+                self._known = set()
+                return []
             self.exists = True
             self._known = {option.value for option in wanted}
             log.info("price tier created", options=sorted(self._known))
