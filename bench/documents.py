@@ -4,7 +4,8 @@ HubSpot's 190-requests-per-10-seconds limit, on the portal the company backfill 
 Accredo is brought to ``INVOICES`` open invoices (posted as the accounts team would, spread
 over the debtors) and ``ORDERS`` Order Entry orders in the window (entered at Order Entry, a
 few lines each); then each pass runs exactly as ``accredo-hubspot backfill`` runs it after the
-debtors: the invoices, then the orders and the company's order rollups.
+debtors: the invoices, then the orders (the company's order rollups are company values, written
+with the company: not part of either pass).
 
 Each pass runs in a process of its own (``python -m bench.documents --pass NAME``): the peak
 resident memory reported is that process's high-water mark over its whole life (interpreter,
@@ -12,9 +13,8 @@ imports, connections, the pass), i.e. the connector alone doing that pass, as th
 command would. The simulators run in their own processes too (``bench.harness``), so neither
 their data nor what earlier benchmarks left in the parent process counts.
 
-The fewest calls: the object's schema and its association type (2 reads), one batch create
-(with the company association inline) per 100 invoices or orders, and for orders one batch
-update per 100 companies (their rollups).
+The fewest calls: the object's schema and its association type (2 reads) and one batch create
+(with the company association inline) per 100 invoices or orders.
 """
 
 from __future__ import annotations
@@ -187,12 +187,9 @@ async def _one_pass(name: str, sims: Sims, database: Path) -> dict[str, Any]:
     }
 
 
-async def run_pass(
-    name: str, sims: Sims, http: httpx.AsyncClient, database: Path, other_calls: int = 0
-) -> PassFigures:
+async def run_pass(name: str, sims: Sims, http: httpx.AsyncClient, database: Path) -> PassFigures:
     """One pass in a process of its own, on an empty rate window, HubSpot's counters reset.
-    The fewest calls: the two reads, one create per 100 records created, and
-    ``other_calls``."""
+    The fewest calls: the two reads and one create per 100 records created."""
     await asyncio.sleep(WINDOW_S)
     await reset_hubspot_stats(http, sims)
     command = [sys.executable, "-m", "bench.documents", "--pass", name]
@@ -208,7 +205,7 @@ async def run_pass(
     return PassFigures(
         name=name,
         records=result["records"],
-        fewest_calls=SETUP_READS + math.ceil(result["created"] / RECORDS_PER_CALL) + other_calls,
+        fewest_calls=SETUP_READS + math.ceil(result["created"] / RECORDS_PER_CALL),
         wall_s=result["wall_s"],
         calls=stats.requests,
         rate_limited=stats.rate_limited,
@@ -232,12 +229,10 @@ async def run_document_bench(
     invoice pass and the order pass. The companies must be linked already."""
     total_invoices = await post_invoices(conn, sims, http, invoices, console)
     total_orders = await enter_orders(conn, sims, http, orders, console)
-    companies = len(await conn.store.get_links("company"))
     console.print(f"  invoices: the invoice backfill of {total_invoices:,} ...")
     figures = [await run_pass("invoices", sims, http, database)]
     console.print(f"  orders: the order backfill of {total_orders:,} ...")
-    rollups = math.ceil(companies / RECORDS_PER_CALL)  # every company's rollups, once
-    figures.append(await run_pass("orders", sims, http, database, rollups))
+    figures.append(await run_pass("orders", sims, http, database))
     return figures
 
 
