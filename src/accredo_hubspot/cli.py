@@ -46,7 +46,7 @@ from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.contacts_rollout import ContactsQueued, queue_existing_contacts
 from accredo_hubspot.sync.document_syncs import document_syncs
 from accredo_hubspot.sync.documents import DocumentReport, documents_config
-from accredo_hubspot.sync.dryrun import Commit, plan_backfill
+from accredo_hubspot.sync.dryrun import DryRun, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.live import LiveSync
@@ -297,7 +297,7 @@ def plan(
     """Dry run: the writes a backfill would make now, field by field, for both systems
     (writes nothing: not HubSpot, not Accredo, not the state store)."""
 
-    async def go() -> list[Commit]:
+    async def go() -> DryRun:
         settings = load_settings()
         async with connect(settings, resolve_config(config)) as conn:
             return await plan_backfill(
@@ -305,8 +305,9 @@ def plan(
             )
 
     configure_logging()
-    commits = run_command(go)
-    rows = plan_rows(commits)
+    dry_run = run_command(go)
+    commits = dry_run.commits
+    rows = plan_rows(commits, dry_run.options_added)
     if as_json:
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
     else:

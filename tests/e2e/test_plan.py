@@ -71,6 +71,12 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
     assert {frozenset(row) for row in rows} == {
         frozenset({"side", "record", "action", "field", "old", "new", "why"})
     }
+    options = [row for row in rows if row["field"] == "option"]
+    rows = [row for row in rows if row["field"] != "option"]
+    assert options, "the price tier property is created with Accredo's price codes"
+    assert {(row["record"], row["action"]) for row in options} == {
+        ("accredo_price_tier", "create")
+    }
     assert {row["side"] for row in rows} == {"hubspot"}
     documents = {
         kind: [row for row in rows if row["why"].startswith(f"{kind}: ")]
@@ -98,6 +104,8 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
 
     code, _, err = invoke(["backfill"], env, tmp_path)
     assert code == 0, err
+    created_options = world.company_property("accredo_price_tier")["options"]
+    assert {o["value"] for o in created_options} == {row["new"] for row in options}
 
     with StateStore.open(f"sqlite:///{database}") as store:
         audit = store.list_audit(limit=10_000)

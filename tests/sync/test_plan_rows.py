@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from accredo_hubspot.store import AuditEntry, DeadLetter
-from accredo_hubspot.sync.dryrun import Commit
+from accredo_hubspot.sync.dryrun import Commit, OptionAdded
 from accredo_hubspot.sync.plan_rows import PlanRow, plan_rows, skipped, why_written
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
@@ -116,3 +116,14 @@ def test_an_invoice_says_what_it_is_and_an_archive_is_one_row() -> None:
             "invoice: no longer open or recent in Accredo: archived",
         ),
     ]
+
+
+def test_an_option_a_property_would_gain_is_a_row_before_the_writes() -> None:
+    option = OptionAdded("accredo_price_tier", "VIP", "VIP customers")
+    audit = [AuditEntry(AT, "hubspot", "company", "A1", "1", {"name": ("a", "b")}, "backfill")]
+    rows = plan_rows([Commit("company", "hubspot", {}, {}, audit, [])], [option])
+    assert [(r.record, r.action, r.field, r.old, r.new) for r in rows] == [
+        ("accredo_price_tier", "create", "option", None, "VIP"),
+        ("A1", "update", "name", "a", "b"),
+    ]
+    assert rows[0].why.startswith("VIP customers: ")

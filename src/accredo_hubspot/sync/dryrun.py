@@ -13,7 +13,7 @@ plan would create), so the plan is the whole backfill: debtors, then invoices an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from accredo_hubspot.errors import ConnectorError
@@ -80,6 +80,24 @@ class Commit:
     audit: Sequence[AuditEntry]
     dead_letters: Sequence[DeadLetter]
     archived: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class OptionAdded:
+    """An option a run would add to a HubSpot enumeration property (the price tier's: a price
+    code Accredo has and the property has not)."""
+
+    property_name: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a backfill would do now: its commits, and the property options it would add."""
+
+    commits: list[Commit]
+    options_added: list[OptionAdded]
 
 
 class PlanSource(AccredoSource, DocumentSource, Protocol):
@@ -156,9 +174,11 @@ def _commit(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Commit:
 @dataclass
 class RecordingSink:
     """A ``HubSpotSink`` that reads through ``hubspot`` and answers every write as written,
-    sending nothing. A create is answered with a placeholder id, ``new:KEY``."""
+    sending nothing. A create is answered with a placeholder id, ``new:KEY``; the options a
+    property would gain are kept in ``options_added``."""
 
     hubspot: PlanSink
+    options_added: list[OptionAdded] = field(default_factory=list)
 
     def iter_objects(
         self, object_type: str, properties: Sequence[str]
@@ -181,12 +201,21 @@ class RecordingSink:
         return await self.hubspot.get_property(object_type, name)
 
     async def create_property(self, object_type: str, definition: PropertyCreate) -> Property:
+        self.options_added += [
+            OptionAdded(definition.name, o.value, o.label) for o in definition.options or []
+        ]
         return Property.model_validate(definition.to_wire())
 
     async def update_property(
         self, object_type: str, name: str, changes: PropertyUpdate
     ) -> Property:
         existing = await self.hubspot.get_property(object_type, name)
+        have = {option.value for option in existing.options}
+        self.options_added += [
+            OptionAdded(name, o.value, o.label)
+            for o in changes.options or []
+            if o.value not in have
+        ]
         return Property.model_validate({**existing.to_wire(), **changes.to_wire()})
 
     async def batch_upsert(
@@ -222,10 +251,9 @@ async def plan_backfill(
     store: AsyncStateStore,
     config: MappingConfig,
     clock: Clock,
-) -> list[Commit]:
-    """What a backfill would commit now: the backfill itself (debtors, then invoices and
-    orders as the portal takes them), run against the recording sink and a dry-run view of the
-    store."""
+) -> DryRun:
+    """What a backfill would do now: the backfill itself (debtors, then invoices and orders as
+    the portal takes them), run against the recording sink and a dry-run view of the store."""
     config = await documents_config(hubspot, config)  # as `backfill` does first
     view = DryRunStore(store)
     sink = RecordingSink(hubspot)
@@ -235,4 +263,4 @@ async def plan_backfill(
             await document.run()
     finally:
         await view.aclose()
-    return view.commits
+    return DryRun(view.commits, sink.options_added)

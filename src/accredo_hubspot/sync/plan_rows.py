@@ -5,7 +5,9 @@ its fields with their old and new values; whether it is a create, and why it is 
 from the links the commit would have made. The stamp of the write (``accredo_last_synced_at``)
 is not a row: it changes with every write, as the audit leaves it out too. A record other than
 a company (an invoice: its Accredo transaction id) says what it is at the start of ``why``; a
-record a run would archive in HubSpot is one row with the action ``archive``.
+record a run would archive in HubSpot is one row with the action ``archive``; an option a
+HubSpot property would gain (the price tier's) is a row whose record is the property and whose
+field is ``option``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Literal
 
 from accredo_hubspot.store import DeadLetter, Side
 from accredo_hubspot.sync.companies import COMPANY_RECORD
-from accredo_hubspot.sync.dryrun import Commit
+from accredo_hubspot.sync.dryrun import Commit, OptionAdded
 from accredo_hubspot.sync.records import LINK, NEW
 
 Action = Literal["create", "update", "archive"]
+#: The field of a row that adds an option to a property.
+OPTION_FIELD = "option"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +56,21 @@ def _of_type(record_type: str, why: str) -> str:
     return why if record_type == COMPANY_RECORD else f"{record_type}: {why}"
 
 
-def plan_rows(commits: Iterable[Commit]) -> list[PlanRow]:
-    """Every field write of the commits, in the order they were planned."""
-    rows: list[PlanRow] = []
+def plan_rows(commits: Iterable[Commit], options: Iterable[OptionAdded] = ()) -> list[PlanRow]:
+    """The options properties would gain, then every field write of the commits, in the order
+    they were planned."""
+    rows = [
+        PlanRow(
+            "hubspot",
+            option.property_name,
+            "create",
+            OPTION_FIELD,
+            None,
+            option.value,
+            f"{option.label}: an Accredo price code the property has no option for",
+        )
+        for option in options
+    ]
     for commit in commits:
         gone = _of_type(commit.record_type, "no longer open or recent in Accredo: archived")
         rows.extend(
