@@ -74,9 +74,7 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
     options = [row for row in rows if row["field"] == "option"]
     rows = [row for row in rows if row["field"] != "option"]
     assert options, "the price tier property is created with Accredo's price codes"
-    assert {(row["record"], row["action"]) for row in options} == {
-        ("accredo_price_tier", "create")
-    }
+    assert {(row["record"], row["action"]) for row in options} == {("accredo_price_tier", "create")}
     assert {row["side"] for row in rows} == {"hubspot"}
     documents = {
         kind: [row for row in rows if row["why"].startswith(f"{kind}: ")]
