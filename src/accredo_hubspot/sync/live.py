@@ -41,26 +41,22 @@ from accredo_hubspot.store import (
     TO_ACCREDO,
     TO_HUBSPOT,
     AsyncStateStore,
-    Direction,
     InboxEvent,
     LinkChange,
     QueueEntry,
     StoreError,
 )
-from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
-from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
-from accredo_hubspot.sync.contacts import CONTACT_RECORD, ContactToAccredoSpec, ContactToHubSpotSpec
-from accredo_hubspot.sync.deal_risk import DealRiskSpec
-from accredo_hubspot.sync.deals_won import DEAL_RECORD, DealWonSpec
+from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.contacts import CONTACT_RECORD
+from accredo_hubspot.sync.deals_won import DEAL_RECORD
 from accredo_hubspot.sync.documents import DocumentPass
+from accredo_hubspot.sync.drains import Drain, build_pipelines
 from accredo_hubspot.sync.hubspot_poll import HubSpotPoller
 from accredo_hubspot.sync.inbound import queued_records
 from accredo_hubspot.sync.inbound_links import link_changes
-from accredo_hubspot.sync.owners import SalesPersons
-from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
+from accredo_hubspot.sync.pipeline import Clock, SyncReport
 from accredo_hubspot.sync.polling import PollIntervals, PollSchedule
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
-from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from accredo_hubspot.sync.reconcile import Reconcile
 from accredo_hubspot.sync.worker import (
     ACCREDO_POLL_LEASE,
@@ -98,16 +94,6 @@ STOP_GRACE_S = 5.0
 
 class CutShort(Exception):
     """The work in hand (named in the message) was dropped because the process is stopping."""
-
-
-@dataclass(frozen=True)
-class Drain:
-    """One queue drained each cycle: a direction and record type, and the pipeline that
-    writes them."""
-
-    direction: Direction
-    record_type: str
-    pipeline: Pipeline[Any]
 
 
 @dataclass
@@ -172,40 +158,13 @@ class LiveSync:
         #: Held while a queue towards Accredo drains: the cycle and ``take_webhooks`` drain
         #: those queues, and a worker's claims are its own (two drains would take one record).
         self._draining_in = asyncio.Lock()
-        companies = CompanySpec(accredo, hubspot, store, config, clock)
-        self._price_tiers = companies.tiers
-        self._pipeline = Pipeline(companies, store, clock)
-        self.drains = [Drain(TO_HUBSPOT, COMPANY_RECORD, self._pipeline)]
-        if config.contact_fields:
-            contacts_out = ContactToHubSpotSpec(accredo, hubspot, store, config)
-            self.drains.append(
-                Drain(TO_HUBSPOT, CONTACT_RECORD, Pipeline(contacts_out, store, clock))
-            )
-        if config.company_rules("hubspot"):
-            owners = SalesPersons(hubspot, accredo, config.sales_person_overrides)
-            companies_in = CompanyToAccredoSpec(accredo, accredo, hubspot, store, config, owners)
-            self.drains.append(
-                Drain(TO_ACCREDO, COMPANY_RECORD, Pipeline(companies_in, store, clock))
-            )
-        if config.contact_fields:
-            contacts_in = ContactToAccredoSpec(accredo, accredo, hubspot, store, config)
-            self.drains.append(
-                Drain(TO_ACCREDO, CONTACT_RECORD, Pipeline(contacts_in, store, clock))
-            )
-        self._deal_risk = DealRiskSpec(hubspot)
-        self._deal_risk_pipeline = Pipeline(self._deal_risk, store, clock)
-        followed = [d.record_type for d in self.drains if d.direction == TO_ACCREDO]
-        provisioner = (
-            Provisioner(ProvisionSpec(accredo, hubspot, store, config), store, clock, followed)
-            if config.provision.enabled
-            else None
-        )
-        deals_won = DealWonSpec(accredo, hubspot, store, config, provisioner)
-        self.drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
+        built = build_pipelines(accredo, hubspot, store, config, clock, documents)
+        self._price_tiers = built.companies.tiers
+        self._pipeline = built.company_pipeline
+        self.drains = list(built.drains)
+        self._deal_risk = built.deal_risk
+        self._deal_risk_pipeline = built.deal_risk_pipeline
         self._documents = tuple(documents)
-        for document in self._documents:
-            for record_type, pipeline in document.pipelines.items():
-                self.drains.append(Drain(TO_HUBSPOT, record_type, pipeline))
         #: The record types HubSpot's changes are queued for (those with a spec writing them).
         self.followed = tuple(d.record_type for d in self.drains if d.direction == TO_ACCREDO)
         self._poller = HubSpotPoller(hubspot, store, clock)
