@@ -32,6 +32,7 @@ from accredo_hubspot.mapping.config import (
 )
 from accredo_hubspot.mapping.subscriptions import webhooks_hsmeta
 from accredo_hubspot.runtime import (
+    Connector,
     accredo_client,
     connect,
     default_hubspot_poll_s,
@@ -460,15 +461,10 @@ def letters_replay(
     async def go() -> list[ReplayResult]:
         settings = load_settings()
         async with connect(settings, resolve_config(config)) as conn:
-            fixes = Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+            fixes = await _fixes(conn)
             if letter_id is not None:
                 return [await fixes.replay(letter_id, overrides)]
-            results = []
-            for letter in await conn.store.list_dead_letters(limit=100_000, matches=False):
-                current = await conn.store.get_dead_letter(letter.id)
-                if current is not None and current.resolved_at is None:  # a replay closes
-                    results.append(await fixes.replay(letter.id, overrides))  # its neighbours
-            return results
+            return await fixes.replay_open(overrides)
 
     results = run_command(go)
     for result in results:
@@ -480,6 +476,16 @@ def letters_replay(
         )
     if any(not result.landed for result in results):
         raise typer.Exit(1)
+
+
+async def _fixes(conn: Connector) -> Fixes:
+    """The operator's actions with every pipeline ``run`` would write with (the portal's
+    document syncs included)."""
+    conn.config = await documents_config(conn.hubspot, conn.config)
+    documents = await document_syncs(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+    )
+    return Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents)
 
 
 @letters_app.command("discard")
@@ -539,8 +545,7 @@ def matches_resolve(
     async def go() -> SyncReport:
         settings = load_settings()
         async with connect(settings, resolve_config(config)) as conn:
-            fixes = Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
-            return await fixes.resolve_match(code, company)
+            return await (await _fixes(conn)).resolve_match(code, company)
 
     report = run_command(go)
     if report.failed:

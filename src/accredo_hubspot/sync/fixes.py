@@ -2,24 +2,32 @@
 letter, and resolve an ambiguous match.
 
 Each goes through the write pipeline at once (a replay re-reads the record's current state,
-with ``--set`` values standing in for the mapped ones), and each action leaves an audit entry
+with ``--set`` values standing in for the mapped ones): the pipeline of the letter's record type
+and side, built as the live sync builds its drains (``sync.drains``), so a letter of any record
+type the configuration syncs can be replayed, and each action leaves an audit entry
 of its own (no fields; source ``operator``), so ``explain`` shows who decided what. A replay
 that fails again keeps its letter open, with the new reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import MATCH_FIELD, AsyncStateStore, AuditEntry, DeadLetterRow
-from accredo_hubspot.sync.companies import COMPANY_RECORD, CompanySpec
+from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.sync.contacts import CONTACT_RECORD
+from accredo_hubspot.sync.documents import DocumentPass
+from accredo_hubspot.sync.drains import build_pipelines
+from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.matcher import normalise_code
+from accredo_hubspot.sync.orders import ORDER_RECORD
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
-from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
 from accredo_hubspot.sync.records import NEW, Target
 
 #: The ``source`` of the audit entries of operators' actions.
@@ -50,36 +58,49 @@ class Fixes:
 
     def __init__(
         self,
-        accredo: AccredoSource,
-        hubspot: HubSpotSink,
+        accredo: AccredoPort,
+        hubspot: HubSpotPort,
         store: AsyncStateStore,
         config: MappingConfig,
         clock: Clock,
+        documents: Sequence[DocumentPass[Any]] = (),
     ) -> None:
+        """``documents``: the portal's document syncs (``sync.document_syncs``), whose
+        pipelines replay invoice and order letters."""
         self._store = store
         self._clock = clock
-        self._spec = CompanySpec(accredo, hubspot, store, config, clock)
-        self._pipeline = Pipeline(self._spec, store, clock)
+        self._config = config
+        self._pipelines = build_pipelines(accredo, hubspot, store, config, clock, documents)
+        self._spec = self._pipelines.companies
+        self._pipeline = self._pipelines.company_pipeline
 
-    @property
-    def writable(self) -> frozenset[str]:
-        """The fields a ``--set`` may name: those the mapping writes."""
-        rules = self._spec.rules
-        return frozenset(rule.target for rule in rules.rules) | rules.managed
+    def pipeline_of(self, letter: DeadLetterRow) -> Pipeline[Any]:
+        """The pipeline that writes the letter's record, or why this configuration has none."""
+        pipeline = self._pipelines.writing(letter.side, letter.record_type)
+        if pipeline is None:
+            raise FixError(
+                f"dead letter {letter.id}: no pipeline writes {letter.record_type} records to "
+                f"{letter.side} in this configuration: {_why_none(letter, self._config)}"
+            )
+        return pipeline
 
     async def replay(self, letter_id: int, overrides: Mapping[str, str]) -> ReplayResult:
         """Write the letter's record again from its current state (``overrides``: field ->
         the value to write instead of the mapped one, this once)."""
         letter = await open_letter(self._store, letter_id)
-        unknown = sorted(set(overrides) - self.writable)
+        pipeline = self.pipeline_of(letter)
+        rules = pipeline.spec.rules
+        writable = frozenset(rule.target for rule in rules.rules) | rules.managed
+        unknown = sorted(set(overrides) - writable)
         if unknown:
             raise FixError(
-                f"--set {', '.join(unknown)}: not a field the mapping writes to {letter.side}"
+                f"--set {', '.join(unknown)}: not a field the mapping writes to "
+                f"{letter.side} ({letter.record_type})"
             )
         key = letter.record_key
         before = {row.id for row in await self._store.list_dead_letters(record_key=key)}
         source = f"dead letter {letter_id}"
-        report = await self._pipeline.sync(
+        report = await pipeline.sync(
             [key],
             reason=f"{source} replayed",
             sources={key: source},
@@ -104,6 +125,23 @@ class Fixes:
         action = f"{source} replayed{details}: {outcome}"
         await audit_action(self._store, letter, action, self._clock.now())
         return ReplayResult(letter_id, key, landed, reason, report)
+
+    async def replay_open(self, overrides: Mapping[str, str]) -> list[ReplayResult]:
+        """Replay every open letter but ambiguous matches, oldest first (a replay that lands
+        closes its record's other letters, which are then skipped). A letter that cannot be
+        replayed here (no pipeline for its record type, a ``--set`` field it does not write)
+        stays open, its result saying why; the others go on."""
+        results = []
+        for letter in await self._store.list_dead_letters(limit=100_000, matches=False):
+            current = await self._store.get_dead_letter(letter.id)
+            if current is None or current.resolved_at is not None:
+                continue
+            try:
+                results.append(await self.replay(letter.id, overrides))
+            except FixError as exc:
+                refused = ReplayResult(letter.id, letter.record_key, False, str(exc), SyncReport())
+                results.append(refused)
+        return results
 
     async def resolve_match(self, code: str, company_id: str | None) -> SyncReport:
         """Link the debtor ``code`` to ``company_id`` (``None``: a new company) and write it
@@ -137,22 +175,34 @@ class Fixes:
         return report
 
 
+def _why_none(letter: DeadLetterRow, config: MappingConfig) -> str:
+    """Why no pipeline writes the letter's record type to its side here."""
+    record_type = letter.record_type
+    if record_type == CONTACT_RECORD:
+        return "no contact fields are mapped ([[contact_fields]])"
+    if record_type == COMPANY_RECORD:
+        return 'HubSpot masters no company field ([[company_fields]] master = "hubspot")'
+    if record_type in (INVOICE_RECORD, ORDER_RECORD):
+        if not config.documents.custom_objects:
+            return (
+                "invoices and orders are company values here (no HubSpot custom objects: "
+                "[documents] custom_objects is off, or the portal refused them at setup)"
+            )
+        return f"the portal has no custom object for {record_type}s (run setup)"
+    return "no sync of this configuration writes it"
+
+
 def _settings(overrides: Mapping[str, str]) -> str:
     return ", ".join(f"{name}={value}" for name, value in overrides.items())
 
 
 async def open_letter(store: AsyncStateStore, letter_id: int) -> DeadLetterRow:
-    """The open letter ``letter_id`` of a record type handled here, or why not."""
+    """The open letter ``letter_id``, or why not."""
     letter = await store.get_dead_letter(letter_id)
     if letter is None:
         raise FixError(f"no dead letter {letter_id}")
     if letter.resolved_at is not None:
         raise FixError(f"dead letter {letter_id} is already closed")
-    if letter.record_type != COMPANY_RECORD:
-        raise FixError(
-            f"dead letter {letter_id} is a {letter.record_type}: only company letters "
-            "can be handled here yet"
-        )
     return letter
 
 
