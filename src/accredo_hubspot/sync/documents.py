@@ -300,6 +300,11 @@ class DocumentPass(Generic[C]):
         report.documents += len(records)
         return {record.key for record in records}
 
+    async def after_written(self, keys: Sequence[str]) -> int:
+        """What follows a live batch of ``keys`` written (none by default); the HubSpot calls
+        it made."""
+        return 0
+
     async def start(self) -> None:
         """What the pass does before its first chunk is read."""
 

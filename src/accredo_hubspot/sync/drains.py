@@ -4,7 +4,7 @@ letter writes through (``sync.fixes``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,9 @@ class Drain:
     direction: Direction
     record_type: str
     pipeline: Pipeline[Any]
+    #: What the pass the record type belongs to does once a batch is written (the orders no
+    #: longer among their customer's last N archived); the HubSpot calls it made.
+    after: Callable[[Sequence[str]], Awaitable[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,6 @@ def build_pipelines(
     drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
     for document in documents:
         for record_type, pipeline in document.pipelines.items():
-            drains.append(Drain(TO_HUBSPOT, record_type, pipeline))
+            drains.append(Drain(TO_HUBSPOT, record_type, pipeline, document.after_written))
     deal_risk = DealRiskSpec(hubspot)
     return Pipelines(companies, tuple(drains), deal_risk, Pipeline(deal_risk, store, clock))

@@ -243,6 +243,8 @@ class LiveSync:
                 )
                 if not stop.is_set():
                     result.add(await self._deal_risk_after(drain, keys, result))
+                if not stop.is_set() and drain.after is not None:
+                    result.calls += await drain.after(keys)
             self._observe(drain.direction, entries, result)
             report.processed += len(entries)
             name = f"{drain.direction} {drain.record_type}"

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+import structlog
+
 from accredo_hubspot.accredo.models import OEOrder
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.objects import ORDER_ID_PROPERTY, ORDER_OBJECT
@@ -45,6 +47,8 @@ from accredo_hubspot.sync.documents import (
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
+
+log = structlog.get_logger(__name__)
 
 #: The state store's record type of an order (key: DocumentID).
 ORDER_RECORD = "order"
@@ -187,6 +191,21 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
             chunk.append(CustomerOrders(code, orders))
         if chunk:
             yield chunk
+
+    async def after_written(self, keys: Sequence[str]) -> int:
+        """Archive the linked orders that the live batch pushed out of their customer's last
+        N (an order entered makes the oldest of the last N one too many): at once, not at the
+        next daily pass. The HubSpot calls made."""
+        customers = await self.window.read(keys)
+        kept = {r.key for r in self.spec.records(customers)}
+        met = {str(order.DocumentID) for c in customers for order in c.orders}
+        pushed_out = sorted(met - kept)
+        if not pushed_out:
+            return 0
+        calls, archived = await self.spec.archive(pushed_out)
+        if archived:
+            log.info("orders archived", reason="no longer among the last", archived=archived)
+        return calls
 
     async def write_chunk(
         self,
