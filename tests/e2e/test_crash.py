@@ -23,7 +23,9 @@ from accredo_hubspot.mapping.config import default_config_text
 from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore
-from tests.e2e.world import CLI, World, links_with_via, run_cli, running_world
+from tests.e2e.operate import invoke
+from tests.e2e.world import CLI, World, links_with_via, running_world
+from tests.logging_reset import restored_logging
 from tests.narrow import known
 
 pytestmark = pytest.mark.slow
@@ -98,7 +100,10 @@ def rerun(tmp_path_factory: pytest.TempPathFactory) -> Rerun:
     database = tmp_path / "state.db"
     with running_world(customers=DEBTORS) as world:
         env = world.env(database)
-        assert run_cli(["setup"], env, tmp_path).returncode == 0
+        # setup and the rerun in this process (typer's runner): only the killed run is about
+        # the process.
+        with restored_logging():
+            assert invoke(["setup"], env, tmp_path)[0] == 0
         customers = asyncio.run(_customers(world, database))
         existing = {}
         for customer in [c for c in customers if debtor_nzbn(c)][:PRE_EXISTING]:
@@ -113,10 +118,13 @@ def rerun(tmp_path_factory: pytest.TempPathFactory) -> Rerun:
         assert 0 < linked_at_kill < DEBTORS
 
         world.hubspot_faults(latency_ms=0)
-        second = run_cli(["backfill", "--config", str(config)], env, tmp_path)
-        assert second.returncode == 0, second.stderr
+        with restored_logging():
+            exit_code, rerun_output, err = invoke(
+                ["backfill", "--config", str(config)], env, tmp_path
+            )
+        assert exit_code == 0, err
         companies = world.companies(["accredo_customer_code"])
-    return Rerun(customers, existing, links_with_via(database), companies, second.stdout)
+    return Rerun(customers, existing, links_with_via(database), companies, rerun_output)
 
 
 def test_no_company_is_created_twice_after_a_kill(rerun: Rerun) -> None:

@@ -29,7 +29,9 @@ from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.store.models import TO_HUBSPOT
 from tests.conftest import wait_until
-from tests.e2e.world import CLI, World, cents, run_cli, running_world
+from tests.e2e.operate import invoke
+from tests.e2e.world import CLI, World, cents, running_world
+from tests.logging_reset import restored_logging
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
@@ -153,9 +155,12 @@ def test_two_workers_share_the_queue_and_one_takes_over_from_a_killed_one(
     config = site_config(tmp_path)
     with running_world(customers=DEBTORS) as world, StateStore.open(postgres_url) as store:
         env = {**world.env(tmp_path / "unused.db"), "ACCREDO_HUBSPOT_DATABASE_URL": postgres_url}
+        # setup and backfill in this process (typer's runner): the two `run`s are the processes
+        # this test is about.
         for command in (["setup"], ["backfill", "--config", str(config)]):
-            done = run_cli(command, env, tmp_path, timeout_s=300)
-            assert done.returncode == 0, done.stderr
+            with restored_logging():
+                exit_code, _out, err = invoke(command, env, tmp_path)
+            assert exit_code == 0, err
         codes = sorted(store.get_links("company"))
         assert len(codes) == DEBTORS
         world.hubspot_faults(latency_ms=LATENCY_MS)
