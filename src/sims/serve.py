@@ -14,6 +14,11 @@ from typing import Any
 
 import uvicorn
 
+#: How long a stop waits for requests still being answered. A request held by an injected
+#: latency fault goes on sleeping after its client gave up; without a bound the stop waited
+#: out the whole latency (and left the thread running once its join timed out).
+SHUTDOWN_GRACE_S = 1  # uvicorn takes whole seconds
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """Ask the OS for a port that is free right now."""
@@ -37,6 +42,7 @@ class BackgroundServer:
             lifespan="on",
             access_log=False,
             log_config=None,  # uvicorn's lines go to the process's own logging set-up
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"uvicorn:{self.port}")
