@@ -73,10 +73,12 @@ async def test_a_debtor_made_before_a_crash_is_linked_not_made_again(rig: Rig) -
         {"CustomerCode": "PUKEKOPL", "CustomerName": "Pūkeko Plumbing", "Z_HubSpotID": company}
     )
     before = set(rig.debtors())
-    assert await rig.provisioner.provision([company]) == {company: "PUKEKOPL"}
+    assert (await rig.provisioner.provision([company])).linked == {company: "PUKEKOPL"}
     assert set(rig.debtors()) == before
     assert rig.via("PUKEKOPL") == "hubspot_id"
-    assert await rig.provisioner.provision([company]) == {company: "PUKEKOPL"}  # linked: idle
+    assert (await rig.provisioner.provision([company])).linked == {
+        company: "PUKEKOPL"
+    }  # linked: idle
     assert set(rig.debtors()) == before
 
 
@@ -95,14 +97,14 @@ async def test_the_code_a_company_holds_links_its_debtor(rig: Rig) -> None:
         },
     ).raise_for_status()
     company = rig.company("Tui Tiles Ltd", accredo_customer_code="tui42")
-    assert await rig.provisioner.provision([company]) == {company: "TUI42"}
+    assert (await rig.provisioner.provision([company])).linked == {company: "TUI42"}
     assert rig.via("TUI42") == "code"
 
 
 async def test_two_companies_of_one_name_get_two_codes(rig: Rig) -> None:
     rig.accredo_user_adds({"CustomerCode": "KEAKAYAK", "CustomerName": "Kea Kayaks (Nelson)"})
     first, second = rig.company("Kea Kayaks"), rig.company("Kea Kayaks Limited")
-    made = await rig.provisioner.provision([first, second])
+    made = (await rig.provisioner.provision([first, second])).linked
     assert made == {first: "KEAKAYA2", second: "KEAKAYA3"}
     debtors = rig.debtors()
     assert debtors["KEAKAYA2"]["Z_HubSpotID"] == first

@@ -158,7 +158,7 @@ class DealWonSpec:
         codes = await self._store.get_links_by_hubspot_id(COMPANY_RECORD, wanted)
         unlinked = [c for c in wanted if c not in codes]
         if unlinked and self._provisioner is not None:
-            codes.update(await self._provisioner.provision(unlinked))
+            codes.update((await self._provisioner.provision(unlinked)).linked)
         targets = []
         for record in fresh:
             code = codes.get(companies[record.key] or "")

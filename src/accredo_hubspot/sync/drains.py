@@ -38,13 +38,15 @@ class Drain:
 @dataclass(frozen=True)
 class Pipelines:
     """Every pipeline the configuration writes with: the debtors' spec (its price tiers, its
-    matches), the drains in the order a cycle takes them, and the deal risk written after
-    them."""
+    matches), the drains in the order a cycle takes them, the deal risk written after them,
+    and the provisioner of won deals' companies (None: ``[provision]`` is off), which replays
+    a company's letter when the company has no debtor yet."""
 
     companies: CompanySpec
     drains: tuple[Drain, ...]
     deal_risk: DealRiskSpec
     deal_risk_pipeline: Pipeline[Any]
+    provisioner: Provisioner | None
 
     @property
     def company_pipeline(self) -> Pipeline[Any]:
@@ -98,4 +100,5 @@ def build_pipelines(
         for record_type, pipeline in document.pipelines.items():
             drains.append(Drain(TO_HUBSPOT, record_type, pipeline, document.after_written))
     deal_risk = DealRiskSpec(hubspot)
-    return Pipelines(companies, tuple(drains), deal_risk, Pipeline(deal_risk, store, clock))
+    risk_pipeline = Pipeline(deal_risk, store, clock)
+    return Pipelines(companies, tuple(drains), deal_risk, risk_pipeline, provisioner)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -45,7 +46,7 @@ from accredo_hubspot.store import TO_ACCREDO, TO_HUBSPOT, AsyncStateStore, Side
 from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
 from accredo_hubspot.sync.contacts import CONTACT_RECORD, CONTACTS, email_property
 from accredo_hubspot.sync.matcher import normalise_code
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.planner import RecordPlan, Rule, RuleSet, compile_rules
 from accredo_hubspot.sync.ports import DealSource, DebtorSink, HubSpotSource
 from accredo_hubspot.sync.records import (
@@ -282,8 +283,18 @@ class ProvisionSpec:
         return outcome
 
 
+@dataclass(frozen=True)
+class Provisioned:
+    """What one provisioning did: company id -> customer code of the companies linked now,
+    and the pipeline's report (its failures are dead letters of the companies)."""
+
+    linked: dict[str, str]
+    report: SyncReport
+
+
 class Provisioner:
-    """Provisions the companies of won deals and queues what follows each new debtor."""
+    """Provisions the companies of won deals (and of replayed provisioning letters,
+    ``sync.fixes``) and queues what follows each new debtor."""
 
     def __init__(
         self,
@@ -298,9 +309,16 @@ class Provisioner:
         self._store = store
         self._followed = followed
 
-    async def provision(self, company_ids: Sequence[str]) -> dict[str, str]:
-        """Make each unlinked company a debtor (or link the one it has); answers company id
-        -> customer code of those linked now.
+    async def provision(
+        self,
+        company_ids: Sequence[str],
+        *,
+        reason: str = PROVISION_REASON,
+        sources: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Provisioned:
+        """Make each unlinked company a debtor (or link the one it has). ``reason`` goes to
+        the audit and the queue; ``sources`` and ``overrides`` are as for ``Pipeline.write``.
 
         The company's contacts are queued before the create as well as after: a crash between
         the two finds them queued (their next pass, after the link, writes them), and a worker
@@ -308,21 +326,21 @@ class Provisioner:
         """
         ids = list(dict.fromkeys(company_ids))
         contacts = {c: await self.spec.contact_ids(c) for c in ids}
-        await self._follow_contacts(contacts)
-        await self._pipeline.sync(ids, reason=PROVISION_REASON, completed=[])
+        await self._follow_contacts(contacts, reason)
+        report = await self._pipeline.sync(
+            ids, reason=reason, completed=[], sources=sources, overrides=overrides
+        )
         linked = await self._store.get_links_by_hubspot_id(COMPANY_RECORD, ids)
         if linked:
             await self._store.enqueue(
-                TO_HUBSPOT, COMPANY_RECORD, sorted(set(linked.values())), PROVISION_REASON
+                TO_HUBSPOT, COMPANY_RECORD, sorted(set(linked.values())), reason
             )
             if COMPANY_RECORD in self._followed:
-                await self._store.enqueue(
-                    TO_ACCREDO, COMPANY_RECORD, list(linked), PROVISION_REASON
-                )
-            await self._follow_contacts({c: contacts[c] for c in linked})
-        return linked
+                await self._store.enqueue(TO_ACCREDO, COMPANY_RECORD, list(linked), reason)
+            await self._follow_contacts({c: contacts[c] for c in linked}, reason)
+        return Provisioned(linked, report)
 
-    async def _follow_contacts(self, contacts: Mapping[str, Sequence[str]]) -> None:
+    async def _follow_contacts(self, contacts: Mapping[str, Sequence[str]], reason: str) -> None:
         ids = list(dict.fromkeys(i for found in contacts.values() for i in found))
         if ids and CONTACT_RECORD in self._followed:
-            await self._store.enqueue(TO_ACCREDO, CONTACT_RECORD, ids, PROVISION_REASON)
+            await self._store.enqueue(TO_ACCREDO, CONTACT_RECORD, ids, reason)
