@@ -7,27 +7,41 @@ and side, built as the live sync builds its drains (``sync.drains``), so a lette
 type the configuration syncs can be replayed, and each action leaves an audit entry
 of its own (no fields; source ``operator``), so ``explain`` shows who decided what. A replay
 that fails again keeps its letter open, with the new reason.
+
+A company's letter towards Accredo shares its side and record type with the company's field
+sync, but when the company has no debtor it is a won deal's provisioning that failed: it is
+provisioned again (``sync.provision``), and lands only if the company is linked afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.store import MATCH_FIELD, AsyncStateStore, AuditEntry, DeadLetterRow
-from accredo_hubspot.sync.companies import COMPANY_RECORD
+from accredo_hubspot.store import (
+    MATCH_FIELD,
+    TO_ACCREDO,
+    AsyncStateStore,
+    AuditEntry,
+    DeadLetterRow,
+)
+from accredo_hubspot.sync.companies import COMPANIES, COMPANY_RECORD
 from accredo_hubspot.sync.contacts import CONTACT_RECORD
+from accredo_hubspot.sync.deals_won import DEAL_RECORD, DEALS
 from accredo_hubspot.sync.documents import DocumentPass
 from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.orders import ORDER_RECORD
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
+from accredo_hubspot.sync.planner import RuleSet
 from accredo_hubspot.sync.ports import AccredoPort, HubSpotPort
+from accredo_hubspot.sync.provision import Provisioner
 from accredo_hubspot.sync.records import NEW, Target
 
 #: The ``source`` of the audit entries of operators' actions.
@@ -68,6 +82,7 @@ class Fixes:
         """``documents``: the portal's document syncs (``sync.document_syncs``), whose
         pipelines replay invoice and order letters."""
         self._store = store
+        self._hubspot = hubspot
         self._clock = clock
         self._config = config
         self._pipelines = build_pipelines(accredo, hubspot, store, config, clock, documents)
@@ -86,45 +101,94 @@ class Fixes:
 
     async def replay(self, letter_id: int, overrides: Mapping[str, str]) -> ReplayResult:
         """Write the letter's record again from its current state (``overrides``: field ->
-        the value to write instead of the mapped one, this once)."""
+        the value to write instead of the mapped one, this once). The letter of a company
+        Accredo has no debtor for is a won deal's provisioning that failed: it is provisioned
+        again (``sync.provision``); any other goes through its record type's pipeline."""
         letter = await open_letter(self._store, letter_id)
-        pipeline = self.pipeline_of(letter)
-        rules = pipeline.spec.rules
-        writable = frozenset(rule.target for rule in rules.rules) | rules.managed
-        unknown = sorted(set(overrides) - writable)
-        if unknown:
-            raise FixError(
-                f"--set {', '.join(unknown)}: not a field the mapping writes to "
-                f"{letter.side} ({letter.record_type})"
+        if await self._is_provisioning(letter):
+            provisioner = self._provisioner_of(letter)
+            id_field = self._config.provision.hubspot_id_field
+            _check_settings(letter, overrides, provisioner.spec.rules, fixed=frozenset({id_field}))
+            return await self._replayed(
+                letter, overrides, functools.partial(self._provision, provisioner)
             )
+        pipeline = self.pipeline_of(letter)
+        _check_settings(letter, overrides, pipeline.spec.rules)
+        return await self._replayed(letter, overrides, functools.partial(_sync, pipeline))
+
+    async def _is_provisioning(self, letter: DeadLetterRow) -> bool:
+        """Whether the letter is a provisioning's: a company towards Accredo, not linked."""
+        if (letter.side, letter.record_type) != ("accredo", COMPANY_RECORD):
+            return False
         key = letter.record_key
-        before = {row.id for row in await self._store.list_dead_letters(record_key=key)}
-        source = f"dead letter {letter_id}"
-        report = await pipeline.sync(
+        return not await self._store.get_links_by_hubspot_id(COMPANY_RECORD, [key])
+
+    def _provisioner_of(self, letter: DeadLetterRow) -> Provisioner:
+        provisioner = self._pipelines.provisioner
+        if provisioner is None:
+            raise FixError(
+                f"dead letter {letter.id}: company {letter.record_key} has no debtor in "
+                "Accredo and provisioning is off ([provision] enabled = false): turn it on to "
+                "make the debtor, or discard the letter"
+            )
+        return provisioner
+
+    async def _provision(
+        self, provisioner: Provisioner, key: str, source: str, overrides: Mapping[str, str]
+    ) -> SyncReport:
+        """Provision the company again, and queue its deals (a won one's memo was left when
+        the company had no debtor); not linked afterwards, it failed (a company deleted in
+        HubSpot, or no free customer code, leaves no letter of its own)."""
+        done = await provisioner.provision(
             [key],
             reason=f"{source} replayed",
             sources={key: source},
             overrides={key: dict(overrides)} if overrides else None,
         )
+        report = done.report
+        if key in done.linked:
+            found = await self._hubspot.list_associations(COMPANIES, key, DEALS)
+            deals = [item.to_object_id for item in found]
+            if deals:
+                await self._store.enqueue(TO_ACCREDO, DEAL_RECORD, deals, f"{source} replayed")
+        elif not report.failed:
+            report.failed += 1
+            report.failures.append(
+                f"company {key} was not provisioned: no debtor made or found for it (is it "
+                "still in HubSpot? is a customer code free for it?)"
+            )
+            report.failed_keys.add(key)
+        return report
+
+    async def _replayed(
+        self, letter: DeadLetterRow, overrides: Mapping[str, str], write: _Write
+    ) -> ReplayResult:
+        """Write the letter's record with ``write``; keep the letter open with the new reason
+        when it fails again, else close it; audit the operator's action either way."""
+        key = letter.record_key
+        before = {row.id for row in await self._store.list_dead_letters(record_key=key)}
+        source = f"dead letter {letter.id}"
+        report = await write(key, source, overrides)
         after = await self._store.list_dead_letters(record_key=key)
         new = [row for row in after if row.id not in before]
-        still_open = any(row.id == letter_id for row in after)
+        still_open = any(row.id == letter.id for row in after)
         if report.failed or new:
-            reason = "; ".join(row.reason for row in new) or letter.reason
+            failures = [row.reason for row in new] or report.failures
+            reason = "; ".join(failures) or letter.reason
             payload = next((row.payload for row in new if row.field == letter.field), None)
-            await self._store.update_dead_letter(letter_id, reason, payload)
+            await self._store.update_dead_letter(letter.id, reason, payload)
             await self._store.resolve_dead_letters([row.id for row in new])
             landed = False
         else:
             if still_open:  # nothing left to send: the other side already agrees
-                await self._store.resolve_dead_letters([letter_id])
+                await self._store.resolve_dead_letters([letter.id])
             reason = "landed"
             landed = True
         details = f" with {_settings(overrides)}" if overrides else ""
         outcome = "landed" if landed else f"failed again: {reason}"
         action = f"{source} replayed{details}: {outcome}"
         await audit_action(self._store, letter, action, self._clock.now())
-        return ReplayResult(letter_id, key, landed, reason, report)
+        return ReplayResult(letter.id, key, landed, reason, report)
 
     async def replay_open(self, overrides: Mapping[str, str]) -> list[ReplayResult]:
         """Replay every open letter but ambiguous matches, oldest first (a replay that lands
@@ -173,6 +237,42 @@ class Fixes:
         outcome = "written" if not report.failed else "failed: " + "; ".join(report.failures)
         await audit_action(self._store, letters[0], f"{source}; {outcome}", self._clock.now())
         return report
+
+
+#: How a replay writes a letter's record: (record key, the letter as source, overrides).
+_Write = Callable[[str, str, Mapping[str, str]], Awaitable[SyncReport]]
+
+
+async def _sync(
+    pipeline: Pipeline[Any], key: str, source: str, overrides: Mapping[str, str]
+) -> SyncReport:
+    return await pipeline.sync(
+        [key],
+        reason=f"{source} replayed",
+        sources={key: source},
+        overrides={key: dict(overrides)} if overrides else None,
+    )
+
+
+def _check_settings(
+    letter: DeadLetterRow,
+    overrides: Mapping[str, str],
+    rules: RuleSet,
+    fixed: frozenset[str] = frozenset(),
+) -> None:
+    """``--set`` names only fields the letter's write maps (``fixed``: those it must write
+    as mapped: the company id a new debtor carries is how a retry finds it, never a second
+    debtor)."""
+    held = sorted(set(overrides) & fixed)
+    if held:
+        raise FixError(f"--set {', '.join(held)}: written as mapped, never set by hand")
+    writable = frozenset(rule.target for rule in rules.rules) | rules.managed
+    unknown = sorted(set(overrides) - writable)
+    if unknown:
+        raise FixError(
+            f"--set {', '.join(unknown)}: not a field the mapping writes to "
+            f"{letter.side} ({letter.record_type})"
+        )
 
 
 def _why_none(letter: DeadLetterRow, config: MappingConfig) -> str:
