@@ -11,7 +11,7 @@ create land on the same company) and sends nothing for records that already agre
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -36,19 +36,11 @@ from accredo_hubspot.sync.matcher import (
 )
 from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
+from accredo_hubspot.sync.streaming import ChunkStream, chunked
 from accredo_hubspot.tasks import task_group
 
 log = structlog.get_logger(__name__)
 
-#: Chunks being written at once: one chunk's store commit overlaps the next one's HubSpot calls.
-#: Their HubSpot calls take turns in chunk order, so the last chunk's calls are not spread
-#: across the previous chunk's, and only the last chunk's commit is left when they end.
-CHUNKS_IN_FLIGHT = 2
-#: Chunks held at once, read or being written: a chunk is read from Accredo as soon as the one
-#: before the chunk sending has committed, so the read overlaps the sending. The reader asks
-#: for room before it reads a page, which bounds the backfill's memory (debtors held are at
-#: most this times the chunk size) whatever the size of the ledger.
-CHUNKS_HELD = CHUNKS_IN_FLIGHT
 #: Debtors matched, planned and written together, at most (a page at a time). The backfill's
 #: memory is mostly the chunks it holds (their debtors, documents, plans and HubSpot's answers):
 #: at 50,000 debtors 2,000 a chunk peaked at ~200 MB resident and 1,000 at ~170 MB, for ~4%
@@ -108,9 +100,7 @@ class Backfill:
         total_task = tasks.create_task(self._accredo.count_customers())
         # The first debtors (and their open transactions) are read while HubSpot's companies
         # are listed.
-        chunks: asyncio.Queue[_Chunk | None] = asyncio.Queue()
-        room = asyncio.Semaphore(CHUNKS_HELD)
-        tasks.create_task(self._read_chunks(chunks, room, tasks))
+        chunks = ChunkStream(tasks, self._chunks(tasks))
         current = await self._known_companies()
         report.companies_listed = len(current)
         index = CompanyIndex.build(
@@ -125,32 +115,21 @@ class Backfill:
         # Every link, stored or made in this run: a company claimed by one debtor (in any
         # chunk, or by an earlier run) is never matched to a second one.
         self._links = await self._store.get_links(COMPANY_RECORD)
-        slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
-        send_turn = asyncio.Lock()
 
         async def write(chunk: _Chunk, matches: list[MatchResult]) -> None:
-            try:
-                documents = await chunk.documents
-                part = await self._write_chunk(
-                    chunk.customers, matches, current, documents, send_turn
-                )
-                report.add(part)
-                report.debtors += len(chunk.customers)
-                if progress:
-                    progress(report.debtors, total())
-            finally:
-                slots.release()
-                room.release()
+            documents = await chunk.documents
+            part = await self._write_chunk(
+                chunk.customers, matches, current, documents, chunks.send_turn
+            )
+            report.add(part)
+            report.debtors += len(chunk.customers)
+            if progress:
+                progress(report.debtors, total())
 
-        writers: set[asyncio.Task[None]] = set()
-        while (chunk := await chunks.get()) is not None:
-            await slots.acquire()
-            matches = self._match(chunk.customers, index)
-            writer = tasks.create_task(write(chunk, matches))
-            writers.add(writer)
-            writer.add_done_callback(writers.discard)
-        for writer in list(writers):
-            await writer
+        def matched(chunk: _Chunk) -> Awaitable[None]:
+            return write(chunk, self._match(chunk.customers, index))  # in chunk order
+
+        await chunks.write(matched)
         if progress:  # the count may have come in after the last chunk: say it now
             progress(report.debtors, await total_task)
         return report
@@ -184,24 +163,14 @@ class Backfill:
             send_turn=send_turn,
         )
 
-    async def _read_chunks(
-        self, out: asyncio.Queue[_Chunk | None], room: asyncio.Semaphore, tasks: asyncio.TaskGroup
-    ) -> None:
-        """Chunks of debtors in code order, each read only once there is room for it (a
-        writer done with its chunk makes room)."""
-        chunk: list[ARCustomer] = []
+    async def _chunks(self, tasks: asyncio.TaskGroup) -> AsyncIterator[_Chunk]:
+        """Chunks of debtors in code order, a page each (a page is read only when the stream
+        has room for its chunk)."""
         page_size = min(self._config.sync.accredo_page_size, self._chunk_size)
         fields = customer_fields(self._config)
-        await room.acquire()
-        async for customer in self._accredo.iter_customers(page_size=page_size, fields=fields):
-            chunk.append(customer)
-            if len(chunk) >= self._chunk_size:
-                await out.put(self._chunk(chunk, tasks))
-                chunk = []
-                await room.acquire()  # before the next page is read
-        if chunk:
-            await out.put(self._chunk(chunk, tasks))
-        await out.put(None)
+        reading = self._accredo.iter_customers(page_size=page_size, fields=fields)
+        async for customers in chunked(reading, self._chunk_size):
+            yield self._chunk(customers, tasks)
 
     def _chunk(self, customers: list[ARCustomer], tasks: asyncio.TaskGroup) -> _Chunk:
         """A chunk of debtors, their open transactions and orders already on their way.

@@ -12,7 +12,7 @@ clock) when someone moves it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -37,6 +37,7 @@ from accredo_hubspot.sync.pipeline import Pipeline, SyncReport
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.records import LINK, NEW, Association, SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
+from accredo_hubspot.sync.streaming import CHUNKS_IN_FLIGHT, ChunkStream
 from accredo_hubspot.tasks import gather, task_group
 
 log = structlog.get_logger(__name__)
@@ -44,10 +45,8 @@ log = structlog.get_logger(__name__)
 COMPANIES = "companies"
 #: Queue keys naming a customer rather than one document (``customer_key``).
 CUSTOMER_PREFIX = "customer:"
-#: Chunks read ahead of the writers, and chunks being written at once (as the company
-#: backfill: one chunk's store commit overlaps the next one's HubSpot calls).
-READ_AHEAD_CHUNKS = 1
-CHUNKS_IN_FLIGHT = 2
+#: Chunks held at once (``sync.streaming``): those being written, and one read ahead of them.
+DOCUMENT_CHUNKS_HELD = CHUNKS_IN_FLIGHT + 1
 
 
 class DocumentsUnavailable(ConnectorError):
@@ -253,10 +252,10 @@ class DocumentPass(Generic[C]):
 
     Documents stream from Accredo a chunk at a time; each chunk is matched, planned against
     the shadow and written (``write_chunk``) while the next is read; at most
-    ``READ_AHEAD_CHUNKS + CHUNKS_IN_FLIGHT`` chunks are held, so memory does not grow with
-    the ledger. Because plans are made against the shadow, the pass run again on a later
-    business date writes only what the calendar changed, in batches of 100. Linked records
-    of ``spec`` (when there is one) that the pass no longer meets are archived in HubSpot and
+    ``DOCUMENT_CHUNKS_HELD`` chunks are held, so memory does not grow with the ledger.
+    Because plans are made against the shadow, the pass run again on a later business date
+    writes only what the calendar changed, in batches of 100. Linked records of ``spec``
+    (when there is one) that the pass no longer meets are archived in HubSpot and
     forgotten. ``recompute_if_new_day`` runs the pass when Accredo's business date has moved
     since the last one (``meta_key`` in the store's meta)."""
 
@@ -356,15 +355,17 @@ class DocumentPass(Generic[C]):
         spec = self._archived_spec
         unseen = set(await self._store.get_links(spec.record_type)) if spec else set()
         report = DocumentReport()
-        send_turn = asyncio.Lock()
         await self.start()
+        async with task_group() as tasks:
+            chunks = ChunkStream(tasks, self.chunks(), held=DOCUMENT_CHUNKS_HELD)
 
-        async def write(chunk: C) -> None:
-            unseen.difference_update(await self.write_chunk(chunk, report, reason, send_turn))
-            if progress:
-                progress(report.documents)
+            async def write(chunk: C) -> None:
+                written = await self.write_chunk(chunk, report, reason, chunks.send_turn)
+                unseen.difference_update(written)
+                if progress:
+                    progress(report.documents)
 
-        await stream_chunks(self.chunks(), write)
+            await chunks.write(write)
         if spec is not None and unseen:
             calls, report.archived = await spec.archive(sorted(unseen))
             report.calls += calls
@@ -392,45 +393,3 @@ async def write_records(
     """Match, plan and write records a pass read (into ``report``)."""
     targets = await pipeline.spec.match(records)
     report.add(await pipeline.write(records, targets, reason=reason, send_turn=send_turn))
-
-
-async def stream_chunks(
-    chunks: AsyncIterator[C],
-    write: Callable[[C], Awaitable[None]],
-    *,
-    read_ahead: int = READ_AHEAD_CHUNKS,
-    in_flight: int = CHUNKS_IN_FLIGHT,
-) -> None:
-    """Write each chunk as it is read: at most ``read_ahead`` chunks wait for a writer, and
-    ``in_flight`` are written at once."""
-    queue: asyncio.Queue[tuple[C] | None] = asyncio.Queue(read_ahead)
-    slots = asyncio.Semaphore(in_flight)
-
-    async def read() -> None:
-        async for chunk in chunks:
-            await queue.put((chunk,))
-        await queue.put(None)
-
-    async def written(chunk: C) -> None:
-        try:
-            await write(chunk)
-        finally:
-            slots.release()
-
-    async with task_group() as tasks:
-        tasks.create_task(read())
-        while (item := await queue.get()) is not None:
-            await slots.acquire()
-            tasks.create_task(written(item[0]))
-
-
-async def chunked(items: AsyncIterator[B], size: int) -> AsyncIterator[list[B]]:
-    """``items`` in lists of ``size`` (the last one shorter)."""
-    chunk: list[B] = []
-    async for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -16,15 +16,11 @@ from accredo_hubspot.accredo.models import ARTransaction
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.documents import (
-    DocumentPass,
-    DocumentSink,
-    chunked,
-    customer_key,
-)
+from accredo_hubspot.sync.documents import DocumentPass, DocumentSink, customer_key
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSource, InvoiceSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
+from accredo_hubspot.sync.streaming import chunked
 
 #: Invoices per chunk (one Accredo page).
 CHUNK_SIZE = 2000
