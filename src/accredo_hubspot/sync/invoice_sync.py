@@ -45,7 +45,9 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
         spec: InvoiceSpec | None = None,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
-        self.spec = spec or InvoiceSpec(accredo, hubspot, store, config, clock.business_date)
+        self.spec = spec or InvoiceSpec(
+            accredo, hubspot, store, config, clock.accredo_date(accredo.system_date)
+        )
         super().__init__(self.spec.business_date, store, self.spec)
         self._accredo = accredo
         self.pipeline = Pipeline(self.spec, store, clock)

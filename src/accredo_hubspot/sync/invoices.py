@@ -55,7 +55,7 @@ class InvoiceSpec(DocumentSpec[ARTransaction]):
         hubspot: DocumentSink,
         store: AsyncStateStore,
         config: MappingConfig,
-        business_date: BusinessDate | None = None,
+        business_date: BusinessDate,
     ) -> None:
         super().__init__(
             INVOICE_RECORD,
@@ -65,7 +65,7 @@ class InvoiceSpec(DocumentSpec[ARTransaction]):
             config,
             hubspot,
             store,
-            business_date or BusinessDate(accredo.system_date),
+            business_date,
         )
         self._accredo = accredo
 

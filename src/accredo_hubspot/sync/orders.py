@@ -160,8 +160,7 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         *,
         chunk_orders: int = CHUNK_ORDERS,
     ) -> None:
-        business_date = clock.business_date or BusinessDate(accredo.system_date)
-        self.window = OrderWindow(accredo, config, business_date)
+        self.window = OrderWindow(accredo, config, clock.accredo_date(accredo.system_date))
         self.spec = OrderSpec(self.window, hubspot, store, config)
         super().__init__(self.window.business_date, store, self.spec)
         self._orders = Pipeline(self.spec, store, clock)

@@ -12,7 +12,7 @@ store transaction. A record that lands heals its open dead letters.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -75,6 +75,11 @@ class Clock:
         """Read Accredo's business date again if the last read is a minute old."""
         if self.business_date is not None:
             await self.business_date.refresh()
+
+    def accredo_date(self, read: Callable[[], Awaitable[date]]) -> BusinessDate:
+        """The business date this clock keeps, else one of its own that ``read`` reads (a
+        clock of the calendar: the invoice and order passes count from Accredo's date)."""
+        return self.business_date or BusinessDate(read)
 
 
 class Pipeline(Generic[T]):
