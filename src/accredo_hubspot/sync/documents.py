@@ -255,19 +255,17 @@ class DocumentPass(Generic[C]):
     ``DOCUMENT_CHUNKS_HELD`` chunks are held, so memory does not grow with the ledger.
     Because plans are made against the shadow, the pass run again on a later business date
     writes only what the calendar changed, in batches of 100. Linked records of ``spec``
-    (when there is one) that the pass no longer meets are archived in HubSpot and
-    forgotten. ``recompute_if_new_day`` runs the pass when Accredo's business date has moved
+    that the pass no longer meets are archived in HubSpot and forgotten.
+    ``recompute_if_new_day`` runs the pass when Accredo's business date has moved
     since the last one (``meta_key`` in the store's meta)."""
 
     name = "documents"
     meta_key = ""
 
-    def __init__(
-        self, business_date: BusinessDate, store: AsyncStateStore, spec: DocumentSpec[Any] | None
-    ) -> None:
-        self.business_date = business_date
+    def __init__(self, store: AsyncStateStore, spec: DocumentSpec[Any]) -> None:
+        self.business_date = spec.business_date
         self._store = store
-        self._archived_spec = spec
+        self._spec = spec
         #: Record type -> the pipeline that writes it (live sync drains their queues).
         self.pipelines: dict[str, Pipeline[Any]] = {}
         #: The pipeline of a pass of one record type (``write_chunk``).
@@ -311,27 +309,19 @@ class DocumentPass(Generic[C]):
         """What the pass does once every chunk is written (after the archive)."""
 
     async def available(self) -> bool:
-        """Whether the portal has the custom object, when the pass writes one (HubSpot is
-        read, Accredo not yet); a missing one is said in the debug log."""
-        if self._archived_spec is None:
-            return True
+        """Whether the portal has the pass's custom object (HubSpot is read, Accredo not
+        yet); a missing one is said in the debug log."""
         try:
-            await self._archived_spec.resolve()
+            await self._spec.resolve()
         except DocumentsUnavailable as exc:
             log.debug(f"{self.name} not synced", reason=str(exc))
             return False
         return True
 
-    async def ready(self) -> None:
-        """A fresh business date, and the custom object when there is one."""
-        await self.business_date.refresh()
-        if self._archived_spec is not None:
-            await self._archived_spec.resolve()
-
     async def due(self) -> bool:
         """Whether Accredo's business date has moved since the last pass. The store is read
         only when the date is not the one this process last saw passed (every poll asks)."""
-        await self.ready()
+        await self._spec.ready()
         today = self.business_date.today().isoformat()
         if today == self._passed_for:
             return False
@@ -350,10 +340,9 @@ class DocumentPass(Generic[C]):
         self, *, reason: str = "backfill", progress: Progress | None = None
     ) -> DocumentReport:
         """Bring every document across; archive the linked ones no longer met."""
-        await self.ready()
+        await self._spec.ready()
         today = self.business_date.today()
-        spec = self._archived_spec
-        unseen = set(await self._store.get_links(spec.record_type)) if spec else set()
+        unseen = set(await self._store.get_links(self._spec.record_type))
         report = DocumentReport()
         await self.start()
         async with task_group() as tasks:
@@ -366,8 +355,8 @@ class DocumentPass(Generic[C]):
                     progress(report.documents)
 
             await chunks.write(write)
-        if spec is not None and unseen:
-            calls, report.archived = await spec.archive(sorted(unseen))
+        if unseen:
+            calls, report.archived = await self._spec.archive(sorted(unseen))
             report.calls += calls
         await self.finish(report, reason)
         await self._store.set_meta(self.meta_key, today.isoformat())

@@ -48,7 +48,7 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
         self.spec = spec or InvoiceSpec(
             accredo, hubspot, store, config, clock.accredo_date(accredo.system_date)
         )
-        super().__init__(self.spec.business_date, store, self.spec)
+        super().__init__(store, self.spec)
         self._accredo = accredo
         self.pipeline = Pipeline(self.spec, store, clock)
         self.pipelines[INVOICE_RECORD] = self.pipeline

@@ -162,7 +162,7 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
     ) -> None:
         self.window = OrderWindow(accredo, config, clock.accredo_date(accredo.system_date))
         self.spec = OrderSpec(self.window, hubspot, store, config)
-        super().__init__(self.window.business_date, store, self.spec)
+        super().__init__(store, self.spec)
         self._orders = Pipeline(self.spec, store, clock)
         self.pipelines[ORDER_RECORD] = self._orders
         self._chunk_orders = chunk_orders
