@@ -46,7 +46,7 @@ from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.contacts_rollout import ContactsQueued, queue_existing_contacts
 from accredo_hubspot.sync.document_syncs import document_syncs
-from accredo_hubspot.sync.documents import DocumentReport, documents_config
+from accredo_hubspot.sync.documents import CustomObjects, DocumentReport, documents_config
 from accredo_hubspot.sync.dryrun import DryRun, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
@@ -238,12 +238,13 @@ def backfill(config: ConfigOption = None) -> None:
                     bar.update(task, completed=done, total=total)
 
                 try:
-                    conn.config = await documents_config(conn.hubspot, conn.config)
+                    objects = CustomObjects(conn.hubspot)
+                    conn.config = await documents_config(objects, conn.config)
                     report = await Backfill(
                         conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
                     ).run(progress)
                     documents = await document_syncs(
-                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, objects
                     )
                     done: list[tuple[str, DocumentReport]] = []
                     for document in documents:
@@ -481,9 +482,10 @@ def letters_replay(
 async def _fixes(conn: Connector) -> Fixes:
     """The operator's actions with every pipeline ``run`` would write with (the portal's
     document syncs included)."""
-    conn.config = await documents_config(conn.hubspot, conn.config)
+    objects = CustomObjects(conn.hubspot)
+    conn.config = await documents_config(objects, conn.config)
     documents = await document_syncs(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, objects
     )
     return Fixes(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, documents)
 
@@ -650,9 +652,10 @@ def run(
                     default_hubspot_poll_s(hubspot) if hubspot_poll_s is None else hubspot_poll_s
                 )
                 try:  # HubSpot's first answers: an error is kept for status, as the loop's
-                    conn.config = await documents_config(conn.hubspot, conn.config)
+                    objects = CustomObjects(conn.hubspot)
+                    conn.config = await documents_config(objects, conn.config)
                     documents = await document_syncs(
-                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+                        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, objects
                     )
                 except ClassifiedError as exc:
                     await conn.store.set_last_error(f"{type(exc).__name__}: {exc}")

@@ -43,6 +43,7 @@ from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, S
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.document_syncs import document_syncs
+from accredo_hubspot.sync.documents import CustomObjects
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
@@ -315,7 +316,7 @@ async def _demo(
         f"{stats.get('rate_limited', 0)} rate-limited"
     )
     documents = await document_syncs(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, CustomObjects(conn.hubspot)
     )
     for document in documents:
         done = await document.run()

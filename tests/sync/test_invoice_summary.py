@@ -16,7 +16,7 @@ from accredo_hubspot.mapping.invoices import invoice_summary
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.document_syncs import document_syncs
-from accredo_hubspot.sync.documents import documents_config
+from accredo_hubspot.sync.documents import CustomObjects, documents_config
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import World, running_world
@@ -43,7 +43,7 @@ async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
     async with connect(world.settings(tmp_path / "state.db"), config) as connector:
         setup = await run_setup(connector.hubspot, config)
         assert not setup.objects.custom_objects
-        connector.config = await documents_config(connector.hubspot, config)
+        connector.config = await documents_config(CustomObjects(connector.hubspot), config)
         yield connector
 
 
@@ -52,7 +52,12 @@ async def test_backfill_and_live_fill_the_summary_on_the_company(
 ) -> None:
     assert not conn.config.documents.custom_objects
     documents = await document_syncs(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock
+        conn.accredo,
+        conn.hubspot,
+        conn.store,
+        conn.config,
+        conn.clock,
+        CustomObjects(conn.hubspot),
     )
     assert documents == []  # no invoice or order records: their summaries are company values
     await Backfill(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock).run()

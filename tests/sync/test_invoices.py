@@ -22,7 +22,7 @@ from accredo_hubspot.mapping.config import default_config_text, load_config, par
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.business_date import BusinessDate
-from accredo_hubspot.sync.documents import customer_key
+from accredo_hubspot.sync.documents import CustomObjects, customer_key
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec
 from accredo_hubspot.sync.live import LiveSync
@@ -57,12 +57,14 @@ async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
 
 def invoices(conn: Connector, hubspot: Any = None) -> InvoiceSync:
     """The pass, reading Accredo's business date afresh each time (no minute's cache)."""
+    sink = hubspot or conn.hubspot
     spec = InvoiceSpec(
         conn.accredo,
-        hubspot or conn.hubspot,
+        sink,
         conn.store,
         conn.config,
         BusinessDate(conn.accredo.system_date, max_age_s=0),
+        CustomObjects(sink),
     )
     return InvoiceSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, spec=spec)
 

@@ -22,7 +22,7 @@ import pytest
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, parse_config
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.document_syncs import document_syncs
-from accredo_hubspot.sync.documents import DocumentReport
+from accredo_hubspot.sync.documents import CustomObjects, DocumentReport, documents_config
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.orders import ORDER_RECORD, OrderSync
 from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE
@@ -190,13 +190,37 @@ async def test_orders_leaving_the_window_are_archived_and_rollups_cleared(
     assert not any(c["accredo_top_skus"] for c in companies)
 
 
+async def test_a_start_lists_the_portals_custom_objects_once(world: World, conn: Connector) -> None:
+    """As `run` and `backfill` start: whether setup made the custom objects, then each pass's."""
+    httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
+    objects = CustomObjects(conn.hubspot)
+    config = await documents_config(objects, conn.config)
+    syncs = await document_syncs(
+        conn.accredo, conn.hubspot, conn.store, config, conn.clock, objects
+    )
+    assert [sync.name for sync in syncs] == ["invoices", "orders"]
+    for sync in syncs:
+        await sync.run()
+    routes = world.hubspot_stats()["by_route"]
+    assert routes["GET /crm-object-schemas/v3/schemas"] == 1
+    assert routes["GET /crm/v4/associations/{from}/{to}/labels"] == 2  # one per object
+
+
 async def test_without_custom_objects_the_last_orders_go_on_the_company(
     world: World, tmp_path: Path
 ) -> None:
     config = config_with(custom_objects=False)
     async with backfilled(world, tmp_path / "state.db", config) as conn:
         assert (
-            await document_syncs(conn.accredo, conn.hubspot, conn.store, config, conn.clock) == []
+            await document_syncs(
+                conn.accredo,
+                conn.hubspot,
+                conn.store,
+                config,
+                conn.clock,
+                CustomObjects(conn.hubspot),
+            )
+            == []
         )
         expected = await accredo_orders(conn, orders(conn))
         by_code = {c["accredo_customer_code"]: c for c in world.companies(ROLLUPS).values()}

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.documents import DocumentPass, DocumentSink
+from accredo_hubspot.sync.documents import CustomObjects, DocumentPass, DocumentSink
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import InvoiceSource
 from accredo_hubspot.sync.orders import OrderSource, OrderSync
@@ -26,13 +26,15 @@ async def document_syncs(
     store: AsyncStateStore,
     config: MappingConfig,
     clock: Clock,
+    objects: CustomObjects,
 ) -> list[DocumentPass[Any]]:
     """The portal's document syncs, invoices first, when the configuration wants custom
-    objects and the portal has each object. HubSpot is read; Accredo is not yet."""
+    objects and the portal has each object (``objects``: as ``documents_config`` read them).
+    HubSpot is read; Accredo is not yet."""
     if not config.documents.custom_objects:
         return []
     found: list[DocumentPass[Any]] = [
-        InvoiceSync(accredo, hubspot, store, config, clock),
-        OrderSync(accredo, hubspot, store, config, clock),
+        InvoiceSync(accredo, hubspot, store, config, clock, objects=objects),
+        OrderSync(accredo, hubspot, store, config, clock, objects=objects),
     ]
     return [sync for sync in found if await sync.available()]

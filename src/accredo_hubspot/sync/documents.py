@@ -86,31 +86,56 @@ class DocumentObject:
         return InlineAssociation(company_id, self.company_type_id, self.company_category)
 
 
-async def resolve_object(hubspot: DocumentSink, name: str) -> DocumentObject:
-    """The custom object ``name`` on this portal (``DocumentsUnavailable`` when missing)."""
-    for schema in await hubspot.list_schemas():
-        if schema.name != name:
-            continue
-        labels = await hubspot.association_labels(schema.object_type_id, COMPANIES)
-        if not labels:
-            raise DocumentsUnavailable(f"custom object {name} is not associated to companies")
-        chosen = next((t for t in labels if t.label is None), labels[0])
-        return DocumentObject(name, schema.object_type_id, chosen.category, chosen.type_id)
-    raise DocumentsUnavailable(
-        f"HubSpot has no custom object {name}: run `accredo-hubspot setup` (custom objects "
-        "need an Enterprise portal)"
-    )
+class CustomObjects:
+    """The portal's custom objects as one start reads them: the schemas listed once (whether
+    setup made the custom objects, then each pass's object) and each object's association to
+    companies once. ``documents_config`` and the passes of one start share one."""
+
+    def __init__(self, hubspot: DocumentSink) -> None:
+        self.hubspot = hubspot
+        self._reading = asyncio.Lock()
+        self._schemas: list[ObjectSchema] | None = None
+        self._resolved: dict[str, DocumentObject] = {}
+
+    async def names(self) -> set[str]:
+        """The names of the portal's custom objects."""
+        return {schema.name for schema in await self._listed()}
+
+    async def resolve(self, name: str) -> DocumentObject:
+        """The custom object ``name`` on this portal (``DocumentsUnavailable`` when missing)."""
+        if (found := self._resolved.get(name)) is not None:
+            return found
+        for schema in await self._listed():
+            if schema.name != name:
+                continue
+            labels = await self.hubspot.association_labels(schema.object_type_id, COMPANIES)
+            if not labels:
+                raise DocumentsUnavailable(f"custom object {name} is not associated to companies")
+            chosen = next((t for t in labels if t.label is None), labels[0])
+            found = DocumentObject(name, schema.object_type_id, chosen.category, chosen.type_id)
+            self._resolved[name] = found
+            return found
+        raise DocumentsUnavailable(
+            f"HubSpot has no custom object {name}: run `accredo-hubspot setup` (custom objects "
+            "need an Enterprise portal)"
+        )
+
+    async def _listed(self) -> list[ObjectSchema]:
+        async with self._reading:
+            if self._schemas is None:
+                self._schemas = await self.hubspot.list_schemas()
+        return self._schemas
 
 
-async def documents_config(hubspot: DocumentSink, config: MappingConfig) -> MappingConfig:
+async def documents_config(objects: CustomObjects, config: MappingConfig) -> MappingConfig:
     """``config``, with ``[documents] custom_objects`` off when HubSpot refused the custom
     objects at setup: the portal has no ``accredo_invoice`` object but has the company summary
     properties setup creates instead. Then the summaries are written to the company."""
     if not config.documents.custom_objects:
         return config
-    if any(s.name == INVOICE_OBJECT for s in await hubspot.list_schemas()):
+    if INVOICE_OBJECT in await objects.names():
         return config
-    names = {p.get("name") for p in await hubspot.get_properties(COMPANIES)}
+    names = {p.get("name") for p in await objects.hubspot.get_properties(COMPANIES)}
     if SUMMARY_PROPERTIES[0].name not in names:
         return config
     return replace(config, documents=replace(config.documents, custom_objects=False))
@@ -161,6 +186,7 @@ class DocumentSpec(Generic[B]):
         hubspot: DocumentSink,
         store: AsyncStateStore,
         business_date: BusinessDate,
+        objects: CustomObjects,
     ) -> None:
         self.record_type = record_type
         self.object_name = object_name
@@ -174,13 +200,11 @@ class DocumentSpec(Generic[B]):
         self.business_date = business_date
         self._hubspot = hubspot
         self._store = store
-        self._object: DocumentObject | None = None
+        self._objects = objects
 
     async def resolve(self) -> DocumentObject:
         """The portal's custom object (read from HubSpot once)."""
-        if self._object is None:
-            self._object = await resolve_object(self._hubspot, self.object_name)
-        return self._object
+        return await self._objects.resolve(self.object_name)
 
     async def ready(self) -> DocumentObject:
         """The custom object, and a fresh business date."""

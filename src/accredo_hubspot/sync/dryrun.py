@@ -32,7 +32,7 @@ from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.document_syncs import DocumentSource, document_syncs
-from accredo_hubspot.sync.documents import DocumentSink, documents_config
+from accredo_hubspot.sync.documents import CustomObjects, DocumentSink, documents_config
 from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.ports import AccredoSource, HubSpotSink
 
@@ -254,12 +254,13 @@ async def plan_backfill(
 ) -> DryRun:
     """What a backfill would do now: the backfill itself (debtors, then invoices and orders as
     the portal takes them), run against the recording sink and a dry-run view of the store."""
-    config = await documents_config(hubspot, config)  # as `backfill` does first
-    view = DryRunStore(store)
     sink = RecordingSink(hubspot)
+    objects = CustomObjects(sink)
+    config = await documents_config(objects, config)  # as `backfill` does first
+    view = DryRunStore(store)
     try:
         await Backfill(accredo, sink, view, config, clock).run()
-        for document in await document_syncs(accredo, sink, view, config, clock):
+        for document in await document_syncs(accredo, sink, view, config, clock, objects):
             await document.run()
     finally:
         await view.aclose()

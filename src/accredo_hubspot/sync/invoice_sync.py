@@ -16,7 +16,12 @@ from accredo_hubspot.accredo.models import ARTransaction
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
-from accredo_hubspot.sync.documents import DocumentPass, DocumentSink, customer_key
+from accredo_hubspot.sync.documents import (
+    CustomObjects,
+    DocumentPass,
+    DocumentSink,
+    customer_key,
+)
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSource, InvoiceSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from accredo_hubspot.sync.records import SourceRecord
@@ -42,11 +47,17 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
         config: MappingConfig,
         clock: Clock,
         *,
+        objects: CustomObjects | None = None,
         spec: InvoiceSpec | None = None,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.spec = spec or InvoiceSpec(
-            accredo, hubspot, store, config, clock.accredo_date(accredo.system_date)
+            accredo,
+            hubspot,
+            store,
+            config,
+            clock.accredo_date(accredo.system_date),
+            objects or CustomObjects(hubspot),
         )
         super().__init__(store, self.spec)
         self._accredo = accredo

@@ -18,7 +18,7 @@ from accredo_hubspot.mapping.invoices import INVOICE_RULES, invoice_values
 from accredo_hubspot.mapping.objects import INVOICE_ID_PROPERTY, INVOICE_OBJECT
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.business_date import BusinessDate
-from accredo_hubspot.sync.documents import DocumentSink, DocumentSpec, split_keys
+from accredo_hubspot.sync.documents import CustomObjects, DocumentSink, DocumentSpec, split_keys
 from accredo_hubspot.sync.records import SourceRecord
 
 #: The state store's record type of an invoice (key: its TransactionID).
@@ -56,6 +56,7 @@ class InvoiceSpec(DocumentSpec[ARTransaction]):
         store: AsyncStateStore,
         config: MappingConfig,
         business_date: BusinessDate,
+        objects: CustomObjects,
     ) -> None:
         super().__init__(
             INVOICE_RECORD,
@@ -66,6 +67,7 @@ class InvoiceSpec(DocumentSpec[ARTransaction]):
             hubspot,
             store,
             business_date,
+            objects,
         )
         self._accredo = accredo
 

@@ -36,6 +36,7 @@ from accredo_hubspot.shared import ChangeBatch
 from accredo_hubspot.store import AsyncStateStore
 from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.documents import (
+    CustomObjects,
     DocumentPass,
     DocumentReport,
     DocumentSink,
@@ -118,6 +119,7 @@ class OrderSpec(DocumentSpec[OEOrder]):
         hubspot: DocumentSink,
         store: AsyncStateStore,
         config: MappingConfig,
+        objects: CustomObjects,
     ) -> None:
         super().__init__(
             ORDER_RECORD,
@@ -128,6 +130,7 @@ class OrderSpec(DocumentSpec[OEOrder]):
             hubspot,
             store,
             window.business_date,
+            objects,
         )
         self._window = window
 
@@ -158,10 +161,13 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         config: MappingConfig,
         clock: Clock,
         *,
+        objects: CustomObjects | None = None,
         chunk_orders: int = CHUNK_ORDERS,
     ) -> None:
         self.window = OrderWindow(accredo, config, clock.accredo_date(accredo.system_date))
-        self.spec = OrderSpec(self.window, hubspot, store, config)
+        self.spec = OrderSpec(
+            self.window, hubspot, store, config, objects or CustomObjects(hubspot)
+        )
         super().__init__(store, self.spec)
         self._orders = Pipeline(self.spec, store, clock)
         self.pipelines[ORDER_RECORD] = self._orders
