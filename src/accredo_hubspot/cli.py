@@ -38,8 +38,8 @@ from accredo_hubspot.runtime import (
     default_hubspot_poll_s,
     hubspot_client,
     open_store,
-    web_app,
 )
+from accredo_hubspot.service import live_sync, serve_beside
 from accredo_hubspot.settings import STATUS_TOKEN, Settings, load_settings
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
@@ -50,7 +50,6 @@ from accredo_hubspot.sync.documents import CustomObjects, DocumentReport, docume
 from accredo_hubspot.sync.dryrun import DryRun, plan_backfill
 from accredo_hubspot.sync.fixes import Fixes, ReplayResult, discard_letter
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
-from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.matcher import normalise_code
 from accredo_hubspot.sync.orders import ORDER_RECORD
 from accredo_hubspot.sync.pipeline import SyncReport
@@ -67,7 +66,6 @@ from accredo_hubspot.web import (
     checked_webhook_url,
     listening,
     require_token_beyond_loopback,
-    serve,
 )
 
 DEFAULT_CONFIG = Path("accredo-hubspot.toml")
@@ -660,17 +658,7 @@ def run(
                 except ClassifiedError as exc:
                     await conn.store.set_last_error(f"{type(exc).__name__}: {exc}")
                     raise
-                live = LiveSync(
-                    conn.accredo,
-                    conn.hubspot,
-                    conn.store,
-                    conn.config,
-                    conn.clock,
-                    metrics=conn.metrics,
-                    app_id=hubspot.app_id,
-                    hubspot_poll_s=poll_s,
-                    documents=documents,
-                )
+                live = live_sync(settings, conn, documents, hubspot_poll_s=poll_s)
 
                 def started() -> None:  # on SQLite, not before it holds the store
                     if sock is not None and not log_options.json:  # json: stderr is for logs
@@ -683,14 +671,9 @@ def run(
                         )
 
                 if sock is not None:
-                    app = web_app(
-                        settings,
-                        conn,
-                        webhook_url=public_url,
-                        on_events=live.webhook_events.set,
-                        on_hint=live.hint,
+                    group.create_task(
+                        serve_beside(live, settings, conn, sock, stop, webhook_url=public_url)
                     )
-                    group.create_task(serve(app, sock, stop))
                 await live.run(stop, once=once, started=started)
                 stop.set()  # the web app stops with the sync
 
