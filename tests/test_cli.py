@@ -410,18 +410,32 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.count("visible in HubSpot after") == 4
-    assert "on its HubSpot company as accredo_invoice" in result.stdout  # issue 10
-    assert "the invoice turned paid in HubSpot" in result.stdout
-    won = re.search(r"Accredo debtor (KOWHAI\w+) \(P\) after .* its code (\w+) on", result.stdout)
-    assert won is not None and won[1] == won[2], result.stdout[-2000:]  # issue 9
+    out = result.stdout
+    assert out.count("visible in HubSpot after") == 4
+    assert "on its HubSpot company as accredo_invoice" in out  # issue 10
+    assert "the invoice turned paid in HubSpot" in out
+    won = re.search(r"Accredo debtor (KOWHAI\w+) \(P\) after .* its code (\w+) on", out)
+    assert won is not None and won[1] == won[2], out[-2000:]  # issue 9
     # The demo portal's owners are mapped to sales persons ([owners.sales_persons]).
-    assert "no Accredo sales person" not in result.stdout + result.stderr
-    urls = re.findall(r"(http://127\.0\.0\.1:\d+)", result.stdout)
-    assert len(set(urls)) == 2
-    for url in set(urls):  # both simulators were stopped
+    assert "no Accredo sales person" not in out + result.stderr
+    # run's fast paths carried the changes: the first Accredo change after quiet was polled at
+    # its save's hint (the ones after it come in the busy stretch, where a hint brings nothing
+    # forward), none waited for the idle poll; both HubSpot edits came by webhook (the audit
+    # log's source), not search.
+    polled = re.findall(r"\(polled (at Accredo's hint|in a busy stretch, every 0\.2 s)\)", out)
+    assert len(polled) == 6 and polled[0] == "at Accredo's hint", out[-3000:]
+    assert "polled on schedule" not in out
+    assert out.count("(carried by HubSpot's webhook)") == 2, out[-3000:]
+    taken = re.search(
+        r"web app: (\d+) webhook deliveries .* accepted \((\d+) not\), (\d+) hints", out
+    )
+    assert taken is not None and int(taken[1]) > 0 and taken[2] == "0", out[-2000:]
+    assert int(taken[3]) >= 6
+    urls = set(re.findall(r"(http://127\.0\.0\.1:\d+)", out))
+    assert len(urls) == 3  # both simulators and the connector's web app
+    for url in urls:  # all three were stopped
         with pytest.raises(httpx.TransportError):
-            httpx.get(f"{url}/_sim/stats", timeout=2)
+            httpx.get(f"{url}/healthz", timeout=2)
     assert list(tmp_path.iterdir()) == []  # no state left in the working directory
 
 

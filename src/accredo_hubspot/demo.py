@@ -2,15 +2,17 @@
 
 The simulators run as their own processes (``accredo-sim`` and ``hubspot-sim``, started from
 this environment's scripts), so the connector talks to them exactly as to the real APIs, over
-HTTP. The demo plays the accounts team through the Accredo simulator's ``/_sim/`` controls and
-times each change until it shows on the HubSpot company.
+HTTP. The connector runs as ``run`` does, its web app served beside the live sync: HubSpot
+posts signed webhooks to it and the Accredo simulator plays the site's push-hint script
+(``demo_hooks``). The demo plays the accounts team through the Accredo simulator's ``/_sim/``
+controls and times each change until it shows on the HubSpot company, saying which path
+carried it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.metadata
-import random
 import re
 import shutil
 import socket
@@ -18,36 +20,43 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
 from accredo_hubspot.accredo.models import ARCustomer
+from accredo_hubspot.demo_accredo import check, play_accredo_changes
 from accredo_hubspot.demo_contacts import await_rollout, play_contact_edit, queue_contacts
+from accredo_hubspot.demo_hooks import (
+    WEBHOOK_WINDOW_MS,
+    HintWatch,
+    Hooks,
+    hints_taken,
+    webhooks_taken,
+    with_hooks,
+)
 from accredo_hubspot.demo_invoices import play_invoice
 from accredo_hubspot.demo_provision import play_provision
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, parse_config
 from accredo_hubspot.mapping.identity import debtor_nzbn, debtor_web_domain
-from accredo_hubspot.mapping.transforms import money
-from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.runtime import Connector, connect, default_hubspot_poll_s
+from accredo_hubspot.service import live_sync, serve_beside
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.document_syncs import document_syncs
-from accredo_hubspot.sync.documents import CustomObjects
+from accredo_hubspot.sync.documents import CustomObjects, DocumentPass
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
-from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.tasks import task_group
+from accredo_hubspot.web import Listen, bound_url, listening
 
 #: The simulators' documented demo credentials (README, "The simulators").
 DEMO_COMPANY = "DEMO"
@@ -56,9 +65,6 @@ DEMO_USERNAME = "SYNC"
 DEMO_PASSWORD = "sync-demo-password"
 DEMO_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 START_TIMEOUT_S = 60.0
-VISIBLE_TIMEOUT_S = 15.0
-#: How often the demo's live sync searches HubSpot for its users' changes (no webhooks here).
-HUBSPOT_POLL_S = 1.0
 #: The distribution whose ``sim`` extra brings what only the simulators use.
 DISTRIBUTION = "accredo-hubspot"
 SIM_EXTRA = "sim"
@@ -138,16 +144,25 @@ def simulators(
     log_dir: Path,
     *,
     hubspot_args: Sequence[str] = ("--seed", "7"),
+    accredo_args: Sequence[str] = (),
     start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[Sims]:
     """Start both simulators on free loopback ports; stop them on the way out.
 
-    ``hubspot_args`` are extra ``hubspot-sim`` flags (the benchmarks set limits and tokens).
+    ``hubspot_args`` and ``accredo_args`` are extra flags of ``hubspot-sim`` and
+    ``accredo-sim`` (the benchmarks set limits and tokens, the demo its hooks).
     """
     check_sim_extra()
     accredo_port, hubspot_port = _free_port(), _free_port()
     commands = [
-        [_script("accredo-sim"), "--port", str(accredo_port), "--customers", str(customers)],
+        [
+            _script("accredo-sim"),
+            "--port",
+            str(accredo_port),
+            "--customers",
+            str(customers),
+            *accredo_args,
+        ],
         [_script("hubspot-sim"), "--port", str(hubspot_port), *hubspot_args],
     ]
     processes: list[subprocess.Popen[bytes]] = []
@@ -220,32 +235,13 @@ async def seed_existing_companies(
             answer = await http.post(
                 f"{sims.hubspot_url}/_sim/objects/companies", json={"properties": properties}
             )
-            _check(answer)
+            check(answer)
     return with_nzbn, with_domain
-
-
-def _check(answer: httpx.Response) -> None:
-    if answer.status_code >= 400:
-        raise DemoError(
-            f"simulator refused {answer.request.method} {answer.request.url.path}: "
-            f"{answer.status_code} {answer.text[:200]}"
-        )
 
 
 def _as_sales_would_type(customer: ARCustomer) -> str:
     name = customer.CustomerName or customer.CustomerCode
     return name.replace(" Limited", "").replace(" Ltd", "")
-
-
-@dataclass
-class Scenario:
-    """One thing the accounts team does, and what it should look like in HubSpot."""
-
-    describe: str
-    code: str
-    act: Callable[[], Awaitable[None]]
-    prop: str
-    expected: Callable[[ARCustomer], str]
 
 
 #: The simulated HubSpot portal's owners sign in with other e-mail addresses than their sales
@@ -270,29 +266,99 @@ def demo_config() -> MappingConfig:
 
 async def run_demo(console: Console, *, customers: int = 500, forever: bool = False) -> None:
     console.rule("[bold]accredo-hubspot demo")
-    with tempfile.TemporaryDirectory(prefix="accredo-hubspot-demo-") as tmp:
+    config = demo_config()
+    with (
+        tempfile.TemporaryDirectory(prefix="accredo-hubspot-demo-") as tmp,
+        listening(Listen("127.0.0.1", 0)) as sock,
+    ):
         work = Path(tmp)
+        hooks = Hooks.write(bound_url(sock), config, work)
         console.print(f"starting the Accredo and HubSpot simulators ({customers} debtors) ...")
-        with simulators(customers, work) as sims:
+        with simulators(
+            customers,
+            work,
+            hubspot_args=("--seed", "7", *hooks.hubspot_args),
+            accredo_args=hooks.accredo_args,
+        ) as sims:
             console.print(f"  Accredo Web Service  {sims.accredo_url}/saturn (company DEMO)")
             console.print(f"  HubSpot CRM API      {sims.hubspot_url}")
-            settings = demo_settings(sims, work / "state.db")
-            config = demo_config()
+            console.print(
+                f"  connector's web app  {hooks.base_url} (HubSpot's webhooks, Accredo's hints)"
+            )
+            settings = with_hooks(demo_settings(sims, work / "state.db"))
             async with (
                 connect(settings, config) as conn,
                 httpx.AsyncClient(timeout=30) as http,
             ):
-                await _demo(console, conn, sims, http, forever)
+                await _demo(console, Served(settings, conn, sock), sims, http, forever)
+
+
+@dataclass
+class Served:
+    """The connector as ``run`` serves it: its settings, its parts, the web app's socket."""
+
+    settings: Settings
+    conn: Connector
+    sock: socket.socket
 
 
 async def _demo(
-    console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient, forever: bool
+    console: Console, served: Served, sims: Sims, http: httpx.AsyncClient, forever: bool
 ) -> None:
+    conn, settings = served.conn, served.settings
     setup = await run_setup(conn.hubspot, conn.config)
     console.print(
         f"setup: HubSpot property group '{setup.group}' with {len(setup.properties)} "
         f"properties ({len(setup.created)} created)"
     )
+    documents = await document_syncs(
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, CustomObjects(conn.hubspot)
+    )
+    poll_s = default_hubspot_poll_s(settings.require_hubspot())
+    live = live_sync(settings, conn, documents, hubspot_poll_s=poll_s)
+    stop = asyncio.Event()
+    async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
+        # Served from here on, as run serves it: no webhook finds the web app not yet up.
+        tasks.create_task(serve_beside(live, settings, conn, served.sock, stop))
+        try:
+            await _before_live(console, conn, sims, http, documents)
+            invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
+            contacts = await queue_contacts(console, conn)
+            tasks.create_task(live.run(stop))
+            console.print(
+                f"live sync: polling Accredo's change tracking "
+                f"{live.schedule.intervals.describe()}, and at once on Accredo's hints; "
+                f"HubSpot's webhooks taken as they arrive (the simulator posts them "
+                f"{WEBHOOK_WINDOW_MS} ms after a change, HubSpot itself within a second or "
+                f"two), HubSpot searched every {poll_s:g} s as the fallback, as run does"
+            )
+            await await_rollout(console, conn, contacts)
+            hints = HintWatch(http, sims.accredo_url, live.schedule)
+            await play_accredo_changes(console, conn, sims.accredo_url, http, hints)
+            if invoices is not None:
+                code = sorted(await conn.store.get_links(COMPANY_RECORD))[0]
+                await play_invoice(console, conn, invoices, sims.accredo_url, http, code, hints)
+            await play_contact_edit(console, conn, sims.hubspot_url, http)
+            await play_provision(console, conn, sims.hubspot_url, http)
+            await _hooks_report(console, sims, http)
+            if forever:
+                console.print(
+                    "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
+                )
+                await asyncio.Event().wait()
+        finally:
+            stop.set()
+
+
+async def _before_live(
+    console: Console,
+    conn: Connector,
+    sims: Sims,
+    http: httpx.AsyncClient,
+    documents: Sequence[DocumentPass[Any]],
+) -> None:
+    """The rollout before live sync: HubSpot's existing companies, the backfill, the
+    documents."""
     with_nzbn, with_domain = await seed_existing_companies(conn, sims, http)
     console.print(
         f"HubSpot already holds {with_nzbn + with_domain} of the debtors: {with_nzbn} with "
@@ -315,9 +381,6 @@ async def _demo(
         f"{report.failed} reported; {stats.get('requests')} HubSpot calls, "
         f"{stats.get('rate_limited', 0)} rate-limited"
     )
-    documents = await document_syncs(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, CustomObjects(conn.hubspot)
-    )
     for document in documents:
         done = await document.run()
         inline = ", each with its company association in the create call" if done.created else ""
@@ -325,119 +388,14 @@ async def _demo(
             f"{document.name}: {done.documents} read, {done.created} created{inline}, "
             f"{done.updated} updated ({done.calls} HubSpot calls)"
         )
-    invoices = next((d for d in documents if isinstance(d, InvoiceSync)), None)
-    contacts = await queue_contacts(console, conn)
-    stop = asyncio.Event()
-    live = LiveSync(
-        conn.accredo,
-        conn.hubspot,
-        conn.store,
-        conn.config,
-        conn.clock,
-        documents=documents,
-        hubspot_poll_s=HUBSPOT_POLL_S,
+
+
+async def _hooks_report(console: Console, sims: Sims, http: httpx.AsyncClient) -> None:
+    """What the web app took: HubSpot's deliveries and Accredo's hints (the simulators' own
+    counts of what it answered 2xx, and of what it did not)."""
+    accepted, refused = await webhooks_taken(http, sims.hubspot_url)
+    hints = await hints_taken(http, sims.accredo_url)
+    console.print(
+        f"web app: {accepted} webhook deliveries from HubSpot accepted ({refused} not), "
+        f"{hints} hints from Accredo accepted"
     )
-    async with task_group() as tasks:  # a live-sync failure stops the play, and is raised
-        tasks.create_task(live.run(stop))
-        try:
-            console.print(
-                f"live sync: polling Accredo's change tracking {live.schedule.intervals.describe()}"
-            )
-            await await_rollout(console, conn, contacts)
-            await _play(console, conn, sims, http)
-            if invoices is not None:
-                code = sorted(await conn.store.get_links(COMPANY_RECORD))[0]
-                await play_invoice(console, conn, invoices, sims.accredo_url, http, code)
-            await play_contact_edit(console, conn, sims.hubspot_url, http, HUBSPOT_POLL_S)
-            await play_provision(console, conn, sims.hubspot_url, http)
-            if forever:
-                console.print(
-                    "syncing until Ctrl-C; make changes through the simulators' /_sim/ routes"
-                )
-                await asyncio.Event().wait()
-        finally:
-            stop.set()
-
-
-async def _play(console: Console, conn: Connector, sims: Sims, http: httpx.AsyncClient) -> None:
-    links = await conn.store.get_links(COMPANY_RECORD)
-    rng = random.Random(5)
-    codes = rng.sample(sorted(links), 4)
-    base = sims.accredo_url
-
-    async def post(kind: str, code: str, amount: float) -> None:
-        answer = await http.post(
-            f"{base}/_sim/post/{kind}", json={"items": [{"CustomerCode": code, "Amount": amount}]}
-        )
-        _check(answer)
-
-    async def edit(code: str, changes: dict[str, Any]) -> None:
-        answer = await http.patch(f"{base}/_sim/customers/{code}", json=changes)
-        _check(answer)
-
-    before = {c.CustomerCode: c for c in await conn.accredo.get_customers(codes)}
-    raised = (before[codes[2]].CreditLimit or Decimal(0)) + Decimal(5000)
-    scenarios = [
-        Scenario(
-            "invoice posted for $1,850.00",
-            codes[0],
-            lambda: post("invoices", codes[0], 1850.00),
-            "accredo_balance_total",
-            lambda c: money(c.BalanceTotal, "accredo_balance_total"),
-        ),
-        Scenario(
-            "receipt of $400.00 banked",
-            codes[1],
-            lambda: post("receipts", codes[1], 400.00),
-            "accredo_last_payment_amount",
-            lambda c: money(c.AmountOfLastReceipt, "accredo_last_payment_amount"),
-        ),
-        Scenario(
-            f"credit limit raised to ${raised:,.2f}",
-            codes[2],
-            lambda: edit(codes[2], {"CreditLimit": float(raised)}),
-            "accredo_credit_limit",
-            lambda c: money(c.CreditLimit, "accredo_credit_limit"),
-        ),
-        Scenario(
-            "customer put on stop credit",
-            codes[3],
-            lambda: edit(codes[3], {"StopCredit": True}),
-            "accredo_credit_status",
-            lambda c: "on_stop",
-        ),
-    ]
-    table = Table(title="Accredo change -> HubSpot company")
-    table.add_column("change in Accredo")
-    table.add_column("debtor")
-    table.add_column("HubSpot property", no_wrap=True, min_width=27)
-    table.add_column("value", no_wrap=True)
-    table.add_column("latency", no_wrap=True)
-    for scenario in scenarios:
-        started = time.monotonic()
-        await scenario.act()
-        customer = (await conn.accredo.get_customers([scenario.code]))[0]
-        expected = scenario.expected(customer)
-        company_id = links[scenario.code]
-        latency_s = await _until_visible(conn, company_id, scenario.prop, expected, started)
-        table.add_row(
-            scenario.describe,
-            f"{customer.CustomerName} ({scenario.code})",
-            scenario.prop,
-            expected,
-            f"{latency_s:.2f} s",
-        )
-        console.print(f"  {scenario.describe}: visible in HubSpot after {latency_s:.2f} s")
-    console.print(table)
-
-
-async def _until_visible(
-    conn: Connector, company_id: str, prop: str, expected: str, started: float
-) -> float:
-    deadline = started + VISIBLE_TIMEOUT_S
-    while time.monotonic() < deadline:
-        company = await conn.hubspot.get("companies", company_id, properties=[prop])
-        if company.properties.get(prop) == expected:
-            return time.monotonic() - started
-        await asyncio.sleep(0.05)
-    raise DemoError(f"{prop} on company {company_id} did not become {expected!r} in time")

@@ -9,6 +9,7 @@ import time
 import httpx
 from rich.console import Console
 
+from accredo_hubspot.demo_hooks import inbound_path
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.contacts import CONTACT_RECORD
@@ -48,10 +49,11 @@ async def await_rollout(console: Console, conn: Connector, queued: ContactsQueue
 
 
 async def play_contact_edit(
-    console: Console, conn: Connector, hubspot_url: str, http: httpx.AsyncClient, poll_s: float
+    console: Console, conn: Connector, hubspot_url: str, http: httpx.AsyncClient
 ) -> None:
     """A HubSpot user changes a linked contact's job title; time it until its ``ARContact``
-    shows the new role. Live sync must be running with HubSpot polled every ``poll_s``."""
+    shows the new role, and say what carried it (from the audit log). Live sync must be
+    running."""
     links = await conn.store.get_links(CONTACT_RECORD)
     if not links:
         raise ContactsDemoError("no contact is linked to edit")
@@ -64,11 +66,12 @@ async def play_contact_edit(
     while time.monotonic() - started < VISIBLE_TIMEOUT_S:
         (contact,) = await conn.accredo.get_contacts([int(key)])
         if contact.Role == ROLE:
+            seen_s = time.monotonic() - started
+            path = await inbound_path(conn.store, CONTACT_RECORD, contact_id)
             console.print(
                 f"  contact {contact.FirstName} {contact.LastName} ({contact.CustomerCode}) given "
-                f"the job title '{ROLE}' in HubSpot: its Role in Accredo after "
-                f"{time.monotonic() - started:.2f} s (HubSpot searched every {poll_s:g} s; its "
-                "search shows a write 2 to 5 s after it)"
+                f"the job title '{ROLE}' in HubSpot: its Role in Accredo after {seen_s:.2f} s "
+                f"(carried by {path})"
             )
             return
         await asyncio.sleep(0.05)

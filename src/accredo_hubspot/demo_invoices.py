@@ -11,6 +11,7 @@ from datetime import date
 import httpx
 from rich.console import Console
 
+from accredo_hubspot.demo_hooks import HintWatch
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.hubspot.errors import HubSpotNotFound
 from accredo_hubspot.mapping.objects import INVOICE_ID_PROPERTY
@@ -33,10 +34,13 @@ async def play_invoice(
     accredo_url: str,
     http: httpx.AsyncClient,
     code: str,
+    hints: HintWatch,
 ) -> None:
     """Post an invoice for ``code``, wait for it in HubSpot; post the receipt that pays what
-    the customer owes, wait for it to turn paid. Live sync must be running."""
+    the customer owes, wait for it to turn paid; ``hints`` says when Accredo was polled for
+    each. Live sync must be running."""
     invoice_object = await invoices.spec.ready()
+    mark = await hints.mark()
     started = time.monotonic()
     answer = await http.post(
         f"{accredo_url}/_sim/post/invoices",
@@ -58,12 +62,14 @@ async def play_invoice(
         return record.properties.get("status")
 
     seen_s = await _until(lambda s: s == "open", status, started)
+    path = await hints.path(mark)
     console.print(
         f"  invoice DEMO-INV-1 of ${AMOUNT:,.2f} posted for {code}: on its HubSpot company as "
-        f"accredo_invoice {tid} (open) after {seen_s:.2f} s"
+        f"accredo_invoice {tid} (open) after {seen_s:.2f} s ({path})"
     )
     owing = conn.accredo.iter_invoices_of([code], paid_since=date.max)
     owed = sum([float(i.UnallocatedAmount or 0) async for i in owing])
+    mark = await hints.mark()
     started = time.monotonic()
     answer = await http.post(
         f"{accredo_url}/_sim/post/receipts",
@@ -71,9 +77,10 @@ async def play_invoice(
     )
     answer.raise_for_status()
     paid_s = await _until(lambda s: s == "paid", status, started)
+    path = await hints.path(mark)
     console.print(
         f"  receipt of ${owed:,.2f} banked for {code}: the invoice turned paid in HubSpot "
-        f"after {paid_s:.2f} s"
+        f"after {paid_s:.2f} s ({path})"
     )
 
 

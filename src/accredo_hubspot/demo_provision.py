@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 import httpx
 from rich.console import Console
 
+from accredo_hubspot.demo_hooks import inbound_path
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.mapping.properties import CUSTOMER_CODE_PROPERTY
 from accredo_hubspot.runtime import Connector
+from accredo_hubspot.sync.deals_won import DEAL_RECORD
 
 #: How long the demo waits for the debtor and the write-back.
 VISIBLE_TIMEOUT_S = 30.0
@@ -30,7 +32,7 @@ async def play_provision(
 ) -> None:
     """Create a form-intake company with a contact and an open deal in HubSpot (as its users
     do), close the deal as won, and time the debtor in Accredo and its code on the company.
-    Live sync must be running with HubSpot polled (or webhooks)."""
+    Live sync must be running; what carried the win is read from the audit log."""
 
     async def user(method: str, path: str, body: dict[str, Any]) -> str:
         answer = await http.request(method, f"{hubspot_url}/_sim/objects/{path}", json=body)
@@ -76,10 +78,11 @@ async def play_provision(
 
     made, made_s = await _until(debtor, started)
     code, code_s = await _until(written_back, started)
+    path = await inbound_path(conn.store, DEAL_RECORD, deal)
     console.print(
         f"  deal won in HubSpot on {COMPANY} (a web-form prospect): Accredo debtor {made} "
         f"after {made_s:.2f} s, its code {code} on the HubSpot company after {code_s:.2f} s "
-        "(HubSpot searched every second)"
+        f"(carried by {path})"
     )
 
 
