@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from hypothesis import settings
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
 
 from tests.store.conftest import postgres_url, sqlite_url, store_url
 
@@ -38,6 +40,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     pytest-xdist hands tests out in this order, so a long one started last no longer makes the
     suite's tail while the other workers sit idle; the short tests fill the end evenly."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+#: Modules whose tests share a costly module-scoped fixture (2,000 debtors backfilled; a backfill
+#: killed and run again): pytest-xdist hands each to one worker whole. Handed out test by test,
+#: round robin, every worker built the fixture again (4 to 7 s each on a loaded machine).
+ONE_WORKER_MODULES = frozenset({"tests/e2e/test_backfill.py", "tests/e2e/test_crash.py"})
+
+
+class _ModulesTogether(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no types
+    """pytest-xdist's load scheduling, a test at a time, but a module of
+    ``ONE_WORKER_MODULES`` at once (those first: its tests are among the slow ones)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if module in ONE_WORKER_MODULES else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling:
+    return _ModulesTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
