@@ -43,9 +43,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 #: Modules whose tests share a costly module-scoped fixture (2,000 debtors backfilled; a backfill
-#: killed and run again): pytest-xdist hands each to one worker whole. Handed out test by test,
-#: round robin, every worker built the fixture again (4 to 7 s each on a loaded machine).
-ONE_WORKER_MODULES = frozenset({"tests/e2e/test_backfill.py", "tests/e2e/test_crash.py"})
+#: killed and run again; a site with ``run`` running): pytest-xdist hands each to one worker
+#: whole. Handed out test by test, round robin, every worker built the fixture again (4 to 7 s
+#: each on a loaded machine).
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/e2e/test_backfill.py",
+        "tests/e2e/test_contacts.py",
+        "tests/e2e/test_crash.py",
+        "tests/e2e/test_sales_context.py",
+    }
+)
 
 
 class _ModulesTogether(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no types

@@ -239,8 +239,13 @@ def running_site(
             log.close()
 
 
-@pytest.fixture(params=["webhooks", "polling"])
-def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+@pytest.fixture(scope="module", params=["webhooks", "polling"])
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """One site for the module's tests (each its own contact, its write counts taken after the
+    writes before it settled)."""
+    tmp_path = tmp_path_factory.mktemp(f"site-{request.param}")
     with running_site(tmp_path, webhooks=request.param == "webhooks") as running:
         yield running
 

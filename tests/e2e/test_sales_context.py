@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,9 +30,14 @@ transform = "text"
 PRIYA = ("priya.patel@demo-supplies.co.nz", "PPATEL")
 
 
-@pytest.fixture(params=["webhooks", "polling"])
-def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+@pytest.fixture(scope="module", params=["webhooks", "polling"])
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """One site for the module's tests (each its own change on the debtor, its write counts
+    taken after the writes before it settled)."""
     webhooks = request.param == "webhooks"
+    tmp_path = tmp_path_factory.mktemp(f"site-{request.param}")
     with running_site(tmp_path, webhooks=webhooks, extra_config=LIFECYCLE) as running:
         yield running
 
