@@ -1,5 +1,6 @@
-"""Suite-wide: a test that leaves a socket, a connection or a file open fails itself; the
-state-store fixtures (defined in tests/store/conftest.py: a fresh SQLite file, a PostgreSQL
+"""Suite-wide: the slow tests first, and the modules of ``ONE_WORKER_MODULES`` each to one
+pytest-xdist worker whole; a test that leaves a socket, a connection or a file open fails itself;
+the state-store fixtures (defined in tests/store/conftest.py: a fresh SQLite file, a PostgreSQL
 schema of its own, skipped with the reason when no server answers) for every directory; and the
 one way a test waits for what happens in another thread or process (``wait_until``, and
 ``await_until`` beside a running event loop).
