@@ -29,6 +29,7 @@ from urllib3.util.retry import Retry
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.mapping.identity import business_number
+from accredo_hubspot.mapping.objects import PRICE_TIER_PROPERTY
 from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.companies import desired_company_properties
 from accredo_hubspot.sync.planner import DesiredValuesError
@@ -127,6 +128,9 @@ def _work_item(
         )
     except DesiredValuesError:
         return None
+    # The price tier is an enumeration whose options the connector keeps in step with Accredo
+    # (sync.price_tiers); the obvious connector has no such thing, so it writes the rest.
+    properties.pop(PRICE_TIER_PROPERTY, None)
     return business_number(customer), properties
 
 

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,22 +166,23 @@ def simulators(
         [_script("hubspot-sim"), "--port", str(hubspot_port), *hubspot_args],
     ]
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for index, command in enumerate(commands):
-            log = (log_dir / f"sim-{index}.log").open("wb")
-            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
-        sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
-        urls = [f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"]
-        _wait_ready(urls, log_dir, start_timeout_s)
-        yield sims
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with ExitStack() as logs:  # each log closed once its simulator has stopped
+        try:
+            for index, command in enumerate(commands):
+                log = logs.enter_context((log_dir / f"sim-{index}.log").open("wb"))
+                processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+            sims = Sims(f"http://127.0.0.1:{accredo_port}", f"http://127.0.0.1:{hubspot_port}")
+            urls = [f"{sims.accredo_url}/_sim/clock", f"{sims.hubspot_url}/_sim/stats"]
+            _wait_ready(urls, log_dir, start_timeout_s)
+            yield sims
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def _wait_ready(urls: list[str], log_dir: Path, timeout_s: float) -> None:
