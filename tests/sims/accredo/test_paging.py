@@ -145,3 +145,16 @@ def test_batched_look_ups_find_what_a_scan_finds(big: Sim) -> None:
         by_id = " or ".join(f"TransactionID eq {n}" for n in [*ids, 10**9])
         by_ids = both_ways("ARTransaction", by_id, f"{by_id} or false")
         assert [row["TransactionID"] for row in by_ids] == sorted(ids)
+
+
+def test_an_ascending_order_on_two_fields_pages_through_every_row_once(big: Sim) -> None:
+    """``$orderby=A,B`` (both ascending, sorted by key and found after a token by bisection)
+    gives the same rows, in the same order, whatever the page size."""
+    with big.api() as api:
+        params = {"$select": "CustomerCode,PriceCode", "$orderby": "PriceCode,CustomerCode"}
+        whole, pages = follow(api, "/ARCustomer", params, {"Prefer": "odata.maxpagesize=5000"})
+        paged, many = follow(api, "/ARCustomer", params, {"Prefer": "odata.maxpagesize=333"})
+    assert many == 16 and pages < many
+    assert paged == whole and len(whole) == 5000
+    pairs = [(str(r["PriceCode"] or ""), str(r["CustomerCode"])) for r in whole]
+    assert pairs == sorted(pairs) and len(set(pairs)) == 5000
