@@ -33,7 +33,7 @@ from accredo_hubspot.store import AsyncStateStore, Side
 from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.matcher import normalise_code
-from accredo_hubspot.sync.pipeline import Pipeline, SyncReport
+from accredo_hubspot.sync.pipeline import Clock, Pipeline, SyncReport
 from accredo_hubspot.sync.planner import RecordPlan, RuleSet, compile_rules
 from accredo_hubspot.sync.records import LINK, NEW, Association, SourceRecord, Target
 from accredo_hubspot.sync.spec import ApplyOutcome, outcome_of
@@ -165,7 +165,8 @@ T = TypeVar("T")
 
 
 class DocumentSpec(Generic[B]):
-    """What the invoice and order record types share (``RecordSpec[B]`` but for ``fetch``):
+    """What the invoice and order record types share (``RecordSpec[B]``; each reads its own
+    in ``fetch``):
     a document is a record of a custom object keyed by its Accredo id (a unique-value
     property), matched by its stored link; a new one is created with its company association
     in the batch create call (reference hubspot-api.md 4.1), and a create resent after a crash
@@ -210,6 +211,10 @@ class DocumentSpec(Generic[B]):
         """The custom object, and a fresh business date."""
         await self.business_date.refresh()
         return await self.resolve()
+
+    async def fetch(self, keys: Sequence[str]) -> list[SourceRecord[B]]:
+        """The records ``keys`` name (each document type reads its own)."""
+        raise NotImplementedError
 
     async def match(self, records: Sequence[SourceRecord[B]]) -> list[Target]:
         """The stored link; else a new record, associated to the customer's linked company
@@ -286,14 +291,12 @@ class DocumentPass(Generic[C]):
     name = "documents"
     meta_key = ""
 
-    def __init__(self, store: AsyncStateStore, spec: DocumentSpec[Any]) -> None:
+    def __init__(self, store: AsyncStateStore, spec: DocumentSpec[Any], clock: Clock) -> None:
         self.business_date = spec.business_date
         self._store = store
         self._spec = spec
-        #: Record type -> the pipeline that writes it (live sync drains their queues).
-        self.pipelines: dict[str, Pipeline[Any]] = {}
-        #: The pipeline of a pass of one record type (``write_chunk``).
-        self.pipeline: Pipeline[Any] | None = None
+        #: The pipeline that writes the pass's record type (live sync drains its queue too).
+        self.pipeline: Pipeline[Any] = Pipeline(spec, store, clock)
         #: The business date this process last saw the pass done for (``due``).
         self._passed_for: str | None = None
 
@@ -312,10 +315,8 @@ class DocumentPass(Generic[C]):
     async def write_chunk(
         self, chunk: C, report: DocumentReport, reason: str, send_turn: asyncio.Lock
     ) -> set[str]:
-        """Write one chunk into ``report``; the keys of the records it holds. By default a
-        pass of one record type: its ``records`` through ``pipeline``."""
-        if self.pipeline is None:
-            raise NotImplementedError("a pass of several record types writes its own chunks")
+        """Write one chunk into ``report``; the keys of the records it holds: its ``records``
+        through ``pipeline``."""
         records = self.records(chunk)
         await write_records(self.pipeline, records, report, reason, send_turn)
         report.documents += len(records)

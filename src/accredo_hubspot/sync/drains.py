@@ -97,8 +97,10 @@ def build_pipelines(
     deals_won = DealWonSpec(accredo, hubspot, store, config, provisioner)
     drains.append(Drain(TO_ACCREDO, DEAL_RECORD, Pipeline(deals_won, store, clock)))
     for document in documents:
-        for record_type, pipeline in document.pipelines.items():
-            drains.append(Drain(TO_HUBSPOT, record_type, pipeline, document.after_written))
+        pipeline = document.pipeline
+        drains.append(
+            Drain(TO_HUBSPOT, pipeline.spec.record_type, pipeline, document.after_written)
+        )
     deal_risk = DealRiskSpec(hubspot)
     risk_pipeline = Pipeline(deal_risk, store, clock)
     return Pipelines(companies, tuple(drains), deal_risk, risk_pipeline, provisioner)

@@ -23,7 +23,7 @@ from accredo_hubspot.sync.documents import (
     customer_key,
 )
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSource, InvoiceSpec
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.records import SourceRecord
 from accredo_hubspot.sync.streaming import chunked
 
@@ -59,10 +59,8 @@ class InvoiceSync(DocumentPass[list[ARTransaction]]):
             clock.accredo_date(accredo.system_date),
             objects or CustomObjects(hubspot),
         )
-        super().__init__(store, self.spec)
+        super().__init__(store, self.spec, clock)
         self._accredo = accredo
-        self.pipeline = Pipeline(self.spec, store, clock)
-        self.pipelines[INVOICE_RECORD] = self.pipeline
         self._chunk_size = chunk_size
 
     def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:

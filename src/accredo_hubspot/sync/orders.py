@@ -46,7 +46,7 @@ from accredo_hubspot.sync.documents import (
     write_records,
 )
 from accredo_hubspot.sync.matcher import normalise_code
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.pipeline import Clock
 from accredo_hubspot.sync.records import SourceRecord
 
 log = structlog.get_logger(__name__)
@@ -168,9 +168,7 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         self.spec = OrderSpec(
             self.window, hubspot, store, config, objects or CustomObjects(hubspot)
         )
-        super().__init__(store, self.spec)
-        self._orders = Pipeline(self.spec, store, clock)
-        self.pipelines[ORDER_RECORD] = self._orders
+        super().__init__(store, self.spec, clock)
         self._chunk_orders = chunk_orders
 
     def queued(self, batch: ChangeBatch) -> dict[str, list[str]]:
@@ -222,5 +220,5 @@ class OrderSync(DocumentPass[list[CustomerOrders]]):
         """The chunk's last orders of each customer (every order in it counted as read)."""
         report.documents += sum(len(c.orders) for c in chunk)
         records = self.spec.records(chunk)
-        await write_records(self._orders, records, report, reason, send_turn)
+        await write_records(self.pipeline, records, report, reason, send_turn)
         return {r.key for r in records}
