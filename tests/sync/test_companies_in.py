@@ -4,7 +4,7 @@ and nothing written for what already agrees or for a company linked to no debtor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from sims.serve import BackgroundServer
-from tests.sync.two_sims import Sims, both_sims, connected
+from tests.sync.two_sims import Sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config(
@@ -27,12 +27,6 @@ CONFIG = parse_config(
     'transform = "text"\n',
     "test",
 )
-
-
-@pytest.fixture(scope="module")
-def sims() -> Iterator[Sims]:
-    with both_sims() as running:
-        yield running
 
 
 @dataclass

@@ -5,7 +5,7 @@ linked to no debtor."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.deals_won import DealWonSpec
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from tests.e2e.world import user_adds_deal
-from tests.sync.two_sims import Sims, both_sims, connected
+from tests.sync.two_sims import Sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config("", "test")
@@ -34,12 +34,6 @@ FORKLIFTS = {
     "hubspot_owner_id": AROHA,
     "description": "10% off the first year's servicing, agreed by Aroha.",
 }
-
-
-@pytest.fixture(scope="module")
-def sims() -> Iterator[Sims]:
-    with both_sims() as running:
-        yield running
 
 
 @dataclass

@@ -6,7 +6,7 @@ company with no owner leaves the sales person as it is."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.owners import SalesPersons
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from sims.serve import BackgroundServer
-from tests.sync.two_sims import Sims, both_sims, connected
+from tests.sync.two_sims import Sims, connected
 
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 OWNER_RULE = (
@@ -37,12 +37,6 @@ CONFIG = parse_config(
 )
 #: Sales persons of the Accredo simulator's seed (``sims.accredo.seed.SALES_PEOPLE``).
 PRIYA = "priya.patel@demo-supplies.co.nz"
-
-
-@pytest.fixture(scope="module")
-def sims() -> Iterator[Sims]:
-    with both_sims() as running:
-        yield running
 
 
 @dataclass

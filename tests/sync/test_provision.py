@@ -5,7 +5,7 @@ get two codes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,7 @@ from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from sims.hubspot.config import DEMO_TOKEN
 from tests.sync.test_deals_won import CLOCK, CONFIG
-from tests.sync.two_sims import Sims, both_sims, connected
-
-
-@pytest.fixture(scope="module")
-def sims() -> Iterator[Sims]:
-    with both_sims() as running:
-        yield running
+from tests.sync.two_sims import Sims, connected
 
 
 @dataclass

@@ -8,7 +8,7 @@ the replay is refused, saying so, while a linked company's letter still writes i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.fixes import FixError, Fixes
 from tests.e2e.world import user_adds_deal
 from tests.sync.test_deals_won import CLOCK, FORKLIFTS
-from tests.sync.two_sims import Connected, Sims, both_sims, connected
+from tests.sync.two_sims import Connected, Sims, connected
 
 
 def _site(old: str, new: str) -> MappingConfig:
@@ -41,12 +41,6 @@ def _site(old: str, new: str) -> MappingConfig:
 TYPO = _site('customer_group = ""', 'customer_group = "WHOLSAL"')
 FIXED = _site('customer_group = ""', 'customer_group = "WHOLESAL"')
 OFF = _site("enabled = true", "enabled = false")
-
-
-@pytest.fixture(scope="module")
-def sims() -> Iterator[Sims]:
-    with both_sims() as running:
-        yield running
 
 
 @dataclass
