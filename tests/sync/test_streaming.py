@@ -5,7 +5,8 @@ cancels the reader."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Coroutine
 
 import pytest
 
@@ -80,3 +81,32 @@ async def test_chunked_keeps_the_last_short_chunk() -> None:
             yield i
 
     assert [c async for c in chunked(items(), 2)] == [[0, 1], [2, 3], [4]]
+
+
+async def test_a_writer_cancelled_before_it_ran_leaves_no_coroutine_unawaited() -> None:
+    """A failure while a writer task is created but has not yet run cancels that task before
+    its first step: the write it was handed is closed, not left for the garbage collector to
+    warn about (a "coroutine ... was never awaited" in CI)."""
+    ledger = Ledger(3)
+    handed: list[Coroutine[None, None, None]] = []
+
+    def start(chunk: int) -> Awaitable[None]:
+        if chunk == 1:  # chunk 0's writer is created and has not run yet
+            raise WriteFailed(chunk)
+        handed.append(write(chunk))
+        return handed[-1]
+
+    async def write(chunk: int) -> None:
+        ledger.done.append(chunk)
+
+    async def two_read_at_once() -> AsyncIterator[int]:
+        for i in range(ledger.n):
+            yield i
+
+    with pytest.raises(WriteFailed):
+        async with task_group() as tasks:
+            stream = ChunkStream(tasks, two_read_at_once(), held=2, in_flight=2)
+            await asyncio.sleep(0.01)  # both chunks are queued before writing starts
+            await stream.write(start)
+    assert ledger.done == []
+    assert [inspect.getcoroutinestate(w) for w in handed] == [inspect.CORO_CLOSED]

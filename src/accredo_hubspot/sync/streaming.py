@@ -11,6 +11,8 @@ caller's task group, so a failure in any cancels the others.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -52,9 +54,11 @@ class ChunkStream(Generic[C]):
         writers: set[asyncio.Task[None]] = set()
         while (item := await self._queue.get()) is not None:
             await self._slots.acquire()
-            writer = self._tasks.create_task(self._written(start(item[0])))
+            writing = start(item[0])
+            writer = self._tasks.create_task(self._written(writing))
             writers.add(writer)
             writer.add_done_callback(writers.discard)
+            writer.add_done_callback(functools.partial(_close_if_never_run, writing))
         for writer in list(writers):
             await writer
 
@@ -75,6 +79,13 @@ class ChunkStream(Generic[C]):
         finally:
             self._slots.release()
             self._room.release()
+
+
+def _close_if_never_run(writing: Awaitable[None], _writer: asyncio.Task[None]) -> None:
+    """A writer cancelled before its first step (a sibling failed just after it was created)
+    never awaited its write: close that coroutine, or the garbage collector warns of it."""
+    if inspect.iscoroutine(writing) and inspect.getcoroutinestate(writing) == inspect.CORO_CREATED:
+        writing.close()
 
 
 async def chunked(items: AsyncIterator[T], size: int) -> AsyncIterator[list[T]]:
