@@ -10,9 +10,11 @@ group wrapping it.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -38,6 +40,26 @@ async def gather(*awaitables: Awaitable[T]) -> list[T]:
     async with task_group() as group:
         tasks = [group.create_task(_awaited(a)) for a in awaitables]
     return [task.result() for task in tasks]
+
+
+def start_awaiting(group: asyncio.TaskGroup, awaitable: Awaitable[T]) -> asyncio.Task[T]:
+    """A task of ``group`` awaiting ``awaitable`` (a coroutine made by the caller).
+
+    A task created while its siblings run can be cancelled before its first step (one failed
+    just after): it never awaits what it was handed, so that coroutine is closed then, or the
+    garbage collector warns of it ("coroutine ... was never awaited"). ``gather`` needs none of
+    this: its tasks all take their first step before any can fail.
+    """
+    task = group.create_task(_awaited(awaitable))
+    task.add_done_callback(functools.partial(_close_if_never_run, awaitable))
+    return task
+
+
+def _close_if_never_run(awaitable: Awaitable[object], _task: asyncio.Task[Any]) -> None:
+    if inspect.iscoroutine(awaitable) and (
+        inspect.getcoroutinestate(awaitable) == inspect.CORO_CREATED
+    ):
+        awaitable.close()
 
 
 async def _awaited(awaitable: Awaitable[T]) -> T:

@@ -11,10 +11,10 @@ caller's task group, so a failure in any cancels the others.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, TypeVar
+
+from accredo_hubspot.tasks import start_awaiting
 
 #: Chunks being written at once: one chunk's store commit overlaps the next one's HubSpot calls.
 CHUNKS_IN_FLIGHT = 2
@@ -54,11 +54,10 @@ class ChunkStream(Generic[C]):
         writers: set[asyncio.Task[None]] = set()
         while (item := await self._queue.get()) is not None:
             await self._slots.acquire()
-            writing = start(item[0])
-            writer = self._tasks.create_task(self._written(writing))
+            writer = start_awaiting(self._tasks, start(item[0]))
             writers.add(writer)
             writer.add_done_callback(writers.discard)
-            writer.add_done_callback(functools.partial(_close_if_never_run, writing))
+            writer.add_done_callback(self._written)
         for writer in list(writers):
             await writer
 
@@ -73,19 +72,10 @@ class ChunkStream(Generic[C]):
             await self._queue.put((chunk,))
         await self._queue.put(None)
 
-    async def _written(self, writing: Awaitable[None]) -> None:
-        try:
-            await writing
-        finally:
-            self._slots.release()
-            self._room.release()
-
-
-def _close_if_never_run(writing: Awaitable[None], _writer: asyncio.Task[None]) -> None:
-    """A writer cancelled before its first step (a sibling failed just after it was created)
-    never awaited its write: close that coroutine, or the garbage collector warns of it."""
-    if inspect.iscoroutine(writing) and inspect.getcoroutinestate(writing) == inspect.CORO_CREATED:
-        writing.close()
+    def _written(self, _writer: asyncio.Task[None]) -> None:
+        """A writer done (or failed, or cancelled): room for the next chunk and its writer."""
+        self._slots.release()
+        self._room.release()
 
 
 async def chunked(items: AsyncIterator[T], size: int) -> AsyncIterator[list[T]]:
