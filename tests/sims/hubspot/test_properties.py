@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -91,3 +92,44 @@ def test_groups(sim: Any) -> None:
         ).status_code
         == 201
     )
+
+
+def test_an_option_deleted_by_patch_is_refused_as_a_value(sim: Any) -> None:
+    """PATCH replaces an enumeration's options with those sent, so leaving one out deletes
+    it; a value that is no option then gets 400 INVALID_OPTION (reference 2.1 and 6)."""
+    tiers = [
+        {"label": "Retail", "value": "RETAIL", "displayOrder": 0, "hidden": False},
+        {"label": "Trade", "value": "TRADE", "displayOrder": 1, "hidden": False},
+    ]
+    tier = _prop("tier", type="enumeration", fieldType="select", options=tiers)
+    assert sim.http.post("/crm/v3/properties/companies", json=tier).status_code == 201
+    company = sim.http.post("/crm/v3/objects/companies", json={"properties": {"tier": "TRADE"}})
+    assert company.status_code == 201
+    left = sim.http.patch("/crm/v3/properties/companies/tier", json={"options": tiers[:1]})
+    assert [o["value"] for o in left.json()["options"]] == ["RETAIL"]
+    fetched = sim.http.get("/crm/v3/properties/companies/tier").json()
+    assert fetched["options"] == [
+        {"label": "Retail", "value": "RETAIL", "displayOrder": 0, "hidden": False}
+    ]
+
+    refused = sim.http.patch(
+        f"/crm/v3/objects/companies/{company.json()['id']}", json={"properties": {"tier": "TRADE"}}
+    )
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["category"] == "VALIDATION_ERROR"
+    message = 'TRADE was not one of the allowed options: [label: "Retail"\nvalue: "RETAIL"\n]'
+    prefix = "Property values were not valid: "
+    assert body["message"].startswith(prefix)
+    [item] = json.loads(body["message"][len(prefix) :])
+    assert item == {
+        "isValid": False,
+        "message": message,
+        "error": "INVALID_OPTION",
+        "name": "tier",
+        "localizedErrorMessage": message,
+        "portalId": item["portalId"],
+    }
+    assert body["errors"] == [
+        {"message": message, "code": "INVALID_OPTION", "context": {"propertyName": ["tier"]}}
+    ]
