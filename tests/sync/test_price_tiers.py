@@ -2,7 +2,8 @@
 with Accredo's price codes and writes each company's with the rest of the company; a price list
 added in Accredo and given to a customer becomes a new option, merged into those HubSpot has
 (one a user added stays), and the customer's company gets it within a live cycle; a backfill
-run again writes nothing; a price list no customer has yet appears within the option check."""
+run again writes nothing; a price list no customer has yet appears within the option check; an
+option a HubSpot user deletes is added back when a company's value is refused for it."""
 
 from __future__ import annotations
 
@@ -112,3 +113,45 @@ async def test_without_setup_the_tier_is_left_out_until_its_group_exists(
         await tiers.sync_if_due()  # the first look at the options, now with the group
         assert tiers.exists
         assert "RETAIL" in options(world)
+
+
+async def test_an_option_deleted_in_hubspot_is_added_again_when_a_value_is_refused(
+    world: World, conn: Connector
+) -> None:
+    """A HubSpot user deletes an option the connector remembers: the company write HubSpot
+    refuses (INVALID_OPTION) heals it, the option back and the company written, in one pass."""
+    price_lists = {p.PriceCode: p for p in await conn.accredo.price_lists()}
+    customers = {c.CustomerCode: c async for c in conn.accredo.iter_customers()}
+    links = await conn.store.get_links("company")
+    moving = next(code for code in sorted(links) if customers[code].PriceCode)
+    gone = next(code for code in sorted(price_lists) if code != customers[moving].PriceCode)
+    listed = world.company_property(TIER)["options"]
+    httpx.patch(
+        f"{world.hubspot.url}/crm/v3/properties/companies/{TIER}",
+        json={"options": [o for o in listed if o["value"] != gone]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).raise_for_status()
+    assert gone not in options(world)
+
+    world.edit_customer(moving, {"PriceCode": gone})
+    live = LiveSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
+    report = await live.cycle()
+    assert report.by_type.get("to_hubspot company") == 1
+    assert await conn.store.list_dead_letters() == []
+    assert world.companies([TIER])[links[moving]][TIER] == gone
+    label = price_lists[gone].PriceListName or ""
+    assert options(world)[gone] == (label, bool(price_lists[gone].Inactive))
+    assert await conn.store.get_meta("price_tier_options") == ",".join(sorted(options(world)))
+
+
+async def test_a_refused_code_accredo_lacks_is_not_looked_for_in_hubspot(
+    world: World, conn: Connector
+) -> None:
+    """A debtor's code with no price list behind it cannot become an option: its refusal
+    leaves the options remembered as they are and reads nothing from HubSpot."""
+    kept = await conn.store.get_meta("price_tier_options")
+    tiers = PriceTiers(conn.accredo, conn.hubspot, conn.store)
+    requests = world.hubspot_stats()["requests"]
+    assert await tiers.heal({"NOPE", ""}) == set()
+    assert world.hubspot_stats()["requests"] == requests
+    assert await conn.store.get_meta("price_tier_options") == kept

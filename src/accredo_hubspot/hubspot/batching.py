@@ -156,6 +156,7 @@ def failure_from_error_dict(key: str, error: Mapping[str, Any], status: int | No
         property_name=body.property_name,
         status=status,
         existing_id=body.existing_id,
+        code=body.code,
     )
 
 
@@ -223,6 +224,7 @@ class BatchWriter:
                 property_name,
                 exc.status,
                 existing_id=exc.body.existing_id,
+                code=exc.body.code,
             )
             self.outcome.failed.extend(_failures_for(group, failure))
 

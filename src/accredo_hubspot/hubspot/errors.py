@@ -29,6 +29,8 @@ from accredo_hubspot.errors import ClassifiedError, ErrorKind
 TRANSIENT_STATUSES = frozenset({423, 477, 500, 502, 503, 504, 521, 523, 524})
 #: Categories that mean "it exists already" (reference §2.3; 400 with these is a conflict too).
 CONFLICT_CATEGORIES = frozenset({"CONFLICT", "OBJECT_ALREADY_EXISTS"})
+#: The code of a value that is not one of an enumeration's options (reference §2.1 and 6).
+INVALID_OPTION = "INVALID_OPTION"
 #: Text of the unique-value duplicate error (reference §2.3, body [assumed]).
 UNIQUE_VALUE_TAKEN_TEXT = "already has that value"
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")

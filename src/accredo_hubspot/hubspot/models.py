@@ -68,6 +68,7 @@ class WriteFailure:
     property_name: str | None = None
     status: int | None = None
     existing_id: str | None = None  # a conflict's "Existing ID: N" (contact email in use)
+    code: str | None = None  # the property's error code (``INVALID_OPTION``...), where given
 
 
 @dataclass

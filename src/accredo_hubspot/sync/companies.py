@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from accredo_hubspot.accredo.models import ARCustomer, ARTransaction, OEOrder
+from accredo_hubspot.hubspot.errors import INVALID_OPTION
 from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.hubspot.search import in_requests
 from accredo_hubspot.mapping.config import DERIVED_PREFIX, FieldRule, MappingConfig, accredo_rule
@@ -334,7 +335,29 @@ class CompanySpec:
         plans = await self._price_tiers_covered(plans)
         updates = [WriteInput(p.key, p.remote_id, p.values) for p in plans if not p.is_create]
         creates = [WriteInput(p.key, p.key, p.values) for p in plans if p.is_create]
-        return outcome_of(*await gather(self._update(updates), self._upsert(creates)))
+        outcome = outcome_of(*await gather(self._update(updates), self._upsert(creates)))
+        return await self._price_tiers_healed(plans, outcome)
+
+    async def _price_tiers_healed(
+        self, plans: Sequence[RecordPlan], outcome: ApplyOutcome
+    ) -> ApplyOutcome:
+        """The outcome, with a company HubSpot refused because its price code is not an
+        option (one a HubSpot user deleted) marked to be sent again as it was, once
+        ``PriceTiers.heal`` has added the option back."""
+        tiers = {p.key: p.values.get(PRICE_TIER_PROPERTY) for p in plans}
+        refused = {
+            f.key: code
+            for f in outcome.failed
+            if (f.field, f.code) == (PRICE_TIER_PROPERTY, INVALID_OPTION)
+            and (code := tiers.get(f.key))
+        }
+        if not refused:
+            return outcome
+        healed = await self.tiers.heal(set(refused.values()))
+        outcome.failed = [
+            replace(f, resend=True) if refused.get(f.key) in healed else f for f in outcome.failed
+        ]
+        return outcome
 
     async def _price_tiers_covered(self, plans: Sequence[RecordPlan]) -> Sequence[RecordPlan]:
         """The plans, once their price codes are options. While HubSpot has no price tier

@@ -3,7 +3,8 @@
 Shared by the backfill and the live loop, for every record type (its ``RecordSpec``). Given
 source records and their targets, it plans against the shadow of the side written, so only
 changed values are sent; has the spec apply the plans; sends a record whose one field was
-refused once more without it (the field is dead-lettered); re-reads, re-plans and retries a
+refused once more without it (the field is dead-lettered), or as it was when the spec put the
+refusal's cause right (``Failure.resend``); re-reads, re-plans and retries a
 record whose target changed while it was written (an Accredo 412); and records links, shadow
 values, audit entries and dead letters, and takes completed records off the queue, in one
 store transaction. A record that lands heals its open dead letters.
@@ -209,9 +210,11 @@ class Pipeline(Generic[T]):
     ) -> _Round:
         """Plan and apply once, and send a record whose one field was refused again without
         it: one refused property (a custom field HubSpot rejects, say) must not hold back the
-        record's other values. A first match's current values stand in for its shadow, and so
-        do a linked record's when nothing was written to it yet (a record the other direction
-        created: what already agrees is not written back)."""
+        record's other values; or whole, when the spec put the cause right (a price tier
+        option a HubSpot user deleted, added again: ``Failure.resend``). A first match's
+        current values stand in for its shadow, and so do a linked record's when nothing was
+        written to it yet (a record the other direction created: what already agrees is not
+        written back)."""
         for target in targets:
             if target.baseline is not None and (target.is_first_match or target.key not in shadows):
                 shadows[target.key] = dict(target.baseline)
@@ -230,11 +233,11 @@ class Pipeline(Generic[T]):
         retries = {
             f.key: retry
             for f in outcome.failed
-            if (retry := retry_without(f, sent.get(f.key), rules)) is not None
+            if (retry := retry_of(f, sent.get(f.key), rules)) is not None
         }
         if not retries:
             return done
-        done.refused = [f for f in outcome.failed if f.key in retries]
+        done.refused = [f for f in outcome.failed if f.key in retries and not f.resend]
         outcome.failed = [f for f in outcome.failed if f.key not in retries]
         outcome.add(await self._apply(list(retries.values()), send_turn))
         done.final.update(retries)
@@ -251,9 +254,12 @@ class Pipeline(Generic[T]):
             return await self.spec.apply(plans)
 
 
-def retry_without(failure: Failure, plan: RecordPlan | None, rules: RuleSet) -> RecordPlan | None:
-    """The plan again without the one field the other side refused, if that leaves a write
-    (the key field and the stamp alone are none; a refused key field is no retry)."""
+def retry_of(failure: Failure, plan: RecordPlan | None, rules: RuleSet) -> RecordPlan | None:
+    """The plan to send again: as it was when the refusal's cause was put right, else without
+    the one field the other side refused, if that leaves a write (the key field and the stamp
+    alone are none; a refused key field is no retry)."""
+    if plan is not None and failure.resend:
+        return plan
     name = failure.field
     if plan is None or not name or name == rules.key_field or name not in plan.values:
         return None
@@ -266,7 +272,7 @@ def retry_without(failure: Failure, plan: RecordPlan | None, rules: RuleSet) -> 
 @dataclass
 class _Round:
     """One plan-and-apply: the plans, those finally sent (after a resend without a refused
-    field), what came of them, and the failures that were resent."""
+    field, or whole), what came of them, and the failures resent without their field."""
 
     targets: dict[str, Target]
     plans: Plans

@@ -8,7 +8,10 @@ Accredo gains a price code it adds the option, merged into the property's option
 replaces an enumeration's options with what a PATCH sends, so every option it has is sent
 again as it is: a label changed or an option added in HubSpot stays). It looks when the sync
 starts and every ``PRICE_CODES_CHECK_S``, and at once when a customer's code is not an option
-yet, before that customer's value is written (else HubSpot refuses the value).
+yet, before that customer's value is written (else HubSpot refuses the value). When HubSpot
+refuses a value all the same (a user deleted the option by hand), ``heal`` forgets the options
+remembered, reads HubSpot's again and adds the price codes it lacks, so the company can be
+written again.
 """
 
 from __future__ import annotations
@@ -132,6 +135,23 @@ class PriceTiers:
                 await self._sync(await self._accredo.price_lists())
             assert self._known is not None
             self._known |= wanted
+
+    async def heal(self, refused: Collection[str]) -> set[str]:
+        """After HubSpot refused these codes as not options (a user deleted one by hand, so
+        what is remembered is wrong): forget the options remembered, here and in the store,
+        read HubSpot's again and add Accredo's price codes it lacks. The refused codes that
+        are options now (one Accredo lacks is not: HubSpot is not read again for it)."""
+        wanted = {code for code in refused if code}
+        async with self._lock:
+            price_lists = await self._accredo.price_lists()
+            if not wanted & _codes(price_lists):
+                return set()
+            self._known = None
+            await self._memory.set_meta(OPTIONS_META, "")
+            await self._sync(price_lists)
+            healed = wanted & (self._known or set())
+            log.info("price tier options read again after a refusal", refused=sorted(wanted))
+            return healed
 
     async def _sync(self, price_lists: list[PriceList]) -> list[str]:
         """Create the property, or add the options it lacks; the price codes added."""

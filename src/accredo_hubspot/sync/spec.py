@@ -32,13 +32,17 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class Failure:
     """Why one record was not written. ``field`` names the one field the other side refused,
-    when it says (the record is then sent once more without it)."""
+    when it says (the record is then sent once more without it), and ``code`` why, when it
+    says. ``resend``: the spec put the refusal's cause right (a missing option added), so the
+    record is sent once more as it was."""
 
     key: str
     category: str
     message: str
     field: str | None = None
     status: int | None = None
+    code: str | None = None
+    resend: bool = False
 
 
 @dataclass
@@ -96,7 +100,8 @@ def outcome_of(*batches: BatchOutcome) -> ApplyOutcome:
         outcome.written.update({key: record.id for key, record in batch.written.items()})
         outcome.call_of.update(batch.call_of)
         outcome.failed.extend(
-            Failure(f.key, f.category, f.message, f.property_name, f.status) for f in batch.failed
+            Failure(f.key, f.category, f.message, f.property_name, f.status, f.code)
+            for f in batch.failed
         )
     return outcome
 
