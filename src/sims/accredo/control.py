@@ -150,7 +150,7 @@ def control_routes(sim: SimState, hook: EventHook) -> list[Route]:
         if not isinstance(items, list) or not items:
             raise SimError(400, "BadRequest", "'items' must be a non-empty list")
         out = []
-        with sim.lock:
+        with sim.writing():
             for i, item in enumerate(items):
                 if not isinstance(item, dict):
                     raise SimError(400, "BadRequest", f"items[{i}] must be an object")

@@ -3,7 +3,8 @@
 Paging follows reference 5.2: page = min(requested, maximum); ``$skiptoken`` encodes the last
 row's sort values and key (not an offset), so paging is stable and starts by bisection on the
 key order instead of scanning from the first row; ``$top`` larger than a page continues in the
-next link; ``$skip`` applies before paging.
+next link; ``$skip`` applies before paging. A query in another order is filtered and sorted once
+and remembered (``SimState.orderings``) until the data changes: its later pages bisect into it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sims.accredo.odata import (
 )
 from sims.accredo.schema import EntityDef
 from sims.accredo.state import VIEWS, SimState
-from sims.accredo.tables import Row
+from sims.accredo.tables import Ordering, Row
 
 KNOWN_OPTIONS = {
     "$filter",
@@ -164,7 +165,13 @@ class Page:
     count: int | None
 
 
-def _compare(orderby: list[tuple[str, bool]]) -> Callable[[list[Any], list[Any]], int]:
+def _ranker(orderby: list[tuple[str, bool]]) -> Callable[[list[Any]], Any]:
+    """The rank of a row's sort values (its ``$orderby`` values, then its key): ranks compare
+    as the rows are ordered, ties broken by the key. All ascending: a tuple of sort keys;
+    any descending: a comparison."""
+    if not any(desc for _name, desc in orderby):
+        return lambda values: tuple(sort_key(v) for v in values)
+
     def cmp(a: list[Any], b: list[Any]) -> int:
         for i, (_name, desc) in enumerate(orderby):
             ka, kb = sort_key(a[i]), sort_key(b[i])
@@ -174,7 +181,25 @@ def _compare(orderby: list[tuple[str, bool]]) -> Callable[[list[Any], list[Any]]
         ka, kb = sort_key(a[-1]), sort_key(b[-1])
         return 0 if ka == kb else (-1 if ka < kb else 1)
 
-    return cmp
+    rank: Callable[[list[Any]], Any] = functools.cmp_to_key(cmp)
+    return rank
+
+
+def _ordering(
+    state: SimState, entity: EntityDef, orderby: list[tuple[str, bool]], key: str, rows: list[Row]
+) -> Ordering:
+    """The matching rows sorted by ``$orderby``: the slow part of a query, done once for all
+    its pages (remembered until the data changes)."""
+    names = [n for n, _d in orderby]
+    defaults = state.defaults[entity.name]
+    rank = _ranker(orderby)
+    valued = [([r.get(n, defaults.get(n)) for n in names] + [r[key]], r) for r in rows]
+    ranked = sorted(((rank(v), v, r) for v, r in valued), key=lambda t: t[0])
+    return Ordering(
+        rows=[r for _k, _v, r in ranked],
+        values=[v for _k, v, _r in ranked],
+        ranks=[k for k, _v, _r in ranked],
+    )
 
 
 def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Page:
@@ -210,12 +235,12 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
                 yield v
 
     count = None
-    if opts.count:
-        count = sum(1 for _ in matches(table.rows[k] for k in candidates))
     remaining_top = opts.top
     limit = page_size if remaining_top is None else min(page_size, remaining_top)
     out: list[Row] = []
     if key_order:
+        if opts.count:
+            count = sum(1 for _ in matches(table.rows[k] for k in candidates))
         if opts.skiptoken:
             last = decode_token(entity.name, opts.skiptoken, 1)[0]
             pos = (
@@ -248,46 +273,24 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
         out = out[:limit]
         token = encode_token(entity.name, [out[-1][key]]) if more and out else None
     else:
-        names = [n for n, _d in opts.orderby]
-        rows = list(matches(table.rows[k] for k in candidates))
-
-        def vals(r: Row) -> list[Any]:
-            return [r.get(n, state.defaults[entity.name].get(n)) for n in names] + [r[key]]
-
-        cmp = _compare(opts.orderby)
-        if any(desc for _name, desc in opts.orderby):
-
-            def pair_cmp(a: tuple[list[Any], Row], b: tuple[list[Any], Row]) -> int:
-                return cmp(a[0], b[0])
-
-            keyed = sorted(((vals(r), r) for r in rows), key=functools.cmp_to_key(pair_cmp))
-            start = 0
-            if opts.skiptoken:
-                last_vals = decode_token(entity.name, opts.skiptoken, len(names) + 1)
-                while start < len(keyed) and cmp(keyed[start][0], last_vals) <= 0:
-                    start += 1
-            else:
-                start = opts.skip
+        remembered = (entity.name, ftext, tuple(opts.orderby))
+        ordering = state.orderings.get(remembered)
+        if ordering is None:
+            rows = list(matches(table.rows[k] for k in candidates))
+            ordering = _ordering(state, entity, opts.orderby, key, rows)
+            state.orderings.put(remembered, ordering)
+        if opts.count:
+            count = len(ordering.rows)
+        if opts.skiptoken:
+            width = len(opts.orderby) + 1
+            last_vals = decode_token(entity.name, opts.skiptoken, width)
+            start = bisect.bisect_right(ordering.ranks, _ranker(opts.orderby)(last_vals))
         else:
-            # All ascending: the same order by a key (each value's sort_key, the row's key
-            # last), and the page after a token found by bisection. Every page of a large
-            # collection sorts it again, so this is most of the simulator's time.
-            def ordering(values: list[Any]) -> tuple[Any, ...]:
-                return tuple(sort_key(v) for v in values)
-
-            valued = [(vals(r), r) for r in rows]
-            ranked = sorted(((ordering(v), v, r) for v, r in valued), key=lambda t: t[0])
-            keyed = [(v, r) for _k, v, r in ranked]
-            if opts.skiptoken:
-                last_vals = decode_token(entity.name, opts.skiptoken, len(names) + 1)
-                start = bisect.bisect_right([k for k, _v, _r in ranked], ordering(last_vals))
-            else:
-                start = opts.skip
-        window = keyed[start : start + limit + 1]
-        more = len(window) > limit
-        window = window[:limit]
-        out = [r for _v, r in window]
-        token = encode_token(entity.name, window[-1][0]) if more and window else None
+            start = opts.skip
+        stop = start + limit
+        out = ordering.rows[start:stop]
+        more = len(ordering.rows) > stop
+        token = encode_token(entity.name, ordering.values[stop - 1]) if more and out else None
     next_top = None
     if remaining_top is not None:
         next_top = remaining_top - len(out)

@@ -1,7 +1,8 @@
 """The simulated Accredo company: tables, clock, postings, change tracking, writes.
 
-All mutations go through :class:`SimState` under one lock, and each writes its delta rows in
-the same step as the data change (reference 9.4 "Simulator obligations").
+All mutations go through :class:`SimState` inside :meth:`SimState.writing` (its lock, and a
+change of the data version, which forgets the remembered query orderings), and each writes its
+delta rows in the same step as the data change (reference 9.4 "Simulator obligations").
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -30,13 +33,15 @@ from sims.accredo.schema import (
     default_value,
     definition_fields,
 )
-from sims.accredo.tables import Row, Table
+from sims.accredo.tables import DataVersion, Orderings, Row, Table
 from sims.accredo.validation import ValidationFailed, check_value, clean_body
 
 SIM_USER = "SIM"
 #: [assumed] the company's default customer group for a POST without one (reference 6.3).
 DEFAULT_GROUP = "TRADE"
 _CODE_RE = re.compile(r"^[A-Z0-9]{1,16}$")
+#: Query orderings remembered (a client pages one or two large queries at a time).
+REMEMBERED_ORDERINGS = 4
 
 #: Default change-tracking set-up (reference 9.3, "Simulator heat map").
 DEFAULT_TRACKED = (
@@ -150,12 +155,15 @@ class TableTracking:
 
 
 class SimState:
-    """One simulated company. ``lock`` serialises every read-modify-write."""
+    """One simulated company. ``lock`` serialises every read-modify-write; a change to the
+    data is made inside :meth:`writing` only."""
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self.entities = build_entities(config.custom_fields)
         self.lock = threading.RLock()
+        self.version = DataVersion()
+        self.orderings = Orderings(self.version, REMEMBERED_ORDERINGS)
         self.auth = TokenStore(config)
         self.fault_rng = random.Random(config.seed)
         self.stats: Counter[str] = Counter()
@@ -178,6 +186,14 @@ class SimState:
         }
         self.reset_tracking()
         self.reset()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The lock, for a change to the data (rows inserted, deleted or changed in place,
+        the clock moved, seeding): the one way in, so the data version moves with every change
+        and a remembered query ordering is never served stale."""
+        with self.lock, self.version.change():
+            yield
 
     # ----- set-up -------------------------------------------------------------------------
 
@@ -204,29 +220,30 @@ class SimState:
             gc.freeze()
 
     def _build(self) -> None:
-        with self.lock:
+        with self.writing():
+            v = self.version
             self.clock = self.config.start_date or date.today()
             data = seed.build(self.config.seed, self.config.customers, self.clock)
             t: dict[str, Table] = {
-                "ARCustomer": Table("CustomerCode"),
-                "ARContact": Table("ContactID", ("CustomerCode",)),
-                "TABLE_ARADDR": Table("AddressID", ("CustomerCode",)),
-                "ARCustomerGroup": Table("CustomerGroupCode"),
-                "ARSalesPerson": Table("SalesPersonCode"),
-                "ARMemo": Table("MemoID", ("CustomerCode",)),
-                "TABLE_COPRICE": Table("PriceCode"),
-                "ARTransaction": Table("TransactionID", ("CustomerCode",)),
+                "ARCustomer": Table("CustomerCode", v),
+                "ARContact": Table("ContactID", v, ("CustomerCode",)),
+                "TABLE_ARADDR": Table("AddressID", v, ("CustomerCode",)),
+                "ARCustomerGroup": Table("CustomerGroupCode", v),
+                "ARSalesPerson": Table("SalesPersonCode", v),
+                "ARMemo": Table("MemoID", v, ("CustomerCode",)),
+                "TABLE_COPRICE": Table("PriceCode", v),
+                "ARTransaction": Table("TransactionID", v, ("CustomerCode",)),
                 "ARAllocation": Table(
-                    "AllocationID", ("CustomerCode", "DebitTransactionID", "CreditTransactionID")
+                    "AllocationID", v, ("CustomerCode", "DebitTransactionID", "CreditTransactionID")
                 ),
-                "INInvoice": Table("DocumentID", ("CustomerCode",)),
-                "OEOrder": Table("DocumentID", ("CustomerCode",)),
-                "TABLE_OELINE": Table("LineID", ("DocumentID",)),
-                "TABLE_COEVENT": Table("EventID"),
+                "INInvoice": Table("DocumentID", v, ("CustomerCode",)),
+                "OEOrder": Table("DocumentID", v, ("CustomerCode",)),
+                "TABLE_OELINE": Table("LineID", v, ("DocumentID",)),
+                "TABLE_COEVENT": Table("EventID", v),
             }
             for mod in ("AR", "IN", "OE"):
-                t[f"TABLE_{mod}DELTA"] = Table("DeltaID")
-                t[f"TABLE_{mod}DTFLD"] = Table("RecNo", ("DeltaID",))
+                t[f"TABLE_{mod}DELTA"] = Table("DeltaID", v)
+                t[f"TABLE_{mod}DTFLD"] = Table("RecNo", v, ("DeltaID",))
             t["ARCustomer"].load(data.customers)
             t["ARContact"].load(data.contacts)
             t["TABLE_ARADDR"].load(data.addresses)
@@ -478,6 +495,8 @@ class SimState:
             return memo
         if nav == "Line" and entity == "INInvoice":
             if "Line" not in row:
+                # Not a change (the seed's lines, made when first read, the same every time):
+                # no query filters or orders on them, so no remembered ordering goes stale.
                 row["Line"] = seed.invoice_lines(self.config.seed, row)
                 _fill_lines(row)
             lines: list[Row] = row["Line"]
@@ -505,7 +524,7 @@ class SimState:
         extra: dict[str, Any] | None = None,
     ) -> Row:
         """Post an invoice (I), credit (C), receipt (R) or journal (J) to a customer."""
-        with self.lock:
+        with self.writing():
             customers = self.tables["ARCustomer"]
             entered = customers.get(customer_code)
             if entered is None:
@@ -677,7 +696,7 @@ class SimState:
         """Move the business date on; crossing a month end runs AR End of Period."""
         if days < 0:
             raise SimError(400, "BadRequest", "days must not be negative")
-        with self.lock:
+        with self.writing():
             old = self.clock
             self.clock = old + timedelta(days=days)
             if ledger.period_id(old) != ledger.period_id(self.clock):
@@ -688,7 +707,7 @@ class SimState:
     # ----- writes through the API or /_sim/ -----------------------------------------------
 
     def create(self, entity: str, body: Any, user: str) -> Row:
-        with self.lock:
+        with self.writing():
             ent = self.entities[entity]
             if "POST" not in ent.methods_collection:
                 raise SimError(405, "MethodNotAllowed", f"POST is not allowed on {entity}.")
@@ -712,7 +731,7 @@ class SimState:
         """A user adds a price list (Company > Price Lists): ``TABLE_COPRICE`` is read-only
         through the API (reference 10.8), so only the ``/_sim/`` control gets here. Validated
         as the table's fields; a name is required."""
-        with self.lock:
+        with self.writing():
             try:
                 if not isinstance(body, dict) or not str(body.get("PriceListName") or "").strip():
                     raise ValidationFailed("PriceListName", "PriceListName is required.")
@@ -1030,7 +1049,7 @@ class SimState:
         require_etag: bool = True,
     ) -> Row:
         """PATCH (or PUT with ``replace``) one record; If-Match checked first."""
-        with self.lock:
+        with self.writing():
             ent = self.entities[entity]
             method = "PUT" if replace else "PATCH"
             if method not in ent.methods_key:
@@ -1188,7 +1207,7 @@ class SimState:
                 )
 
     def delete(self, entity: str, key: Any, user: str, if_match: str | None) -> None:
-        with self.lock:
+        with self.writing():
             ent = self.entities[entity]
             if "DELETE" not in ent.methods_key:
                 raise SimError(405, "MethodNotAllowed", f"DELETE is not allowed on {entity}.")

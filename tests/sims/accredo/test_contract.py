@@ -138,7 +138,7 @@ def make_changes(sim: Sim, api: httpx.Client) -> None:
         json={"OrderNo": "PO-2"},
         headers={"If-Match": order["@odata.etag"]},
     )
-    with sim.state.lock:  # an IN header update with a tracked field
+    with sim.state.writing():  # an IN header update with a tracked field
         doc_id = sim.state.tables["INInvoice"].keys[0]
         doc = sim.state.tables["INInvoice"].rows[doc_id]
         changes = sim.state._apply(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
+from sims.accredo.state import REMEMBERED_ORDERINGS
 from tests.sims.accredo.conftest import Sim, running_sim
 
 
@@ -158,3 +160,145 @@ def test_an_ascending_order_on_two_fields_pages_through_every_row_once(big: Sim)
     assert paged == whole and len(whole) == 5000
     pairs = [(str(r["PriceCode"] or ""), str(r["CustomerCode"])) for r in whole]
     assert pairs == sorted(pairs) and len(set(pairs)) == 5000
+
+
+# ----- a query paged while the data changes between its pages --------------------------------
+
+PAGE = {"Prefer": "odata.maxpagesize=20"}
+Write = Callable[[Sim, httpx.Client, list[dict[str, Any]]], None]
+
+
+def _order_of(orderby: str) -> list[tuple[str, bool]]:
+    terms = [term.split() for term in orderby.split(",")]
+    return [(term[0], len(term) > 1 and term[1] == "desc") for term in terms]
+
+
+def _in_order(rows: list[dict[str, Any]], orderby: str, key: str) -> list[dict[str, Any]]:
+    """The rows as ``$orderby`` sorts them (descending on numbers only), ties by the key."""
+    order = _order_of(orderby)
+
+    def rank(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (*(-row[n] if desc else row[n] for n, desc in order), row[key])
+
+    return sorted(rows, key=rank)
+
+
+def _after(rows: list[dict[str, Any]], last: dict[str, Any], orderby: str, key: str) -> list[Any]:
+    """The keys of the rows that sort after ``last`` as page 1 saw it (what the next pages
+    must hold; ``last`` itself among them if a write moved it on)."""
+    ordered = _in_order([*rows, last], orderby, key)  # stable: ``last`` after its equal
+    at = next(i for i, r in enumerate(ordered) if r is last)
+    return [r[key] for r in ordered[at + 1 :]]
+
+
+def _scan(api: httpx.Client, entity: str, fields: list[str], where: str | None) -> list[Any]:
+    """Every matching row, read in key order (a query no ordering is remembered for)."""
+    params = {"$select": ",".join(fields)}
+    if where:
+        params["$filter"] = where
+    rows, _ = follow(api, f"/{entity}", params, {"Prefer": "odata.maxpagesize=2000"})
+    return rows
+
+
+def _rename(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    """In place: one row ahead of the cursor moves behind it, one behind moves ahead."""
+    for row, name in ((ahead[3], "AAAA MOVED BEHIND"), (ahead[-1], "ZZZZ MOVED AHEAD")):
+        r = sim.http.patch(f"/_sim/customers/{row['CustomerCode']}", json={"CustomerName": name})
+        assert r.status_code == 200, r.text
+
+
+def _insert(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    body = {"CustomerCode": "ZZNEW", "CustomerName": str(ahead[2]["CustomerName"]) + " TOO"}
+    assert sim.http.post("/_sim/customers", json=body).status_code == 200
+
+
+def _delete(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    """A contact ahead of the cursor deleted (the first not on an active document)."""
+    for row in ahead[2:]:
+        if api.delete(f"/ARContact({row['ContactID']})").status_code == 200:
+            return
+    raise AssertionError("no contact ahead can be deleted")
+
+
+def _receipt(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    """A ledger posting (receipt, allocation, balances): a row ahead leaves the filter."""
+    item = {"CustomerCode": ahead[2]["CustomerCode"], "Amount": ahead[2]["BalanceTotal"] + 500}
+    assert sim.http.post("/_sim/post/receipts", json={"items": [item]}).status_code == 200
+
+
+def _month_end(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    """Past the month end: every customer's aging buckets move."""
+    assert sim.http.post("/_sim/clock/advance", json={"days": 1}).status_code == 200
+
+
+def _order(sim: Sim, api: httpx.Client, ahead: list[dict[str, Any]]) -> None:
+    """An order entered for a customer ahead of the cursor (a new header, lines, deltas)."""
+    lines = [{"ProductCode": "PAINT-WB-4L", "Quantity": 2, "UnitPrice": 19.5}]
+    for row in ahead:
+        r = sim.http.post(
+            "/_sim/orders", json={"CustomerCode": row["CustomerCode"], "Lines": lines}
+        )
+        if r.status_code == 200:
+            return
+    raise AssertionError("no customer ahead takes an order")
+
+
+CUSTOMER_FIELDS = ["CustomerCode", "CustomerName", "BalanceTotal", "Balance1"]
+ORDER_FIELDS = ["DocumentID", "CustomerCode"]
+CONTACT_FIELDS = ["ContactID", "CustomerCode"]
+
+
+@pytest.mark.parametrize(
+    ("entity", "fields", "orderby", "where", "write"),
+    [
+        ("ARCustomer", CUSTOMER_FIELDS, "CustomerName", None, _rename),
+        ("ARCustomer", CUSTOMER_FIELDS, "CustomerName", None, _insert),
+        ("ARContact", CONTACT_FIELDS, "CustomerCode", "ContactID gt 2", _delete),
+        ("ARCustomer", CUSTOMER_FIELDS, "BalanceTotal desc", "BalanceTotal gt 0", _receipt),
+        ("ARCustomerList", CUSTOMER_FIELDS, "Balance1 desc,CustomerName", None, _month_end),
+        ("OEOrder", ORDER_FIELDS, "CustomerCode,DocumentID", "DocumentDate ge 2024-01-01", _order),
+    ],
+    ids=["updated-in-place", "inserted", "deleted", "posted", "clock-moved", "order-entered"],
+)
+def test_a_query_paged_across_a_write_sees_it_as_a_fresh_query_would(
+    sim: Sim,
+    api: httpx.Client,
+    entity: str,
+    fields: list[str],
+    orderby: str,
+    where: str | None,
+    write: Write,
+) -> None:
+    """The pages after a write hold what the data holds then, after the cursor: the order a
+    query remembers for its later pages is forgotten by every kind of write."""
+    key = fields[0]
+    params = {"$select": ",".join(fields), "$orderby": orderby}
+    if where:
+        params["$filter"] = where
+    first = api.get(f"/{entity}", params=params, headers=PAGE).json()
+    last = first["value"][-1]
+    before = _scan(api, entity, fields, where)
+    after_last = set(_after(before, last, orderby, key))
+    ahead = _in_order([row for row in before if row[key] in after_last], orderby, key)
+    write(sim, api, ahead)
+    expected = _after(_scan(api, entity, fields, where), last, orderby, key)
+    rest, _pages = follow(api, first["@odata.nextLink"], headers=PAGE)
+    assert [r[key] for r in rest] == expected
+    assert [r[key] for r in rest] != [r[key] for r in ahead]  # the write showed
+
+
+def test_later_pages_use_the_ordering_the_first_page_made(sim: Sim, api: httpx.Client) -> None:
+    params = {"$select": "CustomerCode", "$orderby": "CustomerName"}
+    first = api.get("/ARCustomer", params=params, headers=PAGE).json()
+    remembered = sim.state.orderings.get(("ARCustomer", None, (("CustomerName", False),)))
+    assert remembered is not None and len(remembered.rows) == 200
+    api.get(first["@odata.nextLink"], headers=PAGE)
+    again = sim.state.orderings.get(("ARCustomer", None, (("CustomerName", False),)))
+    assert again is remembered
+
+
+def test_only_the_last_few_orderings_are_remembered(sim: Sim, api: httpx.Client) -> None:
+    for limit in range(10):
+        params = {"$orderby": "CustomerName", "$filter": f"BalanceTotal gt {limit}"}
+        assert api.get("/ARCustomer", params=params).status_code == 200
+    assert len(sim.state.orderings) == REMEMBERED_ORDERINGS
