@@ -1,13 +1,15 @@
-"""Types shared by the API clients and the sync, so that neither imports the other.
+"""Types shared by the API clients, the store and the sync, so that none imports another.
 
 The clients return these; the sync's ports (``sync/ports.py``) name them.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -53,3 +55,23 @@ def http_event_hooks(
         hook(response.status_code)
 
     return {"response": [answered]}
+
+
+class AsyncClosing(ABC):
+    """``async with`` for what holds connections or threads (the clients, the store): leaving
+    the block calls ``aclose``, whether or not it raised."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release what the object holds."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -18,8 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -68,7 +67,13 @@ from accredo_hubspot.accredo.query import (
     with_query,
 )
 from accredo_hubspot.accredo.retry import RetryDecider, RetryPolicy
-from accredo_hubspot.shared import ChangeBatch, FeedState, ResponseHook, http_event_hooks
+from accredo_hubspot.shared import (
+    AsyncClosing,
+    ChangeBatch,
+    FeedState,
+    ResponseHook,
+    http_event_hooks,
+)
 from accredo_hubspot.tasks import gather
 
 log = structlog.get_logger(__name__)
@@ -90,7 +95,7 @@ ORDER_LINES = (f"Line($select={','.join(OEOrderLine.declared_fields())})",)
 Record = dict[str, Any]
 
 
-class AccredoClient:
+class AccredoClient(AsyncClosing):
     """One Accredo company, one token, a pooled HTTP connection. Use as an async context manager.
 
     ``base_url`` is the service root, e.g. ``https://host:6570/saturn`` (reference §1: taken whole
@@ -148,17 +153,6 @@ class AccredoClient:
 
     def __repr__(self) -> str:
         return f"AccredoClient(base_url={self._base_url!r}, company={self._company!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Revoke the tokens (quietly) and close the connection pool."""

@@ -7,8 +7,6 @@ retries); the API areas are mixins over it, one module each.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import httpx
 
 from accredo_hubspot.hubspot.associations_api import AssociationsAPI
@@ -19,12 +17,12 @@ from accredo_hubspot.hubspot.ratelimit import RateLimiter
 from accredo_hubspot.hubspot.requester import Requester
 from accredo_hubspot.hubspot.retry import RetryPolicy
 from accredo_hubspot.hubspot.schema_api import SchemaAPI
-from accredo_hubspot.shared import ResponseHook
+from accredo_hubspot.shared import AsyncClosing, ResponseHook
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
 
-class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
+class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI, AsyncClosing):
     """Async client for one HubSpot portal. Use as ``async with HubSpotClient(...) as hs:``.
 
     Pass ``access_token`` (a private-app token or service key) or ``oauth``. Pass the same
@@ -74,17 +72,6 @@ class HubSpotClient(ObjectsAPI, SchemaAPI, AssociationsAPI):
             on_response=on_response,
         )
         self._auth_kind = "oauth" if oauth is not None else "bearer"
-
-    async def __aenter__(self) -> HubSpotClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._requester.aclose()

@@ -19,9 +19,9 @@ import contextvars
 import functools
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
+from accredo_hubspot.shared import AsyncClosing
 from accredo_hubspot.store.state import Clock, StateStore, utc_now
 
 P = ParamSpec("P")
@@ -50,7 +50,7 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-class AsyncStateStore:
+class AsyncStateStore(AsyncClosing):
     """Every ``StateStore`` method as a coroutine; ``sync`` is the store itself (for code with
     no event loop: scripts, tests inspecting state)."""
 
@@ -88,17 +88,6 @@ class AsyncStateStore:
         """Wait for calls in flight, then release every connection."""
         await asyncio.to_thread(self._executor.shutdown, wait=True)
         self.sync.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     get_links = _offloaded(StateStore.get_links)
     get_links_by_hubspot_id = _offloaded(StateStore.get_links_by_hubspot_id)
