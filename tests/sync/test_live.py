@@ -278,16 +278,19 @@ def accredo_faults(world: World, **faults: float) -> None:
     httpx.put(f"{world.accredo.url}/_sim/faults", json=faults).raise_for_status()
 
 
-async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced: Synced) -> None:
-    """HubSpot hangs on the batch in hand: once the grace is over, run returns, the write is
-    abandoned and the record is back in the queue for any worker, unrecorded."""
+async def stop_with_a_batch_in_hand(
+    synced: Synced, nth: int, amount: float, *, grace_s: float, latency_ms: int, wait_s: float
+) -> str:
+    """Post an invoice of ``amount`` to the ``nth`` linked debtor while HubSpot answers after
+    ``latency_ms``, run a live sync with ``grace_s`` of grace until it claims the debtor, then
+    stop it (waiting ``wait_s`` for run to return). Returns the debtor's code."""
     conn, world = synced.conn, synced.world
     live = LiveSync(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=0.2
+        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=grace_s
     )
-    code = sorted(synced.links())[13]
-    world.post_transaction("invoices", code, 31.0)
-    world.hubspot_faults(latency_ms=20_000)
+    code = sorted(synced.links())[nth]
+    world.post_transaction("invoices", code, amount)
+    world.hubspot_faults(latency_ms=latency_ms)
     stop = asyncio.Event()
     try:
         task = asyncio.create_task(live.run(stop))
@@ -295,9 +298,19 @@ async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced:
             lambda: queue_rows(synced).get(code) == live.worker.owner, "the claim", timeout_s=30
         )
         stop.set()
-        await asyncio.wait_for(task, timeout=10)
+        await asyncio.wait_for(task, timeout=wait_s)
     finally:
         world.hubspot_faults(latency_ms=0)
+    return code
+
+
+async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced: Synced) -> None:
+    """HubSpot hangs on the batch in hand: once the grace is over, run returns, the write is
+    abandoned and the record is back in the queue for any worker, unrecorded."""
+    conn = synced.conn
+    code = await stop_with_a_batch_in_hand(
+        synced, 13, 31.0, grace_s=0.2, latency_ms=20_000, wait_s=10
+    )
     assert queue_rows(synced) == {code: None}
     assert not [
         a for a in conn.store.sync.list_audit(COMPANY_RECORD, code) if a.reason == "accredo change"
@@ -305,23 +318,8 @@ async def test_a_stop_gives_back_a_batch_that_cannot_finish_in_the_grace(synced:
 
 
 async def test_a_stop_lets_the_batch_in_hand_finish_within_the_grace(synced: Synced) -> None:
-    conn, world = synced.conn, synced.world
-    live = LiveSync(
-        conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock, stop_grace_s=30
-    )
-    code = sorted(synced.links())[14]
-    world.post_transaction("invoices", code, 32.0)
-    world.hubspot_faults(latency_ms=500)
-    stop = asyncio.Event()
-    try:
-        task = asyncio.create_task(live.run(stop))
-        await await_until(
-            lambda: queue_rows(synced).get(code) == live.worker.owner, "the claim", timeout_s=30
-        )
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
-    finally:
-        world.hubspot_faults(latency_ms=0)
+    conn = synced.conn
+    code = await stop_with_a_batch_in_hand(synced, 14, 32.0, grace_s=30, latency_ms=500, wait_s=30)
     assert queue_rows(synced) == {}
     (customer,) = await conn.accredo.get_customers([code])
     company = synced.company(code, "accredo_balance_total")
