@@ -14,26 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from accredo_hubspot.mapping.config import default_config_text, load_config
+from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.runtime import connect
 from accredo_hubspot.store import DeadLetterRow, StateStore
 from accredo_hubspot.sync.backfill import Backfill, BackfillReport
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.setup import run_setup
-from tests.e2e.world import World, links_with_via, running_world
+from tests.e2e.world import (
+    INDUSTRY_CODE,
+    World,
+    create_industry_code,
+    links_with_via,
+    running_world,
+    write_industry_site,
+)
 
 pytestmark = pytest.mark.slow
 
 DEBTORS = 100  # one HubSpot batch
-PROPERTY = "accredo_industry_code"
-EXTRA_RULE = f"""
-[[company_fields]]
-hubspot = "{PROPERTY}"
-accredo = "Z_Industry"
-master = "accredo"
-transform = "text"
-write = "always"
-"""
 
 
 @dataclass
@@ -51,21 +49,12 @@ class Outcome:
 
 
 async def _run(world: World, tmp_path: Path) -> Outcome:
-    config_path = tmp_path / "site.toml"
-    config_path.write_text(default_config_text() + EXTRA_RULE, encoding="utf-8")
+    config_path = write_industry_site(tmp_path / "site.toml")
     config = load_config(config_path)
     database = tmp_path / "state.db"
     async with connect(world.settings(database), config) as conn:
         await run_setup(conn.hubspot, config)
-        world.create_property(
-            {
-                "name": PROPERTY,
-                "label": "Industry code",
-                "type": "number",
-                "fieldType": "number",
-                "groupName": "companyinformation",
-            }
-        )
+        create_industry_code(world)
         codes = [c.CustomerCode async for c in conn.accredo.iter_customers()]
         bad, good = codes[50], codes[51]
         world.edit_customer(bad, {"Z_Industry": "Retail"})
@@ -75,7 +64,7 @@ async def _run(world: World, tmp_path: Path) -> Outcome:
         ).run()
     with StateStore.open(f"sqlite:///{database}") as store:
         letters = store.list_dead_letters()
-    companies = world.companies(["accredo_customer_code", PROPERTY])
+    companies = world.companies(["accredo_customer_code", INDUSTRY_CODE])
     links = links_with_via(database)
     return Outcome(
         report, letters, links, companies, codes, bad, good, world, config_path, database
@@ -99,19 +88,19 @@ def test_the_neighbours_landed_and_the_bad_record_without_its_bad_field(
     codes = {p["accredo_customer_code"] for p in outcome.companies.values()}
     assert codes == set(outcome.codes)
     good_company = outcome.companies[outcome.links[outcome.good][0]]
-    assert good_company[PROPERTY] == "42"
+    assert good_company[INDUSTRY_CODE] == "42"
     bad_company = outcome.companies[outcome.links[outcome.bad][0]]
-    assert bad_company[PROPERTY] in (None, "")
+    assert bad_company[INDUSTRY_CODE] in (None, "")
 
 
 def test_the_bad_record_is_dead_lettered_with_field_and_reason(outcome: Outcome) -> None:
     assert outcome.report.failed == 1
     assert [letter.record_key for letter in outcome.letters] == [outcome.bad]
     (letter,) = outcome.letters
-    assert letter.field == PROPERTY
+    assert letter.field == INDUSTRY_CODE
     assert "Retail" in letter.reason  # HubSpot's message quotes the value it refused
     assert outcome.report.failures == [
-        f"{outcome.bad}: {PROPERTY}: {letter.reason.split(': ', 1)[1]}"
+        f"{outcome.bad}: {INDUSTRY_CODE}: {letter.reason.split(': ', 1)[1]}"
     ]
 
 
@@ -134,6 +123,6 @@ def test_a_record_fixed_in_accredo_lands_and_its_dead_letter_is_closed(outcome: 
     asyncio.run(cycle())
     links = links_with_via(outcome.database)
     assert outcome.bad in links  # the fixed record landed
-    assert world.companies([PROPERTY])[links[outcome.bad][0]][PROPERTY] == "7"
+    assert world.companies([INDUSTRY_CODE])[links[outcome.bad][0]][INDUSTRY_CODE] == "7"
     with StateStore.open(f"sqlite:///{outcome.database}") as store:
         assert store.list_dead_letters() == []

@@ -23,7 +23,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from accredo_hubspot.accredo.models import ARCustomer
-from accredo_hubspot.mapping.config import default_config_text
 from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.runtime import accredo_client
 from accredo_hubspot.store import MATCH_FIELD, StateStore
@@ -31,21 +30,21 @@ from sims.serve import free_port
 from tests.conftest import wait_until
 from tests.e2e.browser import DESKTOP, PHONE, chromium, dump_dom, screenshot
 from tests.e2e.operate import invoke
-from tests.e2e.world import CLI, World, healthy, links_with_via, running_world
+from tests.e2e.world import (
+    CLI,
+    INDUSTRY_CODE,
+    World,
+    create_industry_code,
+    healthy,
+    links_with_via,
+    running_world,
+    write_industry_site,
+)
 from tests.logging_reset import restored_logging
 
 pytestmark = pytest.mark.slow
 
 DEBTORS = 40
-PROPERTY = "accredo_industry_code"
-EXTRA_RULE = f"""
-[[company_fields]]
-hubspot = "{PROPERTY}"
-accredo = "Z_Industry"
-master = "accredo"
-transform = "text"
-write = "always"
-"""
 LATENCY_COUNT = "accredo_hubspot_sync_latency_seconds_count"
 
 
@@ -86,8 +85,7 @@ def _twin(world: World, customers: list[ARCustomer]) -> str:
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     chromium()  # skip before starting anything where there is no browser
     tmp = tmp_path_factory.mktemp("status-page")
-    config = tmp / "site.toml"
-    config.write_text(default_config_text() + EXTRA_RULE, encoding="utf-8")
+    config = write_industry_site(tmp / "site.toml")
     database = tmp / "state.db"
     with running_world(customers=DEBTORS) as world:
         env = world.env(database)
@@ -97,15 +95,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         with restored_logging():
             code, _, err = invoke(["setup", "--config", str(config)], env, tmp)
         assert code == 0, err
-        world.create_property(
-            {
-                "name": PROPERTY,
-                "label": "Industry code",
-                "type": "number",
-                "fieldType": "number",
-                "groupName": "companyinformation",
-            }
-        )
+        create_industry_code(world)
         customers = asyncio.run(_customers(world, database))
         bad = customers[0].CustomerCode
         world.edit_customer(bad, {"Z_Industry": "Retail"})
@@ -148,7 +138,7 @@ def test_the_backfill_left_a_dead_letter_and_an_ambiguous_match(running: Running
     with StateStore.open(f"sqlite:///{running.database}") as store:
         letters = store.list_dead_letters()
     by_field = {letter.field: letter.record_key for letter in letters}
-    assert by_field == {PROPERTY: running.bad, MATCH_FIELD: running.twin}
+    assert by_field == {INDUSTRY_CODE: running.bad, MATCH_FIELD: running.twin}
 
 
 def test_the_latency_histogram_moves_after_a_change(running: Running) -> None:
@@ -169,7 +159,7 @@ def test_the_page_in_chromium_shows_the_dead_letter_and_the_ambiguous_match(
     dead = dom.split('<section id="dead-letters">', 1)[1].split("</section>", 1)[0]
     matches = dom.split('<section id="matches">', 1)[1].split("</section>", 1)[0]
     assert "Dead letters (1)" in dead
-    assert running.bad in dead and PROPERTY in dead and "Retail" in dead
+    assert running.bad in dead and INDUSTRY_CODE in dead and "Retail" in dead
     assert "Ambiguous matches waiting for a decision (1)" in matches
     assert running.twin in matches and "ambiguous match" in matches
     assert running.twin not in dead

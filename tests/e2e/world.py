@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, select
 
-from accredo_hubspot.mapping.config import MappingConfig
+from accredo_hubspot.mapping.config import MappingConfig, default_config_text
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
 from accredo_hubspot.store import schema
@@ -224,6 +224,40 @@ async def backfilled(
             connector.accredo, connector.hubspot, connector.store, config, connector.clock
         ).run()
         yield connector
+
+
+# -- a value HubSpot refuses ----------------------------------------------------------------
+
+#: A HubSpot number property fed from the debtors' free-text ``Z_Industry``: a debtor whose
+#: industry is not a number is refused by HubSpot, and left a dead letter.
+INDUSTRY_CODE = "accredo_industry_code"
+INDUSTRY_RULE = f"""
+[[company_fields]]
+hubspot = "{INDUSTRY_CODE}"
+accredo = "Z_Industry"
+master = "accredo"
+transform = "text"
+write = "always"
+"""
+
+
+def write_industry_site(path: Path) -> Path:
+    """The default configuration plus ``INDUSTRY_RULE``, written to ``path``."""
+    path.write_text(default_config_text() + INDUSTRY_RULE, encoding="utf-8")
+    return path
+
+
+def create_industry_code(world: World) -> None:
+    """HubSpot's ``INDUSTRY_CODE`` property, a number (setup does not make it)."""
+    world.create_property(
+        {
+            "name": INDUSTRY_CODE,
+            "label": "Industry code",
+            "type": "number",
+            "fieldType": "number",
+            "groupName": "companyinformation",
+        }
+    )
 
 
 # -- the state store on disk ----------------------------------------------------------------
