@@ -61,8 +61,7 @@ def world() -> Iterator[World]:
 @pytest.fixture
 def fresh(world: World) -> World:
     """The module's simulators, back to their seeded state."""
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    world.reset()
     return world
 
 

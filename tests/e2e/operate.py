@@ -40,12 +40,6 @@ async def prepare(world: World, database: Path) -> list[ARCustomer]:
         return [c async for c in conn.accredo.iter_customers()]
 
 
-def reset(world: World) -> None:
-    """Both simulators back to their seeded state."""
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-
-
 def reset_stats(world: World) -> None:
     httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
     httpx.post(f"{world.accredo.url}/_sim/stats/reset").raise_for_status()

@@ -163,8 +163,7 @@ async def _set_up(world: World, database: Path) -> str:
 def test_a_letter_of_a_record_type_not_written_here_is_refused_saying_why(
     world: World, tmp_path: Path
 ) -> None:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    world.reset()
     database = tmp_path / "state.db"
     env = world.env(database)
     site = tmp_path / "site.toml"

@@ -15,7 +15,7 @@ from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.runtime import connect
 from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.live import RECONCILED_AT_KEY, LiveSync
-from tests.e2e.operate import invoke, invoke_json, prepare, reset, reset_stats, user_edits_company
+from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats, user_edits_company
 from tests.e2e.world import World, cents, links_with_via, running_world
 from tests.logging_reset import restored_logging
 
@@ -37,7 +37,7 @@ def world() -> Iterator[World]:
 
 
 def test_a_hand_edit_is_found_and_repaired(world: World, tmp_path: Path) -> None:
-    reset(world)
+    world.reset()
     database = tmp_path / "state.db"
     env = world.env(database)
     customers = asyncio.run(prepare(world, database))
@@ -82,7 +82,7 @@ def test_a_hand_edit_is_found_and_repaired(world: World, tmp_path: Path) -> None
 def test_run_reconciles_by_itself_once_its_interval_has_passed(
     world: World, tmp_path: Path
 ) -> None:
-    reset(world)
+    world.reset()
     database = tmp_path / "state.db"
     env = world.env(database)
     customers = asyncio.run(prepare(world, database))
@@ -120,7 +120,7 @@ transform = "text"
 def test_a_field_hubspot_masters_is_compared_and_repaired_onto_the_debtor(
     world: World, tmp_path: Path
 ) -> None:
-    reset(world)
+    world.reset()
     database = tmp_path / "state.db"
     env = world.env(database)
     site = tmp_path / "site.toml"

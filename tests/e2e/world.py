@@ -88,6 +88,11 @@ class World:
         )
         return env
 
+    def reset(self) -> None:
+        """Both simulators back to their seeded state."""
+        httpx.post(f"{self.accredo.url}/_sim/reset").raise_for_status()
+        httpx.post(f"{self.hubspot.url}/_sim/reset").raise_for_status()
+
     # -- HubSpot, through its API and its control surface ----------------------------------
 
     def hubspot_stats(self) -> dict[str, Any]:
@@ -211,15 +216,20 @@ def running_world(
 
 
 @asynccontextmanager
+async def set_up(world: World, database: Path, config: MappingConfig) -> AsyncIterator[Connector]:
+    """Both simulators reset, then the connector on ``database`` after setup."""
+    world.reset()
+    async with connect(world.settings(database), config) as connector:
+        await run_setup(connector.hubspot, config)
+        yield connector
+
+
+@asynccontextmanager
 async def backfilled(
     world: World, database: Path, config: MappingConfig
 ) -> AsyncIterator[Connector]:
-    """Both simulators reset, then the connector on ``database`` after setup and the debtors'
-    backfill."""
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-    async with connect(world.settings(database), config) as connector:
-        await run_setup(connector.hubspot, config)
+    """``set_up``, then the debtors' backfill."""
+    async with set_up(world, database, config) as connector:
         await Backfill(
             connector.accredo, connector.hubspot, connector.store, config, connector.clock
         ).run()

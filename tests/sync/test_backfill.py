@@ -14,11 +14,10 @@ import pytest
 
 from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.mapping.config import load_config
-from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.companies import COMPANY_RECORD
-from accredo_hubspot.sync.setup import run_setup
-from tests.e2e.world import World, links_with_via, running_world
+from tests.e2e.world import World, links_with_via, running_world, set_up
 
 DEBTORS = 150
 CHUNK = 50
@@ -32,11 +31,7 @@ def world() -> Iterator[World]:
 
 @pytest.fixture
 async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-    config = load_config(None)
-    async with connect(world.settings(tmp_path / "state.db"), config) as connector:
-        await run_setup(connector.hubspot, config)
+    async with set_up(world, tmp_path / "state.db", load_config(None)) as connector:
         httpx.post(f"{world.hubspot.url}/_sim/stats/reset").raise_for_status()
         yield connector
 
@@ -235,10 +230,6 @@ async def test_two_accounts_of_one_business_end_the_same_whenever_they_arrive(
     world: World, conn: Connector, tmp_path: Path
 ) -> None:
     together = await _two_accounts_one_nzbn(world, conn, second_later=False)
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-    config = load_config(None)
-    async with connect(world.settings(tmp_path / "later.db"), config) as later_conn:
-        await run_setup(later_conn.hubspot, config)
+    async with set_up(world, tmp_path / "later.db", load_config(None)) as later_conn:
         later = await _two_accounts_one_nzbn(world, later_conn, second_later=True)
     assert later == together

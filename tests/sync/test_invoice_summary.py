@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import load_config
@@ -37,8 +36,7 @@ def world() -> Iterator[World]:
 
 @pytest.fixture
 async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    world.reset()
     config = load_config(None)
     async with connect(world.settings(tmp_path / "state.db"), config) as connector:
         setup = await run_setup(connector.hubspot, config)

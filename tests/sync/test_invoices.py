@@ -19,7 +19,7 @@ import pytest
 from accredo_hubspot.accredo.models import ARTransaction
 from accredo_hubspot.hubspot.models import BatchOutcome, WriteInput
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
-from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.sync.backfill import Backfill
 from accredo_hubspot.sync.business_date import BusinessDate
 from accredo_hubspot.sync.documents import CustomObjects, customer_key
@@ -27,8 +27,7 @@ from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD, InvoiceSpec
 from accredo_hubspot.sync.live import LiveSync
 from accredo_hubspot.sync.pipeline import Pipeline
-from accredo_hubspot.sync.setup import run_setup
-from tests.e2e.world import World, running_world
+from tests.e2e.world import World, backfilled, running_world, set_up
 
 DEBTORS = 60
 
@@ -41,17 +40,11 @@ def world() -> Iterator[World]:
 
 @pytest.fixture
 async def conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
     text = default_config_text().replace(
         "paid_archive_after_days = 30", "paid_archive_after_days = 5"
     )
     config = parse_config(text, "test.toml")
-    async with connect(world.settings(tmp_path / "state.db"), config) as connector:
-        await run_setup(connector.hubspot, config)
-        await Backfill(
-            connector.accredo, connector.hubspot, connector.store, config, connector.clock
-        ).run()
+    async with backfilled(world, tmp_path / "state.db", config) as connector:
         yield connector
 
 
@@ -213,11 +206,8 @@ async def test_a_create_resent_after_a_crash_becomes_an_update(
 
 
 async def test_an_invoice_waits_for_its_company(world: World, tmp_path: Path) -> None:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
     config = load_config(None)
-    async with connect(world.settings(tmp_path / "bare.db"), config) as conn:
-        await run_setup(conn.hubspot, config)
+    async with set_up(world, tmp_path / "bare.db", config) as conn:
         report = await invoices(conn).run()
         assert (report.created, report.failed, report.calls) == (0, 0, 0)
         assert report.documents == len(await accredo_invoices(conn, paid_days=30))

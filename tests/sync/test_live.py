@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy import select
 
 from accredo_hubspot.mapping.config import load_config
-from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.store import TO_HUBSPOT, AuditEntry
 from accredo_hubspot.store import schema as tables
 from accredo_hubspot.sync.backfill import Backfill
@@ -31,11 +31,18 @@ from accredo_hubspot.sync.live import (
     DAILY_REFRESH_KEY,
     LiveSync,
 )
-from accredo_hubspot.sync.setup import run_setup
 from accredo_hubspot.sync.worker import ACCREDO_POLL_LEASE
 from sims.accredo.checkdigits import gs1_check_digit
 from tests.conftest import await_until
-from tests.e2e.world import TOKEN, World, cents, links_with_via, run_cli, running_world
+from tests.e2e.world import (
+    TOKEN,
+    World,
+    cents,
+    links_with_via,
+    run_cli,
+    running_world,
+    set_up,
+)
 
 DEBTORS = 60
 
@@ -63,11 +70,7 @@ class Synced:
 
 @pytest.fixture
 async def fresh_conn(world: World, tmp_path: Path) -> AsyncIterator[Connector]:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
-    config = load_config(None)
-    async with connect(world.settings(tmp_path / "state.db"), config) as conn:
-        await run_setup(conn.hubspot, config)
+    async with set_up(world, tmp_path / "state.db", load_config(None)) as conn:
         yield conn
 
 

@@ -103,8 +103,7 @@ async def test_a_price_list_no_customer_has_becomes_an_option_at_the_next_check(
 async def test_without_setup_the_tier_is_left_out_until_its_group_exists(
     world: World, tmp_path: Path
 ) -> None:
-    httpx.post(f"{world.accredo.url}/_sim/reset").raise_for_status()
-    httpx.post(f"{world.hubspot.url}/_sim/reset").raise_for_status()
+    world.reset()
     async with connect(world.settings(tmp_path / "state.db"), load_config(None)) as conn:
         tiers = PriceTiers(conn.accredo, conn.hubspot, conn.store)
         await tiers.cover({"RETAIL"})  # HubSpot refuses the property: no Accredo group yet
