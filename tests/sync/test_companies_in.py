@@ -5,23 +5,14 @@ and nothing written for what already agrees or for a company linked to no debtor
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from accredo_hubspot.accredo import AccredoClient
-from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import parse_config
-from accredo_hubspot.store import StateStore
-from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
-from sims.serve import BackgroundServer
-from tests.sync.two_sims import Sims, connected
+from tests.sync.two_sims import CompanyRig, Sims, connected
 
-CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config(
     '[[company_fields]]\nhubspot = "industry"\naccredo = "Category1"\nmaster = "hubspot"\n'
     'transform = "text"\n',
@@ -29,14 +20,7 @@ CONFIG = parse_config(
 )
 
 
-@dataclass
-class Rig:
-    hubspot_sim: BackgroundServer
-    accredo: AccredoClient
-    store: StateStore
-    pipeline: Pipeline[HubSpotObject]
-    code: str
-
+class Rig(CompanyRig):
     def user_creates_company(self, industry: str) -> str:
         answer = httpx.post(
             f"{self.hubspot_sim.url}/_sim/objects/companies",
@@ -54,9 +38,7 @@ class Rig:
 @pytest.fixture
 async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
     async with connected(sims, tmp_path) as on:
-        spec = CompanyToAccredoSpec(on.accredo, on.accredo, on.hubspot, on.offloaded, CONFIG)
-        pipeline = Pipeline(spec, on.offloaded, CLOCK)
-        yield Rig(sims.hubspot, on.accredo, on.store, pipeline, on.code)
+        yield Rig.of(on, CONFIG)
 
 
 async def test_a_hubspot_mastered_field_is_patched_onto_the_linked_debtor(rig: Rig) -> None:

@@ -5,7 +5,6 @@ nothing sent again while the company's values stay."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -16,14 +15,13 @@ from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.store import AsyncStateStore, StateStore
 from accredo_hubspot.sync.deal_risk import DealRiskSpec
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
 from tests.e2e.world import user_adds_deal
-
-CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
+from tests.sync.two_sims import CLOCK
 
 
 @pytest.fixture(scope="module")

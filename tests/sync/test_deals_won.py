@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,10 @@ from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import parse_config
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.deals_won import DealWonSpec
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
+from accredo_hubspot.sync.pipeline import Pipeline
 from tests.e2e.world import user_adds_deal
-from tests.sync.two_sims import Sims, connected
+from tests.sync.two_sims import CLOCK, Sims, connected
 
-CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 CONFIG = parse_config("", "test")
 AROHA = "41629780"  # a default owner of the HubSpot simulator (Aroha, aroha.sales@...)
 #: The won deal's properties but its stage.

@@ -7,24 +7,15 @@ company with no owner leaves the sales person as it is."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from accredo_hubspot.accredo import AccredoClient
-from accredo_hubspot.hubspot.models import HubSpotObject
 from accredo_hubspot.mapping.config import MappingConfigError, parse_config
-from accredo_hubspot.store import StateStore
-from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
 from accredo_hubspot.sync.owners import SalesPersons
-from accredo_hubspot.sync.pipeline import Clock, Pipeline
-from sims.serve import BackgroundServer
-from tests.sync.two_sims import Sims, connected
+from tests.sync.two_sims import CompanyRig, Sims, connected
 
-CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 OWNER_RULE = (
     '[[company_fields]]\nhubspot = "hubspot_owner_id"\naccredo = "SalesPersonCode"\n'
     'master = "hubspot"\ntransform = "owner"\n'
@@ -39,14 +30,7 @@ CONFIG = parse_config(
 PRIYA = "priya.patel@demo-supplies.co.nz"
 
 
-@dataclass
-class Rig:
-    hubspot_sim: BackgroundServer
-    accredo: AccredoClient
-    store: StateStore
-    pipeline: Pipeline[HubSpotObject]
-    code: str
-
+class Rig(CompanyRig):
     def user_adds_owner(self, email: str) -> str:
         answer = httpx.post(
             f"{self.hubspot_sim.url}/_sim/owners",
@@ -78,11 +62,7 @@ class Rig:
 async def rig(sims: Sims, tmp_path: Path) -> AsyncIterator[Rig]:
     async with connected(sims, tmp_path) as on:
         owners = SalesPersons(on.hubspot, on.accredo, CONFIG.sales_person_overrides)
-        spec = CompanyToAccredoSpec(
-            on.accredo, on.accredo, on.hubspot, on.offloaded, CONFIG, owners
-        )
-        pipeline = Pipeline(spec, on.offloaded, CLOCK)
-        yield Rig(sims.hubspot, on.accredo, on.store, pipeline, on.code)
+        yield Rig.of(on, CONFIG, owners)
 
 
 async def test_the_owner_becomes_the_sales_person_with_that_email(rig: Rig) -> None:

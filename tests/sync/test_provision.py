@@ -17,8 +17,8 @@ from accredo_hubspot.store import AsyncStateStore, StateStore, schema
 from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from sims.hubspot.config import DEMO_TOKEN
-from tests.sync.test_deals_won import CLOCK, CONFIG
-from tests.sync.two_sims import Sims, connected
+from tests.sync.test_deals_won import CONFIG
+from tests.sync.two_sims import CLOCK, Sims, connected
 
 
 @dataclass

@@ -24,8 +24,8 @@ from accredo_hubspot.sync.deals_won import DEAL_RECORD
 from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.fixes import FixError, Fixes
 from tests.e2e.world import user_adds_deal
-from tests.sync.test_deals_won import CLOCK, FORKLIFTS
-from tests.sync.two_sims import Connected, Sims, connected
+from tests.sync.test_deals_won import FORKLIFTS
+from tests.sync.two_sims import CLOCK, Connected, Sims, connected
 
 
 def _site(old: str, new: str) -> MappingConfig:

@@ -1,25 +1,35 @@
 """Both simulators for the specs' tests of the HubSpot-to-Accredo side: served once per module
 (``both_sims``), put back to their seed and connected to for each test (``connected``), with a
-linked debtor ready when asked (``Connected.link_company``)."""
+linked debtor ready when asked (``Connected.link_company``); the company fields' pipeline onto
+that debtor (``CompanyRig``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
 from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.hubspot.client import HubSpotClient
+from accredo_hubspot.hubspot.models import HubSpotObject
+from accredo_hubspot.mapping.config import MappingConfig
 from accredo_hubspot.store import AsyncStateStore, StateStore
+from accredo_hubspot.sync.companies_in import CompanyToAccredoSpec
+from accredo_hubspot.sync.owners import SalesPersons
+from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from sims.accredo.app import create_app as accredo_app
 from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+
+#: The specs' day: a fixed clock, so no test depends on the wall clock.
+CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
 
 
 @dataclass
@@ -82,3 +92,26 @@ async def connected(sims: Sims, tmp_path: Path) -> AsyncIterator[Connected]:
             yield Connected(sims, accredo, hubspot, store, offloaded, code)
     finally:
         store.close()
+
+
+@dataclass
+class CompanyRig:
+    """HubSpot-mastered company fields onto the debtor ``code``: ``CompanyToAccredoSpec``'s
+    pipeline over ``connected`` clients (modules add their users' actions)."""
+
+    hubspot_sim: BackgroundServer
+    accredo: AccredoClient
+    store: StateStore
+    pipeline: Pipeline[HubSpotObject]
+    code: str
+
+    @classmethod
+    def of(
+        cls, on: Connected, config: MappingConfig, sales_persons: SalesPersons | None = None
+    ) -> Self:
+        spec = CompanyToAccredoSpec(
+            on.accredo, on.accredo, on.hubspot, on.offloaded, config, sales_persons
+        )
+        return cls(
+            on.sims.hubspot, on.accredo, on.store, Pipeline(spec, on.offloaded, CLOCK), on.code
+        )
