@@ -28,7 +28,7 @@ from sims.accredo.control import control_routes
 from sims.accredo.events import AfterSave, EventHook
 from sims.accredo.odata import ExpandItem, QueryError
 from sims.accredo.query import Options, parse_options, run
-from sims.accredo.schema import EntityDef, default_value, load_spec
+from sims.accredo.schema import EntityDef, load_spec
 from sims.accredo.state import SimError, SimState, key_literal
 from sims.accredo.tables import Row
 
@@ -96,7 +96,7 @@ def entity_json(
         items = sim.nav_items(ent.name, row, item.nav)
         sub = sim.nav_fields(ent.name, item.nav)
         sub_names = item.select or [n for n, f in sub.items() if f.type not in ("array", "ref")]
-        sub_defaults = {n: default_value(sub[n]) for n in sub_names}
+        sub_defaults = sim.nav_defaults[(ent.name, item.nav)]
         if meta != "none":
             out[f"{item.nav}@odata.context"] = (
                 f"{service}/$metadata#{ent.name}({key_literal(row.get(ent.key or ''))})/{item.nav}"

@@ -172,14 +172,18 @@ class SimState:
         self.tracking: dict[str, TableTracking] = {}
         #: Records saved since start (never reset): the event hook posts a hint when it moves.
         self.saves = 0
-        self._sub_fields = {
-            "ARCustomer.Contact": definition_fields("ARCustomer_Contact"),
-            "ARCustomer.DeliveryAddress": definition_fields("ARCustomer_DeliveryAddress"),
-            "OEOrder.Line": definition_fields("OEOrder_Line"),
-            "INInvoice.Line": definition_fields("INInvoice_Line"),
-            "ARMemo.Memo": definition_fields("ARMemo_Memo"),
+        # Built once: every expanded row of every page reads them.
+        self._nav_fields = {
+            (name, nav): definition_fields(item_def) if item_def else {}
+            for name, e in self.entities.items()
+            for nav in e.navs
+            for item_def in (e.fields[nav].item_def,)
         }
-        self._line_fields = self._sub_fields["OEOrder.Line"]
+        self.nav_defaults = {
+            key: {f.name: default_value(f) for f in fields.values()}
+            for key, fields in self._nav_fields.items()
+        }
+        self._line_fields = self.nav_fields("OEOrder", "Line")
         self.defaults = {
             name: {f.name: default_value(f) for f in e.fields.values()}
             for name, e in self.entities.items()
@@ -507,8 +511,7 @@ class SimState:
         return []
 
     def nav_fields(self, entity: str, nav: str) -> dict[str, FieldDef]:
-        f = self.entities[entity].fields[nav]
-        return definition_fields(f.item_def) if f.item_def else {}
+        return self._nav_fields[(entity, nav)]
 
     # ----- postings (reference 10.5) ------------------------------------------------------
 
@@ -774,8 +777,8 @@ class SimState:
             body,
             ("Contact", "DeliveryAddress"),
             {
-                "Contact": self._sub_fields["ARCustomer.Contact"],
-                "DeliveryAddress": self._sub_fields["ARCustomer.DeliveryAddress"],
+                "Contact": self.nav_fields("ARCustomer", "Contact"),
+                "DeliveryAddress": self.nav_fields("ARCustomer", "DeliveryAddress"),
             },
         )
         if not str(values.get("CustomerName") or "").strip():
@@ -827,7 +830,7 @@ class SimState:
     def _writable_navs(self, entity: str) -> tuple[tuple[str, ...], dict[str, dict[str, FieldDef]]]:
         """Nested properties a PATCH/PUT of ``entity`` may carry (ARMemo's ``Memo`` text)."""
         if entity == "ARMemo":
-            return ("Memo",), {"Memo": self._sub_fields["ARMemo.Memo"]}
+            return ("Memo",), {"Memo": self.nav_fields("ARMemo", "Memo")}
         return (), {}
 
     def _create_memo(self, body: Any, user: str) -> Row:
