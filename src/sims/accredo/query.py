@@ -186,14 +186,19 @@ def _ranker(orderby: list[tuple[str, bool]]) -> Callable[[list[Any]], Any]:
 
 
 def _ordering(
-    state: SimState, entity: EntityDef, orderby: list[tuple[str, bool]], key: str, rows: list[Row]
+    state: SimState,
+    entity: EntityDef,
+    orderby: list[tuple[str, bool]],
+    key: str,
+    found: list[tuple[Row, Row]],
 ) -> Ordering:
-    """The matching rows sorted by ``$orderby``: the slow part of a query, done once for all
-    its pages (remembered until the data changes)."""
+    """The matching rows (each a table row and its view) sorted by ``$orderby``: the slow
+    part of a query, done once for all its pages (remembered until the data changes). The
+    table's rows are kept, not their views: a page makes the views of its own rows again."""
     names = [n for n, _d in orderby]
     defaults = state.defaults[entity.name]
     rank = _ranker(orderby)
-    valued = [([r.get(n, defaults.get(n)) for n in names] + [r[key]], r) for r in rows]
+    valued = [([v.get(n, defaults.get(n)) for n in names] + [v[key]], r) for r, v in found]
     ranked = sorted(((rank(v), v, r) for v, r in valued), key=lambda t: t[0])
     return Ordering(
         rows=[r for _k, _v, r in ranked],
@@ -276,8 +281,9 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
         remembered = (entity.name, ftext, tuple(opts.orderby))
         ordering = state.orderings.get(remembered)
         if ordering is None:
-            rows = list(matches(table.rows[k] for k in candidates))
-            ordering = _ordering(state, entity, opts.orderby, key, rows)
+            viewed = ((r, transform(r)) for r in (table.rows[k] for k in candidates))
+            found = [(r, v) for r, v in viewed if pred is None or pred(v)]
+            ordering = _ordering(state, entity, opts.orderby, key, found)
             state.orderings.put(remembered, ordering)
         if opts.count:
             count = len(ordering.rows)
@@ -288,7 +294,7 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
         else:
             start = opts.skip
         stop = start + limit
-        out = ordering.rows[start:stop]
+        out = [transform(r) for r in ordering.rows[start:stop]]
         more = len(ordering.rows) > stop
         token = encode_token(entity.name, ordering.values[stop - 1]) if more and out else None
     next_top = None

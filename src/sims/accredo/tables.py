@@ -45,8 +45,8 @@ class DataVersion:
 
 @dataclass(frozen=True)
 class Ordering:
-    """A query's matching rows in its order: each row's sort values (its ``$orderby`` values,
-    then its key: what a skiptoken holds) and their rank (ascending, for bisection)."""
+    """A query's matching (table) rows in its order: each row's sort values (its ``$orderby``
+    values, then its key: what a skiptoken holds) and their rank (ascending, for bisection)."""
 
     rows: list[Row]
     values: list[list[Any]]
