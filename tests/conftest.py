@@ -23,6 +23,7 @@ from hypothesis import settings
 from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
+from tests.logging_reset import restored_logging
 from tests.store.conftest import postgres_url, sqlite_url, store_url
 
 __all__ = ["postgres_url", "sqlite_url", "store_url"]
@@ -74,6 +75,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadSco
 def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For modules whose commands configure logging (onto the runner's stderr): put back
+    afterwards (``pytestmark = pytest.mark.usefixtures("restore_logging")``)."""
+    with restored_logging():
+        yield
 
 
 def wait_until(

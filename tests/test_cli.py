@@ -39,17 +39,11 @@ from tests.e2e.world import (
     run_cli,
     running_world,
 )
-from tests.logging_reset import restored_logging
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 SECRET_PASSWORD = "sync-demo-password"
 SECRET_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """Commands configure logging onto the runner's stderr; put it back afterwards."""
-    with restored_logging():
-        yield
 
 
 @pytest.fixture(scope="module")

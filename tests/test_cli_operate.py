@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from accredo_hubspot.cli import app
-from tests.logging_reset import restored_logging
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def invoke(args: list[str], tmp_path: Path) -> tuple[int, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 import stamina
@@ -13,15 +12,10 @@ import structlog
 
 from accredo_hubspot import logs
 from accredo_hubspot.errors import ConfigError
-from tests.logging_reset import restored_logging
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 def _everything_logs() -> None:

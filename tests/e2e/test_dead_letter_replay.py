@@ -28,9 +28,8 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.config import DEMO_TOKEN
 from tests.e2e.operate import invoke
 from tests.e2e.world import World, backfilled, running_world
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 INVOICES = "p_accredo_invoice"
 LONG_NAME = "Wharekauhau-Tamatea-Pōkai"  # 25 characters: Accredo's FirstName holds 20
@@ -41,12 +40,6 @@ OFF = default_config_text().replace("custom_objects = true", "custom_objects = f
 def world() -> Iterator[World]:
     with running_world(customers=8) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 def _hubspot(world: World, method: str, path: str, **kwargs: Any) -> Any:

@@ -5,7 +5,6 @@ replayed, it lands; a discard closes a letter; every action is in the audit log.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,8 @@ from tests.e2e.world import (
     running_world,
     write_industry_site,
 )
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 
 def _open(database: Path) -> StateStore:

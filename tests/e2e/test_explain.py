@@ -4,7 +4,6 @@ when it was read and written, in which call, and its old and new value."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,10 @@ import pytest
 from accredo_hubspot.store import StateStore
 from tests.e2e.operate import invoke, invoke_json, prepare
 from tests.e2e.world import running_world
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 BALANCE = "accredo_balance_total"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 def test_explain_names_the_delta_id_of_a_change(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,10 @@ from accredo_hubspot.mapping.identity import debtor_nzbn
 from accredo_hubspot.store import StateStore
 from tests.e2e.operate import invoke, prepare
 from tests.e2e.world import World, cents, links_with_via, running_world
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 CODE = "accredo_customer_code"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 def test_an_ambiguous_match_resolved_links_and_syncs(tmp_path: Path) -> None:

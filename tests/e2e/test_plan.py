@@ -18,18 +18,11 @@ from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.orders import ORDER_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
 from tests.e2e.world import World, links_with_via, running_world
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 DEBTORS = 40
 CODE = "accredo_customer_code"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 @pytest.fixture(scope="module")

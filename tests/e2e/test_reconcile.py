@@ -17,17 +17,10 @@ from accredo_hubspot.store import StateStore
 from accredo_hubspot.sync.live import RECONCILED_AT_KEY, LiveSync
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats, user_edits_company
 from tests.e2e.world import World, cents, links_with_via, running_world
-from tests.logging_reset import restored_logging
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 LIMIT = "accredo_credit_limit"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import chdir
 from pathlib import Path
 
@@ -20,8 +19,9 @@ from accredo_hubspot.mapping.config import default_config_text
 from accredo_hubspot.store import AsyncStateStore
 from sims.serve import free_port
 from tests.conftest import await_until
-from tests.logging_reset import restored_logging
 from tests.web.conftest import SECRET, served
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 HUBSPOT_SIM = str(Path(sys.executable).parent / "hubspot-sim")
 INDUSTRY_FROM_HUBSPOT = """
@@ -32,12 +32,6 @@ master = "hubspot"
 transform = "text"
 max_length = 8
 """
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with restored_logging():
-        yield
 
 
 def printed_subscriptions(tmp_path: Path, webhook_url: str) -> Path:
