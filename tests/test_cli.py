@@ -20,15 +20,14 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from accredo_hubspot.cli import app
 from accredo_hubspot.hubspot.signatures import sign_v3
 from accredo_hubspot.mapping.config import default_config_text, load_config
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.worker import SQLITE_WORKER_LEASE, new_owner_id
 from sims.serve import free_port
 from tests.conftest import wait_until
+from tests.e2e.operate import invoke
 from tests.e2e.world import (
     CLI,
     WEBHOOK_SECRET,
@@ -57,12 +56,6 @@ def fresh(world: World) -> World:
     """The module's simulators, back to their seeded state."""
     world.reset()
     return world
-
-
-def invoke(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    with contextlib.chdir(cwd):  # no ./accredo-hubspot.toml but the test's own
-        result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 # -- init ------------------------------------------------------------------------------------
