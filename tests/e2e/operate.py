@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from accredo_hubspot.accredo.models import ARCustomer
 from accredo_hubspot.cli import app
-from accredo_hubspot.mapping.config import load_config
+from accredo_hubspot.mapping.config import MappingConfig, load_config
 from accredo_hubspot.runtime import connect
 from accredo_hubspot.sync.setup import run_setup
 from tests.e2e.world import World
@@ -32,9 +32,12 @@ def invoke_json(args: list[str], env: dict[str, str], cwd: Path) -> Any:
     return json.loads(out)
 
 
-async def prepare(world: World, database: Path) -> list[ARCustomer]:
-    """HubSpot's Accredo properties made (``setup``); every debtor, as Accredo has it."""
-    config = load_config(None)
+async def prepare(
+    world: World, database: Path, config: MappingConfig | None = None
+) -> list[ARCustomer]:
+    """HubSpot's Accredo properties made (``setup`` of ``config``, the default unless given);
+    every debtor, as Accredo has it."""
+    config = config or load_config(None)
     async with connect(world.settings(database), config) as conn:
         await run_setup(conn.hubspot, config)
         return [c async for c in conn.accredo.iter_customers()]

@@ -17,16 +17,15 @@ import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
-from accredo_hubspot.runtime import Connector, connect
+from accredo_hubspot.runtime import Connector
 from accredo_hubspot.store import DeadLetter, StateStore
 from accredo_hubspot.sync.contacts import CONTACT_RECORD
 from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.fixes import FixError, Fixes
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
-from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.config import DEMO_TOKEN
-from tests.e2e.operate import invoke
+from tests.e2e.operate import invoke, prepare
 from tests.e2e.world import World, backfilled, running_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
@@ -143,16 +142,6 @@ async def test_an_invoice_hubspot_refused_replays_once_its_property_takes_it(
         assert found["properties"]["invoice_number"] == invoice.Reference
 
 
-async def _set_up(world: World, database: Path) -> str:
-    """``setup`` of a portal without custom objects; the first debtor's code."""
-    config = parse_config(OFF, "site.toml")
-    async with connect(world.settings(database), config) as conn:
-        await run_setup(conn.hubspot, config)
-        async for customer in conn.accredo.iter_customers():
-            return customer.CustomerCode
-    raise AssertionError("the simulator has no debtor")
-
-
 def test_a_letter_of_a_record_type_not_written_here_is_refused_saying_why(
     world: World, tmp_path: Path
 ) -> None:
@@ -161,7 +150,8 @@ def test_a_letter_of_a_record_type_not_written_here_is_refused_saying_why(
     env = world.env(database)
     site = tmp_path / "site.toml"
     site.write_text(OFF, encoding="utf-8")
-    code = asyncio.run(_set_up(world, database))
+    # ``setup`` of a portal without custom objects.
+    code = asyncio.run(prepare(world, database, parse_config(OFF, "site.toml")))[0].CustomerCode
     with StateStore.open(f"sqlite:///{database}") as store:
         store.add_dead_letters(
             [
