@@ -39,6 +39,7 @@ from tests.e2e.world import (
     healthy,
     links_with_via,
     running_world,
+    user_creates,
 )
 from tests.logging_reset import restored_logging
 
@@ -119,23 +120,8 @@ class Site:
 
     def user_adds_hubspot_contact(self, properties: dict[str, str]) -> str:
         """A HubSpot user adds a contact on the company's page (primary company)."""
-        answer = httpx.post(
-            f"{self.world.hubspot.url}/_sim/objects/contacts",
-            json={
-                "properties": properties,
-                "associations": [
-                    {
-                        "to": {"id": self.company_id},
-                        "types": [
-                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
-                        ],
-                    }
-                ],
-            },
-        )
-        answer.raise_for_status()
-        contact_id: str = answer.json()["id"]
-        return contact_id
+        hubspot = self.world.hubspot.url
+        return user_creates(hubspot, "contacts", properties, to=self.company_id, type_id=1)
 
     def user_edits_hubspot_contact(self, contact_id: str, properties: dict[str, str]) -> None:
         answer = httpx.patch(
@@ -313,21 +299,8 @@ def test_contacts_either_side_held_at_rollout_reach_the_other_once(tmp_path: Pat
     def sales_team(world: World) -> None:
         code = world.accredo_app.state.sim.tables["ARCustomer"].keys[0]
         company = world.user_creates_company({"name": "Harbour", "accredo_customer_code": code})
-        answer = httpx.post(
-            f"{world.hubspot.url}/_sim/objects/contacts",
-            json={
-                "properties": {"firstname": "Tama", "lastname": "Rewi", "email": email},
-                "associations": [
-                    {
-                        "to": {"id": company},
-                        "types": [
-                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
-                        ],
-                    }
-                ],
-            },
-        )
-        answer.raise_for_status()
+        contact = {"firstname": "Tama", "lastname": "Rewi", "email": email}
+        user_creates(world.hubspot.url, "contacts", contact, to=company, type_id=1)
         held.update(code=code, company=company)
 
     with running_site(tmp_path, webhooks=True, before_backfill=sales_team) as site:

@@ -26,7 +26,7 @@ from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from sims.hubspot.config import DEMO_TOKEN
 from tests.e2e.operate import invoke, prepare
-from tests.e2e.world import World, backfilled, running_world
+from tests.e2e.world import World, backfilled, running_world, user_creates
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
@@ -53,17 +53,7 @@ def _hubspot(world: World, method: str, path: str, **kwargs: Any) -> Any:
 
 
 def _user_adds_contact(world: World, company_id: str, properties: dict[str, str]) -> str:
-    association = {
-        "to": {"id": company_id},
-        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
-    }
-    answer = httpx.post(
-        f"{world.hubspot.url}/_sim/objects/contacts",
-        json={"properties": properties, "associations": [association]},
-    )
-    answer.raise_for_status()
-    contact_id: str = answer.json()["id"]
-    return contact_id
+    return user_creates(world.hubspot.url, "contacts", properties, to=company_id, type_id=1)
 
 
 def _fixes(conn: Connector, documents: list[InvoiceSync] | None = None) -> Fixes:

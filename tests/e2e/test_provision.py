@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import wait_until
 from tests.e2e.test_contacts import Site, running_site, settle
-from tests.e2e.world import TOKEN, links_with_via
+from tests.e2e.world import TOKEN, links_with_via, user_creates
 
 pytestmark = pytest.mark.slow
 
@@ -52,55 +52,31 @@ def company_code(site: Site, company_id: str) -> str | None:
     return code
 
 
-def user_adds(site: Site, kind: str, body: dict[str, Any]) -> str:
-    answer = httpx.post(f"{site.world.hubspot.url}/_sim/objects/{kind}", json=body)
-    answer.raise_for_status()
-    record_id: str = answer.json()["id"]
-    return record_id
-
-
-def associated(to_id: str, type_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "to": {"id": to_id},
-            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
-        }
-    ]
-
-
 def a_form_intake_wins_a_deal(site: Site, name: str, email: str) -> tuple[str, str]:
     """A company from the web form (original source organic search) with a contact, and a
     deal on it that sales then wins; answers (company id, deal id)."""
-    company = user_adds(
-        site,
+    hubspot = site.world.hubspot.url
+    company = user_creates(
+        hubspot,
         "companies",
         {
-            "properties": {
-                "name": name,
-                "address": "12 Kōwhai Street",
-                "city": "Whakatāne",
-                "zip": "3120",
-                "country": "New Zealand",
-                "phone": "07 555 0142",
-            },
-            "analyticsSource": "ORGANIC_SEARCH",
+            "name": name,
+            "address": "12 Kōwhai Street",
+            "city": "Whakatāne",
+            "zip": "3120",
+            "country": "New Zealand",
+            "phone": "07 555 0142",
         },
+        analyticsSource="ORGANIC_SEARCH",
     )
-    user_adds(
-        site,
-        "contacts",
-        {
-            "properties": {"firstname": "Aroha", "lastname": "Ngata", "email": email},
-            "associations": associated(company, 1),
-        },
-    )
-    deal = user_adds(
-        site,
+    contact = {"firstname": "Aroha", "lastname": "Ngata", "email": email}
+    user_creates(hubspot, "contacts", contact, to=company, type_id=1)
+    deal = user_creates(
+        hubspot,
         "deals",
-        {
-            "properties": {"dealname": "First order", "dealstage": "contractsent"},
-            "associations": associated(company, 5),
-        },
+        {"dealname": "First order", "dealstage": "contractsent"},
+        to=company,
+        type_id=5,
     )
     httpx.patch(
         f"{site.world.hubspot.url}/_sim/objects/deals/{deal}",

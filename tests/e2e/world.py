@@ -104,12 +104,7 @@ class World:
 
     def user_creates_company(self, properties: Mapping[str, str]) -> str:
         """A HubSpot user creates a company (as in the UI); returns its id."""
-        answer = httpx.post(
-            f"{self.hubspot.url}/_sim/objects/companies", json={"properties": dict(properties)}
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
-        return company_id
+        return user_creates(self.hubspot.url, "companies", properties)
 
     def companies(self, properties: list[str]) -> dict[str, dict[str, str | None]]:
         """Every (unarchived) company, id -> the asked properties, read page by page."""
@@ -295,24 +290,33 @@ def cents(value: Decimal | float | int | None) -> str:
     return str(Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def user_creates(
+    hubspot_url: str,
+    object_type: str,
+    properties: Mapping[str, str],
+    *,
+    to: str = "",
+    type_id: int = 0,
+    **body: Any,
+) -> str:
+    """A record a HubSpot user creates (as in the UI) through the simulator's control surface,
+    associated with ``to`` by HubSpot's association ``type_id`` when given, with any further
+    ``body`` fields (``analyticsSource``); its id."""
+    body["properties"] = dict(properties)
+    if to:
+        types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]
+        body["associations"] = [{"to": {"id": to}, "types": types}]
+    answer = httpx.post(f"{hubspot_url}/_sim/objects/{object_type}", json=body)
+    answer.raise_for_status()
+    record_id: str = answer.json()["id"]
+    return record_id
+
+
 def user_adds_deal(hubspot_url: str, company: str, stage: str, **properties: str) -> str:
     """A deal a HubSpot user adds on ``company`` at ``stage`` (named Pallets unless
     ``properties`` say otherwise); its id."""
-    answer = httpx.post(
-        f"{hubspot_url}/_sim/objects/deals",
-        json={
-            "properties": {"dealname": "Pallets", "dealstage": stage, **properties},
-            "associations": [
-                {
-                    "to": {"id": company},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
-                }
-            ],
-        },
-    )
-    answer.raise_for_status()
-    deal_id: str = answer.json()["id"]
-    return deal_id
+    deal = {"dealname": "Pallets", "dealstage": stage, **properties}
+    return user_creates(hubspot_url, "deals", deal, to=company, type_id=5)
 
 
 def healthy(base: str) -> bool:

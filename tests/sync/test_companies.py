@@ -35,6 +35,7 @@ from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import user_creates
 from tests.store.conftest import queued
 
 NOW = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
@@ -91,12 +92,7 @@ class Rig:
         return props
 
     def user_creates(self, properties: dict[str, str]) -> str:
-        answer = httpx.post(
-            f"{self.sim.url}/_sim/objects/companies", json={"properties": properties}
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
-        return company_id
+        return user_creates(self.sim.url, "companies", properties)
 
     async def write(
         self,

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import parse_config
+from tests.e2e.world import user_creates
 from tests.sync.two_sims import CompanyRig, Sims, connected
 
 CONFIG = parse_config(
@@ -22,13 +22,8 @@ CONFIG = parse_config(
 
 class Rig(CompanyRig):
     def user_creates_company(self, industry: str) -> str:
-        answer = httpx.post(
-            f"{self.hubspot_sim.url}/_sim/objects/companies",
-            json={"properties": {"name": "Harbour Freight", "industry": industry}},
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
-        return company_id
+        company = {"name": "Harbour Freight", "industry": industry}
+        return user_creates(self.hubspot_sim.url, "companies", company)
 
     async def category(self) -> object:
         (customer,) = await self.accredo.get_customers([self.code])

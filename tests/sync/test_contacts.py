@@ -31,17 +31,12 @@ from accredo_hubspot.sync.contacts import (
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from sims.hubspot.config import DEMO_TOKEN
 from sims.serve import BackgroundServer
+from tests.e2e.world import user_creates
 from tests.sync.two_sims import Sims, both_sims, connected
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 CLOCK = Clock(now=lambda: NOW, today=lambda: date(2026, 11, 30))
 CONFIG = load_config(None)
-PRIMARY = [
-    {
-        "to": {"id": ""},
-        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
-    }
-]
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +57,8 @@ class Rig:
     company_id: str
 
     def user_adds_hubspot_contact(self, properties: dict[str, str], company: str = "") -> str:
-        associations = [{**PRIMARY[0], "to": {"id": company or self.company_id}}]
-        answer = httpx.post(
-            f"{self.hubspot_sim.url}/_sim/objects/contacts",
-            json={"properties": properties, "associations": associations},
-        )
-        answer.raise_for_status()
-        contact_id: str = answer.json()["id"]
-        return contact_id
+        to = company or self.company_id
+        return user_creates(self.hubspot_sim.url, "contacts", properties, to=to, type_id=1)
 
     def user_adds_accredo_contact(self, fields: dict[str, str]) -> str:
         answer = httpx.post(
@@ -194,9 +183,7 @@ async def test_an_accredo_contact_with_the_same_email_is_linked_not_duplicated(r
 
 
 async def test_a_contact_of_a_company_linked_to_no_debtor_is_not_synced(rig: Rig) -> None:
-    other = httpx.post(
-        f"{rig.hubspot_sim.url}/_sim/objects/companies", json={"properties": {"name": "Prospect"}}
-    ).json()["id"]
+    other = user_creates(rig.hubspot_sim.url, "companies", {"name": "Prospect"})
     hubspot_id = rig.user_adds_hubspot_contact({"email": "lead@prospect.co.nz"}, company=other)
     report = await rig.inbound.sync([hubspot_id], reason="test")
     assert (report.created, report.updated, report.failed, report.calls) == (0, 0, 0, 0)

@@ -20,7 +20,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import user_adds_deal
+from tests.e2e.world import user_adds_deal, user_creates
 from tests.sync.two_sims import CLOCK
 
 
@@ -29,13 +29,6 @@ def sim() -> Iterator[BackgroundServer]:
     config = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
     with serve_in_thread(hubspot_app(config)) as server:
         yield server
-
-
-def user_creates(sim: BackgroundServer, object_type: str, body: dict[str, object]) -> str:
-    answer = httpx.post(f"{sim.url}/_sim/objects/{object_type}", json=body)
-    answer.raise_for_status()
-    record_id: str = answer.json()["id"]
-    return record_id
 
 
 def risk_of(sim: BackgroundServer, deal: str) -> tuple[object, object]:
@@ -70,14 +63,12 @@ async def test_open_deals_get_the_companys_risk_in_one_batch(
 ) -> None:
     spec, sync = pipeline
     company = user_creates(
-        sim,
+        sim.url,
         "companies",
         {
-            "properties": {
-                "name": "Harbour Freight",
-                "accredo_credit_status": "overdue_60",
-                "accredo_days_overdue": "64",
-            }
+            "name": "Harbour Freight",
+            "accredo_credit_status": "overdue_60",
+            "accredo_days_overdue": "64",
         },
     )
     open_deals = [user_adds_deal(sim.url, company, "qualifiedtobuy") for _ in range(3)]

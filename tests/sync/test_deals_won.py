@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.hubspot.models import HubSpotObject
@@ -18,7 +17,7 @@ from accredo_hubspot.mapping.config import parse_config
 from accredo_hubspot.store import StateStore, schema
 from accredo_hubspot.sync.deals_won import DealWonSpec
 from accredo_hubspot.sync.pipeline import Pipeline
-from tests.e2e.world import user_adds_deal
+from tests.e2e.world import user_adds_deal, user_creates
 from tests.sync.two_sims import CLOCK, Sims, connected
 
 CONFIG = parse_config("", "test")
@@ -93,11 +92,8 @@ async def test_a_memo_written_before_a_crash_is_found_not_written_again(rig: Rig
 
 async def test_an_open_deal_or_an_unlinked_company_writes_nothing(rig: Rig) -> None:
     open_deal = rig.user_adds_forklifts_deal("contractsent")
-    answer = httpx.post(
-        f"{rig.sims.hubspot.url}/_sim/objects/companies", json={"properties": {"name": "New Co"}}
-    )
-    answer.raise_for_status()
-    elsewhere = rig.user_adds_forklifts_deal("closedwon", company=answer.json()["id"])
+    unlinked = user_creates(rig.sims.hubspot.url, "companies", {"name": "New Co"})
+    elsewhere = rig.user_adds_forklifts_deal("closedwon", company=unlinked)
     report = await rig.pipeline.sync([open_deal, elsewhere], reason="hubspot change")
     assert (report.created, report.calls) == (0, 0)
     assert rig.won() == []

@@ -23,6 +23,7 @@ from sims.hubspot.events import WriteSource
 from sims.hubspot.store import Portal
 from sims.serve import BackgroundServer, serve_in_thread
 from tests.conftest import await_until
+from tests.e2e.world import user_creates
 
 CLOCK = Clock(now=lambda: datetime.now(UTC), today=lambda: date(2026, 11, 30))
 CONTACTS = POLLED_OBJECTS["contact"]
@@ -94,13 +95,7 @@ class Rig:
     poller: HubSpotPoller
 
     def user_adds_contact(self, n: int) -> str:
-        answer = httpx.post(
-            f"{self.sim.url}/_sim/objects/contacts",
-            json={"properties": {"email": f"person{n}@example.co.nz"}},
-        )
-        answer.raise_for_status()
-        contact_id: str = answer.json()["id"]
-        return contact_id
+        return user_creates(self.sim.url, "contacts", {"email": f"person{n}@example.co.nz"})
 
     def user_merges(self, primary: str, merged: str) -> str:
         """Merge two contacts through HubSpot's API; the survivor's id (a new record)."""

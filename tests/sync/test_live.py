@@ -42,6 +42,7 @@ from tests.e2e.world import (
     run_cli,
     running_world,
     set_up,
+    user_creates,
 )
 
 DEBTORS = 60
@@ -571,20 +572,8 @@ async def test_webhook_events_are_brought_across_at_once_without_polling_accredo
     code = sorted(synced.links())[14]
     company_id = synced.links()[code][0]
     email = "hemi.walker@harbourfreight.co.nz"
-    answer = httpx.post(
-        f"{world.hubspot.url}/_sim/objects/contacts",
-        json={
-            "properties": {"firstname": "Hemi", "lastname": "Walker", "email": email},
-            "associations": [
-                {
-                    "to": {"id": company_id},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
-                }
-            ],
-        },
-    )
-    answer.raise_for_status()
-    contact_id = answer.json()["id"]
+    contact = {"firstname": "Hemi", "lastname": "Walker", "email": email}
+    contact_id = user_creates(world.hubspot.url, "contacts", contact, to=company_id, type_id=1)
     stop = asyncio.Event()
     task = asyncio.create_task(live.run(stop))
     try:

@@ -14,6 +14,7 @@ import pytest
 
 from accredo_hubspot.mapping.config import MappingConfigError, parse_config
 from accredo_hubspot.sync.owners import SalesPersons
+from tests.e2e.world import user_creates
 from tests.sync.two_sims import CompanyRig, Sims, connected
 
 OWNER_RULE = (
@@ -41,12 +42,8 @@ class Rig(CompanyRig):
         return owner_id
 
     def user_creates_company(self, properties: dict[str, str]) -> str:
-        answer = httpx.post(
-            f"{self.hubspot_sim.url}/_sim/objects/companies",
-            json={"properties": {"name": "Harbour Freight", **properties}},
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
+        company = {"name": "Harbour Freight", **properties}
+        company_id = user_creates(self.hubspot_sim.url, "companies", company)
         self.store.put_links("company", {self.code: company_id})
         return company_id
 

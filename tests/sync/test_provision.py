@@ -17,6 +17,7 @@ from accredo_hubspot.store import AsyncStateStore, StateStore, schema
 from accredo_hubspot.sync.pipeline import Pipeline
 from accredo_hubspot.sync.provision import Provisioner, ProvisionSpec
 from sims.hubspot.config import DEMO_TOKEN
+from tests.e2e.world import user_creates
 from tests.sync.test_deals_won import CONFIG
 from tests.sync.two_sims import CLOCK, Sims, connected
 
@@ -29,13 +30,7 @@ class Rig:
     provisioner: Provisioner
 
     def company(self, name: str, **properties: str) -> str:
-        answer = httpx.post(
-            f"{self.sims.hubspot.url}/_sim/objects/companies",
-            json={"properties": {"name": name, **properties}},
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
-        return company_id
+        return user_creates(self.sims.hubspot.url, "companies", {"name": name, **properties})
 
     def accredo_user_adds(self, body: dict[str, Any]) -> None:
         self.sims.accredo_app.state.sim.create("ARCustomer", body, "ADMIN")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text, parse_config
@@ -23,7 +22,7 @@ from accredo_hubspot.sync.contacts import CONTACT_RECORD
 from accredo_hubspot.sync.deals_won import DEAL_RECORD
 from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.fixes import FixError, Fixes
-from tests.e2e.world import user_adds_deal
+from tests.e2e.world import user_adds_deal, user_creates
 from tests.sync.test_deals_won import FORKLIFTS
 from tests.sync.two_sims import CLOCK, Connected, Sims, connected
 
@@ -54,14 +53,7 @@ class Rig:
     def user_adds(
         self, kind: str, properties: dict[str, str], to: str = "", type_id: int = 0
     ) -> str:
-        body: dict[str, Any] = {"properties": properties}
-        if to:
-            types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]
-            body["associations"] = [{"to": {"id": to}, "types": types}]
-        answer = httpx.post(f"{self.on.sims.hubspot.url}/_sim/objects/{kind}", json=body)
-        answer.raise_for_status()
-        record_id: str = answer.json()["id"]
-        return record_id
+        return user_creates(self.on.sims.hubspot.url, kind, properties, to=to, type_id=type_id)
 
     async def deal_won(self, company: str, config: MappingConfig) -> str:
         """A deal won on ``company``, synced towards Accredo as the live sync would; its id."""

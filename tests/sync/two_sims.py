@@ -27,6 +27,7 @@ from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import user_creates
 
 #: The specs' day: a fixed clock, so no test depends on the wall clock.
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
@@ -61,11 +62,7 @@ class Connected:
 
     def link_company(self, name: str) -> str:
         """A HubSpot user's company named ``name``, linked to ``code``; its id."""
-        answer = httpx.post(
-            f"{self.sims.hubspot.url}/_sim/objects/companies", json={"properties": {"name": name}}
-        )
-        answer.raise_for_status()
-        company_id: str = answer.json()["id"]
+        company_id = user_creates(self.sims.hubspot.url, "companies", {"name": name})
         self.store.put_links("company", {self.code: company_id})
         return company_id
 
