@@ -15,7 +15,7 @@ import pytest
 from accredo_hubspot.store import StateStore
 from tests.conftest import wait_until
 from tests.e2e.test_contacts import Site, running_site, settle
-from tests.e2e.world import TOKEN, user_adds_deal
+from tests.e2e.world import risk_of, user_adds_deal
 
 pytestmark = pytest.mark.slow
 
@@ -118,14 +118,7 @@ def test_a_deal_won_leaves_one_memo_on_the_debtor(site: Site) -> None:
 
 
 def risk(site: Site, object_type: str, record_id: str) -> tuple[str | None, str | None]:
-    answer = httpx.get(
-        f"{site.world.hubspot.url}/crm/v3/objects/{object_type}/{record_id}",
-        params={"properties": "accredo_credit_status,accredo_days_overdue"},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    answer.raise_for_status()
-    props = answer.json()["properties"]
-    return props.get("accredo_credit_status"), props.get("accredo_days_overdue")
+    return risk_of(site.world.hubspot.url, object_type, record_id)
 
 
 def test_a_companys_credit_status_reaches_its_open_deals(site: Site) -> None:

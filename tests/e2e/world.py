@@ -312,6 +312,19 @@ def user_creates(
     return record_id
 
 
+def risk_of(hubspot_url: str, object_type: str, record_id: str) -> tuple[str | None, str | None]:
+    """A company's or a deal's credit risk as HubSpot shows it: (credit status, days
+    overdue)."""
+    answer = httpx.get(
+        f"{hubspot_url}/crm/v3/objects/{object_type}/{record_id}",
+        params={"properties": "accredo_credit_status,accredo_days_overdue"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    answer.raise_for_status()
+    props = answer.json()["properties"]
+    return props.get("accredo_credit_status"), props.get("accredo_days_overdue")
+
+
 def user_adds_deal(hubspot_url: str, company: str, stage: str, **properties: str) -> str:
     """A deal a HubSpot user adds on ``company`` at ``stage`` (named Pallets unless
     ``properties`` say otherwise); its id."""

@@ -20,7 +20,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import user_adds_deal, user_creates
+from tests.e2e.world import risk_of, user_adds_deal, user_creates
 from tests.sync.two_sims import CLOCK
 
 
@@ -29,17 +29,6 @@ def sim() -> Iterator[BackgroundServer]:
     config = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
     with serve_in_thread(hubspot_app(config)) as server:
         yield server
-
-
-def risk_of(sim: BackgroundServer, deal: str) -> tuple[object, object]:
-    answer = httpx.get(
-        f"{sim.url}/crm/v3/objects/deals/{deal}",
-        params={"properties": "accredo_credit_status,accredo_days_overdue"},
-        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
-    )
-    answer.raise_for_status()
-    props = answer.json()["properties"]
-    return props.get("accredo_credit_status"), props.get("accredo_days_overdue")
 
 
 @pytest.fixture
@@ -77,7 +66,7 @@ async def test_open_deals_get_the_companys_risk_in_one_batch(
     assert sorted(deals) == sorted([*open_deals, won])
     report = await sync.sync(deals, reason="test")
     assert (report.updated, report.calls) == (3, 1)
-    assert {risk_of(sim, d) for d in open_deals} == {("overdue_60", "64")}
-    assert risk_of(sim, won) == (None, None)
+    assert {risk_of(sim.url, "deals", d) for d in open_deals} == {("overdue_60", "64")}
+    assert risk_of(sim.url, "deals", won) == (None, None)
     again = await sync.sync(deals, reason="test")
     assert (again.updated, again.calls) == (0, 0)
