@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from accredo_hubspot.store import (
     SINGLE_WORKER,
@@ -48,6 +49,15 @@ def test_a_company_linked_to_a_second_code_is_refused_naming_both(store: StateSt
         store.put_links(CO, {"BETA": "101", "GAMMA": "103"})
     assert isinstance(info.value, StoreError)
     assert store.get_links(CO) == {"ACME": "101"}
+
+
+def test_a_database_error_is_raised_as_the_stores_saying_what_failed(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE links"))
+    with pytest.raises(StoreError, match="state store could not read links: "):
+        store.get_links(CO)
+    with pytest.raises(StoreError, match="state store could not write links: "):
+        store.put_links(CO, {"ACME": "101"})
 
 
 def test_one_batch_linking_a_company_twice_is_refused(store: StateStore) -> None:

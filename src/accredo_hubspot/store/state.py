@@ -13,7 +13,7 @@ record is kept whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -119,21 +119,11 @@ class StateStore:
 
     # -- transactions -----------------------------------------------------------------------
 
-    @contextmanager
-    def _writing(self, what: str) -> Iterator[Connection]:
-        try:
-            with write_transaction(self._engine) as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise store_error(f"state store could not {what}: {describe(exc)}", exc) from exc
+    def _writing(self, what: str) -> AbstractContextManager[Connection]:
+        return _failing_as_store(write_transaction(self._engine), what)
 
-    @contextmanager
-    def _reading(self, what: str) -> Iterator[Connection]:
-        try:
-            with read_transaction(self._engine) as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise store_error(f"state store could not {what}: {describe(exc)}", exc) from exc
+    def _reading(self, what: str) -> AbstractContextManager[Connection]:
+        return _failing_as_store(read_transaction(self._engine), what)
 
     # -- links ------------------------------------------------------------------------------
 
@@ -787,6 +777,19 @@ class StateStore:
         answer."""
         with self._reading("answer") as conn:
             conn.execute(select(1)).scalar_one()
+
+
+@contextmanager
+def _failing_as_store(
+    transaction: AbstractContextManager[Connection], what: str
+) -> Iterator[Connection]:
+    """``transaction``'s connection; a database error in it raised as the store's, naming
+    ``what`` the store could not do."""
+    try:
+        with transaction as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        raise store_error(f"state store could not {what}: {describe(exc)}", exc) from exc
 
 
 def _unique(codes: Sequence[str]) -> list[str]:
