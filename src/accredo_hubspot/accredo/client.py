@@ -95,6 +95,11 @@ ORDER_LINES = (f"Line($select={','.join(OEOrderLine.declared_fields())})",)
 Record = dict[str, Any]
 
 
+def _customer_keys(codes: Sequence[str]) -> list[str]:
+    """Customer codes as Accredo keys them (upper case, §3.3), trimmed; blank ones left out."""
+    return [c.strip().upper() for c in codes if c.strip()]
+
+
 class AccredoClient(AsyncClosing):
     """One Accredo company, one token, a pooled HTTP connection. Use as an async context manager.
 
@@ -271,7 +276,7 @@ class AccredoClient(AsyncClosing):
         self, codes: Sequence[str], *, expand: Sequence[str] = ()
     ) -> list[ARCustomer]:
         """Current records for these codes; codes with no debtor are left out."""
-        wanted = [c.strip().upper() for c in codes if c.strip()]
+        wanted = _customer_keys(codes)
         records = await self.fetch_by_keys("ARCustomer", "CustomerCode", wanted, expand=expand)
         return [ARCustomer.model_validate(r) for r in records]
 
@@ -297,7 +302,7 @@ class AccredoClient(AsyncClosing):
 
     async def contacts_of(self, codes: Sequence[str]) -> list[ARContact]:
         """Every contact of these customers, with eTags."""
-        wanted = [c.strip().upper() for c in codes if c.strip()]
+        wanted = _customer_keys(codes)
         records = await self.fetch_by_keys(
             "ARContact", "CustomerCode", wanted, orderby=["ContactID"]
         )
@@ -309,7 +314,7 @@ class AccredoClient(AsyncClosing):
 
     async def open_transactions(self, codes: Sequence[str]) -> list[ARTransaction]:
         """Open AR transactions (``UnallocatedAmount ne 0``) of these customers (§10.5)."""
-        wanted = [c.strip().upper() for c in codes if c.strip()]
+        wanted = _customer_keys(codes)
         records = await self.fetch_by_keys(
             "ARTransaction",
             "CustomerCode",
@@ -358,7 +363,7 @@ class AccredoClient(AsyncClosing):
         self, codes: Sequence[str], *, paid_since: date
     ) -> AsyncIterator[ARTransaction]:
         """As ``iter_invoices``, for these customers only (a live change's customers)."""
-        wanted = [c.strip().upper() for c in codes if c.strip()]
+        wanted = _customer_keys(codes)
         condition = F("TransactionType").eq("I") & F("CustomerCode").in_(wanted)
         return self._invoices(condition, paid_since, 2000)
 
@@ -417,7 +422,7 @@ class AccredoClient(AsyncClosing):
 
     async def orders_of(self, codes: Sequence[str], *, since: date) -> list[OEOrder]:
         """As ``iter_orders``, for these customers only (a live change's customers)."""
-        wanted = [c.strip().upper() for c in codes if c.strip()]
+        wanted = _customer_keys(codes)
         records = await self.fetch_by_keys(
             "OEOrder",
             "CustomerCode",
