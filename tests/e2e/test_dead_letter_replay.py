@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.mapping.config import default_config_text, load_config, parse_config
@@ -24,9 +22,8 @@ from accredo_hubspot.sync.drains import build_pipelines
 from accredo_hubspot.sync.fixes import FixError, Fixes
 from accredo_hubspot.sync.invoice_sync import InvoiceSync
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
-from sims.hubspot.config import DEMO_TOKEN
 from tests.e2e.operate import invoke, prepare
-from tests.e2e.world import World, backfilled, running_world, user_creates
+from tests.e2e.world import World, backfilled, hubspot_api, running_world, user_creates
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
@@ -39,17 +36,6 @@ OFF = default_config_text().replace("custom_objects = true", "custom_objects = f
 def world() -> Iterator[World]:
     with running_world(customers=8) as running:
         yield running
-
-
-def _hubspot(world: World, method: str, path: str, **kwargs: Any) -> Any:
-    answer = httpx.request(
-        method,
-        f"{world.hubspot.url}{path}",
-        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
-        **kwargs,
-    )
-    answer.raise_for_status()
-    return answer.json() if answer.content else None
 
 
 def _user_adds_contact(world: World, company_id: str, properties: dict[str, str]) -> str:
@@ -89,11 +75,11 @@ async def test_a_contact_accredo_refused_replays_once_fixed_in_hubspot(
         still = await fixes.replay(letters["FirstName"].id, {})
         assert not still.landed and "FirstName" in still.reason
 
-        _hubspot(
-            world,
+        hubspot_api(
+            world.hubspot,
             "PATCH",
             f"/crm/v3/objects/contacts/{hubspot_id}",
-            json={"properties": {"firstname": "Wharekauhau"}},
+            {"properties": {"firstname": "Wharekauhau"}},
         )
         with_role = await fixes.replay(letters["Role"].id, {"Role": "Pokai liaison"})
         assert with_role.landed, with_role.reason
@@ -111,7 +97,7 @@ async def test_an_invoice_hubspot_refused_replays_once_its_property_takes_it(
     config = load_config(None)
     async with backfilled(world, tmp_path / "state.db", config) as conn:
         prop = f"/crm/v3/properties/{INVOICES}/invoice_number"
-        _hubspot(world, "PATCH", prop, json={"type": "number", "fieldType": "number"})
+        hubspot_api(world.hubspot, "PATCH", prop, {"type": "number", "fieldType": "number"})
         invoices = InvoiceSync(conn.accredo, conn.hubspot, conn.store, conn.config, conn.clock)
         await invoices.run()
         letters = await conn.store.list_dead_letters()
@@ -121,7 +107,7 @@ async def test_an_invoice_hubspot_refused_replays_once_its_property_takes_it(
         letter = letters[0]
         assert not letter.record_key.startswith("customer:")
 
-        _hubspot(world, "PATCH", prop, json={"type": "string", "fieldType": "text"})
+        hubspot_api(world.hubspot, "PATCH", prop, {"type": "string", "fieldType": "text"})
         result = await _fixes(conn, [invoices]).replay(letter.id, {})
 
         assert result.landed, result.reason

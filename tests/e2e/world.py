@@ -312,6 +312,22 @@ def user_creates(
     return record_id
 
 
+def hubspot_api(hubspot: BackgroundServer, method: str, path: str, body: Any = None) -> Any:
+    """HubSpot's API as an app with the portal's token would call it: the decoded answer
+    (None when empty); an error status raises."""
+    answer = httpx.request(
+        method, f"{hubspot.url}{path}", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    answer.raise_for_status()
+    return answer.json() if answer.content else None
+
+
+def hubspot_writes(hubspot: BackgroundServer) -> int:
+    """How many writes the HubSpot simulator has taken (its ``/_sim/stats``)."""
+    count: int = httpx.get(f"{hubspot.url}/_sim/stats").json()["writes"]
+    return count
+
+
 def risk_of(hubspot_url: str, object_type: str, record_id: str) -> tuple[str | None, str | None]:
     """A company's or a deal's credit risk as HubSpot shows it: (credit status, days
     overdue)."""

@@ -5,9 +5,7 @@ company summary properties instead on a Professional portal or by configuration.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.hubspot.client import HubSpotClient
@@ -23,6 +21,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import hubspot_api, hubspot_writes
 
 
 @pytest.fixture
@@ -38,19 +37,6 @@ def professional() -> Iterator[BackgroundServer]:
         yield server
 
 
-def api(sim: BackgroundServer, method: str, path: str, body: Any = None) -> Any:
-    answer = httpx.request(
-        method, f"{sim.url}{path}", json=body, headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
-    )
-    answer.raise_for_status()
-    return answer.json() if answer.content else None
-
-
-def writes(sim: BackgroundServer) -> int:
-    count: int = httpx.get(f"{sim.url}/_sim/stats").json()["writes"]
-    return count
-
-
 async def test_creates_both_objects_unique_searchable_and_on_companies(
     enterprise: BackgroundServer,
 ) -> None:
@@ -60,7 +46,8 @@ async def test_creates_both_objects_unique_searchable_and_on_companies(
     assert report.objects.created == ["accredo_invoice", "accredo_order"]
     assert report.objects.differences == []
     schemas = {
-        s["name"]: s for s in api(enterprise, "GET", "/crm-object-schemas/v3/schemas")["results"]
+        s["name"]: s
+        for s in hubspot_api(enterprise, "GET", "/crm-object-schemas/v3/schemas")["results"]
     }
     invoice = schemas["accredo_invoice"]
     props = {p["name"]: p for p in invoice["properties"]}
@@ -71,7 +58,9 @@ async def test_creates_both_objects_unique_searchable_and_on_companies(
     assert [a["toObjectTypeId"] for a in invoice["associations"]] == ["0-2"]
     order = {p["name"]: p for p in schemas["accredo_order"]["properties"]}
     assert order[ORDER_ID_PROPERTY]["hasUniqueValue"] is True
-    company = {p["name"] for p in api(enterprise, "GET", "/crm/v3/properties/companies")["results"]}
+    company = {
+        p["name"] for p in hubspot_api(enterprise, "GET", "/crm/v3/properties/companies")["results"]
+    }
     assert {p.name for p in ORDER_ROLLUP_PROPERTIES} <= company
     assert not {p.name for p in SUMMARY_PROPERTIES} & company
 
@@ -79,9 +68,9 @@ async def test_creates_both_objects_unique_searchable_and_on_companies(
 async def test_running_again_changes_nothing(enterprise: BackgroundServer) -> None:
     async with HubSpotClient(DEMO_TOKEN, base_url=enterprise.url) as hubspot:
         await run_setup(hubspot, load_config(None))
-        before = writes(enterprise)
+        before = hubspot_writes(enterprise)
         again = await run_setup(hubspot, load_config(None))
-    assert writes(enterprise) == before
+    assert hubspot_writes(enterprise) == before
     assert again.objects.created == []
     assert again.objects.kept == ["accredo_invoice", "accredo_order"]
 
@@ -90,16 +79,16 @@ async def test_a_differing_schema_is_reported_not_altered(enterprise: Background
     egg = INVOICE_SCHEMA.to_hubspot()
     egg["properties"] = [p for p in egg["properties"] if p["name"] != "days_overdue"]
     egg["searchableProperties"] = ["invoice_number"]
-    api(enterprise, "POST", "/crm-object-schemas/v3/schemas", egg)
+    hubspot_api(enterprise, "POST", "/crm-object-schemas/v3/schemas", egg)
     async with HubSpotClient(DEMO_TOKEN, base_url=enterprise.url) as hubspot:
-        before = writes(enterprise)
+        before = hubspot_writes(enterprise)
         report = await run_setup(hubspot, load_config(None))
     assert "accredo_invoice: property days_overdue is missing" in report.objects.differences
     assert any("not searchable: accredo_customer_code" in d for d in report.objects.differences)
-    schema = api(enterprise, "GET", "/crm-object-schemas/v3/schemas/p_accredo_invoice")
+    schema = hubspot_api(enterprise, "GET", "/crm-object-schemas/v3/schemas/p_accredo_invoice")
     assert "days_overdue" not in {p["name"] for p in schema["properties"]}
     assert report.objects.created == ["accredo_order"]
-    assert writes(enterprise) > before  # the company properties and the order object only
+    assert hubspot_writes(enterprise) > before  # the company properties and the order object only
 
 
 async def test_professional_portal_falls_back_to_company_summary_properties(
@@ -109,9 +98,10 @@ async def test_professional_portal_falls_back_to_company_summary_properties(
         report = await run_setup(hubspot, load_config(None))
     assert not report.objects.custom_objects
     assert "403" in report.objects.refused
-    assert api(professional, "GET", "/crm-object-schemas/v3/schemas")["results"] == []
+    assert hubspot_api(professional, "GET", "/crm-object-schemas/v3/schemas")["results"] == []
     company = {
-        p["name"] for p in api(professional, "GET", "/crm/v3/properties/companies")["results"]
+        p["name"]
+        for p in hubspot_api(professional, "GET", "/crm/v3/properties/companies")["results"]
     }
     assert {p.name for p in SUMMARY_PROPERTIES} <= company
     assert "accredo_open_invoice_count" in company
@@ -123,4 +113,4 @@ async def test_configuration_turns_custom_objects_off(enterprise: BackgroundServ
         report = await run_setup(hubspot, parse_config(text, "test.toml"))
     assert not report.objects.custom_objects
     assert report.objects.refused == ""
-    assert api(enterprise, "GET", "/crm-object-schemas/v3/schemas")["results"] == []
+    assert hubspot_api(enterprise, "GET", "/crm-object-schemas/v3/schemas")["results"] == []

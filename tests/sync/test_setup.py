@@ -4,9 +4,7 @@ created once, corrected when drifted, and a site's own NZBN property left as it 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.hubspot.client import HubSpotClient
@@ -17,6 +15,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import hubspot_api, hubspot_writes
 
 
 @pytest.fixture
@@ -31,22 +30,6 @@ async def hubspot(sim: BackgroundServer) -> AsyncIterator[HubSpotClient]:
         yield client
 
 
-def api(sim: BackgroundServer, method: str, path: str, body: Any = None) -> Any:
-    answer = httpx.request(
-        method,
-        f"{sim.url}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
-    )
-    answer.raise_for_status()
-    return answer.json() if answer.content else None
-
-
-def writes(sim: BackgroundServer) -> int:
-    count: int = httpx.get(f"{sim.url}/_sim/stats").json()["writes"]
-    return count
-
-
 async def test_creates_the_group_and_every_property_with_hubspot_types(
     sim: BackgroundServer, hubspot: HubSpotClient
 ) -> None:
@@ -56,16 +39,16 @@ async def test_creates_the_group_and_every_property_with_hubspot_types(
     deal_risk = ["deal accredo_credit_status", "deal accredo_days_overdue"]
     assert sorted(report.created) == sorted([*wanted, *deal_risk])
     assert report.updated == []
-    group = api(sim, "GET", f"/crm/v3/properties/companies/groups/{PROPERTY_GROUP.name}")
+    group = hubspot_api(sim, "GET", f"/crm/v3/properties/companies/groups/{PROPERTY_GROUP.name}")
     assert group["label"] == PROPERTY_GROUP.label
     for name, definition in wanted.items():
-        prop = api(sim, "GET", f"/crm/v3/properties/companies/{name}")
+        prop = hubspot_api(sim, "GET", f"/crm/v3/properties/companies/{name}")
         assert (prop["type"], prop["fieldType"]) == (definition.type, definition.field_type)
         assert prop["groupName"] == PROPERTY_GROUP.name
         assert prop["label"] and prop["description"]
-    code = api(sim, "GET", "/crm/v3/properties/companies/accredo_customer_code")
+    code = hubspot_api(sim, "GET", "/crm/v3/properties/companies/accredo_customer_code")
     assert code["hasUniqueValue"] is True
-    status = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
+    status = hubspot_api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
     assert status["type"] == "enumeration"
     assert {"ok", "on_stop"} <= {o["value"] for o in status["options"]}
     assert await property_exists(hubspot, "accredo_balance_total")
@@ -75,16 +58,16 @@ async def test_creates_the_group_and_every_property_with_hubspot_types(
 async def test_running_twice_changes_nothing(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
     config = load_config(None)
     await run_setup(hubspot, config)
-    before = writes(sim)
+    before = hubspot_writes(sim)
     again = await run_setup(hubspot, config)
     assert (again.created, again.updated) == ([], [])
-    assert writes(sim) == before
+    assert hubspot_writes(sim) == before
 
 
 async def test_a_drifted_label_is_put_back(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
     config = load_config(None)
     await run_setup(hubspot, config)
-    api(
+    hubspot_api(
         sim,
         "PATCH",
         "/crm/v3/properties/companies/accredo_credit_limit",
@@ -92,7 +75,7 @@ async def test_a_drifted_label_is_put_back(sim: BackgroundServer, hubspot: HubSp
     )
     report = await run_setup(hubspot, config)
     assert report.updated == ["accredo_credit_limit"]
-    prop = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
+    prop = hubspot_api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
     assert prop["label"] != "CL (edited by an admin)"
 
 
@@ -106,7 +89,7 @@ async def test_a_sites_own_nzbn_property_is_used_as_it_is(
         "fieldType": "text",
         "groupName": "companyinformation",
     }
-    api(sim, "POST", "/crm/v3/properties/companies", own)
+    hubspot_api(sim, "POST", "/crm/v3/properties/companies", own)
     text = default_config_text().replace(
         'nzbn_property = "nzbn"', 'nzbn_property = "tax_business_no"'
     )
@@ -115,7 +98,7 @@ async def test_a_sites_own_nzbn_property_is_used_as_it_is(
     report = await run_setup(hubspot, config)
     assert report.kept == ["tax_business_no"]
     assert "tax_business_no" not in report.created + report.updated
-    prop = api(sim, "GET", "/crm/v3/properties/companies/tax_business_no")
+    prop = hubspot_api(sim, "GET", "/crm/v3/properties/companies/tax_business_no")
     assert (prop["label"], prop["groupName"]) == (own["label"], own["groupName"])
     assert not await property_exists(hubspot, "nzbn")
 
@@ -125,7 +108,7 @@ async def test_a_property_of_the_wrong_type_stops_setup_naming_it(
 ) -> None:
     from accredo_hubspot.hubspot.errors import HubSpotError
 
-    api(
+    hubspot_api(
         sim,
         "POST",
         "/crm/v3/properties/companies",
@@ -139,7 +122,7 @@ async def test_a_property_of_the_wrong_type_stops_setup_naming_it(
     )
     with pytest.raises(HubSpotError, match="accredo_credit_limit"):
         await run_setup(hubspot, load_config(None))
-    prop = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
+    prop = hubspot_api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_limit")
     assert prop["type"] == "string"  # never dropped and recreated: its values would be lost
 
 
@@ -155,9 +138,9 @@ async def test_the_deals_get_the_companys_credit_status_and_days_overdue(
     sim: BackgroundServer, hubspot: HubSpotClient
 ) -> None:
     await run_setup(hubspot, load_config(None))
-    status = api(sim, "GET", "/crm/v3/properties/deals/accredo_credit_status")
-    company = api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
+    status = hubspot_api(sim, "GET", "/crm/v3/properties/deals/accredo_credit_status")
+    company = hubspot_api(sim, "GET", "/crm/v3/properties/companies/accredo_credit_status")
     assert (status["type"], status["groupName"]) == ("enumeration", PROPERTY_GROUP.name)
     assert [o["value"] for o in status["options"]] == [o["value"] for o in company["options"]]
-    days = api(sim, "GET", "/crm/v3/properties/deals/accredo_days_overdue")
+    days = hubspot_api(sim, "GET", "/crm/v3/properties/deals/accredo_days_overdue")
     assert (days["type"], days["fieldType"]) == ("number", "number")
