@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, select
 
+from accredo_hubspot.accredo import AccredoClient
 from accredo_hubspot.mapping.config import MappingConfig, default_config_text
 from accredo_hubspot.runtime import Connector, connect
 from accredo_hubspot.settings import AccredoSettings, HubSpotSettings, Secret, Settings
@@ -310,6 +311,11 @@ def user_creates(
     answer.raise_for_status()
     record_id: str = answer.json()["id"]
     return record_id
+
+
+def demo_accredo(accredo: BackgroundServer) -> AccredoClient:
+    """A client of the Accredo simulator's demo company, signed in as the connector's user."""
+    return AccredoClient(f"{accredo.url}/saturn", COMPANY, CLIENT_ID, USERNAME, PASSWORD)
 
 
 def hubspot_api(hubspot: BackgroundServer, method: str, path: str, body: Any = None) -> Any:

@@ -28,6 +28,7 @@ from accredo_hubspot.sync.spec import ApplyOutcome
 from sims.accredo.app import create_app
 from sims.accredo.config import SimConfig
 from sims.serve import BackgroundServer, serve_in_thread
+from tests.e2e.world import demo_accredo
 
 NOW = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
 CLOCK = Clock(now=lambda: NOW, today=lambda: date(2025, 7, 1))
@@ -104,9 +105,7 @@ PHONE = "09 555 0101"
 @pytest.fixture
 async def rig(sim: BackgroundServer, tmp_path: Path) -> AsyncIterator[Rig]:
     httpx.post(f"{sim.url}/_sim/reset").raise_for_status()
-    async with AccredoClient(
-        f"{sim.url}/saturn", "DEMO", "accredo-hubspot-demo", "SYNC", "sync-demo-password"
-    ) as accredo:
+    async with demo_accredo(sim) as accredo:
         code, *_ = [c.CustomerCode async for c in accredo.iter_customers(page_size=5)]
         store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
         async with AsyncStateStore(store) as offloaded:

@@ -27,7 +27,7 @@ from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app as hubspot_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import user_creates
+from tests.e2e.world import demo_accredo, user_creates
 
 #: The specs' day: a fixed clock, so no test depends on the wall clock.
 CLOCK = Clock(now=lambda: datetime(2026, 11, 30, tzinfo=UTC), today=lambda: date(2026, 11, 30))
@@ -75,13 +75,7 @@ async def connected(sims: Sims, tmp_path: Path) -> AsyncIterator[Connected]:
     store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
     try:
         async with (
-            AccredoClient(
-                f"{sims.accredo.url}/saturn",
-                "DEMO",
-                "accredo-hubspot-demo",
-                "SYNC",
-                "sync-demo-password",
-            ) as accredo,
+            demo_accredo(sims.accredo) as accredo,
             HubSpotClient(DEMO_TOKEN, base_url=sims.hubspot.url) as hubspot,
             AsyncStateStore(store) as offloaded,
         ):
