@@ -280,10 +280,7 @@ def backfill(config: ConfigOption = None) -> None:
         for line in done.failures[:10]:
             console.print(f"  dead letter: {line}", highlight=False)
     if contacts is not None:
-        console.print(
-            f"contacts: {contacts.to_accredo} of the linked companies queued for Accredo, "
-            f"{contacts.to_hubspot} of the linked debtors for HubSpot (run brings them across)"
-        )
+        console.print(views.contacts_queued(contacts), highlight=False)
 
 
 @app.command()
@@ -294,8 +291,9 @@ def plan(
         typer.Option("--json", help="A JSON list of {side, record, action, field, old, new, why}."),
     ] = False,
 ) -> None:
-    """Dry run: the writes a backfill would make now, field by field, for both systems
-    (writes nothing: not HubSpot, not Accredo, not the state store)."""
+    """Dry run: the writes a backfill would make now, field by field, for both systems, and
+    the contacts it would queue (writes nothing: not HubSpot, not Accredo, not the state
+    store)."""
 
     async def go() -> DryRun:
         settings = load_settings()
@@ -312,6 +310,9 @@ def plan(
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
     else:
         console.print(views.plan_table(rows))
+    if dry_run.contacts is not None:  # stdout stays the JSON list with --json
+        out = err_console if as_json else console
+        out.print(views.contacts_queued(dry_run.contacts, planned=True), highlight=False)
     for letter in skipped(commits):
         err_console.print(
             f"not written: {letter.record_key} {letter.field or ''}: {letter.reason}",

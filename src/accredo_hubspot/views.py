@@ -13,6 +13,7 @@ from rich.text import Text
 
 from accredo_hubspot.store import AmbiguousMatch, AuditEntry, DeadLetterRow
 from accredo_hubspot.sync import provenance
+from accredo_hubspot.sync.contacts_rollout import ContactsQueued
 from accredo_hubspot.sync.plan_rows import PlanRow
 from accredo_hubspot.sync.reconcile import ReconcileReport
 
@@ -44,6 +45,16 @@ def plan_table(rows: Sequence[PlanRow]) -> Table:
             row.why,
         )
     return table
+
+
+def contacts_queued(queued: ContactsQueued, *, planned: bool = False) -> str:
+    """The contacts a backfill queued for live sync (``planned``: would queue, for ``plan``),
+    in the same words for both, so the plan reads as the backfill will."""
+    verb = "would be queued" if planned else "queued"
+    return (
+        f"contacts: {queued.to_accredo} of the linked companies {verb} for Accredo, "
+        f"{queued.to_hubspot} of the linked debtors for HubSpot (run brings them across)"
+    )
 
 
 def reconcile_json(report: ReconcileReport, *, repaired: bool) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""End to end: ``plan --json`` lists exactly the writes the backfill after it makes, and makes
-none itself (the simulators' counters and the state store prove it)."""
+"""End to end: ``plan --json`` lists exactly the writes the backfill after it makes, and the
+contacts it queues, and makes none itself (the simulators' counters and the state store prove
+it)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.orders import ORDER_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
-from tests.e2e.world import World, links_with_via, running_world
+from tests.e2e.world import World, links_with_via, running_world, user_creates
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
@@ -48,9 +50,14 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
             "accredo_credit_limit": "1",
         }
     )
+    for n in range(2):  # its contacts, which the backfill queues for Accredo
+        contact = {"email": f"ap{n}@example.co.nz"}
+        user_creates(world.hubspot.url, "contacts", contact, to=company_id, type_id=1)
     reset_stats(world)
 
-    rows = invoke_json(["plan"], env, tmp_path)
+    code, out, err = invoke(["plan", "--json"], env, tmp_path)
+    assert code == 0, err
+    rows = json.loads(out)  # stdout stays the JSON list; the contacts line is on stderr
 
     assert world.hubspot_stats()["writes"] == 0
     accredo_routes = httpx.get(f"{world.accredo.url}/_sim/stats").json()["by_route"]
@@ -93,8 +100,12 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
     assert limit["old"] == "1" and limit["new"] != "1"
     assert "nzbn" in limit["why"]
 
-    code, _, err = invoke(["backfill"], env, tmp_path)
+    (contacts,) = [line for line in err.splitlines() if line.startswith("contacts: ")]
+    assert contacts.startswith("contacts: 2 of the linked companies would be queued for Accredo")
+
+    code, backfilled, err = invoke(["backfill"], env, tmp_path)
     assert code == 0, err
+    assert contacts.replace("would be queued", "queued") in backfilled.splitlines()
     created_options = world.company_property("accredo_price_tier")["options"]
     assert {o["value"] for o in created_options} == {row["new"] for row in options}
 
@@ -141,3 +152,4 @@ def test_plan_after_a_change_lists_only_that_change(world: World, tmp_path: Path
     assert row["why"] == "Accredo's value differs from the value last written"
     _, out, _ = invoke(["plan"], env, tmp_path)
     assert "12345.50" in out and code in out
+    assert "would be queued for Accredo" in out  # after the table, on stdout without --json

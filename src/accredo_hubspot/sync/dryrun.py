@@ -7,7 +7,9 @@ are swapped: ``RecordingSink`` answers HubSpot writes as written without sending
 it keeps (links, the audit rows with old and new values, dead letters, records archived) are
 what a real run would have stored; ``sync.plan_rows`` turns them into the plan. The links it
 keeps are read back by what comes after in the same run (the invoices find the companies the
-plan would create), so the plan is the whole backfill: debtors, then invoices and orders.
+plan would create), so the plan is the whole backfill: debtors, then invoices and orders, then
+the contacts each side already holds, queued for live sync (``contacts_rollout``): the queue
+writes are kept too (``queued``), and the rollout's counts are the plan's contacts line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from accredo_hubspot.errors import ConnectorError
 from accredo_hubspot.hubspot.models import (
+    AssociatedObject,
     AssociationType,
     BatchOutcome,
     HubSpotObject,
@@ -29,8 +32,21 @@ from accredo_hubspot.hubspot.models import (
     WriteInput,
 )
 from accredo_hubspot.mapping.config import MappingConfig
-from accredo_hubspot.store import AsyncStateStore, AuditBatch, AuditEntry, DeadLetter, Side
+from accredo_hubspot.store import (
+    AsyncStateStore,
+    AuditBatch,
+    AuditEntry,
+    DeadLetter,
+    Direction,
+    Side,
+)
 from accredo_hubspot.sync.backfill import Backfill
+from accredo_hubspot.sync.contacts_rollout import (
+    AssociationReader,
+    ContactLister,
+    ContactsQueued,
+    queue_existing_contacts,
+)
 from accredo_hubspot.sync.document_syncs import DocumentSource, document_syncs
 from accredo_hubspot.sync.documents import CustomObjects, DocumentSink, documents_config
 from accredo_hubspot.sync.pipeline import Clock
@@ -61,6 +77,8 @@ READS = frozenset(
         "status",
     }
 )
+#: How the id of a record a dry run would create starts (``new:KEY``).
+PLACEHOLDER = "new:"
 #: Bookkeeping writes of a run that a dry run simply leaves out (cursors, progress marks).
 SKIPPED = frozenset({"set_cursors", "set_meta", "set_last_error"})
 
@@ -83,6 +101,16 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Queued:
+    """Records a real run would have queued for sync (``StateStore.enqueue``'s arguments)."""
+
+    direction: Direction
+    record_type: str
+    keys: Sequence[str]
+    reason: str
+
+
+@dataclass(frozen=True)
 class OptionAdded:
     """An option a run would add to a HubSpot enumeration property (the price tier's: a price
     code Accredo has and the property has not)."""
@@ -94,26 +122,30 @@ class OptionAdded:
 
 @dataclass(frozen=True)
 class DryRun:
-    """What a backfill would do now: its commits, and the property options it would add."""
+    """What a backfill would do now: its commits, the property options it would add, and the
+    contacts it would queue for live sync (None when the mapping has no contact fields)."""
 
     commits: list[Commit]
     options_added: list[OptionAdded]
+    contacts: ContactsQueued | None = None
 
 
-class PlanSource(AccredoSource, DocumentSource, Protocol):
-    """What a dry run reads from Accredo: the debtors, their invoices and orders."""
+class PlanSource(AccredoSource, DocumentSource, ContactLister, Protocol):
+    """What a dry run reads from Accredo: the debtors, their invoices, orders and contacts."""
 
 
-class PlanSink(HubSpotSink, DocumentSink, Protocol):
+class PlanSink(HubSpotSink, DocumentSink, AssociationReader, Protocol):
     """What a dry run reads from HubSpot (its writes are only recorded)."""
 
 
 class DryRunStore(AsyncStateStore):
-    """The real store for reads; commits are kept in ``commits``, never written."""
+    """The real store for reads; commits are kept in ``commits`` and records queued in
+    ``queued``, never written."""
 
     def __init__(self, store: AsyncStateStore) -> None:
         super().__init__(store.sync)
         self.commits: list[Commit] = []
+        self.queued: list[Queued] = []
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         name = getattr(fn, "__name__", "")
@@ -123,6 +155,12 @@ class DryRunStore(AsyncStateStore):
         if name == "forget":  # forget(store, record_type, keys): archived in HubSpot
             record_type, keys = cast(tuple[str, Sequence[str]], args[1:3])
             self.commits.append(Commit(record_type, "hubspot", {}, {}, [], [], list(keys)))
+            return cast(T, None)
+        if name == "enqueue":  # enqueue(store, direction, record_type, keys, reason, ...)
+            direction, record_type, keys, reason = cast(
+                tuple[Direction, str, Sequence[str], str], args[1:5]
+            )
+            self.queued.append(Queued(direction, record_type, list(keys), reason))
             return cast(T, None)
         if name in SKIPPED:
             return cast(T, None)
@@ -191,6 +229,15 @@ class RecordingSink:
     async def association_labels(self, from_type: str, to_type: str) -> list[AssociationType]:
         return await self.hubspot.association_labels(from_type, to_type)
 
+    async def batch_read_associations(
+        self, from_type: str, to_type: str, ids: Sequence[str]
+    ) -> dict[str, list[AssociatedObject]]:
+        """HubSpot's associations of ``ids``; a record the plan would create (its placeholder
+        id) has none yet, and HubSpot is not asked about it."""
+        held = [i for i in ids if not i.startswith(PLACEHOLDER)]
+        found = await self.hubspot.batch_read_associations(from_type, to_type, held)
+        return {i: found.get(i, []) for i in ids}
+
     def search_all(self, object_type: str, request: SearchRequest) -> AsyncIterator[HubSpotObject]:
         return self.hubspot.search_all(object_type, request)
 
@@ -240,7 +287,7 @@ class RecordingSink:
     def _answer(self, action: str, inputs: Sequence[WriteInput]) -> BatchOutcome:
         outcome = BatchOutcome()
         for item in inputs:
-            record_id = item.id if action == "update" and item.id else f"new:{item.key}"
+            record_id = item.id if action == "update" and item.id else f"{PLACEHOLDER}{item.key}"
             outcome.written[item.key] = HubSpotObject(id=record_id, properties=item.properties)
         return outcome
 
@@ -253,7 +300,8 @@ async def plan_backfill(
     clock: Clock,
 ) -> DryRun:
     """What a backfill would do now: the backfill itself (debtors, then invoices and orders as
-    the portal takes them), run against the recording sink and a dry-run view of the store."""
+    the portal takes them, then the contacts both sides hold), run against the recording sink
+    and a dry-run view of the store."""
     sink = RecordingSink(hubspot)
     objects = CustomObjects(sink)
     config = await documents_config(objects, config)  # as `backfill` does first
@@ -262,6 +310,9 @@ async def plan_backfill(
         await Backfill(accredo, sink, view, config, clock).run()
         for document in await document_syncs(accredo, sink, view, config, clock, objects):
             await document.run()
+        contacts = None
+        if config.contact_fields:
+            contacts = await queue_existing_contacts(accredo, sink, view)
     finally:
         await view.aclose()
-    return DryRun(view.commits, sink.options_added)
+    return DryRun(view.commits, sink.options_added, contacts)
