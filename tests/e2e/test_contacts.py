@@ -39,6 +39,7 @@ from tests.e2e.world import (
     healthy,
     links_with_via,
     running_world,
+    sim_stats,
     user_creates,
 )
 from tests.logging_reset import restored_logging
@@ -110,7 +111,7 @@ class Site:
     def writes(self) -> tuple[int, int]:
         """(HubSpot writes, Accredo writes) so far: API calls that changed data."""
         hubspot: int = self.world.hubspot_stats()["writes"]
-        routes = httpx.get(f"{self.world.accredo.url}/_sim/stats").json()["by_route"]
+        routes = sim_stats(self.world.accredo)["by_route"]
         accredo = 0
         for route, count in routes.items():
             method, _, target = route.partition(" ")

@@ -27,7 +27,7 @@ from accredo_hubspot.web import HINT_PATH
 from sims.serve import free_port
 from tests.conftest import wait_until
 from tests.e2e.operate import invoke
-from tests.e2e.world import CLI, World, cents, healthy, links_with_via, running_world
+from tests.e2e.world import CLI, World, cents, healthy, links_with_via, running_world, sim_stats
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,7 @@ class Site:
 
     def ardelta_reads(self) -> int:
         """How often the change table has been read (each poll reads it once)."""
-        stats = httpx.get(f"{self.world.accredo.url}/_sim/stats").json()
+        stats = sim_stats(self.world.accredo)
         return int(stats["by_route"].get("GET TABLE_ARDELTA", 0))
 
     def company_writes(self, code: str) -> int:

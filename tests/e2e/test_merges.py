@@ -25,7 +25,7 @@ from accredo_hubspot.store import schema
 from accredo_hubspot.store.packing import unpack
 from tests.conftest import wait_until
 from tests.e2e.test_contacts import Site, running_site
-from tests.e2e.world import TOKEN, links_with_via, run_cli
+from tests.e2e.world import TOKEN, links_with_via, run_cli, sim_stats
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def company_link(site: Site) -> str | None:
 
 def accredo_deletes(site: Site) -> int:
     """Accredo records deleted through its API so far."""
-    routes = httpx.get(f"{site.world.accredo.url}/_sim/stats").json()["by_route"]
+    routes = sim_stats(site.world.accredo)["by_route"]
     deletes = 0
     for route, count in routes.items():
         method, _, target = route.partition(" ")

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.mapping.identity import debtor_nzbn
@@ -19,7 +18,7 @@ from accredo_hubspot.sync.companies import COMPANY_RECORD
 from accredo_hubspot.sync.invoices import INVOICE_RECORD
 from accredo_hubspot.sync.orders import ORDER_RECORD
 from tests.e2e.operate import invoke, invoke_json, prepare, reset_stats
-from tests.e2e.world import World, links_with_via, running_world, user_creates
+from tests.e2e.world import World, links_with_via, running_world, sim_stats, user_creates
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
@@ -60,7 +59,7 @@ def test_plan_lists_exactly_what_the_backfill_then_writes(world: World, tmp_path
     rows = json.loads(out)  # stdout stays the JSON list; the contacts line is on stderr
 
     assert world.hubspot_stats()["writes"] == 0
-    accredo_routes = httpx.get(f"{world.accredo.url}/_sim/stats").json()["by_route"]
+    accredo_routes = sim_stats(world.accredo)["by_route"]
     token_calls = ("POST token", "DELETE")  # signing in and out is no write
     assert [r for r in accredo_routes if not r.startswith(("GET", *token_calls))] == []
     with StateStore.open(f"sqlite:///{database}") as store:

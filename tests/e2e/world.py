@@ -97,8 +97,7 @@ class World:
     # -- HubSpot, through its API and its control surface ----------------------------------
 
     def hubspot_stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = httpx.get(f"{self.hubspot.url}/_sim/stats").json()
-        return stats
+        return sim_stats(self.hubspot)
 
     def hubspot_faults(self, **faults: float) -> None:
         httpx.put(f"{self.hubspot.url}/_sim/faults", json=faults).raise_for_status()
@@ -188,7 +187,7 @@ class World:
         return document_id
 
     def accredo_requests(self) -> int:
-        count: int = httpx.get(f"{self.accredo.url}/_sim/stats").json()["requests"]
+        count: int = sim_stats(self.accredo)["requests"]
         return count
 
 
@@ -328,10 +327,10 @@ def hubspot_api(hubspot: BackgroundServer, method: str, path: str, body: Any = N
     return answer.json() if answer.content else None
 
 
-def hubspot_writes(hubspot: BackgroundServer) -> int:
-    """How many writes the HubSpot simulator has taken (its ``/_sim/stats``)."""
-    count: int = httpx.get(f"{hubspot.url}/_sim/stats").json()["writes"]
-    return count
+def sim_stats(sim: BackgroundServer) -> dict[str, Any]:
+    """Either simulator's counters (``/_sim/stats``): requests, writes, by route."""
+    stats: dict[str, Any] = httpx.get(f"{sim.url}/_sim/stats").json()
+    return stats
 
 
 def risk_of(hubspot_url: str, object_type: str, record_id: str) -> tuple[str | None, str | None]:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from accredo_hubspot.hubspot import HubSpotClient, RetryPolicy
@@ -37,11 +36,6 @@ def sim_token() -> str:
     from sims.hubspot.config import DEMO_TOKEN
 
     return DEMO_TOKEN
-
-
-def sim_stats(server: BackgroundServer) -> dict[str, Any]:
-    stats: dict[str, Any] = httpx.get(f"{server.url}/_sim/stats").json()
-    return stats
 
 
 @pytest.fixture

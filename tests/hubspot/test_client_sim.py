@@ -26,7 +26,8 @@ from accredo_hubspot.hubspot import (
     WriteInput,
 )
 from accredo_hubspot.hubspot.ratelimit import Bucket
-from tests.hubspot.conftest import FAST_RETRY, hubspot_sim, sim_stats, sim_token
+from tests.e2e.world import sim_stats
+from tests.hubspot.conftest import FAST_RETRY, hubspot_sim, sim_token
 
 CODE = PropertyCreate(
     name="accredo_code",

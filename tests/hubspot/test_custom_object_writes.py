@@ -10,7 +10,7 @@ from accredo_hubspot.mapping.config import load_config
 from accredo_hubspot.mapping.objects import INVOICE_ID_PROPERTY
 from accredo_hubspot.sync.setup import run_setup
 from sims.serve import BackgroundServer
-from tests.hubspot.conftest import sim_stats
+from tests.e2e.world import sim_stats
 
 
 async def _invoice_type(client: HubSpotClient) -> tuple[str, str, int]:

@@ -35,7 +35,7 @@ from sims.accredo.config import SimConfig
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import demo_accredo, hubspot_writes, user_creates
+from tests.e2e.world import demo_accredo, sim_stats, user_creates
 from tests.store.conftest import queued
 
 NOW = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
@@ -167,10 +167,10 @@ async def test_unchanged_debtors_send_nothing(rig: Rig) -> None:
     customers = [debtor("ACME"), debtor("BETA")]
     await rig.write(customers, [new("ACME"), new("BETA")])
     links = rig.store.get_links(COMPANY_RECORD)
-    writes = hubspot_writes(rig.sim)
+    writes = sim_stats(rig.sim)["writes"]
     report = await rig.write(customers, [linked(c, links[c]) for c in ("ACME", "BETA")])
     assert (report.unchanged, report.writes, report.calls) == (2, 0, 0)
-    assert hubspot_writes(rig.sim) == writes
+    assert sim_stats(rig.sim)["writes"] == writes
 
 
 async def test_only_the_changed_field_is_sent_and_audited(rig: Rig) -> None:
@@ -206,7 +206,7 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
     # a second store, as after losing the state database: the company exists, no link
     other = await AsyncStateStore.open(f"sqlite:///{tmp_path / 'lost.db'}")
     baseline = {k: v for k, v in current.items() if v}
-    writes = hubspot_writes(rig.sim)
+    writes = sim_stats(rig.sim)["writes"]
     report = await rig.write(
         [debtor("ACME")],
         [MatchResult("ACME", company_id, "code", (company_id,))],
@@ -216,7 +216,7 @@ async def test_a_first_time_match_that_already_agrees_is_linked_without_a_write(
     )
     assert (report.linked, report.writes, report.calls) == (1, 0, 0)
     assert await other.get_links(COMPANY_RECORD) == {"ACME": company_id}
-    assert hubspot_writes(rig.sim) == writes
+    assert sim_stats(rig.sim)["writes"] == writes
     await other.aclose()
 
 
@@ -248,7 +248,7 @@ async def test_a_first_time_match_gets_only_what_differs(rig: Rig) -> None:
 
 
 async def test_an_ambiguous_match_is_dead_lettered_and_not_written(rig: Rig) -> None:
-    writes = hubspot_writes(rig.sim)
+    writes = sim_stats(rig.sim)["writes"]
     ambiguous = MatchResult("ACME", None, "ambiguous", ("1", "2"), "NZBN 9429 is on 2 companies")
     report = await rig.write([debtor("ACME"), debtor("BETA")], [ambiguous, new("BETA")])
     assert (report.failed, report.created) == (1, 1)
@@ -256,7 +256,7 @@ async def test_an_ambiguous_match_is_dead_lettered_and_not_written(rig: Rig) -> 
     assert letter.record_key == "ACME"
     assert "NZBN 9429 is on 2 companies" in letter.reason
     assert "ACME" not in rig.store.get_links(COMPANY_RECORD)
-    assert hubspot_writes(rig.sim) == writes + 1
+    assert sim_stats(rig.sim)["writes"] == writes + 1
 
 
 async def test_a_company_deleted_in_hubspot_is_dead_lettered_and_the_rest_land(rig: Rig) -> None:
@@ -290,10 +290,10 @@ async def test_a_batch_of_keys_is_read_matched_written_and_then_quiet(rig: Rig) 
     assert company[CODE] == codes[0]
     assert company["accredo_credit_limit"] == f"{customer.CreditLimit:.2f}"
     assert queued(rig.store) == []
-    writes = hubspot_writes(rig.sim)
+    writes = sim_stats(rig.sim)["writes"]
     again = await rig.pipeline.sync(codes, reason="test")
     assert (again.unchanged, again.writes, again.calls) == (3, 0, 0)
-    assert hubspot_writes(rig.sim) == writes
+    assert sim_stats(rig.sim)["writes"] == writes
 
 
 def test_customer_fields_are_the_models_and_the_mappings_custom_ones(tmp_path: Path) -> None:

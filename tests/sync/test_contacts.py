@@ -31,7 +31,7 @@ from accredo_hubspot.sync.contacts import (
 from accredo_hubspot.sync.pipeline import Clock, Pipeline
 from sims.hubspot.config import DEMO_TOKEN
 from sims.serve import BackgroundServer
-from tests.e2e.world import hubspot_writes, user_creates
+from tests.e2e.world import sim_stats, user_creates
 from tests.sync.two_sims import Sims, both_sims, connected
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ class Rig:
         return props
 
     def accredo_writes(self) -> dict[str, int]:
-        routes: dict[str, int] = httpx.get(f"{self.accredo_sim.url}/_sim/stats").json()["by_route"]
+        routes: dict[str, int] = sim_stats(self.accredo_sim)["by_route"]
         return {r: n for r, n in routes.items() if r.startswith(("POST ARContact", "PATCH"))}
 
 
@@ -203,7 +203,7 @@ async def test_an_accredo_only_contact_is_created_once_in_hubspot_with_its_compa
     )
     # Read back from HubSpot (its webhook or the poll), it plans nothing: its values came
     # from Accredo.
-    writes = hubspot_writes(rig.hubspot_sim), rig.accredo_writes()
+    writes = sim_stats(rig.hubspot_sim)["writes"], rig.accredo_writes()
     echoed = await rig.inbound.sync([hubspot_id], reason="hubspot change")
     assert (echoed.unchanged, echoed.calls) == (1, 0)
     # From now on HubSpot wins: an Accredo edit sends nothing to HubSpot, and the next time
@@ -212,7 +212,10 @@ async def test_an_accredo_only_contact_is_created_once_in_hubspot_with_its_compa
         f"{rig.accredo_sim.url}/_sim/contacts/{contact_id}", json={"FirstName": "Mihiata"}
     ).raise_for_status()
     edited = await rig.outbound.sync([contact_id], reason="accredo change")
-    assert (edited.calls, hubspot_writes(rig.hubspot_sim), rig.accredo_writes()) == (0, *writes)
+    assert (edited.calls, sim_stats(rig.hubspot_sim)["writes"], rig.accredo_writes()) == (
+        0,
+        *writes,
+    )
     restored = await rig.inbound.sync([hubspot_id], reason="hubspot change")
     assert (restored.updated, (await rig.accredo_contact(contact_id)).FirstName) == (1, "Mihi")
 
@@ -220,11 +223,11 @@ async def test_an_accredo_only_contact_is_created_once_in_hubspot_with_its_compa
 async def test_an_accredo_contact_whose_email_hubspot_has_is_linked_to_it(rig: Rig) -> None:
     hubspot_id = rig.user_adds_hubspot_contact({"email": "kiri@tawhai.co.nz"})
     contact_id = rig.user_adds_accredo_contact({"EmailAddress": "kiri@tawhai.co.nz"})
-    writes = hubspot_writes(rig.hubspot_sim)
+    writes = sim_stats(rig.hubspot_sim)["writes"]
     report = await rig.outbound.sync([contact_id], reason="accredo change")
     assert (report.created, report.linked) == (0, 1)
     assert rig.store.get_links(CONTACT_RECORD) == {contact_id: hubspot_id}
-    assert hubspot_writes(rig.hubspot_sim) == writes
+    assert sim_stats(rig.hubspot_sim)["writes"] == writes
 
 
 async def test_the_change_feed_names_contacts_others_changed_not_the_connectors(

@@ -42,6 +42,7 @@ from tests.e2e.world import (
     run_cli,
     running_world,
     set_up,
+    sim_stats,
     user_creates,
 )
 
@@ -607,5 +608,5 @@ async def test_webhook_events_are_brought_across_at_once_without_polling_accredo
 
 def delta_reads(world: World) -> int:
     """Reads of Accredo's change-tracking tables so far."""
-    routes: dict[str, int] = httpx.get(f"{world.accredo.url}/_sim/stats").json()["by_route"]
+    routes: dict[str, int] = sim_stats(world.accredo)["by_route"]
     return sum(n for route, n in routes.items() if "DELTA" in route or "DTFLD" in route)

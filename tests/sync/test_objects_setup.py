@@ -21,7 +21,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import hubspot_api, hubspot_writes
+from tests.e2e.world import hubspot_api, sim_stats
 
 
 @pytest.fixture
@@ -68,9 +68,9 @@ async def test_creates_both_objects_unique_searchable_and_on_companies(
 async def test_running_again_changes_nothing(enterprise: BackgroundServer) -> None:
     async with HubSpotClient(DEMO_TOKEN, base_url=enterprise.url) as hubspot:
         await run_setup(hubspot, load_config(None))
-        before = hubspot_writes(enterprise)
+        before = sim_stats(enterprise)["writes"]
         again = await run_setup(hubspot, load_config(None))
-    assert hubspot_writes(enterprise) == before
+    assert sim_stats(enterprise)["writes"] == before
     assert again.objects.created == []
     assert again.objects.kept == ["accredo_invoice", "accredo_order"]
 
@@ -81,14 +81,15 @@ async def test_a_differing_schema_is_reported_not_altered(enterprise: Background
     egg["searchableProperties"] = ["invoice_number"]
     hubspot_api(enterprise, "POST", "/crm-object-schemas/v3/schemas", egg)
     async with HubSpotClient(DEMO_TOKEN, base_url=enterprise.url) as hubspot:
-        before = hubspot_writes(enterprise)
+        before = sim_stats(enterprise)["writes"]
         report = await run_setup(hubspot, load_config(None))
     assert "accredo_invoice: property days_overdue is missing" in report.objects.differences
     assert any("not searchable: accredo_customer_code" in d for d in report.objects.differences)
     schema = hubspot_api(enterprise, "GET", "/crm-object-schemas/v3/schemas/p_accredo_invoice")
     assert "days_overdue" not in {p["name"] for p in schema["properties"]}
     assert report.objects.created == ["accredo_order"]
-    assert hubspot_writes(enterprise) > before  # the company properties and the order object only
+    # The company properties and the order object only.
+    assert sim_stats(enterprise)["writes"] > before
 
 
 async def test_professional_portal_falls_back_to_company_summary_properties(

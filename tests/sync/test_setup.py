@@ -15,7 +15,7 @@ from accredo_hubspot.sync.setup import run_setup
 from sims.hubspot.app import create_app
 from sims.hubspot.config import DEMO_TOKEN, HubSpotSimConfig
 from sims.serve import BackgroundServer, serve_in_thread
-from tests.e2e.world import hubspot_api, hubspot_writes
+from tests.e2e.world import hubspot_api, sim_stats
 
 
 @pytest.fixture
@@ -58,10 +58,10 @@ async def test_creates_the_group_and_every_property_with_hubspot_types(
 async def test_running_twice_changes_nothing(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
     config = load_config(None)
     await run_setup(hubspot, config)
-    before = hubspot_writes(sim)
+    before = sim_stats(sim)["writes"]
     again = await run_setup(hubspot, config)
     assert (again.created, again.updated) == ([], [])
-    assert hubspot_writes(sim) == before
+    assert sim_stats(sim)["writes"] == before
 
 
 async def test_a_drifted_label_is_put_back(sim: BackgroundServer, hubspot: HubSpotClient) -> None:
