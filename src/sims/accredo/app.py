@@ -35,6 +35,21 @@ from sims.accredo.tables import Row
 EDITIONS = ("saturn", "mercury")
 _COMPANY_RE = re.compile(r"^company\('((?:[^']|'')*)'\)(?:/(.*))?$", re.IGNORECASE)
 _SEGMENT_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.S)
+#: The unbound functions the simulator answers: all GET in the spec (reference 4, 10.9).
+FUNCTIONS = frozenset(
+    {
+        "systemdate",
+        "systemperiod",
+        "currentperiod",
+        "periodfordate",
+        "appname",
+        "basecurrencycode",
+        "moduleavailable",
+        "user",
+        "company",
+        "about",
+    }
+)
 _ROUTE_RE = re.compile(r"/odata4/v1/company\('[^']*'\)/([A-Za-z_][A-Za-z0-9_]*)(\()?", re.I)
 
 
@@ -248,6 +263,10 @@ class Api:
     ) -> Response:
         sim = self.sim
         low = name.lower()
+        if low not in FUNCTIONS:
+            raise SimError(404, "NotFound", f"{name} not found")
+        if request.method != "GET":
+            raise SimError(405, "MethodNotAllowed", f"{name} is a function: GET only.")
         params = dict(request.query_params)
         if args:
             for part in args.split(","):
@@ -281,10 +300,9 @@ class Api:
             return JSONResponse({"@odata.context": ctx, **details})
         if low == "company":
             return JSONResponse({"@odata.context": ctx, **company_details(sim.config.company)})
-        if low == "about":
-            edition = "Mercury" if "/mercury/" in request.url.path.lower() else "Saturn"
-            return JSONResponse({"@odata.context": ctx, **about(edition, sim.started)})
-        raise SimError(404, "NotFound", f"{name} not found")
+        # "about", the last of FUNCTIONS
+        edition = "Mercury" if "/mercury/" in request.url.path.lower() else "Saturn"
+        return JSONResponse({"@odata.context": ctx, **about(edition, sim.started)})
 
     async def collection(
         self, request: Request, ent: EntityDef, service: str, user: str

@@ -71,3 +71,14 @@ def test_system_date_moves_with_the_clock(sim: Sim, api: httpx.Client) -> None:
         api.get("/SystemPeriod").json()["value"]
         == api.get("/PeriodForDate(Date=2025-07-03)").json()["value"]
     )
+
+
+def test_functions_are_get_only(api: httpx.Client) -> None:
+    """Reference 4 / 10.9: the unbound functions are GETs in the spec; another verb is refused
+    (the Set* actions are not simulated: their clock is under /_sim/)."""
+    for verb in ("POST", "PATCH", "PUT", "DELETE"):
+        r = api.request(verb, "/SystemDate", json={})
+        assert r.status_code == 405, (verb, r.text)
+        assert r.json()["error"]["code"] == "MethodNotAllowed"
+    assert api.post("/SetSystemDate", json={"Date": "2025-07-01"}).status_code == 404
+    assert api.get("/SystemDate").status_code == 200
