@@ -1203,11 +1203,12 @@ class SimState:
                 raise ValidationFailed(
                     "Inactive", "The customer has unallocated transactions and cannot be inactive."
                 )
-        for o in self.tables["OEOrder"].rows_for("CustomerCode", code):
-            if o.get("PostStatus") in ("U", "O"):
-                raise ValidationFailed(
-                    "Inactive", "The customer has active orders and cannot be inactive."
-                )
+        for table, what in (("OEOrder", "orders"), ("INInvoice", "invoices")):
+            for doc in self.tables[table].rows_for("CustomerCode", code):
+                if doc.get("PostStatus") in ("U", "O"):
+                    raise ValidationFailed(
+                        "Inactive", f"The customer has active {what} and cannot be inactive."
+                    )
 
     def delete(self, entity: str, key: Any, user: str, if_match: str | None) -> None:
         with self.writing():

@@ -311,3 +311,26 @@ def test_lifecycle_and_last_activity_custom_fields(api: httpx.Client) -> None:
     assert [c["CustomerCode"] for c in found] == [cust["CustomerCode"]]
     [delta] = api.get("/TABLE_ARDELTA").json()["value"]
     assert (delta["AccountCode"], delta["ChangeType"]) == (cust["CustomerCode"], "U")
+
+
+def test_inactive_is_refused_with_an_active_invoice(sim: Sim, api: httpx.Client) -> None:
+    """Reference 6.3 / 10.1 Inactive: refused while the customer has active orders **or
+    invoices** (an unposted or open INInvoice counts as much as an open order)."""
+    r = api.post("/ARCustomer", json={"CustomerCode": "QUOTED", "CustomerName": "Quoted Ltd"})
+    assert r.status_code == 200, r.text
+    st = sim.state
+    with st.writing():
+        invoices = st.tables["INInvoice"]
+        invoices.insert(
+            {
+                "DocumentID": invoices.next_int_key(),
+                "CustomerCode": "QUOTED",
+                "DocumentClass": "I",
+                "PostStatus": "U",
+                "RecordRevision": 1,
+            }
+        )
+    etag = api.get("/ARCustomer('QUOTED')").json()["@odata.etag"]
+    r = api.patch("/ARCustomer('QUOTED')", json={"Inactive": True}, headers={"If-Match": etag})
+    assert r.status_code == 400 and r.json()["error"]["target"] == "Inactive", r.text
+    assert "invoices" in r.json()["error"]["message"]
