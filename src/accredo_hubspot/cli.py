@@ -123,7 +123,8 @@ def global_options(
         LogLevel | None,
         typer.Option(
             case_sensitive=False,
-            help=f"Default: ${logs.LEVEL_ENV}, else INFO for run and WARNING for the rest.",
+            help=f"Default: ${logs.LEVEL_ENV}, else INFO for run (WARNING with --once) and "
+            "WARNING for the rest.",
         ),
     ] = None,
     log_format: Annotated[
