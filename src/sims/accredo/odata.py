@@ -34,8 +34,8 @@ _TOKEN_RE = re.compile(
 )
 
 COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
+#: The functions reference 5.1 lists; any other (tolower, length, substringof ...) is a 400.
 STRING_FUNCS = {"contains", "startswith", "endswith"}
-UNARY_FUNCS = {"tolower", "toupper", "trim", "length"}
 
 
 @dataclass(frozen=True)
@@ -208,26 +208,13 @@ class _Parser:
                 return bool(getattr(h, method)(n))
 
             return Operand(call, "boolean")
-        if fname in UNARY_FUNCS:
-            if len(args) != 1 or args[0].kind not in ("string", "date"):
-                raise QueryError(f"{fname}() takes one text argument")
-            inner = args[0].get
-            if fname == "length":
-                return Operand(lambda r: len(inner(r) or ""), "number")
-            ops: dict[str, Callable[[str], str]] = {
-                "tolower": lambda s: s.lower(),
-                "toupper": lambda s: s.upper(),
-                "trim": lambda s: s.strip(),
-            }
-            op = ops[fname]
-            return Operand(lambda r: op(inner(r) or ""), "string")
         raise QueryError(f"Unsupported function '{tok.text}' in $filter")
 
 
 def _compatible(a: str, b: str) -> bool:
-    if "null" in (a, b) or "any" in (a, b) or a == b:
-        return True
-    return {a, b} == {"string", "date"}
+    """Same kinds only: a date is compared with an unquoted date literal, never a quoted
+    string, and text never with a date (reference 5.1 literal forms)."""
+    return "null" in (a, b) or "any" in (a, b) or a == b
 
 
 def _compare(op: str, left: Operand, right: Operand) -> Predicate:

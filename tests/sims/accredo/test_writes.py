@@ -221,6 +221,9 @@ def test_invalid_queries_are_400_odata_errors(api: httpx.Client) -> None:
         {"$skip": "x"},
         {"$count": "maybe"},
         {"$search": "x"},
+        # reference 5.1: functions beyond contains/startswith/endswith, quoted dates
+        {"$filter": "toupper(CustomerName) eq 'X'"},
+        {"$filter": "DateOfLastSale ge '2025-01-01'"},
     ):
         r = api.get("/ARCustomer", params=params)
         assert r.status_code == 400, params
