@@ -130,6 +130,19 @@ def bad_request(message: str, context: dict[str, list[str]] | None = None) -> Si
     return SimError(400, "VALIDATION_ERROR", message, context=context)
 
 
+NON_TEXT_VALUE_MESSAGE = (
+    "Invalid input JSON: Cannot deserialize value of type `java.lang.String` from {kind} value "
+    '(through reference chain: properties["{name}"])'
+)
+"""[assumed] reference 4.2: values may be strings, numbers or booleans (read as text); an
+object or array cannot be read as text, and HubSpot's JSON reader refuses the request."""
+
+
+def non_text_value(name: str, value: object) -> SimError:
+    kind = "Object" if isinstance(value, dict) else "Array"
+    return bad_request(NON_TEXT_VALUE_MESSAGE.format(kind=kind, name=name))
+
+
 def not_found(object_id: str) -> SimError:
     return SimError(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE, context={"id": [object_id]})
 

@@ -130,12 +130,16 @@ class Router:
         return None
 
 
+def missing_field(name: str) -> SimError:
+    return SimError(
+        400,
+        "VALIDATION_ERROR",
+        f"Some required fields were not set: [{name}]",
+        context={"missingFields": [name]},
+    )
+
+
 def require(body: JsonDict, name: str) -> Any:
     if name not in body or body[name] is None:
-        raise SimError(
-            400,
-            "VALIDATION_ERROR",
-            f"Some required fields were not set: [{name}]",
-            context={"missingFields": [name]},
-        )
+        raise missing_field(name)
     return body[name]

@@ -8,7 +8,13 @@ from typing import Any
 from starlette.responses import Response
 
 from sims.hubspot.associations import AssocType
-from sims.hubspot.errors import SimError, bad_request, not_found, too_many_inputs
+from sims.hubspot.errors import (
+    LIMIT_TOO_HIGH_MESSAGE,
+    SimError,
+    bad_request,
+    not_found,
+    too_many_inputs,
+)
 from sims.hubspot.http import Ctx, Router, batch_reply, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.store import Portal, Record
@@ -139,7 +145,9 @@ async def list_record_associations(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx)
     a = _existing(portal, ftype, ctx.params["id"])
-    limit = min(max(ctx.query_int("limit", MAX_PAGE), 1), MAX_PAGE)
+    limit = ctx.query_int("limit", MAX_PAGE)
+    if limit > MAX_PAGE or limit < 1:  # refused, not cut to 500 (reference 8: max 500)
+        raise bad_request(LIMIT_TOO_HIGH_MESSAGE.format(limit=MAX_PAGE, value=limit))
     results, next_after = _page(
         portal, a, ttype, _after(ctx.request.query_params.get("after")), limit
     )

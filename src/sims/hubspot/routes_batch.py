@@ -166,7 +166,8 @@ def _plan(
         return Plan(trace_id, None, portal.prepare(otype, props, None, claims), links)
     raw_id = str(item["id"])
     id_property = item.get("idProperty") or None
-    if mode == "upsert":
+    if mode == "upsert" or id_property:
+        # By record id, leave idProperty out: hs_object_id is not unique (reference 4.3).
         portal.check_id_property(otype, id_property or "hs_object_id")
     record = portal.find(otype, raw_id, id_property)
     if record is not None and record.archived:

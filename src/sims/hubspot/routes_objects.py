@@ -9,13 +9,15 @@ from starlette.responses import Response
 
 from sims.hubspot import search
 from sims.hubspot.errors import LIMIT_TOO_HIGH_MESSAGE, SimError, bad_request, not_found
-from sims.hubspot.http import Ctx, Router, reply, require
+from sims.hubspot.http import Ctx, Router, missing_field, reply, require
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.render import associations_json, record_json
 from sims.hubspot.store import Portal, Record
 
 JsonDict = dict[str, Any]
 MAX_LIST_LIMIT = 100
+MAX_HISTORY_LIMIT = 50
+"""A page with ``propertiesWithHistory`` holds at most 50 records ([assumed] reference 4.1)."""
 DEFAULT_LIST_LIMIT = 10
 
 
@@ -34,14 +36,15 @@ def _link(ctx: Ctx, after: str) -> str:
 async def list_objects(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
     limit = ctx.query_int("limit", DEFAULT_LIST_LIMIT)
-    if limit > MAX_LIST_LIMIT or limit < 1:
-        raise bad_request(LIMIT_TOO_HIGH_MESSAGE.format(limit=MAX_LIST_LIMIT, value=limit))
+    history = ctx.query_list("propertiesWithHistory")
+    max_limit = MAX_HISTORY_LIMIT if history else MAX_LIST_LIMIT
+    if limit > max_limit or limit < 1:
+        raise bad_request(LIMIT_TOO_HIGH_MESSAGE.format(limit=max_limit, value=limit))
     after_raw = ctx.request.query_params.get("after") or "0"
     if not after_raw.isdigit():
         raise bad_request(f"Invalid after cursor: {after_raw}")
     records, next_id = portal.page(otype, int(after_raw), limit, ctx.query_bool("archived"))
     props = ctx.query_list("properties")
-    history = ctx.query_list("propertiesWithHistory")
     assoc = ctx.query_list("associations")
     results = []
     for record in records:
@@ -96,12 +99,23 @@ def inline_associations(
     portal: Portal, otype: ObjectType, raw: list[Any]
 ) -> list[tuple[str, int, Any]]:
     """Check ``associations`` of a create body before anything is written."""
+    if not isinstance(raw, list):
+        raise bad_request("associations must be a list")
     links = []
     for item in raw:
-        to_id = str(((item or {}).get("to") or {}).get("id", ""))
-        for spec in item.get("types") or []:
+        # PublicAssociationsForObject requires both ``to`` and ``types`` (reference 4.1): an
+        # item without types is refused, never skipped with its target unchecked.
+        if not isinstance(item, dict):
+            raise bad_request("Each association must be an object")
+        target_ref = require(item, "to")
+        to_id = str(require(target_ref, "id")) if isinstance(target_ref, dict) else ""
+        types = require(item, "types")
+        if not isinstance(types, list) or not types or not all(isinstance(t, dict) for t in types):
+            raise missing_field("types")
+        for spec in types:
             category = str(spec.get("associationCategory"))
-            type_id = int(spec.get("associationTypeId", -1))
+            raw_type_id = str(spec.get("associationTypeId", ""))
+            type_id = int(raw_type_id) if raw_type_id.lstrip("-").isdigit() else -1
             found = None
             for to_tid in portal.types:
                 atype = portal.associations.find_type(otype.type_id, to_tid, category, type_id)

@@ -150,7 +150,7 @@ def group_from_body(portal: Portal, tid: str, body: JsonDict) -> PropertyGroup:
 
 def create_schema(portal: Portal, body: JsonDict) -> ObjectType:
     """A custom object type from an ``ObjectSchemaEgg`` (reference 7)."""
-    _required(body, ("name", "labels", "properties", "associatedObjects"))
+    _required(body, ("name", "labels", "properties", "requiredProperties", "associatedObjects"))
     name = str(body["name"])
     if not OBJECT_NAME_RE.match(name):
         raise bad_request(f"Object name {name} is invalid: letters, digits and _, from a letter")

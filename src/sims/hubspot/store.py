@@ -20,6 +20,7 @@ from sims.hubspot.errors import (
     bad_request,
     batch_email_conflict,
     email_conflict,
+    non_text_value,
     not_found,
     validation_error,
 )
@@ -243,6 +244,8 @@ class Portal:
         problems: list[PropertyProblem] = []
         changes: dict[str, str | None] = {}
         for name, value in raw.items():
+            if isinstance(value, dict | list):
+                raise non_text_value(name, value)
             pdef = self.prop(tid, name)
             if pdef is None:
                 msg = f'Property "{name}" does not exist'

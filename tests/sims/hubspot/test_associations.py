@@ -288,3 +288,14 @@ def test_a_user_may_add_a_contact_on_a_companys_page(client: HubSpot, sim: Any) 
     )
     assert answer.status_code == 201
     assert answer.json()["properties"]["associatedcompanyid"] == company
+
+
+def test_a_v4_page_over_500_is_refused_not_cut(client: HubSpot, sim: Any) -> None:
+    """Reference 8: a record's v4 association page has limit default and max 500; a larger
+    limit is a 400, not a silent page of 500 (as the object lists refuse over 100)."""
+    company = _company(client, "Acme")
+    path = f"/crm/v4/objects/companies/{company}/associations/contacts"
+    answer = sim.http.get(path, params={"limit": 501})
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "limit must be less than or equal to 500, but was 501"
+    assert sim.http.get(path, params={"limit": 500}).json() == {"results": []}

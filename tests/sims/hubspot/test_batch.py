@@ -186,3 +186,25 @@ def test_contact_upsert_by_email(sim: Any) -> None:
     second = sim.http.post("/crm/v3/objects/contacts/batch/upsert", json={"inputs": again})
     assert second.json()["results"][0]["new"] is False
     assert second.json()["results"][0]["id"] == first.json()["results"][0]["id"]
+
+
+def test_update_by_hs_object_id_as_id_property_is_refused(sim: Any) -> None:
+    """Reference 4.3 (and pitfall 13.8): ``idProperty: hs_object_id`` is a non-unique property
+    to batch update, so the call is a 400; by record id, idProperty is left out."""
+    made = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}}).json()
+    answer = sim.http.post(
+        "/crm/v3/objects/companies/batch/update",
+        json={
+            "inputs": [
+                {"id": made["id"], "idProperty": "hs_object_id", "properties": {"name": "b"}}
+            ]
+        },
+    )
+    assert answer.status_code == 400
+    assert answer.json()["category"] == "VALIDATION_ERROR"
+    assert answer.json()["message"] == (
+        "Unable to perform update/upsert by non-unique 0-2 property hs_object_id "
+        "in portal ID 99999999"
+    )
+    stored = sim.http.get(f"/crm/v3/objects/companies/{made['id']}").json()
+    assert stored["properties"]["name"] == "a"

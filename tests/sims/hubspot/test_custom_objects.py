@@ -107,3 +107,33 @@ def test_a_second_create_with_the_unique_id_is_refused(sim: Sim) -> None:
     again = sim.http.post(f"/crm/v3/objects/{type_id}/batch/create", json={"inputs": inputs})
     assert again.status_code == 400
     assert "already has that value" in again.json()["message"]
+
+
+def test_a_schema_without_required_properties_is_refused(sim: Sim) -> None:
+    """Reference 7: ``ObjectSchemaEgg`` requires ``requiredProperties`` (an empty list will
+    do); a schema leaving it out is a 400, not a schema with none."""
+    body = {k: v for k, v in SCHEMA.items() if k != "requiredProperties"}
+    answer = sim.http.post("/crm-object-schemas/v3/schemas", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "Some required fields were not set: [requiredProperties]"
+    assert answer.json()["context"] == {"missingFields": ["requiredProperties"]}
+    assert (
+        sim.http.post(
+            "/crm-object-schemas/v3/schemas", json={**body, "requiredProperties": []}
+        ).status_code
+        == 201
+    )
+
+
+def test_an_inline_association_needs_its_types(sim: Sim) -> None:
+    """Reference 4.1: each create ``associations`` item is ``{to:{id}, types:[…]}``; one
+    without types is refused, not skipped with its target unchecked."""
+    for item in ({"to": {"id": "999999"}}, {"to": {"id": "999999"}, "types": []}):
+        answer = sim.http.post(
+            "/crm/v3/objects/contacts",
+            json={"properties": {"email": "a@b.co.nz"}, "associations": [item]},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["message"] == "Some required fields were not set: [types]"
+    listed = sim.http.get("/crm/v3/objects/contacts").json()
+    assert listed["results"] == []

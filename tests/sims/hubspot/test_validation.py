@@ -254,3 +254,29 @@ def test_original_source_is_hubspots_to_set(sim: Any) -> None:
         json={"properties": {"name": "x"}, "analyticsSource": "NEWSPAPER"},
     )
     assert bad.status_code == 400
+
+
+def test_object_and_array_values_are_refused(sim: Any) -> None:
+    """Reference 4.2: input values may be JSON strings, numbers or booleans, read as text; an
+    object or array is no text, and the write is a 400 rather than its Python repr stored."""
+    for value, kind in (({"amount": 1}, "Object"), (["a", "b"], "Array")):
+        answer = _create(sim, "companies", {"name": "n", "description": value})
+        assert answer.status_code == 400
+        body = answer.json()
+        assert body["category"] == "VALIDATION_ERROR"
+        assert body["message"].startswith("Invalid input JSON: ")
+        assert f"from {kind} value" in body["message"]
+        assert 'properties["description"]' in body["message"]
+    assert sim.http.get("/crm/v3/objects/companies").json()["results"] == []
+
+
+def test_a_page_with_property_history_holds_at_most_50(sim: Any) -> None:
+    """Reference 4.1 Limits ([assumed]): 50 is the largest page with ``propertiesWithHistory``
+    (the SDK's ``PROPERTY_HISTORY_MAX_SIZE``); 100 stays the limit without it."""
+    history = {"propertiesWithHistory": "name"}
+    answer = sim.http.get("/crm/v3/objects/companies", params={"limit": 51, **history})
+    assert answer.status_code == 400
+    assert answer.json()["category"] == "VALIDATION_ERROR"
+    assert answer.json()["message"] == "limit must be less than or equal to 50, but was 51"
+    assert sim.http.get("/crm/v3/objects/companies", params={"limit": 50, **history}).is_success
+    assert sim.http.get("/crm/v3/objects/companies", params={"limit": 100}).is_success
