@@ -32,9 +32,10 @@ UPPERCASE_FIELDS = frozenset(
     }
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+#: Times are ``HH:MM:SS`` (reference 3.3 [assumed]); ``HH:MM`` alone is refused.
+_TIME_RE = re.compile(r"^\d{2}:\d{2}:\d{2}$")
 #: [assumed] ``...DateTime`` fields (ARMemo) read and write as ``YYYY-MM-DDTHH:MM:SS``.
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
 
 def _real_date_time(text: str) -> bool:

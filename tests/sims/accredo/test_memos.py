@@ -87,6 +87,9 @@ def test_memo_field_rules(sim: Sim, api: httpx.Client) -> None:
         ({"AccountFile": "APCRED"}, "AccountFile"),
         ({"AccountCode": "SOMEONE"}, "AccountCode"),
         ({"MemoDate": "30/06/2025"}, "MemoDate"),
+        # reference 3.3: times are HH:MM:SS [assumed], date-times likewise with seconds
+        ({"MemoTime": "14:05"}, "MemoTime"),
+        ({"ActionOnDateTime": "2025-07-01T09:30"}, "ActionOnDateTime"),
         ({"Colour": "red"}, "Colour"),
     ]
     for fields, target in bad:
