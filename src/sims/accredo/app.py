@@ -73,6 +73,12 @@ def sim_error_response(exc: SimError) -> JSONResponse:
     return odata_error(exc.status, exc.code, exc.message, exc.target, exc.details)
 
 
+def _not_json(word: str) -> Any:
+    """``NaN``/``Infinity`` are not JSON (RFC 8259): Python's parser takes them, Accredo's
+    need not, so a body carrying one is refused as not JSON."""
+    raise json.JSONDecodeError(f"{word} is not a JSON value", word, 0)
+
+
 # ----- serialisation ----------------------------------------------------------------------
 
 
@@ -372,7 +378,7 @@ class Api:
     async def json_body(self, request: Request) -> Any:
         raw = await request.body()
         try:
-            return json.loads(raw or b"null")
+            return json.loads(raw or b"null", parse_constant=_not_json)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise SimError(400, "BadRequest", "The request body is not valid JSON.") from None
 

@@ -337,3 +337,17 @@ def test_inactive_is_refused_with_an_active_invoice(sim: Sim, api: httpx.Client)
     r = api.patch("/ARCustomer('QUOTED')", json={"Inactive": True}, headers={"If-Match": etag})
     assert r.status_code == 400 and r.json()["error"]["target"] == "Inactive", r.text
     assert "invoices" in r.json()["error"]["message"]
+
+
+def test_nan_and_infinity_are_not_json(api: httpx.Client) -> None:
+    """Reference 6.3 (wrong JSON type → 400): NaN/Infinity are not JSON numbers, though
+    Python's own parser would take them."""
+    cust = first_customer(api)
+    for word in ("NaN", "Infinity", "-Infinity"):
+        r = api.patch(
+            f"/ARCustomer('{cust['CustomerCode']}')",
+            content=f'{{"CreditLimit": {word}}}',
+            headers={"If-Match": cust["@odata.etag"], "Content-Type": "application/json"},
+        )
+        assert r.status_code == 400, (word, r.text)
+        assert r.json()["error"]["code"] == "BadRequest"
