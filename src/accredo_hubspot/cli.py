@@ -1,4 +1,5 @@
-"""The ``accredo-hubspot`` command line: init, setup, backfill, run, migrate, status, demo.
+"""The ``accredo-hubspot`` command line: init, setup, backfill, run, webhooks, status, migrate,
+the operating commands (plan, reconcile, explain, dead-letters, matches) and demo.
 
 Every command exits non-zero with a one-line reason on failure; secrets never reach output.
 """
@@ -72,7 +73,7 @@ DEFAULT_CONFIG = Path("accredo-hubspot.toml")
 
 app = typer.Typer(
     name="accredo-hubspot",
-    help="Real-time sync of Accredo debtors and their financial state into HubSpot companies.",
+    help="Real-time two-way sync between Accredo (debtors, invoices, orders) and HubSpot CRM.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -136,7 +137,7 @@ def global_options(
         ),
     ] = None,
 ) -> None:
-    """Real-time sync of Accredo debtors and their financial state into HubSpot companies."""
+    """Real-time two-way sync between Accredo (debtors, invoices, orders) and HubSpot CRM."""
     log_options.level = log_level.value if log_level else None
     log_options.format = log_format.value if log_format else None
 
@@ -184,7 +185,7 @@ def init(
 
 @app.command()
 def setup(config: ConfigOption = None) -> None:
-    """Create (idempotently) the Accredo property group and company properties in HubSpot."""
+    """Create (idempotently) the Accredo properties and the invoice and order objects in HubSpot."""
 
     async def go() -> None:
         settings = load_settings(require_accredo=False)
@@ -623,8 +624,8 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Live sync: poll Accredo's change tracking and bring each change to HubSpot; serve the
-    web app that takes HubSpot's webhooks.
+    """Live sync both ways: poll Accredo's change tracking and bring each change to HubSpot,
+    and HubSpot's changes (webhooks, search) to Accredo; serve the web app beside it.
 
     Several run processes may share one PostgreSQL state store (they share the queue; one polls
     at a time); on SQLite one runs at a time."""
