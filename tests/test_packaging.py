@@ -1,5 +1,6 @@
 """``pip install accredo-hubspot`` brings what the connector imports and nothing else; the
-``[sim]`` extra brings what only the simulators (src/sims) import."""
+``[sim]`` extra brings what only the simulators (src/sims) import; the README's dependency
+tables name exactly these."""
 
 from __future__ import annotations
 
@@ -65,6 +66,27 @@ OPTIONAL_DRIVERS = {
 
 BASE = requirement_names(PROJECT["dependencies"])
 SIM = requirement_names(PROJECT["optional-dependencies"]["sim"])
+README = ROOT / "README.md"
+
+
+def readme_dependencies() -> tuple[set[str], dict[str, set[str]]]:
+    """The packages the README's dependency tables name: the base ones, and each extra's."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Dependencies, and why each is there", 1)[1].split("\n## ", 1)[0]
+    base: set[str] = set()
+    extras: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        if not line.startswith("|"):
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] in ("package", "extra") or set(cells[0]) <= set("-"):
+            continue
+        if cells[0].startswith("`"):
+            names = re.findall(r"[A-Za-z][\w.-]*", cells[1])
+            extras[cells[0].strip("`")] = {canonical(name) for name in names}
+        else:
+            base.add(canonical(cells[0].split()[0]))
+    return base, extras
 
 
 def test_the_connector_never_imports_the_simulators_or_their_dependencies() -> None:
@@ -109,3 +131,10 @@ def test_the_demo_names_the_sim_extra_in_one_line_when_it_is_missing() -> None:
 def test_this_environment_has_the_sim_extra() -> None:
     installed = importlib.metadata.requires("accredo-hubspot") or []
     assert sim_extra_problem(installed) is None
+
+
+def test_the_readme_names_every_dependency_and_no_other() -> None:
+    base, extras = readme_dependencies()
+    assert base == BASE
+    wanted = {name: requirement_names(r) for name, r in PROJECT["optional-dependencies"].items()}
+    assert extras == wanted
