@@ -33,6 +33,7 @@ OPERATORS = frozenset(
         "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
     }
 )  # fmt: skip
+SORT_DIRECTIONS = ("ASCENDING", "DESCENDING")
 TOKEN_SPLIT = re.compile(r"[\s,;:/()\[\]\"']+")
 
 
@@ -72,7 +73,11 @@ def parse_request(body: JsonDict) -> SearchRequest:
     groups: list[list[JsonDict]] = []
     total = 0
     for group in groups_raw:
-        filters = (group or {}).get("filters") or []
+        if not isinstance(group, dict):
+            raise bad_request("Every filter group must be an object")
+        filters = group.get("filters") or []
+        if not isinstance(filters, list):
+            raise bad_request("filters must be a list")
         if len(filters) > MAX_FILTERS_PER_GROUP:
             raise bad_request(
                 f"Too many filters in a group: {len(filters)}. Maximum is {MAX_FILTERS_PER_GROUP}."
@@ -87,6 +92,7 @@ def parse_request(body: JsonDict) -> SearchRequest:
                 raise bad_request(f"Unknown operator {f.get('operator')}")
             if not f.get("propertyName"):
                 raise bad_request("Every filter needs a propertyName")
+            _check_operands(f)
         groups.append(list(filters))
     if total > MAX_FILTERS_TOTAL:
         raise bad_request(f"Too many filters: {total}. Maximum is {MAX_FILTERS_TOTAL}.")
@@ -94,6 +100,8 @@ def parse_request(body: JsonDict) -> SearchRequest:
     if limit < 0 or limit > MAX_LIMIT:
         raise bad_request(f"limit must be between 0 and {MAX_LIMIT}, but was {limit}")
     after = _int(body.get("after"), 0, "after")
+    if after < 0:
+        raise bad_request(f"after must be a non-negative integer, but was {after}")
     if after + limit > RESULT_CAP:
         raise bad_request(SEARCH_CAP_MESSAGE.format(after=after, limit=limit))
     sort_prop, descending = _sort(body.get("sorts") or [])
@@ -103,6 +111,10 @@ def parse_request(body: JsonDict) -> SearchRequest:
             f"query is {len(str(query))} characters; the maximum is {MAX_QUERY_CHARS}."
         )
     props = body.get("properties")
+    if props is not None and (
+        not isinstance(props, list) or not all(isinstance(p, str) for p in props)
+    ):
+        raise bad_request("properties must be a list of property names")
     return SearchRequest(
         groups,
         sort_prop,
@@ -123,14 +135,47 @@ def _int(raw: object, default: int, name: str) -> int:
         raise bad_request(f"{name} must be an integer, but was {raw}") from None
 
 
-def _sort(sorts: list[Any]) -> tuple[str | None, bool]:
-    """Only one sort rule is applied (reference 5); strings like ``-createdate`` work too."""
+def _check_operands(f: JsonDict) -> None:
+    """Each operator's operands (reference 5 "Operators"): ``BETWEEN`` needs ``value`` and
+    ``highValue``, ``IN``/``NOT_IN`` a non-empty ``values`` list, the property tests none and
+    every other operator a ``value``. A filter missing them is refused, not compared with
+    nothing (texts [assumed])."""
+    op = str(f["operator"])
+    if op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        return
+    if op in ("IN", "NOT_IN"):
+        values = f.get("values")
+        if not isinstance(values, list) or not values or any(v is None for v in values):
+            raise bad_request(
+                f"Operator {op} on {f['propertyName']} needs a non-empty list of values"
+            )
+        return
+    needed = ("value", "highValue") if op == "BETWEEN" else ("value",)
+    missing = [name for name in needed if f.get(name) is None or isinstance(f[name], list | dict)]
+    if missing:
+        raise bad_request(
+            f"Operator {op} on {f['propertyName']} needs {' and '.join(missing)}",
+            context={"missingFields": missing},
+        )
+
+
+def _sort(sorts: object) -> tuple[str | None, bool]:
+    """Only one sort rule is applied (reference 5); strings like ``-createdate`` work too.
+    A rule is a name or ``{propertyName, direction: ASCENDING|DESCENDING}``; any other
+    direction is refused, not read as ascending."""
+    if not isinstance(sorts, list):
+        raise bad_request("sorts must be a list")
     if not sorts:
         return None, False
     first = sorts[0]
-    if isinstance(first, str):
+    if isinstance(first, str) and first.lstrip("-"):
         return first.lstrip("-"), first.startswith("-")
-    return str(first.get("propertyName")), first.get("direction") == "DESCENDING"
+    if not isinstance(first, dict) or not first.get("propertyName"):
+        raise bad_request("Every sort needs a propertyName")
+    direction = first.get("direction", "ASCENDING")
+    if direction not in SORT_DIRECTIONS:
+        raise bad_request(f"Sort direction must be ASCENDING or DESCENDING, but was {direction}")
+    return str(first["propertyName"]), direction == "DESCENDING"
 
 
 def _compare_key(pdef: PropertyDef | None, value: str) -> tuple[int, float | str]:

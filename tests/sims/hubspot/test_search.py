@@ -216,3 +216,54 @@ def test_each_write_has_its_own_lag_so_search_may_show_them_out_of_order() -> No
     portal.update(companies, first, {"name": "Renamed"}, user)
     versions = [at for at, _props in first.pending]
     assert versions == sorted(versions)
+
+
+def test_a_filter_without_its_operands_is_refused(sim: Any) -> None:
+    """Reference 5 "Operators": BETWEEN takes value and highValue, IN/NOT_IN a values list,
+    the comparisons a value; a filter without them is a 400, not compared with nothing (which
+    matched no record, or every record for a negation)."""
+    _make(sim, {"name": "Acme", "numberofemployees": "5"})
+    refused = [
+        _f("name", "EQ"),
+        _f("name", "NEQ"),
+        _f("numberofemployees", "GT"),
+        _f("name", "CONTAINS_TOKEN"),
+        _f("numberofemployees", "BETWEEN", value="1"),
+        _f("name", "IN"),
+        _f("name", "NOT_IN", values=[]),
+        _f("name", "IN", value="acme"),
+        _f("name", "EQ", value=["acme"]),
+    ]
+    for bad in refused:
+        answer = _search(sim, filterGroups=[{"filters": [bad]}])
+        assert answer.status_code == 400, bad
+        assert answer.json()["category"] == "VALIDATION_ERROR"
+    accepted = [
+        _f("name", "HAS_PROPERTY"),
+        _f("name", "EQ", value="acme"),
+        _f("numberofemployees", "BETWEEN", value="1", highValue="9"),
+        _f("name", "IN", values=["acme"]),
+    ]
+    for good in accepted:
+        assert _search(sim, filterGroups=[{"filters": [good]}]).json()["total"] == 1, good
+
+
+def test_sorts_and_shapes_it_cannot_read_are_refused(sim: Any) -> None:
+    """Reference 5: a sort is a name or ``{propertyName, direction: ASCENDING|DESCENDING}``;
+    a lower-case or unknown direction was read as ascending. A server never ignores what it
+    cannot read: a filter group that is no object, a negative ``after`` and ``properties``
+    that are no list of names are refused too."""
+    for body in (
+        {"sorts": [{"propertyName": "name", "direction": "descending"}]},
+        {"sorts": [{"direction": "DESCENDING"}]},
+        {"sorts": {"propertyName": "name"}},
+        {"filterGroups": ["name"]},
+        {"filterGroups": [{"filters": {"propertyName": "name"}}]},
+        {"after": "-10"},
+        {"properties": "name,domain"},
+    ):
+        answer = _search(sim, **body)
+        assert answer.status_code == 400, body
+        assert answer.json()["category"] == "VALIDATION_ERROR"
+    for sorts in (["-name"], [{"propertyName": "name", "direction": "DESCENDING"}]):
+        assert _search(sim, sorts=sorts).status_code == 200
