@@ -1,8 +1,9 @@
 """Batch read, create, update, upsert and archive (reference 2.4 and 4.3).
 
 At most 100 inputs; duplicate ids fail the whole call; missing ids on read and update give a
-207 with one ``OBJECT_NOT_FOUND`` error; a bad input fails the whole call with a 400 unless it
-carries an ``objectWriteTraceId``, in which case the others are applied and the answer is 207.
+207 with one ``OBJECT_NOT_FOUND`` error; a bad input fails the whole call with a 400 unless
+every input carries its own ``objectWriteTraceId``, in which case the others are applied and the
+answer is 207.
 """
 
 from __future__ import annotations
@@ -133,12 +134,13 @@ async def _batch_write(ctx: Ctx, mode: str) -> Response:
     plans: list[Plan] = []
     errors: list[JsonDict] = []
     missing: list[str] = []
+    traced = _each_traced(inputs)
     for item in inputs:
         trace_id = item.get("objectWriteTraceId")
         try:
             plan = _plan(portal, otype, mode, item, claims)
         except SimError as err:
-            if trace_id is None:
+            if not traced:
                 raise
             errors.append(_trace_error(err, str(trace_id)))
             continue
@@ -150,6 +152,15 @@ async def _batch_write(ctx: Ctx, mode: str) -> Response:
         errors.insert(0, _not_found_error(otype, missing))
     results = [_apply(ctx, otype, mode, plan) for plan in plans]
     return batch_reply(201 if mode == "create" else 200, started, results, errors)
+
+
+def _each_traced(inputs: list[JsonDict]) -> bool:
+    """Partial success (207) needs a unique ``objectWriteTraceId`` on *each* input (reference
+    2.4); otherwise one bad input fails the whole call, traced or not."""
+    traces = [i.get("objectWriteTraceId") for i in inputs]
+    if any(t is None for t in traces):
+        return False
+    return len({str(t) for t in traces}) == len(traces)
 
 
 def _plan(

@@ -208,3 +208,21 @@ def test_update_by_hs_object_id_as_id_property_is_refused(sim: Any) -> None:
     )
     stored = sim.http.get(f"/crm/v3/objects/companies/{made['id']}").json()
     assert stored["properties"]["name"] == "a"
+
+
+def test_partial_success_needs_a_unique_trace_id_on_each_input(sim: Any) -> None:
+    """Reference 2.4: a batch is 207 only when *each* input carries a unique
+    ``objectWriteTraceId``; a bad input that is traced while another is not, or whose trace
+    id another input shares, fails the whole call with the plain 400."""
+    bad = {"name": "bad", "nope": "1"}
+    for inputs in (
+        [{"properties": {"name": "good"}}, {"properties": bad, "objectWriteTraceId": "t-bad"}],
+        [
+            {"properties": {"name": "good"}, "objectWriteTraceId": "t"},
+            {"properties": bad, "objectWriteTraceId": "t"},
+        ],
+    ):
+        answer = sim.http.post("/crm/v3/objects/companies/batch/create", json={"inputs": inputs})
+        assert answer.status_code == 400
+        assert answer.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+    assert _count_companies(sim) == 0
