@@ -68,7 +68,7 @@ async def user_update(ctx: Ctx) -> Response:
     record = portal.get(otype, ctx.params["id"])
     body = await ctx.json_object()
     portal.current_source = ctx.sim.ui_source
-    changes = portal.prepare(otype, body.get("properties") or {}, record)
+    changes = portal.prepare(otype, body.get("properties") or {}, record, by_user=True)
     portal.update(otype, record, changes, ctx.sim.ui_source)
     return reply(200, record_json(portal, otype, record, all_props=True))
 

@@ -59,6 +59,7 @@ PRIMARY_COMPANY = ("HUBSPOT_DEFINED", 1)
 """The contact-to-company primary association type (reference 8)."""
 NEW_IN_BATCH = -2
 """The holder of a unique value claimed by a new input earlier in the same batch."""
+LIFECYCLE_STAGE = "lifecyclestage"
 
 
 @dataclass(slots=True)
@@ -235,8 +236,10 @@ class Portal:
         existing: Record | None,
         claims: dict[tuple[str, str], int] | None = None,
         allow_read_only: bool = False,
+        by_user: bool = False,
     ) -> dict[str, str | None]:
-        """Check one write; answer the normalised changes or raise HubSpot's error."""
+        """Check one write; answer the normalised changes or raise HubSpot's error.
+        ``by_user``: a user's edit in HubSpot, which may move a lifecycle stage back."""
         tid = otype.type_id
         if not isinstance(raw, dict):
             raise bad_request("properties must be an object")
@@ -267,6 +270,8 @@ class Portal:
                 changes[name] = stored
         if tid == "0-3":
             self._check_deal_stage(changes, existing, problems)
+        if existing is not None and not by_user:
+            self._keep_lifecycle_forward(tid, changes, existing)
         if problems:
             raise validation_error(problems, self.portal_id)
         if existing is None:
@@ -295,6 +300,20 @@ class Portal:
         if otype.type_id == "0-1" and not any(changes.get(p) for p in CONTACT_IDENTITY):
             problems.append(PropertyProblem("email", "REQUIRED_PROPERTY", CONTACT_IDENTITY_MESSAGE))
         return problems
+
+    def _keep_lifecycle_forward(
+        self, tid: str, changes: dict[str, str | None], existing: Record
+    ) -> None:
+        """An API write moves ``lifecyclestage`` only forward (reference 4.2, pitfall 13.18):
+        a stage before the record's own is not applied (the record keeps its stage; that the
+        write still answers 200 is [assumed]); clearing it first lets any stage be set."""
+        new, current = changes.get(LIFECYCLE_STAGE), existing.props.get(LIFECYCLE_STAGE)
+        pdef = self.prop(tid, LIFECYCLE_STAGE)
+        if not new or not current or pdef is None:
+            return
+        order = [str(o["value"]) for o in pdef.options]
+        if new in order and current in order and order.index(new) < order.index(current):
+            del changes[LIFECYCLE_STAGE]
 
     def _check_deal_stage(
         self,

@@ -280,3 +280,30 @@ def test_a_page_with_property_history_holds_at_most_50(sim: Any) -> None:
     assert answer.json()["message"] == "limit must be less than or equal to 50, but was 51"
     assert sim.http.get("/crm/v3/objects/companies", params={"limit": 50, **history}).is_success
     assert sim.http.get("/crm/v3/objects/companies", params={"limit": 100}).is_success
+
+
+def test_an_api_write_moves_the_lifecycle_stage_only_forward(sim: Any) -> None:
+    """Reference 4.2 (pitfall 13.18): over the API ``lifecyclestage`` only moves forward; a
+    stage before the record's own is not applied, in PATCH and batch update alike, until the
+    stage is cleared. A user in HubSpot may move it back."""
+    made = _create(sim, "contacts", {"email": "a@b.co.nz", "lifecyclestage": "customer"}).json()
+    path = f"/crm/v3/objects/contacts/{made['id']}"
+
+    def stage() -> str:
+        got = sim.http.get(path, params={"properties": "lifecyclestage"}).json()
+        value: str = got["properties"]["lifecyclestage"]
+        return value
+
+    assert sim.http.patch(path, json={"properties": {"lifecyclestage": "lead"}}).is_success
+    assert stage() == "customer"
+    batch = {"inputs": [{"id": made["id"], "properties": {"lifecyclestage": "opportunity"}}]}
+    assert sim.http.post("/crm/v3/objects/contacts/batch/update", json=batch).is_success
+    assert stage() == "customer"
+    assert sim.http.patch(path, json={"properties": {"lifecyclestage": "evangelist"}}).is_success
+    assert stage() == "evangelist"
+    sim.http.patch(path, json={"properties": {"lifecyclestage": ""}}).raise_for_status()
+    sim.http.patch(path, json={"properties": {"lifecyclestage": "lead"}}).raise_for_status()
+    assert stage() == "lead"
+    user = {"properties": {"lifecyclestage": "subscriber"}}
+    sim.http.patch(f"/_sim/objects/contacts/{made['id']}", json=user).raise_for_status()
+    assert stage() == "subscriber"
