@@ -3,7 +3,7 @@
 After the backfill, ``LiveSync.run`` runs in the background in three modes, one after the
 other: with push hints (the Accredo simulator plays the site's script and posts a hint to the
 web app served here after each save; adaptive polling as well), with adaptive polling alone,
-and with today's fixed one-second poll (the baseline). In each mode the accounts team (played
+and with the fixed one-second poll of before (the baseline). In each mode the accounts team (played
 through the Accredo simulator's ``/_sim/`` routes) makes changes in two patterns: a busy
 stretch, one change a second or so; and first changes after a quiet spell, each made once the
 poll has relaxed to its idle pace (checked), at phases spread evenly over the idle interval.
