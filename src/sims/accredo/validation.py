@@ -71,8 +71,9 @@ def check_value(f: FieldDef, value: Any, where: str = "") -> Any:
     """Check one property value; returns the value as stored (codes upper-cased)."""
     label = f"{where}{f.name}"
     if value is None:
-        if f.is_date or f.type in ("string",):
-            return None if f.is_date else ""
+        # Only an empty date is null (reference 3.3); text is cleared with "" (wrong type, 6.3).
+        if f.is_date:
+            return None
         raise ValidationFailed(label, f"Property '{label}' may not be null.")
     if f.type == "string":
         if not isinstance(value, str):

@@ -84,6 +84,9 @@ def test_missing_if_match_is_428_and_star_is_400(api: httpx.Client) -> None:
         ({"NotAField": 1}, "NotAField"),
         ({"Z_HubSpotID": "1" * 21}, "Z_HubSpotID"),
         ({"Contact": []}, "Contact"),
+        # reference 3.3 / 6.3: only an empty date is null; text is cleared with ""
+        ({"PhoneNo": None}, "PhoneNo"),
+        ({"Z_Industry": None}, "Z_Industry"),
     ],
 )
 def test_patch_validation_names_the_field(
