@@ -294,6 +294,10 @@ class SimState:
         return self.entities[name]
 
     def etag(self, entity: str, row: Row) -> str:
+        if entity in VIEWS:
+            # A list row's eTag is not a valid If-Match for its entity (reference 10.2
+            # [assumed]: re-read the entity before a PATCH): it names the view.
+            return f"{entity}:{self.etag(VIEWS[entity][0], row)}"
         if self.entities[entity].has_edit_revision():
             return f"{row.get('EditRevision', 0)}/{row.get('RecordRevision', 0)}"
         return str(row.get("RecordRevision", 0))

@@ -354,3 +354,26 @@ def test_nan_and_infinity_are_not_json(api: httpx.Client) -> None:
         )
         assert r.status_code == 400, (word, r.text)
         assert r.json()["error"]["code"] == "BadRequest"
+
+
+@pytest.mark.parametrize(
+    ("listing", "entity", "key", "change"),
+    [
+        ("ARCustomerList", "ARCustomer", "CustomerCode", {"Comment": "from the list"}),
+        ("ARTransactionList", "ARTransaction", "TransactionID", {"OrderNo": "PO-LIST"}),
+    ],
+)
+def test_a_list_rows_etag_is_no_if_match_for_its_entity(
+    api: httpx.Client, listing: str, entity: str, key: str, change: dict[str, Any]
+) -> None:
+    """Reference 10.2: a list view's @odata.etag is not a valid If-Match for the entity; the
+    client re-reads the entity before a PATCH."""
+    params = {"$top": "1"}
+    if entity == "ARTransaction":  # an open one: its OrderNo may still change
+        params["$filter"] = "UnallocatedAmount ne 0"
+    row = api.get(f"/{listing}", params=params).json()["value"][0]
+    literal = row[key] if isinstance(row[key], int) else f"'{row[key]}'"
+    r = api.patch(f"/{entity}({literal})", json=change, headers={"If-Match": row["@odata.etag"]})
+    assert r.status_code == 412, r.text
+    fresh = api.get(f"/{entity}({literal})").json()["@odata.etag"]
+    assert api.patch(f"/{entity}({literal})", json=change, headers={"If-Match": fresh}).is_success
