@@ -13,6 +13,7 @@ import base64
 import binascii
 import bisect
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,12 +135,19 @@ def parse_options(
     return opts
 
 
-def encode_token(entity: str, values: list[Any]) -> str:
-    raw = json.dumps([entity, values], separators=(",", ":")).encode()
+def _query_of(entity: str, opts: Options) -> str:
+    """What a skiptoken belongs to: the entity set, ``$filter`` and ``$orderby`` (a token
+    handed to another query is foreign, reference 5.2)."""
+    text = json.dumps([entity, opts.filter_text, opts.orderby], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def encode_token(entity: str, opts: Options, values: list[Any]) -> str:
+    raw = json.dumps([_query_of(entity, opts), values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(entity: str, token: str, width: int) -> list[Any]:
+def decode_token(entity: str, opts: Options, token: str, width: int) -> list[Any]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -148,7 +156,7 @@ def decode_token(entity: str, token: str, width: int) -> list[Any]:
     if (
         not isinstance(data, list)
         or len(data) != 2
-        or data[0] != entity
+        or data[0] != _query_of(entity, opts)
         or not isinstance(data[1], list)
         or len(data[1]) != width
     ):
@@ -247,7 +255,7 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
         if opts.count:
             count = sum(1 for _ in matches(table.rows[k] for k in candidates))
         if opts.skiptoken:
-            last = decode_token(entity.name, opts.skiptoken, 1)[0]
+            last = decode_token(entity.name, opts, opts.skiptoken, 1)[0]
             pos = (
                 bisect.bisect_left(candidates, last)
                 if desc
@@ -276,7 +284,7 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
                 break
         more = len(out) > limit
         out = out[:limit]
-        token = encode_token(entity.name, [out[-1][key]]) if more and out else None
+        token = encode_token(entity.name, opts, [out[-1][key]]) if more and out else None
     else:
         remembered = (entity.name, ftext, tuple(opts.orderby))
         ordering = state.orderings.get(remembered)
@@ -289,14 +297,14 @@ def run(state: SimState, entity: EntityDef, opts: Options, page_size: int) -> Pa
             count = len(ordering.rows)
         if opts.skiptoken:
             width = len(opts.orderby) + 1
-            last_vals = decode_token(entity.name, opts.skiptoken, width)
+            last_vals = decode_token(entity.name, opts, opts.skiptoken, width)
             start = bisect.bisect_right(ordering.ranks, _ranker(opts.orderby)(last_vals))
         else:
             start = opts.skip
         stop = start + limit
         out = [transform(r) for r in ordering.rows[start:stop]]
         more = len(ordering.rows) > stop
-        token = encode_token(entity.name, ordering.values[stop - 1]) if more and out else None
+        token = encode_token(entity.name, opts, ordering.values[stop - 1]) if more and out else None
     next_top = None
     if remaining_top is not None:
         next_top = remaining_top - len(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -117,6 +118,25 @@ def test_bad_skiptoken_is_400(big: Sim) -> None:
         for token in ("garbage!", "WyJPRU9yZGVyIixbMV1d"):  # the second is another entity's
             r = api.get("/ARCustomer", params={"$skiptoken": token})
             assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest"
+
+
+def test_a_skiptoken_is_bound_to_its_query(big: Sim) -> None:
+    """Reference 5.2: a foreign skiptoken is a 400, also one from the same entity set's other
+    query (another $filter or $orderby), which would otherwise page from a wrong place."""
+    with big.api() as api:
+        headers = {"Prefer": "odata.maxpagesize=5"}
+        own = {"$filter": "Inactive eq false", "$orderby": "CustomerName"}
+        link = api.get("/ARCustomer", params=own, headers=headers).json()["@odata.nextLink"]
+        token = parse_qs(urlsplit(link).query)["$skiptoken"][0]
+        assert api.get(link, headers=headers).status_code == 200
+        for other in (
+            {"$orderby": "CustomerName"},
+            {"$filter": "Inactive eq true", "$orderby": "CustomerName"},
+            {"$filter": "Inactive eq false", "$orderby": "CustomerName desc"},
+        ):
+            r = api.get("/ARCustomer", params={**other, "$skiptoken": token}, headers=headers)
+            assert r.status_code == 400, other
+            assert r.json()["error"]["code"] == "BadRequest"
 
 
 def test_batched_look_ups_find_what_a_scan_finds(big: Sim) -> None:
