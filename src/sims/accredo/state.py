@@ -950,6 +950,9 @@ class SimState:
         if values.get("DueDate") and values["DueDate"] < (tdate or self.clock).isoformat():
             raise ValidationFailed("DueDate", "DueDate may not be before the transaction date.")
         gross = net * (1 + ledger.GST_RATE) if kind in ("I", "C") else net
+        if abs(values.get("HoldAmount") or 0) > abs(gross) + 0.005:
+            # never more than the unallocated amount, as on PATCH (reference 10.5)
+            raise ValidationFailed("HoldAmount", "HoldAmount exceeds the unallocated amount.")
         extra = {
             k: v
             for k, v in values.items()
@@ -1133,6 +1136,9 @@ class SimState:
         self._check_refs(values)
         key = row[ent.key or ""]
         if entity == "ARCustomer":
+            if "CustomerName" in values and not str(values["CustomerName"]).strip():
+                # required on POST, so a PATCH or PUT may not blank it (reference 6.3)
+                raise ValidationFailed("CustomerName", "CustomerName is required.")
             if values.get("BillToAccountCode") == key:
                 raise ValidationFailed("BillToAccountCode", "A customer cannot bill to itself.")
             if values.get("Inactive") and not row.get("Inactive"):

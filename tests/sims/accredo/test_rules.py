@@ -110,6 +110,28 @@ def test_due_date_and_hold_rules(api: httpx.Client) -> None:
         },
     )
     assert target(r) == "DueDate"
+    # reference 10.5 HoldAmount: never more than the unallocated amount, on POST as on PATCH
+    r = api.post(
+        "/ARTransaction",
+        json={
+            "CustomerCode": txn["CustomerCode"],
+            "TransactionType": "I",
+            "NetAmount": 10,
+            "HoldAmount": 50,
+        },
+    )
+    assert target(r) == "HoldAmount"
+
+
+def test_a_customer_name_cannot_be_blanked(api: httpx.Client) -> None:
+    """Reference 6.3: CustomerName (1-60) is required on POST, so neither a PATCH to "" nor a
+    PUT that leaves it out may leave a debtor without a name."""
+    cust = first_customer(api)
+    path = f"/ARCustomer('{cust['CustomerCode']}')"
+    etag = {"If-Match": cust["@odata.etag"]}
+    assert target(api.patch(path, json={"CustomerName": "  "}, headers=etag)) == "CustomerName"
+    assert target(api.put(path, json={"Comment": "no name"}, headers=etag)) == "CustomerName"
+    assert api.get(path).json()["CustomerName"] == cust["CustomerName"]
 
 
 def test_keys_are_set_on_creation_only(api: httpx.Client) -> None:
