@@ -77,28 +77,34 @@ async def batch_read(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     inputs = _inputs(body)
     id_property = body.get("idProperty") or None
+    if id_property is not None and not isinstance(id_property, str):
+        raise bad_request("idProperty must be a property name")
     if id_property and id_property != "hs_object_id":
         portal.check_id_property(otype, id_property)
     ids = [str(require(i, "id")) for i in inputs]
     _check_duplicates(ids)
     archived = ctx.query_bool("archived")
+    props, history = _names(body, "properties"), _names(body, "propertiesWithHistory")
     results, missing = [], []
     for raw_id in ids:
         record = portal.find(otype, raw_id, id_property)
         if record is None or record.archived != archived:
             missing.append(raw_id)
             continue
-        results.append(
-            record_json(
-                portal,
-                otype,
-                record,
-                body.get("properties") or None,
-                with_history=body.get("propertiesWithHistory") or None,
-            )
-        )
+        results.append(record_json(portal, otype, record, props, with_history=history))
     errors = [_not_found_error(otype, missing)] if missing else []
     return batch_reply(200, started, results, errors)
+
+
+def _names(body: JsonDict, key: str) -> list[str] | None:
+    """A batch read's property list: JSON strings in a list (reference 4.1, the body's
+    ``properties``); a comma-joined string is refused, not read letter by letter."""
+    raw = body.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise bad_request(f"{key} must be a list of property names")
+    return raw or None
 
 
 async def batch_create(ctx: Ctx) -> Response:

@@ -226,3 +226,18 @@ def test_partial_success_needs_a_unique_trace_id_on_each_input(sim: Any) -> None
         assert answer.status_code == 400
         assert answer.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
     assert _count_companies(sim) == 0
+
+
+def test_batch_read_takes_its_property_lists_as_lists(sim: Any) -> None:
+    """Reference 4.1: batch/read's body carries ``properties`` and ``propertiesWithHistory``
+    as lists of names; a comma-joined string (the query string's form) is a 400, not read
+    letter by letter into properties that do not exist and so silently left out."""
+    made = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}}).json()
+    read = "/crm/v3/objects/companies/batch/read"
+    inputs = [{"id": made["id"]}]
+    for key in ("properties", "propertiesWithHistory"):
+        answer = sim.http.post(read, json={"inputs": inputs, key: "name,domain"})
+        assert answer.status_code == 400, key
+        assert answer.json()["message"] == f"{key} must be a list of property names"
+    ok = sim.http.post(read, json={"inputs": inputs, "properties": ["name", "phone"]})
+    assert set(ok.json()["results"][0]["properties"]) >= {"name", "phone"}
