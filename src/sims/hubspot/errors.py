@@ -37,6 +37,8 @@ NON_UNIQUE_ID_PROPERTY_MESSAGE = (
 )
 BATCH_EMAIL_CONFLICT_MESSAGE = "Contact already exists. Duplicate email in batch input: {email}"
 """[assumed] reference 2.3 gives the status and category; this text is not captured."""
+TOO_MANY_IDENTITIES_MESSAGE = "Cannot have more than 250 identities on a profile"
+"""Reference 2.5/4.5: the 414 of a merge past 250 merged records (its category [assumed])."""
 INVALID_EMAIL_MESSAGE = "Email address {value} is invalid"
 INVALID_NUMBER_MESSAGE = "{value} was not a valid long."
 """[assumed] reference 2.1 names the code INVALID_LONG, not its text."""

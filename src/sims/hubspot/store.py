@@ -15,8 +15,10 @@ from typing import Any
 from sims.hubspot.associations import AssociationStore, AssocType
 from sims.hubspot.errors import (
     NON_UNIQUE_ID_PROPERTY_MESSAGE,
+    TOO_MANY_IDENTITIES_MESSAGE,
     UNIQUE_TAKEN_MESSAGE,
     PropertyProblem,
+    SimError,
     bad_request,
     batch_email_conflict,
     email_conflict,
@@ -60,6 +62,8 @@ PRIMARY_COMPANY = ("HUBSPOT_DEFINED", 1)
 NEW_IN_BATCH = -2
 """The holder of a unique value claimed by a new input earlier in the same batch."""
 LIFECYCLE_STAGE = "lifecyclestage"
+MAX_MERGE_IDENTITIES = 250
+"""Ids one merged record may carry, its own and the merged-away ones (reference 4.5, 2.5)."""
 
 
 @dataclass(slots=True)
@@ -501,6 +505,8 @@ class Portal:
         ]
         if new_id != primary.id:
             merged_ids.append(str(primary.id))
+        if len({m for m in merged_ids if m}) + 1 > MAX_MERGE_IDENTITIES:
+            raise SimError(414, "VALIDATION_ERROR", TOO_MANY_IDENTITIES_MESSAGE)
         props = {k: v for k, v in other.props.items()}
         moved = sum(1 for k in other.props if k not in primary.props)
         props.update(primary.props)

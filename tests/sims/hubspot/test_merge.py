@@ -58,3 +58,30 @@ def test_merge_moves_associations(sim: Any) -> None:
     ).json()
     page = sim.http.get(f"/crm/v4/objects/companies/{company}/associations/contacts").json()
     assert [r["toObjectId"] for r in page["results"]] == [int(survivor["id"])]
+
+
+def test_a_merge_past_250_identities_is_414(sim: Any) -> None:
+    """Reference 4.5 and 2.5: a record takes part in at most 250 merges; a merge that would
+    give it more than 250 identities (its id and the merged-away ones) is a 414 ``Cannot have
+    more than 250 identities on a profile``, and nothing is merged."""
+    survivor = _make(sim, "companies", {"name": "Survivor"})
+    # A company merge gives a new id: each merge adds the old primary's id and the other's.
+    for i in range(124):
+        other = _make(sim, "companies", {"name": f"Other {i}"})
+        answer = sim.http.post(
+            "/crm/v3/objects/companies/merge",
+            json={"primaryObjectId": survivor, "objectIdToMerge": other},
+        )
+        assert answer.status_code == 200, answer.text
+        survivor = answer.json()["id"]
+    merged = answer.json()["properties"]["hs_merged_object_ids"].split(";")
+    assert len(merged) + 1 == 249
+    last = _make(sim, "companies", {"name": "One too many"})
+    answer = sim.http.post(
+        "/crm/v3/objects/companies/merge",
+        json={"primaryObjectId": survivor, "objectIdToMerge": last},
+    )
+    assert answer.status_code == 414
+    assert answer.json()["message"] == "Cannot have more than 250 identities on a profile"
+    got = sim.http.get(f"/crm/v3/objects/companies/{last}").json()
+    assert got["id"] == last
