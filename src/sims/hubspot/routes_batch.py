@@ -177,7 +177,10 @@ def _plan(
     claims: dict[tuple[str, str], int],
 ) -> Plan | None:
     trace_id = item.get("objectWriteTraceId")
-    props = dict(item.get("properties") or {})
+    props = require(item, "properties")  # required in every batch input (reference 4.1)
+    if not isinstance(props, dict):
+        raise bad_request("properties must be an object")
+    props = dict(props)
     if mode == "create":
         links = inline_associations(portal, otype, item.get("associations") or [])
         return Plan(trace_id, None, portal.prepare(otype, props, None, claims), links)

@@ -86,7 +86,7 @@ async def get_object(ctx: Ctx) -> Response:
 async def create_object(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
     body = await ctx.json_object()
-    changes = portal.prepare(otype, body.get("properties") or {}, None)
+    changes = portal.prepare(otype, require(body, "properties"), None)
     links = inline_associations(portal, otype, body.get("associations") or [])
     record = portal.create(otype, changes, ctx.sim.api_source)
     for to_tid, to_id, atype in links:
@@ -143,7 +143,7 @@ async def update_object(ctx: Ctx) -> Response:
     portal, otype = ctx.sim.portal, _otype(ctx)
     record = portal.get(otype, ctx.params["id"], ctx.request.query_params.get("idProperty"))
     body = await ctx.json_object()
-    changes = portal.prepare(otype, body.get("properties") or {}, record)
+    changes = portal.prepare(otype, require(body, "properties"), record)
     portal.update(otype, record, changes, ctx.sim.api_source)
     return reply(200, record_json(portal, otype, record, all_props=True))
 

@@ -160,7 +160,9 @@ def create_schema(portal: Portal, body: JsonDict) -> ObjectType:
     schema_id = portal.new_schema_id()
     tid = f"2-{schema_id}"
     group = f"{name.lower()}_information"
-    props = [p for p in body.get("properties") or [] if isinstance(p, dict)]
+    props = body["properties"]
+    if not isinstance(props, list) or not all(isinstance(p, dict) for p in props):
+        raise bad_request("properties must be a list of property definitions")
     prop_names = {str(p.get("name")) for p in props}
     for key in ("requiredProperties", "searchableProperties", "secondaryDisplayProperties"):
         unknown = [n for n in body.get(key) or [] if n not in prop_names]

@@ -137,3 +137,13 @@ def test_an_inline_association_needs_its_types(sim: Sim) -> None:
         assert answer.json()["message"] == "Some required fields were not set: [types]"
     listed = sim.http.get("/crm/v3/objects/contacts").json()
     assert listed["results"] == []
+
+
+def test_a_schema_property_that_is_no_definition_is_refused(sim: Sim) -> None:
+    """Reference 7: a schema's ``properties`` are property definitions; one that is not an
+    object is a 400, not silently dropped from the schema."""
+    body = {**SCHEMA, "properties": [*SCHEMA["properties"], "amount_due"]}
+    answer = sim.http.post("/crm-object-schemas/v3/schemas", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "properties must be a list of property definitions"
+    assert sim.http.get("/crm-object-schemas/v3/schemas").json()["results"] == []

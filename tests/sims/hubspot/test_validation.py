@@ -307,3 +307,24 @@ def test_an_api_write_moves_the_lifecycle_stage_only_forward(sim: Any) -> None:
     user = {"properties": {"lifecyclestage": "subscriber"}}
     sim.http.patch(f"/_sim/objects/contacts/{made['id']}", json=user).raise_for_status()
     assert stage() == "subscriber"
+
+
+def test_a_write_without_properties_is_refused(sim: Any) -> None:
+    """Reference 4.1 (the SDK's models, which carry the shapes, require it): a create, a PATCH
+    and each batch input carry ``properties``; a body without it (a misspelt key) is a 400,
+    not a no-op answered 200."""
+    made = _create(sim, "companies", {"name": "a"}).json()
+    base = "/crm/v3/objects/companies"
+    calls = [
+        ("POST", base, {"propertes": {"name": "b"}}),
+        ("PATCH", f"{base}/{made['id']}", {"propertes": {"name": "b"}}),
+        ("POST", f"{base}/batch/create", {"inputs": [{"propertes": {"name": "b"}}]}),
+        ("POST", f"{base}/batch/update", {"inputs": [{"id": made["id"]}]}),
+        ("POST", f"{base}/batch/update", {"inputs": [{"id": made["id"], "properties": ["x"]}]}),
+    ]
+    for method, path, body in calls:
+        answer = sim.http.request(method, path, json=body)
+        assert answer.status_code == 400, (method, path, body)
+        assert answer.json()["category"] == "VALIDATION_ERROR"
+    listed = sim.http.get(base).json()["results"]
+    assert [r["properties"]["name"] for r in listed] == ["a"]
