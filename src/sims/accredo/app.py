@@ -50,6 +50,12 @@ FUNCTIONS = frozenset(
         "about",
     }
 )
+#: Parameters the spec marks required (a function asked without one is a 400).
+REQUIRED_PARAMS = {
+    "currentperiod": "ModuleCode",
+    "moduleavailable": "ModuleCode",
+    "periodfordate": "Date",
+}
 _ROUTE_RE = re.compile(r"/odata4/v1/company\('[^']*'\)/([A-Za-z_][A-Za-z0-9_]*)(\()?", re.I)
 
 
@@ -279,6 +285,9 @@ class Api:
                 if "=" in part:
                     k, v = part.split("=", 1)
                     params[k.strip()] = v.strip().strip("'")
+        needed = REQUIRED_PARAMS.get(low)
+        if needed and not params.get(needed):
+            raise QueryError(f"{name} needs its {needed} parameter")
         ctx = f"{service}/$metadata#{name}"
         if low == "systemdate":
             return JSONResponse({"@odata.context": ctx, "SystemDate": sim.clock.isoformat()})

@@ -82,3 +82,15 @@ def test_functions_are_get_only(api: httpx.Client) -> None:
         assert r.json()["error"]["code"] == "MethodNotAllowed"
     assert api.post("/SetSystemDate", json={"Date": "2025-07-01"}).status_code == 404
     assert api.get("/SystemDate").status_code == 200
+
+
+def test_required_function_parameters(api: httpx.Client) -> None:
+    """The spec marks ModuleCode (CurrentPeriod, ModuleAvailable) and Date (PeriodForDate)
+    required: asked without one is a 400, not an answer for no module (reference 10.9)."""
+    for path in ("/CurrentPeriod", "/ModuleAvailable", "/PeriodForDate", "/CurrentPeriod()"):
+        r = api.get(path)
+        assert r.status_code == 400, (path, r.text)
+        assert r.json()["error"]["code"] == "BadRequest"
+    assert api.get("/CurrentPeriod(ModuleCode=AR)").status_code == 200
+    assert api.get("/ModuleAvailable", params={"ModuleCode": "OE"}).json()["value"] is True
+    assert api.get("/PeriodForDate(Date=2025-06-01)").status_code == 200
