@@ -49,14 +49,18 @@ def _types_json(portal: Portal, a: str, b: str, specs: set[tuple[str, int]]) -> 
 
 
 def _wanted_types(portal: Portal, a: str, b: str, raw: Any) -> list[AssocType]:
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
         raise bad_request("At least one association type is required")
-    return [
-        portal.associations.validate_spec(
-            a, b, str(s.get("associationCategory")), int(s.get("associationTypeId", -1))
-        )
-        for s in raw
-    ]
+    wanted = []
+    for spec in raw:
+        type_id = spec.get("associationTypeId")
+        if isinstance(type_id, bool) or not isinstance(type_id, int | str):
+            raise bad_request(f"associationTypeId must be an integer, but was {type_id}")
+        if not str(type_id).lstrip("-").isdigit():
+            raise bad_request(f"associationTypeId must be an integer, but was {type_id}")
+        category = str(spec.get("associationCategory"))
+        wanted.append(portal.associations.validate_spec(a, b, category, int(type_id)))
+    return wanted
 
 
 def _labels_pair(portal: Portal, a: Record, b: Record) -> JsonDict:
@@ -159,8 +163,8 @@ async def list_record_associations(ctx: Ctx) -> Response:
 
 def _inputs(body: JsonDict, limit: int) -> list[JsonDict]:
     inputs = require(body, "inputs")
-    if not isinstance(inputs, list):
-        raise bad_request("inputs must be a list")
+    if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
+        raise bad_request("inputs must be a list of objects")
     if len(inputs) > limit:
         raise too_many_inputs(len(inputs), limit)
     return inputs
@@ -175,18 +179,39 @@ def _missing_error(ids: list[str]) -> JsonDict:
     ).standard_error()
 
 
+def _ref_id(item: JsonDict, key: str) -> str:
+    """The id of an input's ``from`` or ``to``, each ``{"id": …}`` (reference 8); any other
+    shape is a 400, checked before anything is written."""
+    ref = require(item, key)
+    if not isinstance(ref, dict):
+        raise bad_request(f"{key} must be an object with an id")
+    return str(require(ref, "id"))
+
+
+def _pairs(
+    portal: Portal, ftype: ObjectType, ttype: ObjectType, inputs: list[JsonDict]
+) -> tuple[list[tuple[Record, Record, int]], list[str]]:
+    """Each input's two live records with the input's index, and the from-ids of inputs
+    missing one."""
+    refs = [(_ref_id(item, "from"), _ref_id(item, "to")) for item in inputs]
+    pairs, missing = [], []
+    for index, (from_id, to_id) in enumerate(refs):
+        a, b = _record(portal, ftype, from_id), _record(portal, ttype, to_id)
+        if a is None or b is None:
+            missing.append(from_id)
+        else:
+            pairs.append((a, b, index))
+    return pairs, missing
+
+
 async def batch_default(ctx: Ctx) -> Response:
     started = now_ms()
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx, "from", "to")
     atype = portal.associations.default_type(ftype.type_id, ttype.type_id)
-    results, missing = [], []
-    for item in _inputs(await ctx.json_object(), MAX_BATCH_WRITE):
-        a = _record(portal, ftype, str((item.get("from") or {}).get("id", "")))
-        b = _record(portal, ttype, str((item.get("to") or {}).get("id", "")))
-        if a is None or b is None:
-            missing.append(str((item.get("from") or {}).get("id")))
-            continue
+    pairs, missing = _pairs(portal, ftype, ttype, _inputs(await ctx.json_object(), MAX_BATCH_WRITE))
+    results = []
+    for a, b, _index in pairs:
         portal.associations.add((a.type_id, a.id), (b.type_id, b.id), atype)
         results.append(_default_result(atype, a, b))
     return batch_reply(200, started, results, [_missing_error(missing)] if missing else [])
@@ -197,19 +222,11 @@ async def batch_create(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx, "from", "to")
     inputs = _inputs(await ctx.json_object(), MAX_BATCH_WRITE)
-    plans = []
-    missing: list[str] = []
-    for item in inputs:
-        wanted = _wanted_types(portal, ftype.type_id, ttype.type_id, item.get("types"))
-        a = _record(portal, ftype, str((item.get("from") or {}).get("id", "")))
-        b = _record(portal, ttype, str((item.get("to") or {}).get("id", "")))
-        if a is None or b is None:
-            missing.append(str((item.get("from") or {}).get("id")))
-            continue
-        plans.append((a, b, wanted))
+    wanted = [_wanted_types(portal, ftype.type_id, ttype.type_id, i.get("types")) for i in inputs]
+    pairs, missing = _pairs(portal, ftype, ttype, inputs)
     results = []
-    for a, b, wanted in plans:
-        portal.associations.replace_labels((a.type_id, a.id), (b.type_id, b.id), wanted)
+    for a, b, index in pairs:
+        portal.associations.replace_labels((a.type_id, a.id), (b.type_id, b.id), wanted[index])
         results.append(_labels_pair(portal, a, b))
     return batch_reply(201, started, results, [_missing_error(missing)] if missing else [])
 
@@ -256,13 +273,17 @@ async def batch_read(ctx: Ctx) -> Response:
 async def batch_archive(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx, "from", "to")
+    plans = []
     for item in _inputs(await ctx.json_object(), MAX_BATCH_WRITE):
-        a = _record(portal, ftype, str((item.get("from") or {}).get("id", "")))
-        if a is None:
-            continue
-        for target in item.get("to") or []:
-            b = _record(portal, ttype, str(target.get("id", "")))
-            if b is not None:
+        targets = require(item, "to")  # a list of {id} here, unlike batch create's one {id}
+        if not isinstance(targets, list):
+            raise bad_request("to must be a list of objects with an id")
+        plans.append((_ref_id(item, "from"), [_ref_id({"to": t}, "to") for t in targets]))
+    for from_id, to_ids in plans:
+        a = _record(portal, ftype, from_id)
+        for to_id in to_ids if a is not None else []:
+            b = _record(portal, ttype, to_id)
+            if a is not None and b is not None:
                 portal.associations.remove_all((a.type_id, a.id), (b.type_id, b.id))
     return reply(204)
 
@@ -270,12 +291,11 @@ async def batch_archive(ctx: Ctx) -> Response:
 async def batch_archive_labels(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx, "from", "to")
-    for item in _inputs(await ctx.json_object(), MAX_BATCH_WRITE):
-        a = _record(portal, ftype, str((item.get("from") or {}).get("id", "")))
-        b = _record(portal, ttype, str((item.get("to") or {}).get("id", "")))
-        if a is None or b is None:
-            continue
-        for atype in _wanted_types(portal, ftype.type_id, ttype.type_id, item.get("types")):
+    inputs = _inputs(await ctx.json_object(), MAX_BATCH_WRITE)
+    wanted = [_wanted_types(portal, ftype.type_id, ttype.type_id, i.get("types")) for i in inputs]
+    pairs, _missing = _pairs(portal, ftype, ttype, inputs)
+    for a, b, index in pairs:
+        for atype in wanted[index]:
             if atype.label is None:
                 portal.associations.remove_all((a.type_id, a.id), (b.type_id, b.id))
             else:

@@ -299,3 +299,35 @@ def test_a_v4_page_over_500_is_refused_not_cut(client: HubSpot, sim: Any) -> Non
     assert answer.status_code == 400
     assert answer.json()["message"] == "limit must be less than or equal to 500, but was 501"
     assert sim.http.get(path, params={"limit": 500}).json() == {"results": []}
+
+
+def test_v4_batch_inputs_of_the_wrong_shape_are_400_and_nothing_written(
+    client: HubSpot, sim: Any
+) -> None:
+    """Reference 8: batch create/default/labels inputs are ``{from:{id}, to:{id}, types?}``
+    and batch archive's ``{from:{id}, to:[{id}]}``. Another shape (archive's ``to`` as one
+    object, a type id that is no number, an input that is no object) is a 400 and nothing of
+    the call is written; it was a 500 (which a client retries) or half a batch applied."""
+    contact = _contact(client, "a@b.co.nz")
+    company = _company(client, "Acme")
+    pair = "/crm/v4/associations/contacts/companies"
+    good = {"from": {"id": contact}, "to": {"id": company}}
+    bad_calls = [
+        ("batch/associate/default", {"inputs": [good, "x"]}),
+        ("batch/associate/default", {"inputs": [good, {"from": contact, "to": company}]}),
+        (
+            "batch/create",
+            {"inputs": [{**good, "types": [{**UNLABELED, "associationTypeId": "x"}]}]},
+        ),
+        ("batch/create", {"inputs": [{**good, "types": [UNLABELED]}, {"from": {"id": contact}}]}),
+        ("batch/archive", {"inputs": [{"from": {"id": contact}, "to": {"id": company}}]}),
+    ]
+    for path, body in bad_calls:
+        answer = sim.http.post(f"{pair}/{path}", json=body)
+        assert answer.status_code == 400, (path, body)
+        assert answer.json()["category"] == "VALIDATION_ERROR"
+        listed = sim.http.get(f"/crm/v4/objects/contacts/{contact}/associations/companies")
+        assert listed.json()["results"] == [], (path, body)
+    sim.http.post(f"{pair}/batch/associate/default", json={"inputs": [good]}).raise_for_status()
+    archive = {"inputs": [{"from": {"id": contact}, "to": [{"id": company}]}]}
+    assert sim.http.post(f"{pair}/batch/archive", json=archive).status_code == 204
