@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -234,3 +235,27 @@ class AssociationStore:
 
     def clear(self) -> None:
         self._links.clear()
+
+
+CURSOR_PREFIX = "sim-v4-"
+
+
+def page_cursor(offset: int) -> str:
+    """A v4 paging cursor: opaque text like HubSpot's (``MC0yLTc1MDI`` in reference 8's
+    example), never the plain offset a client could do arithmetic on."""
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode().rstrip("=")
+
+
+def cursor_offset(raw: object) -> int:
+    """The offset of a cursor ``page_cursor`` gave; anything else is a 400."""
+    if raw is None or raw == "":
+        return 0
+    text = str(raw)
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        decoded = ""
+    offset = decoded.removeprefix(CURSOR_PREFIX)
+    if not decoded.startswith(CURSOR_PREFIX) or not offset.isdigit():
+        raise bad_request(f"Invalid after cursor: {text}")
+    return int(offset)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sims.hubspot.associations import AssocType
+from sims.hubspot.associations import AssocType, page_cursor
 from sims.hubspot.portal import ObjectType
 from sims.hubspot.store import Portal, Record
 from sims.hubspot.timeutil import iso_ms
@@ -98,7 +98,7 @@ def associations_json(
             continue
         entry: JsonDict = {"results": results}
         if len(targets) > V3_ASSOCIATION_IDS:
-            after = str(V3_ASSOCIATION_IDS)
+            after = page_cursor(V3_ASSOCIATION_IDS)
             link = (
                 f"{base_url}/crm/v4/objects/{otype.plural}/{record.id}/associations/"
                 f"{to_type.plural}?after={after}"

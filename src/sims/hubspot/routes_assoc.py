@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.associations import AssocType
+from sims.hubspot.associations import AssocType, cursor_offset, page_cursor
 from sims.hubspot.errors import (
     LIMIT_TOO_HIGH_MESSAGE,
     SimError,
@@ -137,14 +137,6 @@ def _page(
     return results, (after + limit if after + limit < len(targets) else None)
 
 
-def _after(raw: str | None) -> int:
-    if not raw:
-        return 0
-    if not raw.isdigit():
-        raise bad_request(f"Invalid after cursor: {raw}")
-    return int(raw)
-
-
 async def list_record_associations(ctx: Ctx) -> Response:
     portal = ctx.sim.portal
     ftype, ttype = _types(ctx)
@@ -153,11 +145,11 @@ async def list_record_associations(ctx: Ctx) -> Response:
     if limit > MAX_PAGE or limit < 1:  # refused, not cut to 500 (reference 8: max 500)
         raise bad_request(LIMIT_TOO_HIGH_MESSAGE.format(limit=MAX_PAGE, value=limit))
     results, next_after = _page(
-        portal, a, ttype, _after(ctx.request.query_params.get("after")), limit
+        portal, a, ttype, cursor_offset(ctx.request.query_params.get("after")), limit
     )
     body: JsonDict = {"results": results}
     if next_after is not None:
-        body["paging"] = {"next": {"after": str(next_after)}}
+        body["paging"] = {"next": {"after": page_cursor(next_after)}}
     return reply(200, body)
 
 
@@ -258,14 +250,14 @@ async def batch_read(ctx: Ctx) -> Response:
         to, next_after = (
             ([], None)
             if a is None
-            else _page(portal, a, ttype, _after(item.get("after")), MAX_PAGE)
+            else _page(portal, a, ttype, cursor_offset(item.get("after")), MAX_PAGE)
         )
         if not to:
             errors.append(_no_associations(ftype, ttype, raw_id))
             continue
         entry: JsonDict = {"from": {"id": raw_id}, "to": to}
         if next_after is not None:
-            entry["paging"] = {"next": {"after": str(next_after)}}
+            entry["paging"] = {"next": {"after": page_cursor(next_after)}}
         results.append(entry)
     return batch_reply(200, started, results, errors)
 

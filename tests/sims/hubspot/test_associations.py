@@ -222,7 +222,7 @@ def test_v3_reads_stop_at_100_ids_and_point_on_to_v4(client: HubSpot, sim: Any) 
     linked = read.associations["contacts"]
     assert len(linked.results) == 100
     assert [r.id for r in linked.results] == sorted(contacts, key=int)[:100]
-    assert linked.paging.next.after == "100"
+    assert linked.paging.next.after not in ("", "100")  # opaque, as v4 cursors are
     rest = sim.http.get(linked.paging.next.link).json()
     assert [str(r["toObjectId"]) for r in rest["results"]] == sorted(contacts, key=int)[100:]
 
@@ -331,3 +331,25 @@ def test_v4_batch_inputs_of_the_wrong_shape_are_400_and_nothing_written(
     sim.http.post(f"{pair}/batch/associate/default", json={"inputs": [good]}).raise_for_status()
     archive = {"inputs": [{"from": {"id": contact}, "to": [{"id": company}]}]}
     assert sim.http.post(f"{pair}/batch/archive", json=archive).status_code == 204
+
+
+def test_v4_paging_cursors_are_opaque(client: HubSpot, sim: Any) -> None:
+    """Reference 8: the v4 ``after`` is an opaque cursor (``MC0yLTc1MDI`` in its example),
+    never an offset: a client must pass back what it was given. A number it made up, as if
+    the cursor were an offset, is a 400."""
+    company = _company(client, "Acme")
+    contacts = [_contact(client, f"c{i}@acme.co.nz") for i in range(3)]
+    for contact in contacts:
+        client.crm.associations.v4.basic_api.create_default(
+            "companies", company, "contacts", contact
+        )
+    path = f"/crm/v4/objects/companies/{company}/associations/contacts"
+    first = sim.http.get(path, params={"limit": 2}).json()
+    cursor = first["paging"]["next"]["after"]
+    assert not cursor.isdigit()
+    rest = sim.http.get(path, params={"limit": 2, "after": cursor}).json()
+    assert [str(r["toObjectId"]) for r in first["results"] + rest["results"]] == contacts
+    assert sim.http.get(path, params={"limit": 2, "after": "2"}).status_code == 400
+    batch = "/crm/v4/associations/companies/contacts/batch/read"
+    answer = sim.http.post(batch, json={"inputs": [{"id": company, "after": "2"}]})
+    assert answer.status_code == 400
