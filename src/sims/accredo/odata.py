@@ -196,7 +196,7 @@ class _Parser:
             if len(args) != 2:
                 raise QueryError(f"{fname}() takes two arguments")
             for a in args:
-                if a.kind not in ("string", "date"):
+                if a.kind != "string":  # a date is not text (as in comparisons)
                     raise QueryError(f"{fname}() needs text arguments")
             hay, needle = args[0].get, args[1].get
             method = {"contains": "__contains__", "startswith": "startswith"}.get(fname, "endswith")

@@ -98,6 +98,8 @@ def test_null_never_compares_greater() -> None:
         "trim(CustomerName) eq 'x'",
         "DateOfLastSale lt '2025-06-01'",
         "CustomerCode eq 2025-06-01",
+        "contains(DateOfLastSale,'2025')",
+        "startswith(CustomerName,2025-06-01)",
     ],
 )
 def test_invalid_filters_raise_query_error(text: str) -> None:
