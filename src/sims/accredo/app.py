@@ -385,6 +385,15 @@ class Api:
         return f"{base}?{query}"
 
     async def json_body(self, request: Request) -> Any:
+        # Bodies of POST/PATCH/PUT are sent as application/json (reference 3.1); only the
+        # token endpoint takes any or none [assumed 2.1].
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            raise SimError(
+                415,
+                "UnsupportedMediaType",
+                f"The request body must be sent as application/json, not {media or 'untyped'}.",
+            )
         raw = await request.body()
         try:
             return json.loads(raw or b"null", parse_constant=_not_json)

@@ -377,3 +377,26 @@ def test_a_list_rows_etag_is_no_if_match_for_its_entity(
     assert r.status_code == 412, r.text
     fresh = api.get(f"/{entity}({literal})").json()["@odata.etag"]
     assert api.patch(f"/{entity}({literal})", json=change, headers={"If-Match": fresh}).is_success
+
+
+def test_a_write_body_must_be_sent_as_json(api: httpx.Client) -> None:
+    """Reference 3.1: POST/PATCH/PUT bodies go with Content-Type: application/json (only the
+    token endpoint takes a body of any type, 2.1); an untyped or form body is refused."""
+    cust = first_customer(api)
+    body = '{"Comment": "typed?"}'
+    for ctype in (None, "text/plain", "application/x-www-form-urlencoded"):
+        headers = {"If-Match": cust["@odata.etag"]}
+        if ctype:
+            headers["Content-Type"] = ctype
+        r = api.patch(f"/ARCustomer('{cust['CustomerCode']}')", content=body, headers=headers)
+        assert r.status_code == 415, (ctype, r.text)
+        assert r.json()["error"]["code"] == "UnsupportedMediaType"
+    r = api.patch(
+        f"/ARCustomer('{cust['CustomerCode']}')",
+        content=body,
+        headers={
+            "If-Match": cust["@odata.etag"],
+            "Content-Type": "application/json; charset=utf-8",
+        },
+    )
+    assert r.status_code == 200, r.text
