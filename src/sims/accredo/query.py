@@ -15,6 +15,7 @@ import bisect
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,18 @@ def _int_option(name: str, value: str) -> int:
     return n
 
 
+_FORMAT_RE = re.compile(
+    r"^(?:json|application/json)(?:;\s*odata\.metadata=(?:minimal|full|none))?$", re.IGNORECASE
+)
+
+
+def _json_format(value: str) -> str:
+    """``$format``: JSON only, optionally with its metadata level (reference 3.1)."""
+    if not _FORMAT_RE.match(value.strip()):
+        raise QueryError(f"Unsupported $format '{value}': the service answers JSON only")
+    return value
+
+
 def parse_options(
     params: Iterable[tuple[str, str]], state: SimState, entity: EntityDef, collection: bool
 ) -> Options:
@@ -131,7 +144,7 @@ def parse_options(
         elif name == "$skiptoken":
             opts.skiptoken = value
         elif name == "$format":
-            opts.format = value
+            opts.format = _json_format(value)
     return opts
 
 

@@ -227,6 +227,9 @@ def test_invalid_queries_are_400_odata_errors(api: httpx.Client) -> None:
         # reference 5.1: functions beyond contains/startswith/endswith, quoted dates
         {"$filter": "toupper(CustomerName) eq 'X'"},
         {"$filter": "DateOfLastSale ge '2025-01-01'"},
+        # reference 3.1: the service answers JSON; another $format is refused, not ignored
+        {"$format": "xml"},
+        {"$format": "application/json;odata.metadata=most"},
     ):
         r = api.get("/ARCustomer", params=params)
         assert r.status_code == 400, params
