@@ -123,10 +123,7 @@ def inline_associations(
                     found = (to_tid, atype)
                     break
             if found is None:
-                raise bad_request(
-                    f"invalid association type {category} {type_id} from object type "
-                    f"{otype.type_id}"
-                )
+                raise _wrong_association_type(portal, otype, category, type_id)
             target = portal.live(found[0], int(to_id)) if to_id.isdigit() else None
             if target is None or target.archived:
                 raise SimError(
@@ -137,6 +134,23 @@ def inline_associations(
                 )
             links.append((found[0], target.id, found[1]))
     return links
+
+
+def _wrong_association_type(
+    portal: Portal, otype: ObjectType, category: str, type_id: int
+) -> SimError:
+    """An inline association whose type belongs to another object type is HubSpot's
+    ``invalid from object type X … expected: Y`` (reference 8); an unknown type id is the
+    simulator's own text."""
+    for from_tid in portal.types:
+        if any(portal.associations.find_type(from_tid, t, category, type_id) for t in portal.types):
+            return bad_request(
+                f"invalid from object type {from_tid} for associations to be created. "
+                f"expected: {otype.type_id}"
+            )
+    return bad_request(
+        f"invalid association type {category} {type_id} from object type {otype.type_id}"
+    )
 
 
 async def update_object(ctx: Ctx) -> Response:

@@ -353,3 +353,23 @@ def test_v4_paging_cursors_are_opaque(client: HubSpot, sim: Any) -> None:
     batch = "/crm/v4/associations/companies/contacts/batch/read"
     answer = sim.http.post(batch, json={"inputs": [{"id": company, "after": "2"}]})
     assert answer.status_code == 400
+
+
+def test_an_inline_association_of_another_types_direction_is_hubspots_400(sim: Any) -> None:
+    """Reference 8 (errors on inline associations): a type id that belongs to another object
+    type (company-to-contact 280 on a new contact) is a 400 ``invalid from object type 0-2 for
+    associations to be created. expected: 0-1``, and no contact is made."""
+    company = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "A"}})
+    wrong = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 280}
+    answer = sim.http.post(
+        "/crm/v3/objects/contacts",
+        json={
+            "properties": {"email": "a@b.co.nz"},
+            "associations": [{"to": {"id": company.json()["id"]}, "types": [wrong]}],
+        },
+    )
+    assert answer.status_code == 400
+    assert answer.json()["message"] == (
+        "invalid from object type 0-2 for associations to be created. expected: 0-1"
+    )
+    assert sim.http.get("/crm/v3/objects/contacts").json()["results"] == []
