@@ -168,6 +168,8 @@ async def list_owners(ctx: Ctx) -> Response:
         owners = []
     limit = ctx.query_int("limit", DEFAULT_OWNER_LIMIT)
     after = ctx.query_int("after", 0)
+    if limit < 1 or after < 0:  # limit 0 paged on to itself for ever
+        raise bad_request(f"limit must be at least 1 and after not negative ({limit}, {after})")
     page = owners[after : after + limit]
     body: JsonDict = {"results": page}
     if after + limit < len(owners):

@@ -121,3 +121,14 @@ def test_a_user_adds_an_owner(client: HubSpot, sim: Any) -> None:
     again = sim.http.post("/_sim/owners", json={"email": "TAMA.sales@example.co.nz"})
     assert again.status_code == 409
     assert sim.http.post("/_sim/owners", json={"email": "nobody"}).status_code == 400
+
+
+def test_an_owner_page_of_nothing_is_refused(sim: Any) -> None:
+    """Reference 9: owners page with ``limit`` (default 100) and ``after``. ``limit=0``
+    answered an empty page whose next cursor was itself, so a client paging on never ended;
+    it is a 400, as a negative ``after`` is."""
+    for params in ({"limit": 0}, {"limit": -1}, {"after": -1}):
+        answer = sim.http.get("/crm/v3/owners", params=params)
+        assert answer.status_code == 400, params
+        assert answer.json()["category"] == "VALIDATION_ERROR"
+    assert sim.http.get("/crm/v3/owners", params={"limit": 1}).json()["results"]
