@@ -40,10 +40,35 @@ class Sims:
     accredo_app: Any  # the Accredo simulator's app, for reading its tables directly
 
 
+#: The scopes the README says the private app needs: the sync specs run with only these, so a
+#: call needing another fails them with HubSpot's 403 MISSING_SCOPES (reference 1).
+README_SCOPES = (
+    "crm.objects.companies.read",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.objects.deals.read",
+    "crm.objects.deals.write",
+    "crm.objects.owners.read",
+    "crm.schemas.companies.write",
+    "crm.schemas.deals.write",
+    "crm.schemas.custom.read",
+    "crm.schemas.custom.write",
+    "crm.objects.custom.read",
+    "crm.objects.custom.write",
+)
+
+
 @contextmanager
 def both_sims(*, seed: int = 4, customers: int = 3) -> Iterator[Sims]:
-    """The two simulators on loopback, HubSpot's rate limits and search lag off."""
-    hubspot = HubSpotSimConfig(rate_limit=0, search_rate_limit=0, indexing_delay_ms=0)
+    """The two simulators on loopback, HubSpot's rate limits and search lag off, the token
+    granted only the README's scopes."""
+    hubspot = HubSpotSimConfig(
+        rate_limit=0,
+        search_rate_limit=0,
+        indexing_delay_ms=0,
+        token_scopes={DEMO_TOKEN: README_SCOPES},
+    )
     app = accredo_app(SimConfig(seed=seed, customers=customers))
     with serve_in_thread(app) as accredo, serve_in_thread(hubspot_app(hubspot)) as hub:
         yield Sims(accredo, hub, app)

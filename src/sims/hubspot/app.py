@@ -33,6 +33,7 @@ from sims.hubspot.errors import (
     unknown_route,
 )
 from sims.hubspot.http import Ctx, Router, reply
+from sims.hubspot.scopes import missing_scopes, required_scope
 from sims.hubspot.seed import SeedCounts, seed_portal
 from sims.hubspot.state import SimState
 
@@ -92,6 +93,7 @@ class ApiGate:
             if matched is None:
                 raise unknown_route()
             route, params = matched
+            self._check_scope(token, request.method, route.template, params)
             kind = self._kind(route.template)
             faulted = await self._faults(corr)
             if faulted is not None:
@@ -105,6 +107,14 @@ class ApiGate:
         response.headers["x-hubspot-correlation-id"] = corr
         response.headers.update(headers)
         return response
+
+    def _check_scope(self, token: str, method: str, template: str, params: dict[str, str]) -> None:
+        """A 403 ``MISSING_SCOPES`` when the token lacks the call's scope (reference 1)."""
+        alias = params.get("type") or params.get("from")
+        type_id = self.sim.portal.aliases.get(alias.lower()) if alias else None
+        scope = required_scope(method, template, type_id)
+        if scope is not None and not self.sim.config.grants(token, scope):
+            raise missing_scopes(scope)
 
     @staticmethod
     def _kind(template: str) -> str:

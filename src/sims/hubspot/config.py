@@ -35,6 +35,9 @@ class HubSpotSimConfig:
     """Everything that can be configured on the HubSpot simulator."""
 
     token: str | list[str] = DEMO_TOKEN
+    token_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Tokens granted only these scopes (reference 1); a token not named here has them all.
+    Each is accepted, as ``token`` is."""
     portal_id: int = 99999999
     app_id: int = 1234567
     rate_limit: int = 190
@@ -85,6 +88,10 @@ class HubSpotSimConfig:
     @property
     def tokens(self) -> frozenset[str]:
         """All accepted bearer tokens."""
-        if isinstance(self.token, str):
-            return frozenset({self.token})
-        return frozenset(self.token)
+        named = [self.token] if isinstance(self.token, str) else self.token
+        return frozenset([*named, *self.token_scopes])
+
+    def grants(self, token: str, scope: str) -> bool:
+        """Whether ``token`` was granted ``scope``."""
+        limited = self.token_scopes.get(token)
+        return limited is None or scope in limited

@@ -112,3 +112,46 @@ def test_faults_5xx_and_storm(sim: Any) -> None:
     assert dropped
     sim.http.put("/_sim/faults", json={})
     assert sim.http.get("/crm/v3/objects/companies").status_code == 200
+
+
+def test_a_token_without_the_calls_scope_is_403_missing_scopes(make_sim: Any) -> None:
+    """Reference 1: a token lacking the scope a call needs is a 403 ``MISSING_SCOPES`` naming
+    it in ``requiredGranularScopes``; every call was allowed to any known token before."""
+    limited = "pat-na1-limited"
+    with make_sim(token_scopes={limited: ("crm.objects.companies.read",)}) as sim:
+        auth = {"Authorization": f"Bearer {limited}"}
+        assert sim.http.get("/crm/v3/objects/companies", headers=auth).status_code == 200
+        search = sim.http.post("/crm/v3/objects/companies/search", json={}, headers=auth)
+        assert search.status_code == 200
+        refused = sim.http.post(
+            "/crm/v3/objects/companies", json={"properties": {"name": "a"}}, headers=auth
+        )
+        assert refused.status_code == 403
+        body = refused.json()
+        assert body["category"] == "MISSING_SCOPES"
+        assert body["message"] == (
+            "This app hasn't been granted all required scopes to make this call."
+        )
+        assert body["errors"] == [
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": ["crm.objects.companies.write"]},
+            }
+        ]
+        assert refused.headers["x-hubspot-correlation-id"] == body["correlationId"]
+        for method, path, scope in (
+            ("GET", "/crm/v3/objects/contacts", "crm.objects.contacts.read"),
+            ("GET", "/crm/v3/owners", "crm.objects.owners.read"),
+            ("POST", "/crm/v3/properties/companies", "crm.schemas.companies.write"),
+            ("GET", "/crm-object-schemas/v3/schemas", "crm.schemas.custom.read"),
+            (
+                "POST",
+                "/crm/v4/associations/companies/contacts/batch/create",
+                "crm.objects.companies.write",
+            ),
+        ):
+            answer = sim.http.request(method, path, json={}, headers=auth)
+            assert answer.status_code == 403, path
+            assert answer.json()["errors"][0]["context"]["requiredGranularScopes"] == [scope]
+        created = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
+        assert created.status_code == 201  # a token not limited has every scope
