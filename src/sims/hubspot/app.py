@@ -31,6 +31,7 @@ from sims.hubspot.errors import (
     rate_limited_body,
     unauthorized,
     unknown_route,
+    uri_too_long,
 )
 from sims.hubspot.http import Ctx, Router, reply
 from sims.hubspot.scopes import missing_scopes, required_scope
@@ -87,6 +88,8 @@ class ApiGate:
         sim.stats.by_route[label] = sim.stats.by_route.get(label, 0) + 1
         headers: dict[str, str] = {}
         try:
+            if len(request.url.path) + len(request.url.query) + 1 > sim.config.max_uri_chars:
+                raise uri_too_long()
             token = _bearer(request)
             if token is None or token not in sim.config.tokens:
                 raise unauthorized()

@@ -166,6 +166,14 @@ def custom_objects_unavailable() -> SimError:
     return SimError(403, "MISSING_SCOPES", CUSTOM_OBJECTS_UNAVAILABLE_MESSAGE)
 
 
+URI_TOO_LONG_MESSAGE = "URI Too Long"
+"""[assumed] reference 2.5 gives the status (414) for a long ``properties=`` list, not a body."""
+
+
+def uri_too_long() -> SimError:
+    return SimError(414, None, URI_TOO_LONG_MESSAGE)
+
+
 def unauthorized() -> SimError:
     return SimError(401, "INVALID_AUTHENTICATION", AUTH_MESSAGE)
 

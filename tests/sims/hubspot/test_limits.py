@@ -155,3 +155,14 @@ def test_a_token_without_the_calls_scope_is_403_missing_scopes(make_sim: Any) ->
             assert answer.json()["errors"][0]["context"]["requiredGranularScopes"] == [scope]
         created = sim.http.post("/crm/v3/objects/companies", json={"properties": {"name": "a"}})
         assert created.status_code == 201  # a token not limited has every scope
+
+
+def test_a_uri_over_the_limit_is_414(make_sim: Any) -> None:
+    """Reference 2.5: a URI too long (too many ``properties=``) is a 414; the simulator's
+    limit is a setting (8,192 characters by default, [assumed])."""
+    with make_sim(max_uri_chars=200) as sim:
+        names = ",".join(f"property_{i:03d}" for i in range(20))
+        answer = sim.http.get("/crm/v3/objects/companies", params={"properties": names})
+        assert answer.status_code == 414
+        assert answer.json()["message"] == "URI Too Long"
+        assert sim.http.get("/crm/v3/objects/companies", params={"properties": "name"}).is_success
