@@ -72,6 +72,9 @@ class HubSpotSimConfig:
     drop_rate: float = 0.0
     """Share of API requests whose connection is dropped before an answer."""
     max_unique_properties: int = 10
+    max_custom_objects: int = 10
+    """Custom object types an Enterprise portal may define (reference 7: "commonly cited as
+    10", a simulator setting [assumed]); 0 means no limit."""
     max_uri_chars: int = 8192
     """Longest request URI (path and query) answered; a longer one is a 414 (reference 2.5:
     too many ``properties=``). HubSpot's limit is not documented: 8,192 is [assumed]."""

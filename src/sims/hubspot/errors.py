@@ -159,6 +159,12 @@ CUSTOM_OBJECTS_UNAVAILABLE_MESSAGE = (
 )
 
 
+CUSTOM_OBJECT_LIMIT_MESSAGE = (
+    "This portal already has the maximum number of custom object types ({limit})."
+)
+"""[assumed] reference 7 gives the limit as unverified and no answer: a 400 VALIDATION_ERROR."""
+
+
 def custom_objects_unavailable() -> SimError:
     """A schema create on a portal below Enterprise. [assumed] reference 7: a 403 in the
     generic envelope with category ``MISSING_SCOPES``; the message text is the simulator's own.

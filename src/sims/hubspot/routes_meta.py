@@ -7,7 +7,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sims.hubspot.errors import SimError, bad_request, custom_objects_unavailable
+from sims.hubspot.errors import (
+    CUSTOM_OBJECT_LIMIT_MESSAGE,
+    SimError,
+    bad_request,
+    custom_objects_unavailable,
+)
 from sims.hubspot.http import Ctx, Router, reply, require
 from sims.hubspot.schema_rules import (
     create_schema,
@@ -146,6 +151,10 @@ async def list_schemas(ctx: Ctx) -> Response:
 async def post_schema(ctx: Ctx) -> Response:
     if not ctx.sim.config.custom_objects:
         raise custom_objects_unavailable()
+    limit = ctx.sim.config.max_custom_objects
+    defined = sum(1 for t in ctx.sim.portal.types.values() if t.schema is not None)
+    if 0 < limit <= defined:
+        raise bad_request(CUSTOM_OBJECT_LIMIT_MESSAGE.format(limit=limit))
     otype = create_schema(ctx.sim.portal, await ctx.json_object())
     return reply(201, schema_json(ctx.sim.portal, otype))
 

@@ -147,3 +147,20 @@ def test_a_schema_property_that_is_no_definition_is_refused(sim: Sim) -> None:
     assert answer.status_code == 400
     assert answer.json()["message"] == "properties must be a list of property definitions"
     assert sim.http.get("/crm-object-schemas/v3/schemas").json()["results"] == []
+
+
+def test_a_portal_holds_at_most_its_limit_of_custom_objects(
+    make_sim: Callable[..., AbstractContextManager[Sim]],
+) -> None:
+    """Reference 7 ([assumed] setting): custom object types are limited per portal (10 by
+    default); the schema past the limit is refused and not created."""
+    with make_sim(max_custom_objects=2) as sim:
+        for name in ("first_object", "second_object"):
+            made = sim.http.post("/crm-object-schemas/v3/schemas", json={**SCHEMA, "name": name})
+            assert made.status_code == 201
+        answer = sim.http.post("/crm-object-schemas/v3/schemas", json={**SCHEMA, "name": "third"})
+        assert answer.status_code == 400
+        assert answer.json()["message"] == (
+            "This portal already has the maximum number of custom object types (2)."
+        )
+        assert len(sim.http.get("/crm-object-schemas/v3/schemas").json()["results"]) == 2
