@@ -132,6 +132,15 @@ def bad_request(message: str, context: dict[str, list[str]] | None = None) -> Si
     return SimError(400, "VALIDATION_ERROR", message, context=context)
 
 
+NON_BOOLEAN_FLAG_MESSAGE = (
+    "Invalid input JSON: Cannot deserialize value of type `boolean` from {what}: "
+    'only "true" or "false" recognized (through reference chain: ["{name}"])'
+)
+"""[assumed] a definition's flag (``hasUniqueValue``, ``hidden``, ...) is a boolean in the SDK's
+models; HubSpot's JSON reader also takes the strings "true"/"false" and numbers as booleans, as
+a Jackson reader does by default, and refuses anything else."""
+
+
 NON_TEXT_VALUE_MESSAGE = (
     "Invalid input JSON: Cannot deserialize value of type `java.lang.String` from {kind} value "
     '(through reference chain: properties["{name}"])'

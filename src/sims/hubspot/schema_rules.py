@@ -3,10 +3,16 @@ HubSpot's rules (reference sections 6 and 7)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from sims.hubspot.errors import PROPERTY_EXISTS_MESSAGE, SimError, bad_request
+from sims.hubspot.errors import (
+    NON_BOOLEAN_FLAG_MESSAGE,
+    PROPERTY_EXISTS_MESSAGE,
+    SimError,
+    bad_request,
+)
 from sims.hubspot.portal import (
     VALID_FIELD_TYPES,
     ObjectType,
@@ -34,6 +40,23 @@ def _required(body: JsonDict, names: tuple[str, ...]) -> None:
         )
 
 
+def flag(body: JsonDict, name: str, default: bool) -> bool:
+    """A definition's boolean flag as HubSpot reads it: ``true``/``false``, the strings
+    "true"/"false" and numbers (zero is false); absent or null is ``default``; anything else is
+    refused. Python's ``bool("false")`` is true, so a flag sent as text was read backwards."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    what = f"String {json.dumps(value)}" if isinstance(value, str) else "Object value"
+    raise bad_request(NON_BOOLEAN_FLAG_MESSAGE.format(what=what, name=name))
+
+
 def _options(raw: object) -> list[JsonDict]:
     if raw is None:
         return []
@@ -48,7 +71,7 @@ def _options(raw: object) -> list[JsonDict]:
                 "label": str(opt["label"]),
                 "value": str(opt["value"]),
                 "displayOrder": int(opt.get("displayOrder", i)),
-                "hidden": bool(opt.get("hidden", False)),
+                "hidden": flag(opt, "hidden", False),
                 **({"description": str(opt["description"])} if opt.get("description") else {}),
             }
         )
@@ -78,7 +101,7 @@ def property_from_body(
     group = str(body["groupName"])
     if group not in portal.groups[tid] and not group_default:
         raise bad_request(f"Property group {group} does not exist")
-    unique = bool(body.get("hasUniqueValue", False))
+    unique = flag(body, "hasUniqueValue", False)
     if unique:
         count = sum(1 for p in portal.properties[tid].values() if p.has_unique_value)
         if count >= portal.max_unique:
@@ -97,12 +120,12 @@ def property_from_body(
         options=_options(body.get("options")),
         display_order=int(body.get("displayOrder", -1)),
         has_unique_value=unique,
-        hidden=bool(body.get("hidden", False)),
-        form_field=bool(body.get("formField", False)),
+        hidden=flag(body, "hidden", False),
+        form_field=flag(body, "formField", False),
         calculated=field_type == "calculation_equation",
         read_only_value=field_type == "calculation_equation",
         referenced_object_type=body.get("referencedObjectType"),
-        external_options=bool(body.get("externalOptions", False)),
+        external_options=flag(body, "externalOptions", False),
         created_ms=stamp,
         updated_ms=stamp,
     )
@@ -113,7 +136,7 @@ def update_property(portal: Portal, tid: str, pdef: PropertyDef, body: JsonDict)
     or ``hasUniqueValue`` (reference 6)."""
     if pdef.read_only_definition:
         raise bad_request(f"Property {pdef.name} is HubSpot-defined; its definition is read-only.")
-    if "hasUniqueValue" in body and bool(body["hasUniqueValue"]) != pdef.has_unique_value:
+    if flag(body, "hasUniqueValue", pdef.has_unique_value) != pdef.has_unique_value:
         raise bad_request("hasUniqueValue can't be changed after a property is created")
     ptype = str(body.get("type", pdef.type))
     field_type = str(body.get("fieldType", pdef.field_type))
@@ -126,8 +149,8 @@ def update_property(portal: Portal, tid: str, pdef: PropertyDef, body: JsonDict)
     pdef.label = str(body.get("label", pdef.label))
     pdef.description = str(body.get("description", pdef.description))
     pdef.group_name = str(body.get("groupName", pdef.group_name))
-    pdef.hidden = bool(body.get("hidden", pdef.hidden))
-    pdef.form_field = bool(body.get("formField", pdef.form_field))
+    pdef.hidden = flag(body, "hidden", pdef.hidden)
+    pdef.form_field = flag(body, "formField", pdef.form_field)
     pdef.display_order = int(body.get("displayOrder", pdef.display_order))
     if "options" in body:
         pdef.options = _options(body["options"])

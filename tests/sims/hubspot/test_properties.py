@@ -133,3 +133,33 @@ def test_an_option_deleted_by_patch_is_refused_as_a_value(sim: Any) -> None:
     assert body["errors"] == [
         {"message": message, "code": "INVALID_OPTION", "context": {"propertyName": ["tier"]}}
     ]
+
+
+def test_a_flag_sent_as_text_is_read_as_hubspot_reads_it(sim: Any) -> None:
+    """Reference 6 [assumed]: a definition's flags are booleans; "false" as text is false (it
+    was read as true, making a unique property), and what is no boolean is refused."""
+    made = sim.http.post(
+        "/crm/v3/properties/companies",
+        json=_prop("t1", hasUniqueValue="false", hidden="TRUE", formField=0),
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["hasUniqueValue"], body["hidden"], body["formField"]) == (False, True, False)
+    refused = sim.http.post("/crm/v3/properties/companies", json=_prop("t2", hasUniqueValue="yes"))
+    assert refused.status_code == 400
+    assert refused.json()["category"] == "VALIDATION_ERROR"
+    assert 'from String "yes"' in refused.json()["message"]
+    assert "hasUniqueValue" in refused.json()["message"]
+    again = sim.http.patch("/crm/v3/properties/companies/t1", json={"hasUniqueValue": "false"})
+    assert again.status_code == 200, again.text  # unchanged, so allowed
+    listed = sim.http.post(
+        "/crm/v3/properties/companies",
+        json=_prop(
+            "t3",
+            type="enumeration",
+            fieldType="select",
+            options=[{"label": "A", "value": "a", "hidden": "false"}],
+        ),
+    )
+    assert listed.status_code == 201, listed.text
+    assert listed.json()["options"][0]["hidden"] is False
