@@ -18,7 +18,6 @@ from accredo_hubspot.sync.contacts_rollout import queue_existing_contacts
 from accredo_hubspot.sync.dryrun import (
     DryRunStore,
     DryRunWriteError,
-    Queued,
     RecordingSink,
     plan_backfill,
 )
@@ -53,7 +52,6 @@ def test_reads_pass_commits_are_kept_and_other_writes_refused(tmp_path: Path) ->
                 await view.aclose()
             (commit,) = view.commits
             assert (commit.links, commit.audit[0].record_key) == ({"B": "2"}, "B")
-            assert view.queued == [Queued(TO_HUBSPOT, "contact", ["7", "8"], "rollout")]
             assert await store.get_links("company") == {"A": "1"}  # still open, untouched
             assert await store.get_cursors() == {}
             assert await store.queue_depth() == 0

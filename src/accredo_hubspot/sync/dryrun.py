@@ -9,7 +9,7 @@ what a real run would have stored; ``sync.plan_rows`` turns them into the plan. 
 keeps are read back by what comes after in the same run (the invoices find the companies the
 plan would create), so the plan is the whole backfill: debtors, then invoices and orders, then
 the contacts each side already holds, queued for live sync (``contacts_rollout``): the queue
-writes are kept too (``queued``), and the rollout's counts are the plan's contacts line.
+writes are left out, and the rollout's counts are the plan's contacts line.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from accredo_hubspot.store import (
     AuditBatch,
     AuditEntry,
     DeadLetter,
-    Direction,
     Side,
 )
 from accredo_hubspot.sync.backfill import Backfill
@@ -79,8 +78,8 @@ READS = frozenset(
 )
 #: How the id of a record a dry run would create starts (``new:KEY``).
 PLACEHOLDER = "new:"
-#: Bookkeeping writes of a run that a dry run simply leaves out (cursors, progress marks).
-SKIPPED = frozenset({"set_cursors", "set_meta", "set_last_error"})
+#: Writes of a run that a dry run simply leaves out (cursors, progress marks, the queue).
+SKIPPED = frozenset({"set_cursors", "set_meta", "set_last_error", "enqueue"})
 
 
 class DryRunWriteError(ConnectorError):
@@ -98,16 +97,6 @@ class Commit:
     audit: Sequence[AuditEntry]
     dead_letters: Sequence[DeadLetter]
     archived: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Queued:
-    """Records a real run would have queued for sync (``StateStore.enqueue``'s arguments)."""
-
-    direction: Direction
-    record_type: str
-    keys: Sequence[str]
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -139,13 +128,11 @@ class PlanSink(HubSpotSink, DocumentSink, AssociationReader, Protocol):
 
 
 class DryRunStore(AsyncStateStore):
-    """The real store for reads; commits are kept in ``commits`` and records queued in
-    ``queued``, never written."""
+    """The real store for reads; commits are kept in ``commits``, never written."""
 
     def __init__(self, store: AsyncStateStore) -> None:
         super().__init__(store.sync)
         self.commits: list[Commit] = []
-        self.queued: list[Queued] = []
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         name = getattr(fn, "__name__", "")
@@ -155,12 +142,6 @@ class DryRunStore(AsyncStateStore):
         if name == "forget":  # forget(store, record_type, keys): archived in HubSpot
             record_type, keys = cast(tuple[str, Sequence[str]], args[1:3])
             self.commits.append(Commit(record_type, "hubspot", {}, {}, [], [], list(keys)))
-            return cast(T, None)
-        if name == "enqueue":  # enqueue(store, direction, record_type, keys, reason, ...)
-            direction, record_type, keys, reason = cast(
-                tuple[Direction, str, Sequence[str], str], args[1:5]
-            )
-            self.queued.append(Queued(direction, record_type, list(keys), reason))
             return cast(T, None)
         if name in SKIPPED:
             return cast(T, None)
