@@ -100,26 +100,11 @@ def test_due_date_and_hold_rules(api: httpx.Client) -> None:
     assert target(api.patch(path, json={"DueDate": "2025-12-20"}, headers=etag)) == "DueDate"
     assert target(api.patch(path, json={"HoldAmount": 0}, headers=etag)) == "HoldAmount"
     assert api.patch(path, json={"Comment": "paid"}, headers=etag).status_code == 200
-    r = api.post(
-        "/ARTransaction",
-        json={
-            "CustomerCode": txn["CustomerCode"],
-            "TransactionType": "I",
-            "NetAmount": 10,
-            "DueDate": "2025-06-01",
-        },
-    )
+    new_invoice = {"CustomerCode": txn["CustomerCode"], "TransactionType": "I", "NetAmount": 10}
+    r = api.post("/ARTransaction", json={**new_invoice, "DueDate": "2025-06-01"})
     assert target(r) == "DueDate"
     # reference 10.5 HoldAmount: never more than the unallocated amount, on POST as on PATCH
-    r = api.post(
-        "/ARTransaction",
-        json={
-            "CustomerCode": txn["CustomerCode"],
-            "TransactionType": "I",
-            "NetAmount": 10,
-            "HoldAmount": 50,
-        },
-    )
+    r = api.post("/ARTransaction", json={**new_invoice, "HoldAmount": 50})
     assert target(r) == "HoldAmount"
 
 
