@@ -344,13 +344,15 @@ class CompanySpec:
         """The outcome, with a company HubSpot refused because its price code is not an
         option (one a HubSpot user deleted) marked to be sent again as it was, once
         ``PriceTiers.heal`` has added the option back."""
-        tiers = {p.key: p.values.get(PRICE_TIER_PROPERTY) for p in plans}
-        refused = {
-            f.key: code
+        invalid = {
+            f.key
             for f in outcome.failed
             if (f.field, f.code) == (PRICE_TIER_PROPERTY, INVALID_OPTION)
-            and (code := tiers.get(f.key))
         }
+        if not invalid:  # the usual case: no dict of every plan's tier built
+            return outcome
+        tiers = {p.key: p.values.get(PRICE_TIER_PROPERTY) for p in plans if p.key in invalid}
+        refused = {key: code for key, code in tiers.items() if code}
         if not refused:
             return outcome
         healed = await self.tiers.heal(set(refused.values()))
